@@ -1,0 +1,97 @@
+"""Flow definitions: the steps of a conversation, as plain immutable data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.engine.conditions import Condition
+
+
+class Kind(StrEnum):
+    LANGUAGE = "language"
+    CONSENT = "consent"
+    INFO = "info"
+    CHOICE = "choice"
+    MULTI = "multi"
+    YESNO = "yesno"
+    TEXT = "text"
+    NUMBER = "number"
+    DATE = "date"
+    PHONE = "phone"
+    COUNTRY = "country"
+    REPEAT = "repeat"
+    REVIEW = "review"
+
+
+# Kinds whose answer is one of the step's declared options.
+OPTION_KINDS = frozenset({Kind.LANGUAGE, Kind.CONSENT, Kind.CHOICE, Kind.MULTI})
+# Kinds that hold no answer of their own.
+SILENT_KINDS = frozenset({Kind.INFO, Kind.REVIEW})
+
+
+@dataclass(frozen=True)
+class Option:
+    """One button of a choice. `label` is English source text, `end` ends the flow."""
+
+    value: str
+    label: str
+    end: str | None = None
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question (or message) of a flow. Texts are English gettext message ids."""
+
+    id: str
+    kind: Kind
+    prompt: str
+    label: str = ""
+    options: tuple[Option, ...] = ()
+    when: Condition | None = None
+    min: int | None = None
+    max: int | None = None
+    not_future: bool = False
+    default_region: str | None = None
+    suggest: tuple[str, ...] = ()
+    default_from: str | None = None
+    steps: tuple[Step, ...] = ()
+    count_from: str | None = None
+    item_label: str = ""
+    buttons: tuple[int, ...] = ()
+    version: str = ""
+    sensitive: bool = False
+    line: int = 0
+
+    def option(self, value: str) -> Option | None:
+        return next((o for o in self.options if o.value == value), None)
+
+    @property
+    def review_label(self) -> str:
+        return self.label or self.prompt
+
+
+@dataclass(frozen=True)
+class FlagRule:
+    flag: str
+    when: Condition
+
+
+@dataclass(frozen=True)
+class Flow:
+    id: str
+    version: str
+    steps: tuple[Step, ...]
+    flags: tuple[FlagRule, ...] = ()
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    ambiguous: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    def has_step(self, step_id: str) -> bool:
+        return any(s.id == step_id for s in self.steps)
