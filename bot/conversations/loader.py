@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.conversations.yamlines import LineDict, load
 from bot.engine import FlagRule, Flow, Kind, Option, Step
+from bot.engine.flow import N_
 from bot.engine.conditions import OPERATORS, All, AnyItem, AnyOf, Condition, Test, referenced_steps
 from bot.engine.runner import DONE, EDIT_PREFIX, KEEP, NO, YES
 
@@ -242,7 +243,7 @@ class _Parser:
         if kind is Kind.YESNO:
             if "options" in raw:
                 self.fail(line, f"{where}: a yesno step has fixed options")
-            return (Option(YES, "Yes"), Option(NO, "No"))
+            return (Option(YES, N_("Yes")), Option(NO, N_("No")))
         if not has_options:
             if "options" in raw:
                 self.fail(line, f"{where}: a {kind.value} step takes no options")

@@ -123,6 +123,13 @@ class Ended:
 
 
 @dataclass(frozen=True)
+class Outdated:
+    """A button of an earlier question: nothing changed; the current question follows."""
+
+    key: str
+
+
+@dataclass(frozen=True)
 class Ignored:
     """An input that could not belong to this conversation (forged or garbled)."""
 
@@ -139,5 +146,6 @@ Event = (
     | ConsentGiven
     | Completed
     | Ended
+    | Outdated
     | Ignored
 )

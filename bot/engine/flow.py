@@ -24,6 +24,11 @@ class Kind(StrEnum):
     REVIEW = "review"
 
 
+def N_(text: str) -> str:
+    """Mark an English text for translation; the channel translates it when rendering."""
+    return text
+
+
 # Kinds whose answer is one of the step's declared options.
 OPTION_KINDS = frozenset({Kind.LANGUAGE, Kind.CONSENT, Kind.CHOICE, Kind.MULTI})
 # Kinds that hold no answer of their own.

@@ -25,6 +25,7 @@ from bot.engine.events import (
     Ignored,
     Input,
     LanguageChosen,
+    Outdated,
     Recorded,
     Rejected,
     ReviewItem,
@@ -32,7 +33,7 @@ from bot.engine.events import (
     TextInput,
     Toggled,
 )
-from bot.engine.flow import Flow, Kind, Option, Step
+from bot.engine.flow import N_, Flow, Kind, Option, Step
 from bot.engine.session import COMPLETED, ENDED, Session
 from bot.engine.values import CountryIndex, Invalid, clean_text, parse_date, parse_number
 
@@ -87,8 +88,7 @@ def current(flow: Flow, session: Session, now: datetime) -> list[Event]:
 def resume(
     flow: Flow, session: Session, given: Input, now: datetime, resources: Resources
 ) -> Transition:
-    """Apply one input to a copy of `session`."""
-    session = copy.deepcopy(session)
+    """Apply one input; `session` itself is left as it was."""
     today = now.date()
     if not session.active:
         return Transition(session, [Ignored("session_closed")])
@@ -98,15 +98,17 @@ def resume(
     if isinstance(given, ChoiceInput) and (
         given.key != pos.key or given.revision != session.revision
     ):
-        return Transition(session, [_ask(flow, session, pos, today)])
+        return Transition(session, [Outdated(given.key), _ask(flow, session, pos, today)])
     events: list[Event] = []
+    changed = copy.deepcopy(session)
     try:
-        _apply(flow, session, pos, given, now, resources, events)
+        _apply(flow, changed, pos, given, now, resources, events)
     except Invalid as refusal:
-        return Transition(session, [Rejected(pos.key, pos.step, refusal.reason, refusal.params)])
+        rejected = Rejected(pos.key, pos.step, refusal.reason, refusal.params)
+        return Transition(session, [rejected, _ask(flow, session, pos, today)])
     except _Unknown as unknown:
         return Transition(session, [Ignored(str(unknown))])
-    return Transition(session, events)
+    return Transition(changed, events)
 
 
 class _Unknown(Exception):
@@ -355,11 +357,11 @@ def _options(session: Session, pos: Position) -> tuple[Option, ...]:
         else:
             default = session.answers.get(step.default_from or "")
             codes = list(dict.fromkeys([default, *step.suggest] if default else step.suggest))
-        return (*(Option(code, "") for code in codes), Option(OTHER, "Other country"))
+        return (*(Option(code, "") for code in codes), Option(OTHER, N_("Other country")))
     if step.kind is Kind.NUMBER:
         return tuple(Option(str(n), str(n)) for n in step.buttons)
     if step.kind is Kind.MULTI:
-        return (*step.options, Option(DONE, "Done"))
+        return (*step.options, Option(DONE, N_("Done")))
     return step.options
 
 
@@ -370,12 +372,12 @@ def _ask(flow: Flow, session: Session, pos: Position, today: date) -> Asked:
     if session.editing and session.editing["step"] in (step.id, pos.parent and pos.parent.id):
         if pos.parent is None or (pos.index == 0 and pos.step is pos.parent.steps[0]):
             previous = session.editing["previous"]
-            options = (*options, Option(KEEP, "Keep the current answer"))
+            options = (*options, Option(KEEP, N_("Keep the current answer")))
     review: tuple[ReviewItem, ...] = ()
     if step.kind is Kind.REVIEW:
         review = tuple(_review_items(flow, session, today))
         options = (
-            Option(CONFIRM, "Confirm and send"),
+            Option(CONFIRM, N_("Confirm and send")),
             *(Option(EDIT_PREFIX + i.key, i.step.review_label) for i in review if i.index is None),
         )
     hint = None

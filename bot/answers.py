@@ -1,0 +1,72 @@
+"""Answers and statuses as people read them, in their language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from bot.engine import Flow, Kind, Step
+from bot.engine.flow import N_
+from bot.i18n import Translator
+
+STATUS_LABELS = {
+    "submitted": N_("Received, waiting for review"),
+    "in_review": N_("Being reviewed"),
+    "needs_info": N_("We need more information"),
+    "accepted": N_("Accepted"),
+    "rejected": N_("Not accepted"),
+    "withdrawn": N_("Withdrawn"),
+    "departed": N_("Departed"),
+    "returned": N_("Returned home"),
+    "closed": N_("Closed"),
+}
+
+
+def status_label(status: str, tr: Translator) -> str:
+    return tr.gettext(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
+def format_answer(step: Step, value: Any, tr: Translator) -> str:
+    """One answer as text: options translated, dates and countries localised, text as typed."""
+    if value is None:
+        return ""
+    if step.kind is Kind.YESNO:
+        return tr.gettext("Yes") if value else tr.gettext("No")
+    if step.kind is Kind.MULTI and isinstance(value, list):
+        return ", ".join(_option_label(step, v, tr) for v in value)
+    if step.kind in (Kind.CHOICE, Kind.CONSENT, Kind.LANGUAGE):
+        return _option_label(step, str(value), tr)
+    if step.kind is Kind.DATE:
+        try:
+            return tr.date(date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
+    if step.kind is Kind.COUNTRY:
+        return tr.country(str(value))
+    if step.kind is Kind.REPEAT and isinstance(value, list):
+        return str(len(value))
+    return str(value)
+
+
+def _option_label(step: Step, value: str, tr: Translator) -> str:
+    option = step.option(value)
+    return tr.gettext(option.label) if option else value
+
+
+def answer_lines(flow: Flow, answers: dict[str, Any], tr: Translator) -> Iterator[str]:
+    """'Label: answer' lines for every answered question, family members indented."""
+    for step in flow.steps:
+        if step.id not in answers or step.kind in (Kind.LANGUAGE, Kind.CONSENT):
+            continue
+        value = answers[step.id]
+        if step.kind is Kind.REPEAT:
+            for index, item in enumerate(value):
+                header = tr.gettext(step.item_label, n=index + 1, total=len(value))
+                yield f"{header}:"
+                for sub in step.steps:
+                    if sub.id in item:
+                        answer = format_answer(sub, item[sub.id], tr)
+                        yield f"   {tr.gettext(sub.review_label)}: {answer}"
+            continue
+        yield f"{tr.gettext(step.review_label)}: {format_answer(step, value, tr)}"

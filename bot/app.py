@@ -1,0 +1,105 @@
+"""The composition root: settings in, a wired bot out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.request import BaseRequest, HTTPXRequest
+
+from bot.chat.handlers import Chat, register_commands
+from bot.chat.render import Renderer
+from bot.chat.transport import OFFLINE_TOKEN, OfflineBotAPI
+from bot.config import Settings
+from bot.conversations import load_flows
+from bot.engine import CountryIndex, Flow, Resources
+from bot.i18n import Catalogs, country_names
+from bot.intake import FLOW, Intake
+from bot.phones import parse_phone
+from bot.store import Store, create_engine, upgrade
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Bot:
+    """Everything `intake-bot run` and the tests need, wired together."""
+
+    settings: Settings
+    store: Store
+    flow: Flow
+    catalogs: Catalogs
+    service: Intake
+    renderer: Renderer
+    application: Application  # type: ignore[type-arg]
+    offline: OfflineBotAPI | None
+
+    async def start(self) -> None:
+        """Initialise PTB (getMe) and register the command menus."""
+        await self.application.initialize()
+        await register_commands(self.application, self.renderer)
+
+    async def stop(self) -> None:
+        await self.application.shutdown()
+        await self.store.close()
+
+
+def country_index(flow: Flow, catalogs: Catalogs) -> CountryIndex:
+    names = country_names(catalogs.languages)
+    for code, aliases in flow.aliases.items():
+        names.setdefault(code, []).extend(aliases)
+    return CountryIndex.build(names, flow.ambiguous)
+
+
+async def build(
+    settings: Settings,
+    *,
+    offline: OfflineBotAPI | None = None,
+    clock: Clock = utcnow,
+    migrate: bool = True,
+) -> Bot:
+    """Open the database (migrating it), load flows and catalogs, build the PTB application.
+
+    Without a token the bot runs on the in-process Bot API (`offline`, made if not given).
+    """
+    engine = create_engine(settings.database())
+    if migrate:
+        await upgrade(engine)
+    store = Store(engine)
+    flow = load_flows(settings.conversations_dir)[FLOW]
+    catalogs = Catalogs(settings.locales_dir, settings.default_language)
+    resources = Resources(parse_phone=parse_phone, countries=country_index(flow, catalogs))
+    service = Intake(
+        store, flow, resources, catalogs.negotiate, clock, settings.reference_prefix
+    )
+    renderer = Renderer(catalogs, flow, settings.office_name, settings.office_contact)
+    token = settings.telegram_bot_token
+    if token is None and offline is None:
+        offline = OfflineBotAPI()
+    builder = ApplicationBuilder()
+    if offline is not None:
+        builder = builder.token(OFFLINE_TOKEN).request(offline).get_updates_request(offline)
+    else:
+        assert token is not None
+        builder = (
+            builder.token(token.get_secret_value())
+            .base_url(settings.telegram_api_base_url)
+            .request(_http())
+            .get_updates_request(_http(read_timeout=30))
+            .rate_limiter(AIORateLimiter(max_retries=3))
+        )
+    application = builder.build()
+    Chat(service, renderer).register(application)
+    return Bot(settings, store, flow, catalogs, service, renderer, application, offline)
+
+
+def _http(read_timeout: float = 10) -> BaseRequest:
+    return HTTPXRequest(connection_pool_size=16, read_timeout=read_timeout)

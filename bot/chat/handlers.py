@@ -1,0 +1,230 @@
+"""Telegram handlers: translate an update into a service call, render the reply, send it."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import intake
+from bot.chat import callbacks
+from bot.chat.render import Outgoing, Renderer
+from bot.engine import (
+    ChoiceInput,
+    ContactInput,
+    Ignored,
+    Input,
+    OtherInput,
+    Outdated,
+    TextInput,
+)
+
+log = logging.getLogger(__name__)
+MAX_TEXT = 1000
+_OTHER_KINDS = (
+    "sticker", "photo", "voice", "audio", "video", "video_note", "document",
+    "animation", "location", "venue", "poll", "dice", "game",
+)  # fmt: skip
+
+
+class Chat:
+    """The bot's handlers, bound to the intake service and the renderer."""
+
+    def __init__(self, service: intake.Intake, renderer: Renderer) -> None:
+        self.service = service
+        self.renderer = renderer
+
+    def register(self, app: Application) -> None:  # type: ignore[type-arg]
+        private = filters.ChatType.PRIVATE
+        commands = {
+            "start": self.on_start,
+            "language": self.on_language,
+            "help": self.on_help,
+            "cancel": self.on_cancel,
+            "status": self.on_status,
+            "mydata": self.on_mydata,
+            "delete": self.on_delete,
+        }
+        for name, callback in commands.items():
+            app.add_handler(CommandHandler(name, callback, filters=private))
+        app.add_handler(CallbackQueryHandler(self.on_button))
+        app.add_handler(MessageHandler(private & filters.UpdateType.EDITED, self.on_edited))
+        app.add_handler(MessageHandler(private & filters.COMMAND, self.on_help))
+        app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, self.on_message))
+        app.add_error_handler(self.on_error)
+
+    async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/start: begin an intake, or offer to continue the open one."""
+        await self._send(update, context, await self.service.start(_user(update)))
+
+    async def on_language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/language: show the language buttons."""
+        await self._send(update, context, await self.service.language_menu(_user(update)))
+
+    async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/help, and any unknown command."""
+        reply = await self.service.notice(_user(update), intake.Help())
+        await self._send(update, context, reply)
+
+    async def on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/cancel: ask to confirm stopping the open intake."""
+        await self._send(update, context, await self.service.cancel(_user(update)))
+
+    async def on_status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/status: references and their status."""
+        await self._send(update, context, await self.service.status(_user(update)))
+
+    async def on_mydata(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/mydata: everything stored about the person."""
+        await self._send(update, context, await self.service.my_data(_user(update)))
+
+    async def on_delete(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/delete: ask to confirm erasing everything."""
+        await self._send(update, context, await self.service.delete(_user(update)))
+
+    async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An edited message: answers already given stay as they are."""
+        reply = await self.service.notice(_user(update), intake.EditIgnored())
+        await self._send(update, context, reply)
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Text, a shared contact, or anything else sent as an answer."""
+        assert update.message is not None
+        given = to_input(update.message)
+        user = _user(update)
+        if isinstance(given, TextInput) and len(given.text) > MAX_TEXT:
+            reply = await self.service.notice(user, intake.TooLong())
+        else:
+            reply = await self.service.answer(user, given)
+        await self._send(update, context, reply)
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A tap on an inline button."""
+        query = update.callback_query
+        assert query is not None
+        data = callbacks.decode(query.data)
+        user = _user(update)
+        if data is None:
+            log.warning("ignored unknown callback data (update %s)", update.update_id)
+            await query.answer()
+            return
+        if isinstance(data, callbacks.CommandData):
+            reply = await self._command(user, data)
+            tapped = None
+        else:
+            reply = await self.service.answer(user, ChoiceInput(data.key, data.revision, data.value))
+            tapped = data.key
+        toast = None
+        if any(isinstance(i, Outdated) for i in reply.items):
+            toast = self.renderer.catalogs.translator(reply.language).gettext(
+                "This question was already answered. Here is the current question."
+            )
+        if any(isinstance(i, Ignored) for i in reply.items):
+            log.warning("ignored button not offered by this question (update %s)",
+                        update.update_id)  # fmt: skip
+        await query.answer(toast)
+        await self._send(update, context, reply, tapped=tapped)
+
+    async def _command(self, user: intake.User, data: callbacks.CommandData) -> intake.Reply:
+        action, arg = data.action, data.argument
+        if action == "lang" and arg in self.renderer.catalogs.languages:
+            return await self.service.set_language(user, arg)
+        if action == "resume" and arg in ("continue", "restart"):
+            return await self.service.resume_choice(user, restart=arg == "restart")
+        if action == "cancel" and arg in ("yes", "no"):
+            return await self.service.cancel(user, confirmed=arg == "yes")
+        if action == "delete" and arg in ("yes", "no"):
+            return await self.service.delete(user, confirmed=arg == "yes")
+        log.warning("ignored unknown command button %r", action)
+        return intake.Reply(self.renderer.catalogs.default, [])
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log a failed update without its content: it may hold personal data."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        error = context.error
+        log.error(
+            "update %s failed: %s",
+            update_id,
+            type(error).__name__,
+            exc_info=(type(error), error, error.__traceback__) if error else None,
+        )
+
+    async def _send(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        reply: intake.Reply,
+        tapped: str | None = None,
+    ) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        query = update.callback_query
+        touched = False
+        for out in self.renderer.render(reply, tapped):
+            if (out.edit or out.markup_only) and query is not None:
+                touched = True
+                await self._edit(query.message, out)
+            elif not (out.edit or out.markup_only):
+                await context.bot.send_message(chat.id, out.text, reply_markup=out.markup)
+        if query is not None and not touched and isinstance(query.message, Message):
+            await _drop_keyboard(query.message)
+
+    async def _edit(self, message: object, out: Outgoing) -> None:
+        if not isinstance(message, Message):
+            return
+        try:
+            if out.markup_only:
+                assert isinstance(out.markup, InlineKeyboardMarkup)
+                await message.edit_reply_markup(out.markup)
+            else:
+                await message.edit_text(f"{message.text}\n\n{out.text}", reply_markup=None)
+        except BadRequest as error:  # e.g. "message is not modified" after a double tap
+            log.info("could not edit message: %s", error)
+
+
+async def _drop_keyboard(message: Message) -> None:
+    if message.reply_markup is None:
+        return
+    try:
+        await message.edit_reply_markup(None)
+    except BadRequest as error:
+        log.info("could not remove keyboard: %s", error)
+
+
+def _user(update: Update) -> intake.User:
+    user = update.effective_user
+    assert user is not None
+    return intake.User(user.id, user.language_code)
+
+
+def to_input(message: Message) -> Input:
+    """The engine input a message carries."""
+    if message.text is not None:
+        return TextInput(message.text)
+    if message.contact is not None:
+        phone = message.contact.phone_number
+        return ContactInput(phone if phone.startswith("+") else f"+{phone}")
+    kind = next((k for k in _OTHER_KINDS if getattr(message, k, None)), "other")
+    return OtherInput(kind)
+
+
+async def register_commands(app: Application, renderer: Renderer) -> None:  # type: ignore[type-arg]
+    """setMyCommands in every language; a failure is logged and the bot carries on."""
+    for language in (None, *renderer.catalogs.languages):
+        commands = renderer.commands(language or renderer.catalogs.default)
+        try:
+            await app.bot.set_my_commands(
+                [BotCommand(name, text) for name, text in commands], language_code=language
+            )
+        except TelegramError as error:
+            log.warning("could not register bot commands (%s): %s", language, error)

@@ -1,0 +1,324 @@
+"""An in-process Telegram Bot API: PTB's real pipeline runs over it with no network.
+
+`OfflineBotAPI` answers the Bot API calls the bot makes and keeps each chat's messages.
+`SimulatedPerson` plays the phone: it builds the updates a Telegram client would send.
+Updates reach the bot either through getUpdates (polling, as in production) or by
+handing them to `Application.process_update` directly (tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+BOT_USER = {
+    "id": 100000001,
+    "is_bot": True,
+    "first_name": "Intake assistant",
+    "username": "intake_offline_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+OFFLINE_TOKEN = "100000001:offline-simulator-token"
+
+
+@dataclass
+class BotMessage:
+    """A message the bot sent, as the person's phone shows it now."""
+
+    message_id: int
+    chat_id: int
+    text: str
+    reply_markup: dict[str, Any] | None = None
+    edits: int = 0
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        """Inline buttons, row by row flattened."""
+        markup = self.reply_markup or {}
+        return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+    @property
+    def keyboard(self) -> list[dict[str, Any]]:
+        """Reply-keyboard buttons (such as 'share my phone number')."""
+        markup = self.reply_markup or {}
+        return [b for row in markup.get("keyboard", []) for b in row]
+
+    def as_dict(self) -> dict[str, Any]:
+        result = {
+            "message_id": self.message_id,
+            "date": int(time.time()),
+            "chat": {"id": self.chat_id, "type": "private"},
+            "from": BOT_USER,
+            "text": self.text,
+        }
+        if self.reply_markup and "inline_keyboard" in self.reply_markup:
+            result["reply_markup"] = self.reply_markup
+        return result
+
+
+@dataclass
+class Fault:
+    status: int
+    description: str
+    retry_after: int | None = None
+
+
+@dataclass
+class OfflineBotAPI(BaseRequest):
+    """Answers Bot API methods in-process. Use one instance for `request` and `get_updates`."""
+
+    chats: dict[int, list[BotMessage]] = field(default_factory=lambda: defaultdict(list))
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    faults: dict[str, list[Fault]] = field(default_factory=lambda: defaultdict(list))
+    listeners: list[Callable[[str, BotMessage], None]] = field(default_factory=list)
+    record_calls: bool = True
+
+    def __post_init__(self) -> None:
+        self._ids = itertools.count(1)
+        self._update_ids = itertools.count(1)
+        self._inbox: asyncio.Queue[dict[str, Any]] | None = None
+
+    # BaseRequest
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        endpoint = url.rsplit("/", 1)[-1]
+        params = request_data.parameters if request_data is not None else {}
+        if self.record_calls:
+            self.calls.append((endpoint, params))
+        if self.faults.get(endpoint):
+            fault = self.faults[endpoint].pop(0)
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": fault.status,
+                "description": fault.description,
+            }
+            if fault.retry_after is not None:
+                body["parameters"] = {"retry_after": fault.retry_after}
+            return fault.status, json.dumps(body).encode()
+        handler = getattr(self, f"_api_{endpoint}", None)
+        if handler is None:
+            body = {"ok": False, "error_code": 400, "description": f"Bad Request: {endpoint}"}
+            return 400, json.dumps(body).encode()
+        result = await handler(params)
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def fail(self, endpoint: str, status: int, description: str, retry_after: int | None = None) -> None:  # noqa: E501
+        """Make the next call to `endpoint` fail as Telegram would."""
+        self.faults[endpoint].append(Fault(status, description, retry_after))
+
+    # The phone side
+
+    def person(
+        self, user_id: int, first_name: str = "Test", language_code: str | None = "en"
+    ) -> SimulatedPerson:
+        return SimulatedPerson(self, user_id, first_name, language_code)
+
+    def next_update_id(self) -> int:
+        return next(self._update_ids)
+
+    def deliver(self, update: dict[str, Any]) -> None:
+        """Queue an update for getUpdates (polling)."""
+        self._queue().put_nowait(update)
+
+    def messages(self, chat_id: int) -> list[BotMessage]:
+        return self.chats[chat_id]
+
+    def _queue(self) -> asyncio.Queue[dict[str, Any]]:
+        if self._inbox is None:
+            self._inbox = asyncio.Queue()
+        return self._inbox
+
+    # Bot API methods
+
+    async def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        return BOT_USER
+
+    async def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:  # noqa: N802
+        return True
+
+    async def _api_setMyCommands(self, params: dict[str, Any]) -> bool:  # noqa: N802
+        self.commands[str(params.get("language_code", ""))] = list(params["commands"])
+        return True
+
+    async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:  # noqa: N802
+        return True
+
+    async def _api_sendChatAction(self, params: dict[str, Any]) -> bool:  # noqa: N802
+        return True
+
+    async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: N802
+        queue = self._queue()
+        timeout = float(params.get("timeout", 0) or 0)
+        limit = int(params.get("limit", 100) or 100)
+        updates: list[dict[str, Any]] = []
+        try:
+            updates.append(await asyncio.wait_for(queue.get(), timeout=max(timeout, 0.01)))
+        except TimeoutError:
+            return []
+        while not queue.empty() and len(updates) < limit:
+            updates.append(queue.get_nowait())
+        return updates
+
+    async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        chat_id = int(params["chat_id"])
+        message = BotMessage(next(self._ids), chat_id, str(params["text"]), params.get("reply_markup"))
+        self.chats[chat_id].append(message)
+        self._notify("sent", message)
+        return message.as_dict()
+
+    async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        message = self._find(params)
+        message.text = str(params["text"])
+        message.reply_markup = params.get("reply_markup")
+        message.edits += 1
+        self._notify("edited", message)
+        return message.as_dict()
+
+    async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        message = self._find(params)
+        message.reply_markup = params.get("reply_markup")
+        message.edits += 1
+        self._notify("edited", message)
+        return message.as_dict()
+
+    def _find(self, params: dict[str, Any]) -> BotMessage:
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        for message in self.chats[chat_id]:
+            if message.message_id == message_id:
+                return message
+        raise LookupError(f"no message {message_id} in chat {chat_id}")
+
+    def _notify(self, kind: str, message: BotMessage) -> None:
+        for listener in self.listeners:
+            listener(kind, message)
+
+
+@dataclass
+class SimulatedPerson:
+    """A Telegram user on a phone: builds updates as their client would."""
+
+    api: OfflineBotAPI
+    user_id: int
+    first_name: str
+    language_code: str | None
+    _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def user(self) -> dict[str, Any]:
+        user: dict[str, Any] = {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
+        if self.language_code:
+            user["language_code"] = self.language_code
+        return user
+
+    @property
+    def inbox(self) -> list[BotMessage]:
+        return self.api.messages(self.user_id)
+
+    @property
+    def last(self) -> BotMessage:
+        return self.inbox[-1]
+
+    def text(self, text: str) -> dict[str, Any]:
+        return self._message({"text": text, **_entities(text)})
+
+    def contact(self, phone: str) -> dict[str, Any]:
+        contact = {"phone_number": phone, "first_name": self.first_name, "user_id": self.user_id}
+        return self._message({"contact": contact})
+
+    def sticker(self) -> dict[str, Any]:
+        sticker = {
+            "file_id": "sticker-1", "file_unique_id": "s1", "type": "regular",
+            "width": 512, "height": 512, "is_animated": False, "is_video": False,
+        }  # fmt: skip
+        return self._message({"sticker": sticker})
+
+    def photo(self) -> dict[str, Any]:
+        size = {"file_id": "photo-1", "file_unique_id": "p1", "width": 90, "height": 90}
+        return self._message({"photo": [size]})
+
+    def voice(self) -> dict[str, Any]:
+        return self._message({"voice": {"file_id": "v1", "file_unique_id": "v1", "duration": 3}})
+
+    def location(self) -> dict[str, Any]:
+        return self._message({"location": {"latitude": 34.02, "longitude": -6.84}})
+
+    def edit(self, message_id: int, text: str) -> dict[str, Any]:
+        message = self._message_body({"text": text}, message_id)
+        message["edit_date"] = int(time.time())
+        return {"update_id": self.api.next_update_id(), "edited_message": message}
+
+    def tap(self, label: str | None = None, *, data: str | None = None,
+            message: BotMessage | None = None) -> dict[str, Any]:  # fmt: skip
+        """Tap the inline button whose text contains `label` (or whose data is `data`)."""
+        target = message or self._with_button(label, data)
+        if data is None:
+            button = next(b for b in target.buttons if label and label in b["text"])
+            data = button["callback_data"]
+        query = {
+            "id": str(self.api.next_update_id()),
+            "from": self.user,
+            "chat_instance": str(self.user_id),
+            "message": target.as_dict(),
+            "data": data,
+        }
+        return {"update_id": self.api.next_update_id(), "callback_query": query}
+
+    def _with_button(self, label: str | None, data: str | None) -> BotMessage:
+        for message in reversed(self.inbox):
+            for button in message.buttons:
+                if (label is not None and label in button["text"]) or button.get(
+                    "callback_data"
+                ) == data:
+                    return message
+        shown = [b["text"] for m in self.inbox[-3:] for b in m.buttons]
+        raise LookupError(f"no button {label or data!r}; recent buttons: {shown}")
+
+    def _message(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"update_id": self.api.next_update_id(), "message": self._message_body(body)}
+
+    def _message_body(self, body: dict[str, Any], message_id: int | None = None) -> dict[str, Any]:
+        return {
+            "message_id": message_id or next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": self.user_id, "type": "private", "first_name": self.first_name},
+            "from": self.user,
+            **body,
+        }
+
+
+def _entities(text: str) -> dict[str, Any]:
+    """A leading /command carries a bot_command entity, as Telegram clients send it."""
+    if not text.startswith("/"):
+        return {}
+    length = len(text.split()[0])
+    return {"entities": [{"type": "bot_command", "offset": 0, "length": length}]}

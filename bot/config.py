@@ -1,0 +1,71 @@
+"""Settings, from the environment and from a .env file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every setting has a documented environment variable (README, 'Configuration')."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="INTAKE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    telegram_bot_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN"),
+        description="Bot token from @BotFather. Without it the bot runs offline only.",
+    )
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot",
+        validation_alias=AliasChoices("TELEGRAM_API_BASE_URL"),
+        description="Bot API endpoint, for a self-hosted Bot API server.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL"),
+        description="SQLAlchemy async URL; default: a SQLite file in the data directory.",
+    )
+    data_dir: Path = Field(
+        default=Path("data"), description="Where the embedded SQLite database lives."
+    )
+    reference_prefix: str = Field(
+        default="AVR", pattern=r"^[A-Z]{2,8}$", description="Prefix of reference numbers."
+    )
+    default_language: str = Field(
+        default="fr", description="Language when the Telegram app's is neither fr nor en."
+    )
+    office_name: str = Field(
+        default="IOM", description="The organisation named in the consent notice."
+    )
+    office_contact: str = Field(
+        default="", description="How to reach the office without the bot (phone, address)."
+    )
+    conversations_dir: Path = Field(
+        default=ROOT / "conversations", description="Folder of the conversation YAML files."
+    )
+    locales_dir: Path = Field(
+        default=ROOT / "locales", description="Folder of the translation catalogs."
+    )
+    log_level: str = Field(default="INFO", description="Logging level.")
+
+    def database(self) -> str:
+        """The database URL, creating the data directory for the SQLite default."""
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'intake.db'}"
+
+    @staticmethod
+    def env_name(field: str) -> str:
+        info = Settings.model_fields[field]
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices):
+            return str(alias.choices[0])
+        return f"INTAKE_{field.upper()}"

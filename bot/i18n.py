@@ -1,0 +1,97 @@
+"""Translations read from locales/*.po at start-up, plus country names and dates from Babel."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+SOURCE_LANGUAGE = "en"
+# Babel's territory codes that are regions or placeholders, not countries.
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
+
+
+@dataclass(frozen=True)
+class Translator:
+    """One language's gettext, with format-style parameters."""
+
+    language: str
+    translations: Translations
+
+    def gettext(self, message: str, **params: object) -> str:
+        text: str = self.translations.gettext(message)
+        return text.format(**params) if params else text
+
+    def country(self, code: str) -> str:
+        return country_name(code, self.language)
+
+    def date(self, value: date) -> str:
+        return str(format_date(value, format="long", locale=self.language))
+
+
+class Catalogs:
+    """Every language of locales/, loaded once; `translator(lang)` never fails."""
+
+    def __init__(self, directory: Path, default: str = "fr") -> None:
+        self.directory = directory
+        self._translators: dict[str, Translator] = {}
+        for po in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+            language = po.parent.parent.name
+            self._translators[language] = Translator(language, _load_po(po, language))
+        self._translators.setdefault(
+            SOURCE_LANGUAGE, Translator(SOURCE_LANGUAGE, Translations())
+        )
+        self.default = default if default in self._translators else SOURCE_LANGUAGE
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(sorted(self._translators))
+
+    def translator(self, language: str | None) -> Translator:
+        return self._translators.get(language or "", self._translators[self.default])
+
+    def negotiate(self, language_code: str | None) -> str:
+        """The supported language of a Telegram client's language_code ('fr-FR' -> 'fr')."""
+        base = (language_code or "").split("-")[0].lower()
+        return base if base in self._translators else self.default
+
+
+def _load_po(path: Path, language: str) -> Translations:
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+@cache
+def _territories(language: str) -> dict[str, str]:
+    names = Locale.parse(language).territories
+    return {
+        code: name
+        for code, name in names.items()
+        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    }
+
+
+def country_name(code: str, language: str) -> str:
+    return _territories(language).get(code, code)
+
+
+def country_names(languages: Iterable[str]) -> dict[str, list[str]]:
+    """Every country code with its names in each language, for matching typed names."""
+    result: dict[str, list[str]] = {}
+    for language in languages:
+        for code, name in _territories(language).items():
+            result.setdefault(code, []).append(name)
+    return result

@@ -1,0 +1,408 @@
+"""The intake service: one person's input in, one transaction, what to tell them out.
+
+Channel-agnostic: the Telegram handlers, the terminal chat and the benchmark all call it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from bot import engine
+from bot.engine import (
+    Completed,
+    ConsentGiven,
+    Ended,
+    Event,
+    Flow,
+    Input,
+    LanguageChosen,
+    Resources,
+    Session,
+)
+from bot.store import IntakeSession, Person, PreRegistration, Store, Submission, Unit
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+FLOW = "intake"
+_ATTEMPTS = 3
+
+
+# What the service tells the channel, besides the engine's own events.
+
+
+@dataclass(frozen=True)
+class Submitted:
+    reference: str
+
+
+@dataclass(frozen=True)
+class ResumeOffer:
+    """An intake is open: continue it, or start again?"""
+
+
+@dataclass(frozen=True)
+class AlreadySubmitted:
+    reference: str
+    status: str
+
+
+@dataclass(frozen=True)
+class LanguageMenu:
+    current: str
+
+
+@dataclass(frozen=True)
+class ConfirmCancel:
+    pass
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    pass
+
+
+@dataclass(frozen=True)
+class NothingOpen:
+    """A command that needs an open intake, with none open."""
+
+
+@dataclass(frozen=True)
+class ConfirmDelete:
+    pass
+
+
+@dataclass(frozen=True)
+class Erased:
+    pass
+
+
+@dataclass(frozen=True)
+class NothingStored:
+    pass
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    registrations: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class DataReport:
+    language: str
+    consented_at: datetime | None
+    answers: dict[str, Any]
+    references: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EditIgnored:
+    pass
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class TooLong:
+    pass
+
+
+@dataclass(frozen=True)
+class KeepGoing:
+    """A dismissed confirmation: nothing changed."""
+
+
+Notice = (
+    Submitted
+    | ResumeOffer
+    | AlreadySubmitted
+    | LanguageMenu
+    | ConfirmCancel
+    | Cancelled
+    | NothingOpen
+    | ConfirmDelete
+    | Erased
+    | NothingStored
+    | StatusReport
+    | DataReport
+    | EditIgnored
+    | Help
+    | TooLong
+    | KeepGoing
+)
+Item = Event | Notice
+
+
+@dataclass(frozen=True)
+class User:
+    telegram_id: int
+    language_code: str | None = None
+
+
+@dataclass
+class Reply:
+    """What to send back, in `language`."""
+
+    language: str
+    items: list[Item] = field(default_factory=list)
+
+
+class Intake:
+    def __init__(
+        self,
+        store: Store,
+        flow: Flow,
+        resources: Resources,
+        negotiate: Callable[[str | None], str],
+        clock: Callable[[], datetime],
+        reference_prefix: str = "AVR",
+    ) -> None:
+        self.store = store
+        self.flow = flow
+        self.resources = resources
+        self.negotiate = negotiate
+        self.clock = clock
+        self.prefix = reference_prefix
+
+    async def answer(self, user: User, given: Input) -> Reply:
+        """An answer, a tap or anything else sent during (or before) an intake."""
+
+        async def work(unit: Unit, now: datetime) -> Reply:
+            person = await self._person(unit, user, now)
+            row = await unit.open_session(person.id)
+            if row is None:
+                if registrations := await unit.registrations(person.id):
+                    return Reply(person.language, [_already(registrations[-1])])
+                return self._begin(unit, person, now)
+            state = Session.from_dict(row.state)
+            transition = engine.resume(self.flow, state, given, now, self.resources)
+            return await self._apply(unit, person, row, transition, now)
+
+        return await self._run(work)
+
+    async def start(self, user: User) -> Reply:
+        """/start: a new intake, or an offer to continue the open one."""
+
+        async def work(unit: Unit, now: datetime) -> Reply:
+            person = await self._person(unit, user, now)
+            row = await unit.open_session(person.id)
+            if row is not None:
+                if row.state.get("answers", {}).get("consent"):
+                    return Reply(person.language, [ResumeOffer()])
+                return Reply(person.language, engine.current(self.flow, _state(row), now))
+            if registrations := await unit.registrations(person.id):
+                return Reply(person.language, [_already(registrations[-1])])
+            return self._begin(unit, person, now)
+
+        return await self._run(work)
+
+    async def resume_choice(self, user: User, restart: bool) -> Reply:
+        """The answer to ResumeOffer."""
+
+        async def work(unit: Unit, now: datetime) -> Reply:
+            person = await self._person(unit, user, now)
+            row = await unit.open_session(person.id)
+            if row is None:
+                return Reply(person.language, [NothingOpen()])
+            if not restart:
+                return Reply(person.language, engine.current(self.flow, _state(row), now))
+            await unit.delete_session(row)
+            unit.audit("intake.restarted", now, person_id=person.id)
+            return self._begin(unit, person, now)
+
+        return await self._run(work)
+
+    async def language_menu(self, user: User) -> Reply:
+        async with self.store.unit() as unit:
+            person = await unit.person(user.telegram_id)
+            language = person.language if person else self.negotiate(user.language_code)
+        return Reply(language, [LanguageMenu(language)])
+
+    async def set_language(self, user: User, language: str) -> Reply:
+        """/language: switch, then ask the current question again in the new language."""
+
+        async def work(unit: Unit, now: datetime) -> Reply:
+            person = await self._person(unit, user, now)
+            person.language = language
+            person.updated_at = now
+            row = await unit.open_session(person.id)
+            if row is None:
+                return Reply(language, [KeepGoing()])
+            state = _state(row)
+            if "language" in state.answers:
+                state.answers["language"] = language
+                unit.save_state(row, state.to_dict(), now)
+            return Reply(language, list(engine.current(self.flow, state, now)))
+
+        return await self._run(work)
+
+    async def cancel(self, user: User, confirmed: bool | None = None) -> Reply:
+        """/cancel asks first; confirmed, it keeps nothing of the open intake."""
+
+        async def work(unit: Unit, now: datetime) -> Reply:
+            person = await unit.person(user.telegram_id)
+            row = await unit.open_session(person.id) if person else None
+            language = person.language if person else self.negotiate(user.language_code)
+            if person is None or row is None:
+                return Reply(language, [NothingOpen()])
+            if confirmed is None:
+                return Reply(language, [ConfirmCancel()])
+            if not confirmed:
+                return Reply(language, [KeepGoing(), *engine.current(self.flow, _state(row), now)])
+            await unit.delete_session(row)
+            await self._forget_if_empty(unit, person, now, "intake.cancelled")
+            return Reply(language, [Cancelled()])
+
+        return await self._run(work)
+
+    async def status(self, user: User) -> Reply:
+        async with self.store.unit() as unit:
+            person = await unit.person(user.telegram_id)
+            if person is None:
+                return Reply(self.negotiate(user.language_code), [StatusReport(())])
+            registrations = await unit.registrations(person.id)
+            report = tuple((r.reference, r.status) for r in registrations)
+            return Reply(person.language, [StatusReport(report)])
+
+    async def my_data(self, user: User) -> Reply:
+        async with self.store.unit() as unit:
+            person = await unit.person(user.telegram_id)
+            if person is None:
+                return Reply(self.negotiate(user.language_code), [NothingStored()])
+            registrations = await unit.registrations(person.id)
+            row = await unit.open_session(person.id)
+            answers = registrations[-1].answers if registrations else {}
+            if row is not None:
+                answers = _state(row).answers
+            report = DataReport(
+                language=person.language,
+                consented_at=person.consented_at,
+                answers=answers,
+                references=tuple(r.reference for r in registrations),
+            )
+            return Reply(person.language, [report])
+
+    async def delete(self, user: User, confirmed: bool | None = None) -> Reply:
+        """/delete asks first; confirmed, it erases the person and everything about them."""
+
+        async def work(unit: Unit, now: datetime) -> Reply:
+            person = await unit.person(user.telegram_id)
+            if person is None:
+                return Reply(self.negotiate(user.language_code), [NothingStored()])
+            language = person.language
+            if confirmed is None:
+                return Reply(language, [ConfirmDelete()])
+            if not confirmed:
+                return Reply(language, [KeepGoing()])
+            erased = len(await unit.registrations(person.id))
+            await unit.erase_person(person)
+            unit.audit("person.erased", now, pre_registrations=erased)
+            return Reply(language, [Erased()])
+
+        return await self._run(work)
+
+    async def notice(self, user: User, notice: Notice) -> Reply:
+        """A notice that changes nothing, in the person's language."""
+        async with self.store.unit() as unit:
+            person = await unit.person(user.telegram_id)
+            language = person.language if person else self.negotiate(user.language_code)
+        return Reply(language, [notice])
+
+    # Internals
+
+    async def _run(self, work: Callable[[Unit, datetime], Awaitable[T]]) -> T:
+        """Run `work` in one transaction; retry when another process moved the session first."""
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                async with self.store.unit() as unit:
+                    return await work(unit, self.clock())
+            except StaleDataError:
+                if attempt == _ATTEMPTS:
+                    raise
+                log.info("session changed concurrently; retrying (attempt %d)", attempt)
+        raise AssertionError("unreachable")
+
+    async def _person(self, unit: Unit, user: User, now: datetime) -> Person:
+        person = await unit.person(user.telegram_id)
+        if person is None:
+            person = await unit.add_person(
+                user.telegram_id, self.negotiate(user.language_code), now
+            )
+        return person
+
+    def _begin(self, unit: Unit, person: Person, now: datetime) -> Reply:
+        transition = engine.start(self.flow, now)
+        unit.add_session(person, self.flow.id, transition.session.to_dict(), now)
+        return Reply(person.language, list(transition.events))
+
+    async def _apply(
+        self,
+        unit: Unit,
+        person: Person,
+        row: IntakeSession,
+        transition: engine.Transition,
+        now: datetime,
+    ) -> Reply:
+        reply = Reply(person.language, list(transition.events))
+        state = transition.session
+        for event in transition.events:
+            if isinstance(event, LanguageChosen):
+                person.language = reply.language = event.language
+            elif isinstance(event, ConsentGiven):
+                person.consent_version, person.consented_at = event.version, now
+                unit.audit("consent.given", now, person_id=person.id, version=event.version)
+            elif isinstance(event, Completed):
+                registration = await self._submit(unit, person, state, event, now)
+                reply.items.append(Submitted(registration.reference))
+            elif isinstance(event, Ended):
+                await unit.delete_session(row)
+                await self._forget_if_empty(unit, person, now, f"intake.ended.{event.outcome}")
+                return reply
+        unit.save_state(row, state.to_dict(), now)
+        person.updated_at = now
+        return reply
+
+    async def _submit(
+        self, unit: Unit, person: Person, state: Session, done: Completed, now: datetime
+    ) -> PreRegistration:
+        name = done.answers.get("full_name")
+        submission = Submission(
+            answers=done.answers,
+            answered_at=state.answered_at,
+            flags=done.flags,
+            flow_version=self.flow.version,
+            name_key=engine.fold(name) if isinstance(name, str) else None,
+        )
+        registration = await unit.submit(person, submission, self.prefix, now)
+        unit.audit(
+            "pre_registration.submitted",
+            now,
+            person_id=person.id,
+            pre_registration_id=registration.id,
+            flags=registration.flag_names,
+        )
+        return registration
+
+    async def _forget_if_empty(self, unit: Unit, person: Person, now: datetime, why: str) -> None:
+        """A person with no request left keeps nothing: not even their Telegram id."""
+        if await unit.registrations(person.id):
+            unit.audit(why, now, person_id=person.id)
+            return
+        await unit.erase_person(person)
+        unit.audit(why, now)
+
+
+def _state(row: IntakeSession) -> Session:
+    return Session.from_dict(row.state)
+
+
+def _already(registration: PreRegistration) -> AlreadySubmitted:
+    return AlreadySubmitted(registration.reference, registration.status)

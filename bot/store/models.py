@@ -1,0 +1,155 @@
+"""Tables. Times are stored in UTC; answers and engine state as JSON."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, datetime: UTCDateTime}
+
+
+class Person(Base):
+    """Someone who wrote to the bot. Deleting a person deletes everything about them."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    language: Mapped[str] = mapped_column(String(8))
+    consent_version: Mapped[str | None] = mapped_column(String(32))
+    consented_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    sessions: Mapped[list[IntakeSession]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class IntakeSession(Base):
+    """One conversation's engine state; `version` guards against two concurrent writers."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    flow: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16))
+    step: Mapped[str | None] = mapped_column(String(80))
+    revision: Mapped[int] = mapped_column(Integer)
+    state: Mapped[dict[str, Any]]
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    person: Mapped[Person] = relationship(back_populates="sessions")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __table_args__ = (Index("ix_sessions_person_status", "person_id", "status"),)
+
+
+class PreRegistration(Base):
+    """A completed intake. A few answers are copied into columns for search and duplicates."""
+
+    __tablename__ = "pre_registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    flow_version: Mapped[str] = mapped_column(String(32))
+    answers: Mapped[dict[str, Any]]
+    answered_at: Mapped[dict[str, Any]]
+    full_name: Mapped[str | None] = mapped_column(String(100))
+    name_key: Mapped[str | None] = mapped_column(String(100))
+    date_of_birth: Mapped[str | None] = mapped_column(String(10))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    nationality: Mapped[str | None] = mapped_column(String(2))
+    current_city: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+    flags: Mapped[list[Flag]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+
+    __table_args__ = (Index("ix_pre_registrations_name_dob", "name_key", "date_of_birth"),)
+
+    @property
+    def flag_names(self) -> list[str]:
+        return sorted(f.flag for f in self.flags)
+
+
+class Flag(Base):
+    __tablename__ = "pre_registration_flags"
+
+    pre_registration_id: Mapped[int] = mapped_column(
+        ForeignKey("pre_registrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    flag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class ReferenceCounter(Base):
+    """The last number handed out per prefix and year: AVR-2026-00042."""
+
+    __tablename__ = "reference_counters"
+
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class AuditEvent(Base):
+    """Who did what, when. `details` never holds personal data: ids, counts, statuses."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    pre_registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pre_registrations.id", ondelete="SET NULL"), index=True
+    )
+    details: Mapped[dict[str, Any]]
