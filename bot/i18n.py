@@ -44,9 +44,12 @@ class Catalogs:
     def __init__(self, directory: Path, default: str = "fr") -> None:
         self.directory = directory
         self._translators: dict[str, Translator] = {}
+        self._translated: dict[str, frozenset[str]] = {}
         for po in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
             language = po.parent.parent.name
-            self._translators[language] = Translator(language, _load_po(po, language))
+            translations, translated = _load_po(po, language)
+            self._translators[language] = Translator(language, translations)
+            self._translated[language] = translated
         self._translators.setdefault(
             SOURCE_LANGUAGE, Translator(SOURCE_LANGUAGE, Translations())
         )
@@ -59,19 +62,27 @@ class Catalogs:
     def translator(self, language: str | None) -> Translator:
         return self._translators.get(language or "", self._translators[self.default])
 
+    def known_messages(self) -> dict[str, frozenset[str]]:
+        """For each language but the source one: the message ids it translates."""
+        return {lang: ids for lang, ids in self._translated.items() if lang != SOURCE_LANGUAGE}
+
     def negotiate(self, language_code: str | None) -> str:
         """The supported language of a Telegram client's language_code ('fr-FR' -> 'fr')."""
         base = (language_code or "").split("-")[0].lower()
         return base if base in self._translators else self.default
 
 
-def _load_po(path: Path, language: str) -> Translations:
+def _load_po(path: Path, language: str) -> tuple[Translations, frozenset[str]]:
+    """Compile a .po in memory (fuzzy entries are left out, as gettext would)."""
     with path.open("rb") as fh:
         catalog = read_po(fh, locale=language)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
-    return Translations(fp=buffer)
+    translated = frozenset(
+        str(m.id) for m in catalog if m.id and m.string and not m.fuzzy
+    )
+    return Translations(fp=buffer), translated
 
 
 @cache

@@ -1,0 +1,70 @@
+"""`intake-bot chat`: talk to the bot in a terminal, over the real PTB pipeline.
+
+The person's lines become Telegram updates on the in-process Bot API; the bot's messages
+are printed with their buttons numbered. Type a number to tap a button.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from bot.app import Bot
+from bot.chat.transport import BotMessage, SimulatedPerson
+
+HELP = (
+    "Type an answer and press Enter. Type a button's number to tap it.\n"
+    "/sticker, /photo, /location send those instead of text; Ctrl-D quits."
+)
+ReadLine = Callable[[], Awaitable[str | None]]
+
+
+def show(kind: str, message: BotMessage) -> str:
+    """A bot message as terminal text, buttons numbered from 1."""
+    lines = ["", "(edited)" if kind == "edited" else "bot:", message.text]
+    for number, button in enumerate(message.buttons or message.keyboard, start=1):
+        lines.append(f"  [{number}] {button['text']}")
+    return "\n".join(lines)
+
+
+def interpret(line: str, person: SimulatedPerson, phone: str) -> dict[str, object]:
+    """The update a typed line stands for."""
+    extras = {"/sticker": person.sticker, "/photo": person.photo, "/location": person.location}
+    if line in extras:
+        return extras[line]()
+    last = person.inbox[-1] if person.inbox else None
+    if last is None or not line.isdigit():
+        return person.text(line)
+    number, buttons = int(line), last.buttons
+    if last.keyboard and not buttons:
+        return person.contact(phone) if number == 1 else person.text(line)
+    if buttons and all(b["text"].isdigit() for b in buttons):
+        chosen = next((b for b in buttons if b["text"] == line), None)
+    else:
+        chosen = buttons[number - 1] if 1 <= number <= len(buttons) else None
+    if chosen is not None:
+        return person.tap(data=chosen["callback_data"], message=last)
+    return person.text(line)
+
+
+async def chat(bot: Bot, person: SimulatedPerson, phone: str, read_line: ReadLine) -> None:
+    """Run the bot by polling the in-process API until the input ends."""
+    api = bot.offline
+    assert api is not None, "the terminal chat runs on the offline transport"
+    api.listeners.append(lambda kind, message: print(show(kind, message), flush=True))
+    application = bot.application
+    assert application.updater is not None
+    await bot.start()
+    await application.updater.start_polling(poll_interval=0.0, timeout=1)
+    await application.start()
+    print(HELP, flush=True)
+    api.deliver(person.text("/start"))
+    try:
+        while (line := await read_line()) is not None:
+            if line.strip():
+                api.deliver(interpret(line.strip(), person, phone))
+            await asyncio.sleep(0.2)
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await bot.stop()

@@ -1,0 +1,162 @@
+"""The `intake-bot` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from bot.config import Settings
+
+log = logging.getLogger("bot")
+
+NO_TOKEN = """\
+No TELEGRAM_BOT_TOKEN is set, so the bot cannot connect to Telegram.
+
+To get a token: open Telegram, talk to @BotFather, send /newbot, choose a name and a
+username ending in "bot"; BotFather replies with a token like 123456789:AAE...
+Put it in the environment or in a .env file in this folder:
+
+    TELEGRAM_BOT_TOKEN=123456789:AAE...
+
+Meanwhile, try the bot offline in this terminal, on the same database:
+
+    intake-bot chat
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    settings = Settings()
+    _logging(settings.log_level)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(asyncio.run(args.handler(args, settings)) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="intake-bot",
+        description="Telegram intake assistant for assisted voluntary return and reintegration.",
+        epilog="Settings come from the environment or a .env file; see README.md.",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the bot on Telegram (polling)")
+    run.set_defaults(handler=_run)
+
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal, offline")
+    chat.add_argument("--language", default="fr", help="the simulated phone's language (fr)")
+    chat.add_argument("--name", default="Test", help="the simulated person's first name")
+    chat.add_argument("--user-id", type=int, default=1, help="the simulated Telegram user id")
+    chat.add_argument(
+        "--phone", default="+212612345678", help="the number sent by 'share my phone number'"
+    )
+    chat.set_defaults(handler=_chat)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(title="db commands", metavar="COMMAND", required=True)
+    db_upgrade = db_commands.add_parser("upgrade", help="apply schema migrations")
+    db_upgrade.add_argument("revision", nargs="?", default="head")
+    db_upgrade.set_defaults(handler=_db_upgrade)
+
+    conversations = commands.add_parser("conversations", help="conversation files")
+    conv_commands = conversations.add_subparsers(metavar="COMMAND", required=True)
+    check = conv_commands.add_parser("check", help="check every flow and its translations")
+    check.set_defaults(handler=_conversations_check)
+    return parser
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO, and the URL holds the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build
+
+    if settings.telegram_bot_token is None:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    bot = await build(settings)
+    application = bot.application
+    assert application.updater is not None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await bot.start()
+    await application.updater.start_polling(allowed_updates=["message", "edited_message",
+                                                             "callback_query"])  # fmt: skip
+    await application.start()
+    log.info("bot running (polling); press Ctrl-C to stop")
+    await stop.wait()
+    log.info("stopping")
+    await application.updater.stop()
+    await application.stop()
+    await bot.stop()
+    return 0
+
+
+async def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build
+    from bot.chat.terminal import chat
+
+    settings = settings.model_copy(update={"telegram_bot_token": None})
+    bot = await build(settings)
+    assert bot.offline is not None
+    person = bot.offline.person(args.user_id, args.name, args.language)
+
+    async def read_line() -> str | None:
+        try:
+            return await asyncio.to_thread(input, "> ")
+        except EOFError:
+            return None
+
+    await chat(bot, person, args.phone, read_line)
+    return 0
+
+
+async def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.store import create_engine, upgrade
+
+    engine = create_engine(settings.database())
+    await upgrade(engine, args.revision)
+    await engine.dispose()
+    print(f"database at {args.revision}")
+    return 0
+
+
+async def _conversations_check(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.conversations import FlowError, check_translations, load_flow
+    from bot.i18n import Catalogs
+
+    catalogs = Catalogs(settings.locales_dir)
+    problems: list[str] = []
+    paths = sorted(settings.conversations_dir.glob("*.yaml"))
+    for path in paths:
+        try:
+            flow = load_flow(path)
+        except FlowError as error:
+            problems.append(str(error))
+            continue
+        problems.extend(check_translations(flow, str(path), catalogs.known_messages()))
+    for problem in problems:
+        print(problem)
+    if problems:
+        return 1
+    print(f"{len(paths)} conversation file(s) OK")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
