@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from bot import logs
 from bot.config import Settings
 
 log = logging.getLogger("bot")
@@ -32,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     settings = Settings()
-    _logging(settings.log_level)
+    logs.configure(settings.log_level)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
@@ -73,12 +74,6 @@ def _parser() -> argparse.ArgumentParser:
     check = conv_commands.add_parser("check", help="check every flow and its translations")
     check.set_defaults(handler=_conversations_check)
     return parser
-
-
-def _logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL at INFO, and the URL holds the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:

@@ -14,7 +14,11 @@ class Settings(BaseSettings):
     """Every setting has a documented environment variable (README, 'Configuration')."""
 
     model_config = SettingsConfigDict(
-        env_prefix="INTAKE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="INTAKE_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
     )
 
     telegram_bot_token: SecretStr | None = Field(

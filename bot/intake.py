@@ -353,6 +353,7 @@ class Intake:
     ) -> Reply:
         reply = Reply(person.language, list(transition.events))
         state = transition.session
+        log.debug("session %s: %s -> %s", row.id, row.step, state.key)
         for event in transition.events:
             if isinstance(event, LanguageChosen):
                 person.language = reply.language = event.language
@@ -389,6 +390,7 @@ class Intake:
             pre_registration_id=registration.id,
             flags=registration.flag_names,
         )
+        log.info("pre-registration %s submitted", registration.reference)
         return registration
 
     async def _forget_if_empty(self, unit: Unit, person: Person, now: datetime, why: str) -> None:

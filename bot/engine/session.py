@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -28,7 +29,8 @@ class Session:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Session:
-        return cls(**data)
+        """A session that shares nothing with `data` (which may belong to an ORM row)."""
+        return cls(**copy.deepcopy(data))
 
     @property
     def active(self) -> bool:

@@ -1,0 +1,136 @@
+"""Shared fixtures: a real database per test, and the real PTB application over the
+in-process Bot API."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from telegram import Update
+
+from bot.app import Bot, build
+from bot.chat.transport import BotMessage, OfflineBotAPI, SimulatedPerson
+from bot.config import Settings
+
+POSTGRES_ENV = "TEST_DATABASE_URL"
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+async def reset_postgres(url: str) -> None:
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+def _backends() -> list[Any]:
+    postgres = os.environ.get(POSTGRES_ENV)
+    skip = pytest.mark.skip(reason=f"{POSTGRES_ENV} is not set: no PostgreSQL to test against")
+    return [
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param(postgres, id="postgres", marks=() if postgres else skip),
+    ]
+
+
+@pytest.fixture(params=_backends())
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database: a SQLite file, or PostgreSQL when TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    await reset_postgres(request.param)
+    return str(request.param)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path,
+        database_url=database_url,
+        telegram_bot_token=None,
+        office_name="OIM Rabat",
+        office_contact="+212 537 00 00 00",
+    )
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def api() -> OfflineBotAPI:
+    return OfflineBotAPI()
+
+
+@pytest.fixture
+async def bot(settings: Settings, api: OfflineBotAPI, clock: Clock) -> AsyncIterator[Bot]:
+    bot = await build(settings, offline=api, clock=clock)
+    await bot.start()
+    yield bot
+    await bot.stop()
+
+
+@dataclass
+class Phone:
+    """A simulated person whose updates go through the real PTB Application."""
+
+    bot: Bot
+    person: SimulatedPerson
+
+    async def send(self, update: dict[str, Any]) -> BotMessage:
+        app = self.bot.application
+        await app.process_update(Update.de_json(update, app.bot))
+        return self.person.last
+
+    async def say(self, text: str) -> BotMessage:
+        return await self.send(self.person.text(text))
+
+    async def tap(self, label: str) -> BotMessage:
+        """Tap the newest button whose text contains `label`."""
+        return await self.send(self.person.tap(label))
+
+    async def choose(self, value: str) -> BotMessage:
+        """Tap the newest button that answers `value` (whatever its label's language)."""
+        for message in reversed(self.inbox):
+            for button in message.buttons:
+                data = button["callback_data"]
+                if data.endswith(f"|{value}"):
+                    return await self.send(self.person.tap(data=data, message=message))
+        raise LookupError(f"no button for {value!r} in {[b for m in self.inbox[-2:] for b in m.buttons]}")
+
+    @property
+    def last(self) -> BotMessage:
+        return self.person.last
+
+    @property
+    def inbox(self) -> list[BotMessage]:
+        return self.person.inbox
+
+
+@pytest.fixture
+def phone_factory(bot: Bot, api: OfflineBotAPI) -> Any:
+    def make(user_id: int = 5001, language: str | None = "fr", name: str = "Awa") -> Phone:
+        return Phone(bot, api.person(user_id, name, language))
+
+    return make
