@@ -1,0 +1,408 @@
+"""The engine on plain data: no Telegram, no database, no clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from bot.conversations import parse_flow
+from bot.conversations.yamlines import load
+from bot.engine import (
+    Asked,
+    ChoiceInput,
+    Completed,
+    ContactInput,
+    CountryIndex,
+    Ended,
+    Ignored,
+    Input,
+    Outdated,
+    Recorded,
+    Rejected,
+    Resources,
+    Said,
+    Session,
+    TextInput,
+    Toggled,
+    current,
+    resume,
+    start,
+)
+from bot.engine.values import Invalid, clean_text, fold, parse_date, parse_number
+from bot.phones import parse_phone
+
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+TODAY = NOW.date()
+COUNTRIES = CountryIndex.build(
+    {
+        "SN": ["Senegal", "Sénégal"],
+        "CI": ["Côte d’Ivoire"],
+        "CG": ["Congo - Brazzaville", "Congo-Brazzaville"],
+        "CD": ["Congo - Kinshasa", "Congo-Kinshasa", "RDC"],
+        "CM": ["Cameroon", "Cameroun"],
+    },
+    {"Congo": ["CG", "CD"]},
+)
+RESOURCES = Resources(parse_phone=parse_phone, countries=COUNTRIES)
+
+FLOW = parse_flow(
+    load("""
+flow: test
+version: "1"
+steps:
+  - {id: consent, kind: consent, prompt: "Agree?", options: [
+      {value: agree, label: "Yes"},
+      {value: decline, label: "No", end: "Bye", outcome: declined}]}
+  - {id: born, kind: date, not_future: true, prompt: "Born?", label: "Born"}
+  - {id: note, kind: info, prompt: "You are young.", when: {born: {age_lt: 18}}}
+  - {id: country, kind: country, suggest: [SN, CM], prompt: "Country?"}
+  - {id: tel, kind: phone, default_region: MA, prompt: "Phone?"}
+  - {id: skills, kind: multi, prompt: "Skills?", options: [
+      {value: farming, label: "Farming"}, {value: other, label: "Other"}]}
+  - {id: skills_other, kind: text, min: 2, max: 10, prompt: "Which?",
+     when: {skills: {has: other}}}
+  - {id: count, kind: number, min: 0, max: 5, buttons: [0, 1, 2], prompt: "How many?"}
+  - id: people
+    kind: repeat
+    count_from: count
+    prompt: "People"
+    item_label: "Person {n} of {total}"
+    steps:
+      - {id: name, kind: text, min: 2, max: 50, prompt: "Name?"}
+      - {id: born, kind: date, not_future: true, prompt: "Born?"}
+  - {id: ok, kind: yesno, prompt: "OK?"}
+  - {id: review, kind: review, prompt: "Check"}
+flags:
+  - {flag: minor, when: {born: {age_lt: 18}}}
+  - {flag: with_child, when: {people: {any_item: {born: {age_lt: 18}}}}}
+  - {flag: not_ok, when: {ok: false}}
+"""),
+    "test.yaml",
+)
+
+
+class Run:
+    """Drive a session with inputs, as a channel would."""
+
+    def __init__(self) -> None:
+        transition = start(FLOW, NOW)
+        self.session: Session = transition.session
+        self.events: list[Any] = transition.events
+
+    def send(self, given: Input) -> list[Any]:
+        transition = resume(FLOW, self.session, given, NOW, RESOURCES)
+        self.session, self.events = transition.session, transition.events
+        return self.events
+
+    def tap(self, value: str, key: str | None = None, revision: int | None = None) -> list[Any]:
+        key = key or self.session.key or ""
+        rev = self.session.revision if revision is None else revision
+        return self.send(ChoiceInput(key, rev, value))
+
+    def say(self, text: str) -> list[Any]:
+        return self.send(TextInput(text))
+
+    @property
+    def asked(self) -> Asked:
+        return next(e for e in reversed(self.events) if isinstance(e, Asked))
+
+
+def types(events: list[Any]) -> list[str]:
+    return [type(e).__name__ for e in events]
+
+
+def to_review(run: Run, born: str = "01/01/1990", count: str = "1") -> None:
+    run.tap("agree")
+    run.say(born)
+    run.tap("SN")
+    run.say("+221771234567")
+    run.tap("farming")
+    run.tap("done")
+    run.tap(count)
+    for i in range(int(count)):
+        run.say(f"Person {i}")
+        run.say("01/01/2015")
+    run.tap("yes")
+
+
+# Values
+
+
+@pytest.mark.parametrize(
+    "text", ["25/12/1990", "25-12-1990", "25.12.1990", "1990-12-25", " 25 / 12 / 1990 ", "25 12 1990"]
+)
+def test_dates_in_every_accepted_format(text: str) -> None:
+    assert parse_date(text, TODAY) == date(1990, 12, 25)
+
+
+def test_single_digit_day_and_month() -> None:
+    assert parse_date("1/2/1990", TODAY) == date(1990, 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("12/25/90", "date_format"),
+        ("tomorrow", "date_format"),
+        ("31/04/1990", "date_impossible"),
+        ("29/02/2023", "date_impossible"),
+        ("28/11/2026", "date_future"),
+        ("01/01/1899", "date_too_old"),
+    ],
+)
+def test_refused_dates(text: str, reason: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        parse_date(text, TODAY, not_future=True)
+    assert refused.value.reason == reason
+
+
+def test_today_is_not_in_the_future() -> None:
+    assert parse_date("27/11/2026", TODAY, not_future=True) == TODAY
+
+
+def test_numbers_and_text_bounds() -> None:
+    assert parse_number(" 3 ", 0, 15) == 3
+    with pytest.raises(Invalid, match="number_range"):
+        parse_number("16", 0, 15)
+    with pytest.raises(Invalid, match="number_format"):
+        parse_number("3.5", 0, 15)
+    assert clean_text("  Awa \n Diallo ", 2, 100) == "Awa Diallo"
+    with pytest.raises(Invalid) as short:
+        clean_text(" a ", 2, 100)
+    assert (short.value.reason, short.value.params) == ("text_too_short", {"min": 2})
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "expected"),
+    [
+        ("0612345678", "MA", "+212612345678"),
+        ("+212 6 12-34-56-78", "MA", "+212612345678"),
+        ("00221 77 123 45 67", "MA", "+221771234567"),
+        ("+237 6 77 12 34 56", None, "+237677123456"),
+        ("12345", "MA", None),
+        ("+212 1", "MA", None),
+        ("not a number", "MA", None),
+    ],
+)
+def test_phone_numbers_are_validated_and_stored_e164(
+    raw: str, region: str | None, expected: str | None
+) -> None:
+    assert parse_phone(raw, region) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "codes", "exact"),
+    [
+        ("senegal", ("SN",), True),
+        ("SÉNÉGAL", ("SN",), True),
+        ("cote d'ivoire", ("CI",), True),
+        ("Côte d’Ivoire", ("CI",), True),
+        ("rdc", ("CD",), True),
+        ("congo-brazzaville", ("CG",), True),
+        ("Congo", ("CG", "CD"), False),
+        ("Senegall", ("SN",), False),
+        ("Atlantis", (), False),
+    ],
+)
+def test_country_matching(typed: str, codes: tuple[str, ...], exact: bool) -> None:
+    assert COUNTRIES.match(typed) == (codes, exact)
+
+
+def test_fold_strips_case_accents_and_punctuation() -> None:
+    assert fold("  Côte d’Ivoire! ") == "cote d ivoire"
+
+
+# Runner
+
+
+def test_consent_decline_ends_the_flow() -> None:
+    run = Run()
+    assert types(run.events) == ["Asked"]
+    events = run.tap("decline")
+    assert isinstance(events[-1], Ended)
+    assert events[-1].outcome == "declined" and run.session.status == "ended"
+    assert isinstance(run.say("hello")[0], Ignored)
+
+
+def test_failed_validation_gives_a_reason_and_asks_again() -> None:
+    run = Run()
+    run.tap("agree")
+    events = run.say("32/01/1990")
+    assert types(events) == ["Rejected", "Asked"]
+    assert events[0].reason == "date_impossible" and events[1].key == "born"
+    assert "born" not in run.session.answers
+
+
+def test_conditional_info_step_is_said_once() -> None:
+    run = Run()
+    run.tap("agree")
+    events = run.say("01/01/2015")
+    assert types(events) == ["Recorded", "Said", "Asked"]
+    assert events[1] == Said("You are young.")
+    assert run.session.seen == ["note"]
+
+
+def test_country_suggestions_other_and_disambiguation() -> None:
+    run = Run()
+    run.tap("agree")
+    run.say("01/01/1990")
+    assert [o.value for o in run.asked.options] == ["SN", "CM", "other"]
+    run.tap("other")
+    assert run.asked.suggestion == "country_type" and run.asked.options == ()
+    run.say("Congo")
+    assert run.asked.suggestion == "country_which"
+    assert [o.value for o in run.asked.options] == ["CG", "CD", "other"]
+    run.tap("CD")
+    assert run.session.answers["country"] == "CD"
+
+
+def test_phone_from_shared_contact() -> None:
+    run = Run()
+    run.tap("agree")
+    run.say("01/01/1990")
+    run.tap("SN")
+    assert types(run.send(ContactInput("+212612345678")))[:1] == ["Recorded"]
+    assert run.session.answers["tel"] == "+212612345678"
+
+
+def test_multi_choice_toggles_then_done() -> None:
+    run = Run()
+    run.tap("agree")
+    run.say("01/01/1990")
+    run.tap("SN")
+    run.say("0612345678")
+    assert isinstance(run.tap("done")[0], Rejected)
+    toggled = run.tap("other")
+    assert isinstance(toggled[0], Toggled) and toggled[0].selected == ("other",)
+    run.tap("farming")
+    run.tap("other")
+    assert run.tap("farming")[0].selected == ()
+    run.tap("other")
+    run.tap("done")
+    assert run.session.answers["skills"] == ["other"]
+    assert run.session.key == "skills_other"
+
+
+def test_repeat_group_asks_each_person_in_turn() -> None:
+    run = Run()
+    run.tap("agree")
+    run.say("01/01/1990")
+    run.tap("SN")
+    run.say("0612345678")
+    run.tap("farming")
+    run.tap("done")
+    run.say("2")
+    keys = []
+    for answer in ["Ana", "01/01/2010", "Ben", "02/02/1980"]:
+        keys.append(run.asked.key)
+        assert (run.asked.index, run.asked.total) == (len(keys) // 3, 2)
+        run.say(answer)
+    assert keys == ["people.0.name", "people.0.born", "people.1.name", "people.1.born"]
+    assert run.session.answers["people"] == [
+        {"name": "Ana", "born": "2010-01-01"},
+        {"name": "Ben", "born": "1980-02-02"},
+    ]
+
+
+def test_review_lists_answers_and_edits_come_back_to_it() -> None:
+    run = Run()
+    to_review(run)
+    review = run.asked
+    assert review.key == "review"
+    assert [i.key for i in review.review] == [
+        "born", "country", "tel", "skills", "count", "people", "people.0.name",
+        "people.0.born", "ok",
+    ]  # fmt: skip
+    assert [o.value for o in review.options][:3] == ["confirm", "edit:born", "edit:country"]
+    run.tap("edit:tel")
+    assert run.asked.key == "tel" and run.asked.previous == "+221771234567"
+    run.say("0612345678")
+    assert run.asked.key == "review"
+    assert run.session.answers["tel"] == "+212612345678"
+
+
+def test_keep_the_current_answer_while_editing() -> None:
+    run = Run()
+    to_review(run)
+    run.tap("edit:count")
+    assert "keep" in [o.value for o in run.asked.options]
+    run.tap("keep")
+    assert run.asked.key == "review" and run.session.answers["count"] == 1
+
+
+def test_editing_a_count_asks_only_for_new_people() -> None:
+    run = Run()
+    to_review(run, count="1")
+    run.tap("edit:count")
+    run.tap("2")
+    assert run.asked.key == "people.1.name"
+    run.say("New")
+    run.say("01/01/2000")
+    assert run.asked.key == "review"
+    run.tap("edit:count")
+    run.tap("0")
+    done = run.tap("confirm")
+    assert isinstance(done[-1], Completed)
+    assert done[-1].answers["people"] == []
+
+
+def test_answers_of_steps_that_no_longer_apply_are_dropped() -> None:
+    run = Run()
+    to_review(run)
+    run.tap("edit:skills")
+    run.tap("other")
+    run.tap("done")
+    run.say("Cooking")
+    run.tap("edit:skills")
+    run.tap("farming")
+    run.tap("done")
+    completed = run.tap("confirm")[-1]
+    assert isinstance(completed, Completed)
+    assert "skills_other" not in completed.answers
+
+
+def test_flags_from_rules() -> None:
+    run = Run()
+    to_review(run, born="01/01/2012")
+    run.tap("edit:ok")
+    run.tap("no")
+    completed = run.tap("confirm")[-1]
+    assert completed.flags == ("minor", "with_child", "not_ok")
+
+
+def test_old_button_is_outdated_and_forged_value_ignored() -> None:
+    run = Run()
+    run.tap("agree")
+    before = run.session
+    events = run.tap("decline", key="consent", revision=0)
+    assert isinstance(events[0], Outdated) and events[1].key == "born"
+    assert run.session == before
+    events = run.tap("xyz", key="born")
+    assert types(events) == ["Ignored"]
+    run.say("01/01/1990")
+    assert types(run.tap("XX")) == ["Ignored"]  # a country never offered
+
+
+def test_resume_leaves_the_given_session_untouched() -> None:
+    run = Run()
+    original = run.session
+    snapshot = Session.from_dict(original.to_dict())
+    run.tap("agree")
+    assert original == snapshot
+    assert run.session.revision > original.revision
+
+
+def test_current_question_is_asked_again_without_change() -> None:
+    run = Run()
+    run.tap("agree")
+    events = current(FLOW, run.session, NOW)
+    assert [e.key for e in events] == ["born"]
+
+
+def test_session_round_trips_through_json_ready_dict() -> None:
+    run = Run()
+    to_review(run)
+    assert Session.from_dict(run.session.to_dict()) == run.session
+    assert isinstance(run.events[0], Recorded)
