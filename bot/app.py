@@ -19,7 +19,7 @@ from bot.engine import CountryIndex, Flow, Resources
 from bot.i18n import Catalogs, country_names
 from bot.intake import FLOW, Intake
 from bot.phones import parse_phone
-from bot.store import Store, create_engine, upgrade
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -70,16 +70,13 @@ async def build(
 
     Without a token the bot runs on the in-process Bot API (`offline`, made if not given).
     """
-    engine = create_engine(settings.database())
+    store = Store(settings.database())
     if migrate:
-        await upgrade(engine)
-    store = Store(engine)
+        await store.upgrade()
     flow = load_flows(settings.conversations_dir)[FLOW]
     catalogs = Catalogs(settings.locales_dir, settings.default_language)
     resources = Resources(parse_phone=parse_phone, countries=country_index(flow, catalogs))
-    service = Intake(
-        store, flow, resources, catalogs.negotiate, clock, settings.reference_prefix
-    )
+    service = Intake(store, flow, resources, catalogs.negotiate, clock, settings.reference_prefix)
     renderer = Renderer(catalogs, flow, settings.office_name, settings.office_contact)
     token = settings.telegram_bot_token
     if token is None and offline is None:
@@ -94,7 +91,7 @@ async def build(
             .base_url(settings.telegram_api_base_url)
             .request(_http())
             .get_updates_request(_http(read_timeout=30))
-            .rate_limiter(AIORateLimiter(max_retries=3))
+            .rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
         )
     application = builder.build()
     Chat(service, renderer).register(application)

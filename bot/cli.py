@@ -90,8 +90,9 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     await bot.start()
-    await application.updater.start_polling(allowed_updates=["message", "edited_message",
-                                                             "callback_query"])  # fmt: skip
+    await application.updater.start_polling(
+        allowed_updates=["message", "edited_message", "callback_query"]
+    )
     await application.start()
     log.info("bot running (polling); press Ctrl-C to stop")
     await stop.wait()
@@ -122,11 +123,11 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.store import create_engine, upgrade
+    from bot.store import Store
 
-    engine = create_engine(settings.database())
-    await upgrade(engine, args.revision)
-    await engine.dispose()
+    store = Store(settings.database())
+    await store.upgrade(args.revision)
+    await store.close()
     print(f"database at {args.revision}")
     return 0
 

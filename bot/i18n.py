@@ -50,9 +50,7 @@ class Catalogs:
             translations, translated = _load_po(po, language)
             self._translators[language] = Translator(language, translations)
             self._translated[language] = translated
-        self._translators.setdefault(
-            SOURCE_LANGUAGE, Translator(SOURCE_LANGUAGE, Translations())
-        )
+        self._translators.setdefault(SOURCE_LANGUAGE, Translator(SOURCE_LANGUAGE, Translations()))
         self.default = default if default in self._translators else SOURCE_LANGUAGE
 
     @property
@@ -79,9 +77,7 @@ def _load_po(path: Path, language: str) -> tuple[Translations, frozenset[str]]:
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
-    translated = frozenset(
-        str(m.id) for m in catalog if m.id and m.string and not m.fuzzy
-    )
+    translated = frozenset(str(m.id) for m in catalog if m.id and m.string and not m.fuzzy)
     return Translations(fp=buffer), translated
 
 

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
-
-from sqlalchemy.orm.exc import StaleDataError
 
 from bot import engine
 from bot.engine import (
@@ -25,7 +23,15 @@ from bot.engine import (
     Resources,
     Session,
 )
-from bot.store import IntakeSession, Person, PreRegistration, Store, Submission, Unit
+from bot.store import (
+    PersonRecord,
+    RegistrationRecord,
+    SessionRecord,
+    StaleSession,
+    Store,
+    Submission,
+    Unit,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -176,12 +182,11 @@ class Intake:
         """An answer, a tap or anything else sent during (or before) an intake."""
 
         async def work(unit: Unit, now: datetime) -> Reply:
-            person = await self._person(unit, user, now)
-            row = await unit.open_session(person.id)
+            person, row = await self._person_and_session(unit, user, now)
             if row is None:
                 if registrations := await unit.registrations(person.id):
                     return Reply(person.language, [_already(registrations[-1])])
-                return self._begin(unit, person, now)
+                return await self._begin(unit, person, now)
             state = Session.from_dict(row.state)
             transition = engine.resume(self.flow, state, given, now, self.resources)
             return await self._apply(unit, person, row, transition, now)
@@ -192,15 +197,14 @@ class Intake:
         """/start: a new intake, or an offer to continue the open one."""
 
         async def work(unit: Unit, now: datetime) -> Reply:
-            person = await self._person(unit, user, now)
-            row = await unit.open_session(person.id)
+            person, row = await self._person_and_session(unit, user, now)
             if row is not None:
                 if row.state.get("answers", {}).get("consent"):
                     return Reply(person.language, [ResumeOffer()])
-                return Reply(person.language, engine.current(self.flow, _state(row), now))
+                return Reply(person.language, [*engine.current(self.flow, _state(row), now)])
             if registrations := await unit.registrations(person.id):
                 return Reply(person.language, [_already(registrations[-1])])
-            return self._begin(unit, person, now)
+            return await self._begin(unit, person, now)
 
         return await self._run(work)
 
@@ -208,15 +212,14 @@ class Intake:
         """The answer to ResumeOffer."""
 
         async def work(unit: Unit, now: datetime) -> Reply:
-            person = await self._person(unit, user, now)
-            row = await unit.open_session(person.id)
+            person, row = await self._person_and_session(unit, user, now)
             if row is None:
                 return Reply(person.language, [NothingOpen()])
             if not restart:
-                return Reply(person.language, engine.current(self.flow, _state(row), now))
+                return Reply(person.language, [*engine.current(self.flow, _state(row), now)])
             await unit.delete_session(row)
-            unit.audit("intake.restarted", now, person_id=person.id)
-            return self._begin(unit, person, now)
+            await unit.audit("intake.restarted", now, person_id=person.id)
+            return await self._begin(unit, person, now)
 
         return await self._run(work)
 
@@ -230,17 +233,15 @@ class Intake:
         """/language: switch, then ask the current question again in the new language."""
 
         async def work(unit: Unit, now: datetime) -> Reply:
-            person = await self._person(unit, user, now)
-            person.language = language
-            person.updated_at = now
-            row = await unit.open_session(person.id)
+            person, row = await self._person_and_session(unit, user, now)
+            await unit.update_person(person, now, language=language)
             if row is None:
                 return Reply(language, [KeepGoing()])
             state = _state(row)
             if "language" in state.answers:
                 state.answers["language"] = language
-                unit.save_state(row, state.to_dict(), now)
-            return Reply(language, list(engine.current(self.flow, state, now)))
+                await unit.save_session(row, state.to_dict(), now)
+            return Reply(language, [*engine.current(self.flow, state, now)])
 
         return await self._run(work)
 
@@ -303,8 +304,8 @@ class Intake:
             if not confirmed:
                 return Reply(language, [KeepGoing()])
             erased = len(await unit.registrations(person.id))
-            await unit.erase_person(person)
-            unit.audit("person.erased", now, pre_registrations=erased)
+            await unit.erase_person(person.id)
+            await unit.audit("person.erased", now, pre_registrations=erased)
             return Reply(language, [Erased()])
 
         return await self._run(work)
@@ -324,30 +325,32 @@ class Intake:
             try:
                 async with self.store.unit() as unit:
                     return await work(unit, self.clock())
-            except StaleDataError:
+            except StaleSession:
                 if attempt == _ATTEMPTS:
                     raise
                 log.info("session changed concurrently; retrying (attempt %d)", attempt)
         raise AssertionError("unreachable")
 
-    async def _person(self, unit: Unit, user: User, now: datetime) -> Person:
-        person = await unit.person(user.telegram_id)
+    async def _person_and_session(
+        self, unit: Unit, user: User, now: datetime
+    ) -> tuple[PersonRecord, SessionRecord | None]:
+        """The person (created on first contact) and their open session, if any."""
+        person, row = await unit.person_and_session(user.telegram_id)
         if person is None:
-            person = await unit.add_person(
-                user.telegram_id, self.negotiate(user.language_code), now
-            )
-        return person
+            language = self.negotiate(user.language_code)
+            return await unit.add_person(user.telegram_id, language, now), None
+        return person, row
 
-    def _begin(self, unit: Unit, person: Person, now: datetime) -> Reply:
+    async def _begin(self, unit: Unit, person: PersonRecord, now: datetime) -> Reply:
         transition = engine.start(self.flow, now)
-        unit.add_session(person, self.flow.id, transition.session.to_dict(), now)
+        await unit.add_session(person.id, self.flow.id, transition.session.to_dict(), now)
         return Reply(person.language, list(transition.events))
 
     async def _apply(
         self,
         unit: Unit,
-        person: Person,
-        row: IntakeSession,
+        person: PersonRecord,
+        row: SessionRecord,
         transition: engine.Transition,
         now: datetime,
     ) -> Reply:
@@ -356,10 +359,14 @@ class Intake:
         log.debug("session %s: %s -> %s", row.id, row.step, state.key)
         for event in transition.events:
             if isinstance(event, LanguageChosen):
-                person.language = reply.language = event.language
+                person = replace(person, language=event.language)
+                reply.language = event.language
+                await unit.update_person(person, now, language=event.language)
             elif isinstance(event, ConsentGiven):
-                person.consent_version, person.consented_at = event.version, now
-                unit.audit("consent.given", now, person_id=person.id, version=event.version)
+                await unit.update_person(
+                    person, now, consent_version=event.version, consented_at=now
+                )
+                await unit.audit("consent.given", now, person_id=person.id, version=event.version)
             elif isinstance(event, Completed):
                 registration = await self._submit(unit, person, state, event, now)
                 reply.items.append(Submitted(registration.reference))
@@ -367,13 +374,12 @@ class Intake:
                 await unit.delete_session(row)
                 await self._forget_if_empty(unit, person, now, f"intake.ended.{event.outcome}")
                 return reply
-        unit.save_state(row, state.to_dict(), now)
-        person.updated_at = now
+        await unit.save_session(row, state.fields(), now)
         return reply
 
     async def _submit(
-        self, unit: Unit, person: Person, state: Session, done: Completed, now: datetime
-    ) -> PreRegistration:
+        self, unit: Unit, person: PersonRecord, state: Session, done: Completed, now: datetime
+    ) -> RegistrationRecord:
         name = done.answers.get("full_name")
         submission = Submission(
             answers=done.answers,
@@ -383,28 +389,30 @@ class Intake:
             name_key=engine.fold(name) if isinstance(name, str) else None,
         )
         registration = await unit.submit(person, submission, self.prefix, now)
-        unit.audit(
+        await unit.audit(
             "pre_registration.submitted",
             now,
             person_id=person.id,
             pre_registration_id=registration.id,
-            flags=registration.flag_names,
+            flags=registration.flags,
         )
         log.info("pre-registration %s submitted", registration.reference)
         return registration
 
-    async def _forget_if_empty(self, unit: Unit, person: Person, now: datetime, why: str) -> None:
+    async def _forget_if_empty(
+        self, unit: Unit, person: PersonRecord, now: datetime, why: str
+    ) -> None:
         """A person with no request left keeps nothing: not even their Telegram id."""
         if await unit.registrations(person.id):
-            unit.audit(why, now, person_id=person.id)
+            await unit.audit(why, now, person_id=person.id)
             return
-        await unit.erase_person(person)
-        unit.audit(why, now)
+        await unit.erase_person(person.id)
+        await unit.audit(why, now)
 
 
-def _state(row: IntakeSession) -> Session:
+def _state(row: SessionRecord) -> Session:
     return Session.from_dict(row.state)
 
 
-def _already(registration: PreRegistration) -> AlreadySubmitted:
+def _already(registration: RegistrationRecord) -> AlreadySubmitted:
     return AlreadySubmitted(registration.reference, registration.status)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from telegram import Update
 
@@ -117,7 +117,9 @@ class Phone:
                 data = button["callback_data"]
                 if data.endswith(f"|{value}"):
                     return await self.send(self.person.tap(data=data, message=message))
-        raise LookupError(f"no button for {value!r} in {[b for m in self.inbox[-2:] for b in m.buttons]}")
+        raise LookupError(
+            f"no button for {value!r} in {[b for m in self.inbox[-2:] for b in m.buttons]}"
+        )
 
     @property
     def last(self) -> BotMessage:
@@ -134,3 +136,13 @@ def phone_factory(bot: Bot, api: OfflineBotAPI) -> Any:
         return Phone(bot, api.person(user_id, name, language))
 
     return make
+
+
+async def table_rows(bot: Bot, model: Any) -> list[Any]:
+    """Every row of a model's table, as mappings, in id order where there is one."""
+    table = model.__table__
+    query = select(table)
+    if "id" in table.c:
+        query = query.order_by(table.c.id)
+    async with bot.store.unit() as unit:
+        return list((await unit.connection.execute(query)).mappings())

@@ -30,5 +30,7 @@ def test_engine_imports_only_the_standard_library_and_itself() -> None:
 
 
 def test_forbidden_imports_are_caught() -> None:
-    source = "import telegram\nfrom sqlalchemy import select\nimport json\nfrom bot.store import x\n"
+    source = (
+        "import telegram\nfrom sqlalchemy import select\nimport json\nfrom bot.store import x\n"
+    )
     assert foreign_imports(source) == {"telegram", "sqlalchemy", "bot.store"}

@@ -6,14 +6,13 @@ import logging
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from bot.app import Bot, build
 from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
 from bot.engine import Session
 from bot.store import IntakeSession, Person
-from tests.conftest import Clock, Phone
+from tests.conftest import Clock, Phone, table_rows
 
 
 async def at_full_name(phone: Phone) -> None:
@@ -24,9 +23,8 @@ async def at_full_name(phone: Phone) -> None:
 
 
 async def session_state(bot: Bot) -> Session:
-    async with bot.store.unit() as unit:
-        row = (await unit.session.execute(select(IntakeSession))).scalar_one()
-        return Session.from_dict(row.state)
+    (row,) = await table_rows(bot, IntakeSession)
+    return Session.from_dict(row["state"])
 
 
 NAME_QUESTION = "What is your full name? Write it as on your documents, if you have any."
@@ -41,9 +39,7 @@ async def test_non_text_gets_a_polite_reask(bot: Bot, phone_factory: Any, kind: 
     assert "full_name" not in (await session_state(bot)).answers
 
 
-async def test_text_where_a_button_is_expected_asks_for_a_tap(
-    bot: Bot, phone_factory: Any
-) -> None:
+async def test_text_where_a_button_is_expected_asks_for_a_tap(bot: Bot, phone_factory: Any) -> None:
     phone: Phone = phone_factory(language="en")
     await at_full_name(phone)
     await phone.say("Awa Diallo")
@@ -136,12 +132,27 @@ async def fast_forward(bot: Bot, phone: Phone, until: str) -> Session:
     """Answer the intake with plain choices up to the question `until`."""
     await at_full_name(phone)
     script = [
-        ("say", "Awa Diallo"), ("tap", "Female"), ("say", "01/01/1990"), ("say", "Mali"),
-        ("say", "+223 76 12 34 56"), ("tap", "Rabat"), ("tap", "1 to 3 years"),
-        ("tap", "No papers"), ("tap", "Valid passport"), ("tap", "Mali"), ("say", "Bamako"),
-        ("tap", "0"), ("tap", "No"), ("tap", "No"), ("tap", "No"), ("tap", "Crafts"),
-        ("tap", "Done"), ("tap", "Training"), ("say", "Tailoring"), ("tap", "Yes"),
-    ]  # fmt: skip
+        ("say", "Awa Diallo"),
+        ("tap", "Female"),
+        ("say", "01/01/1990"),
+        ("say", "Mali"),
+        ("say", "+223 76 12 34 56"),
+        ("tap", "Rabat"),
+        ("tap", "1 to 3 years"),
+        ("tap", "No papers"),
+        ("tap", "Valid passport"),
+        ("tap", "Mali"),
+        ("say", "Bamako"),
+        ("tap", "0"),
+        ("tap", "No"),
+        ("tap", "No"),
+        ("tap", "No"),
+        ("tap", "Crafts"),
+        ("tap", "Done"),
+        ("tap", "Training"),
+        ("say", "Tailoring"),
+        ("tap", "Yes"),
+    ]
     for action, value in script:
         state = await session_state(bot)
         if state.key == until:
@@ -231,9 +242,7 @@ async def test_restart_mid_intake_loses_nothing(
     await second.stop()
 
 
-async def test_language_switch_reasks_the_current_question(
-    bot: Bot, phone_factory: Any
-) -> None:
+async def test_language_switch_reasks_the_current_question(bot: Bot, phone_factory: Any) -> None:
     phone: Phone = phone_factory(language="en")
     await at_full_name(phone)
     menu = await phone.say("/language")
@@ -242,8 +251,7 @@ async def test_language_switch_reasks_the_current_question(
     assert reply.text == bot.catalogs.translator("fr").gettext(NAME_QUESTION)
     state = await session_state(bot)
     assert state.answers["language"] == "fr"
-    async with bot.store.unit() as unit:
-        assert (await unit.session.execute(select(Person.language))).scalar_one() == "fr"
+    assert [p["language"] for p in await table_rows(bot, Person)] == ["fr"]
 
 
 async def test_decline_consent_keeps_nothing(bot: Bot, phone_factory: Any) -> None:
@@ -282,9 +290,8 @@ async def test_cancel_asks_then_keeps_nothing(bot: Bot, phone_factory: Any) -> N
 
 
 async def assert_no_personal_rows(bot: Bot) -> None:
-    async with bot.store.unit() as unit:
-        assert (await unit.session.execute(select(Person))).first() is None
-        assert (await unit.session.execute(select(IntakeSession))).first() is None
+    assert await table_rows(bot, Person) == []
+    assert await table_rows(bot, IntakeSession) == []
 
 
 async def test_status_mydata_and_help(bot: Bot, phone_factory: Any) -> None:

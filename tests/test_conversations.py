@@ -24,7 +24,11 @@ def write(tmp_path: Path, body: str) -> Path:
     ("body", "line", "message"),
     [
         ('  - {id: a, kind: chioce, prompt: "A?"}\n', 4, "unknown kind 'chioce'"),
-        (GOOD_STEP + '  - {id: name, kind: text, prompt: "Again?"}\n', 5, "duplicate step id 'name'"),
+        (
+            GOOD_STEP + '  - {id: name, kind: text, prompt: "Again?"}\n',
+            5,
+            "duplicate step id 'name'",
+        ),
         ('  - {id: a, kind: choice, prompt: "A?"}\n', 4, "a choice step needs options"),
         (
             '  - {id: a, kind: text, prompt: "A?", when: {later: 1}}\n'
@@ -32,19 +36,37 @@ def write(tmp_path: Path, body: str) -> Path:
             4,
             "condition names 'later', which is not an earlier step",
         ),
-        (GOOD_STEP + '  - {id: b, kind: text, prompt: "B?", when: {name: {like: x}}}\n', 5,
-         "unknown operator 'like'"),
-        (GOOD_STEP + '  - {id: b, kind: yesno, prompt: "B?", colour: red}\n', 5,
-         "unknown key 'colour'"),
-        ('  - {id: a, kind: choice, prompt: "A?", options: [{value: no, label: "No"}]}\n', 4,
-         "option value False must be a lower_case string (quote yes/no)"),
-        ('  - {id: a, kind: repeat, prompt: "A?", count_from: x, steps: []}\n', 4,
-         "count_from must name an earlier number step"),
-        ('  - {id: a, kind: country, prompt: "A?", suggest: [Senegal]}\n', 4,
-         "'Senegal' is not a two-letter code"),
-        ('  - {id: a, kind: text}\n', 4, "missing 'prompt'"),
-        ('  - {id: r, kind: review, prompt: "R"}\n' + GOOD_STEP, 4,
-         "a review step must be the last step"),
+        (
+            GOOD_STEP + '  - {id: b, kind: text, prompt: "B?", when: {name: {like: x}}}\n',
+            5,
+            "unknown operator 'like'",
+        ),
+        (
+            GOOD_STEP + '  - {id: b, kind: yesno, prompt: "B?", colour: red}\n',
+            5,
+            "unknown key 'colour'",
+        ),
+        (
+            '  - {id: a, kind: choice, prompt: "A?", options: [{value: no, label: "No"}]}\n',
+            4,
+            "option value False must be a lower_case string (quote yes/no)",
+        ),
+        (
+            '  - {id: a, kind: repeat, prompt: "A?", count_from: x, steps: []}\n',
+            4,
+            "count_from must name an earlier number step",
+        ),
+        (
+            '  - {id: a, kind: country, prompt: "A?", suggest: [Senegal]}\n',
+            4,
+            "'Senegal' is not a two-letter code",
+        ),
+        ("  - {id: a, kind: text}\n", 4, "missing 'prompt'"),
+        (
+            '  - {id: r, kind: review, prompt: "R"}\n' + GOOD_STEP,
+            4,
+            "a review step must be the last step",
+        ),
     ],
 )
 def test_flow_errors_name_file_and_line(tmp_path: Path, body: str, line: int, message: str) -> None:
@@ -56,7 +78,9 @@ def test_flow_errors_name_file_and_line(tmp_path: Path, body: str, line: int, me
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
-    path = write(tmp_path, '  - {id: a, kind: nope, prompt: "A"}\n  - {id: b, kind: choice, prompt: "B"}\n')
+    path = write(
+        tmp_path, '  - {id: a, kind: nope, prompt: "A"}\n  - {id: b, kind: choice, prompt: "B"}\n'
+    )
     with pytest.raises(FlowError) as error:
         load_flow(path)
     assert [p.line for p in error.value.problems] == [4, 5]

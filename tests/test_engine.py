@@ -131,7 +131,8 @@ def to_review(run: Run, born: str = "01/01/1990", count: str = "1") -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["25/12/1990", "25-12-1990", "25.12.1990", "1990-12-25", " 25 / 12 / 1990 ", "25 12 1990"]
+    "text",
+    ["25/12/1990", "25-12-1990", "25.12.1990", "1990-12-25", " 25 / 12 / 1990 ", "25 12 1990"],
 )
 def test_dates_in_every_accepted_format(text: str) -> None:
     assert parse_date(text, TODAY) == date(1990, 12, 25)
@@ -312,9 +313,16 @@ def test_review_lists_answers_and_edits_come_back_to_it() -> None:
     review = run.asked
     assert review.key == "review"
     assert [i.key for i in review.review] == [
-        "born", "country", "tel", "skills", "count", "people", "people.0.name",
-        "people.0.born", "ok",
-    ]  # fmt: skip
+        "born",
+        "country",
+        "tel",
+        "skills",
+        "count",
+        "people",
+        "people.0.name",
+        "people.0.born",
+        "ok",
+    ]
     assert [o.value for o in review.options][:3] == ["confirm", "edit:born", "edit:country"]
     run.tap("edit:tel")
     assert run.asked.key == "tel" and run.asked.previous == "+221771234567"

@@ -27,14 +27,12 @@ async def all_rows(bot: Bot) -> str:
     dump = []
     async with bot.store.unit() as unit:
         for table in Base.metadata.sorted_tables:
-            for row in (await unit.session.execute(select(table))).all():
+            for row in (await unit.connection.execute(select(table))).all():
                 dump.append(f"{table.name}: {tuple(row)}")
     return "\n".join(dump)
 
 
-async def test_delete_leaves_no_personal_data_in_any_table(
-    bot: Bot, phone_factory: Any
-) -> None:
+async def test_delete_leaves_no_personal_data_in_any_table(bot: Bot, phone_factory: Any) -> None:
     phone: Phone = phone_factory(user_id=9123, language="en")
     await complete(bot, phone)
     before = await all_rows(bot)

@@ -7,13 +7,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, select
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import text
 
 from bot.app import Bot
 from bot.engine import ChoiceInput, Outdated, Recorded
 from bot.intake import User
-from bot.store import IntakeSession, Store, Submission, create_engine, upgrade
+from bot.store import (
+    IntakeSession,
+    StaleSession,
+    Store,
+    Submission,
+)
+from tests.conftest import table_rows
 
 NOW = datetime(2026, 11, 27, 10, tzinfo=UTC)
 
@@ -25,30 +30,36 @@ def submission(phone: str | None, name: str, born: str) -> Submission:
 
 @pytest.fixture
 async def store(database_url: str) -> Any:
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    yield Store(engine)
-    await engine.dispose()
+    store = Store(database_url)
+    await store.upgrade()
+    yield store
+    await store.close()
 
 
 async def test_migrations_create_every_table(store: Store) -> None:
-    async with store.engine.connect() as conn:
-        tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
-    assert {"people", "sessions", "pre_registrations", "pre_registration_flags",
-            "audit_events", "reference_counters", "alembic_version"} <= tables  # fmt: skip
+    tables = ["people", "sessions", "pre_registrations", "pre_registration_flags",
+              "audit_events", "reference_counters", "alembic_version"]  # fmt: skip
+    async with store.unit() as unit:
+        for table in tables:
+            count = await unit.connection.execute(text(f"SELECT count(*) FROM {table}"))
+            assert count.scalar_one() == (1 if table == "alembic_version" else 0)
 
 
 async def test_migrations_are_idempotent(store: Store) -> None:
-    await upgrade(store.engine)  # a second start-up changes nothing and does not fail
+    await store.upgrade()  # a second start-up changes nothing and does not fail
 
 
 async def test_references_count_per_year_and_prefix(store: Store) -> None:
     refs = []
-    for i, (year, prefix) in enumerate([(2026, "AVR"), (2026, "AVR"), (2027, "AVR"), (2026, "RBT")]):
+    for i, (year, prefix) in enumerate(
+        [(2026, "AVR"), (2026, "AVR"), (2027, "AVR"), (2026, "RBT")]
+    ):
         async with store.unit() as unit:
             person = await unit.add_person(100 + i, "fr", NOW)
             when = NOW.replace(year=year)
-            registration = await unit.submit(person, submission(None, f"P{i}", "1990-01-01"), prefix, when)
+            registration = await unit.submit(
+                person, submission(None, f"P{i}", "1990-01-01"), prefix, when
+            )
             refs.append(registration.reference)
     assert refs == ["AVR-2026-00001", "AVR-2026-00002", "AVR-2027-00001", "RBT-2026-00001"]
 
@@ -60,32 +71,36 @@ async def test_same_phone_or_same_name_and_birth_date_flags_both_cases(store: St
         ("+212600000003", "awa diallo", "1990-01-01"),  # same name and birth date as the first
         ("+212600000004", "awa diallo", "1991-01-01"),  # same name only: not a duplicate
     ]
-    ids = []
+    person_ids = []
     for i, (phone, name, born) in enumerate(cases):
         async with store.unit() as unit:
             person = await unit.add_person(200 + i, "fr", NOW)
-            registration = await unit.submit(person, submission(phone, name, born), "AVR", NOW)
-            ids.append(registration.id)
+            await unit.submit(person, submission(phone, name, born), "AVR", NOW)
+            person_ids.append(person.id)
     async with store.unit() as unit:
-        from bot.store import PreRegistration
-
-        rows = (await unit.session.execute(select(PreRegistration).order_by(PreRegistration.id))).scalars().all()
-        flagged = ["possible_duplicate" in r.flag_names for r in rows]
+        flagged = [
+            "possible_duplicate" in (await unit.registrations(pid))[0].flags for pid in person_ids
+        ]
     assert flagged == [True, True, True, False]
 
 
 async def test_a_stale_session_write_is_refused(store: Store) -> None:
     async with store.unit() as unit:
         person = await unit.add_person(300, "fr", NOW)
-        unit.add_session(person, "intake", {"status": "active", "key": "a", "revision": 0}, NOW)
-    async with store.unit() as first:
-        row1 = (await first.session.execute(select(IntakeSession))).scalar_one()
-        async with store.unit() as second:
-            row2 = (await second.session.execute(select(IntakeSession))).scalar_one()
-            second.save_state(row2, {"status": "active", "key": "b", "revision": 1}, NOW)
-        with pytest.raises(StaleDataError):
-            first.save_state(row1, {"status": "active", "key": "c", "revision": 1}, NOW)
-            await first.session.flush()
+        await unit.add_session(
+            person.id, "intake", {"status": "active", "key": "a", "revision": 0}, NOW
+        )
+    async with store.unit() as unit:
+        read = await unit.open_session(person.id)
+    assert read is not None
+    async with store.unit() as second:
+        await second.save_session(read, {"status": "active", "key": "b", "revision": 1}, NOW)
+    with pytest.raises(StaleSession):
+        async with store.unit() as first:
+            await first.save_session(read, {"status": "active", "key": "c", "revision": 1}, NOW)
+    async with store.unit() as unit:
+        latest = await unit.open_session(person.id)
+    assert latest is not None and (latest.step, latest.version) == ("b", 2)
 
 
 async def test_a_double_tap_is_applied_once(bot: Bot, phone_factory: Any) -> None:
@@ -99,28 +114,29 @@ async def test_a_double_tap_is_applied_once(bot: Bot, phone_factory: Any) -> Non
     replies = await asyncio.gather(bot.service.answer(user, given), bot.service.answer(user, given))
     kinds = sorted(type(r.items[0]).__name__ for r in replies)
     assert kinds == [Outdated.__name__, Recorded.__name__]
-    async with bot.store.unit() as unit:
-        row = (await unit.session.execute(select(IntakeSession))).scalar_one()
-        assert row.state["answers"] == {"language": "en"} and row.step == "consent"
+    (row,) = await table_rows(bot, IntakeSession)
+    assert row["state"]["answers"] == {"language": "en"} and row["step"] == "consent"
 
 
 async def test_service_retries_when_another_writer_moved_the_session_first(bot: Bot) -> None:
     async with bot.store.unit() as unit:
         person = await unit.add_person(400, "fr", NOW)
-        unit.add_session(person, "intake", {"status": "active", "key": "a", "revision": 0}, NOW)
+        await unit.add_session(
+            person.id, "intake", {"status": "active", "key": "a", "revision": 0}, NOW
+        )
     seen: list[int] = []
 
     async def work(unit: Any, now: datetime) -> int:
-        row = (await unit.session.execute(select(IntakeSession))).scalar_one()
-        seen.append(row.revision)
+        row = await unit.open_session(person.id)
+        seen.append(row.version)
         if len(seen) == 1:  # another process writes between our read and our write
             async with bot.store.unit() as other:
-                theirs = (await other.session.execute(select(IntakeSession))).scalar_one()
-                other.save_state(theirs, {"status": "active", "key": "b", "revision": 1}, now)
-        state = {"status": "active", "key": "c", "revision": row.revision + 1}
-        unit.save_state(row, state, now)
-        await unit.session.flush()
-        return int(state["revision"])
+                theirs = await other.open_session(person.id)
+                await other.save_session(
+                    theirs, {"status": "active", "key": "b", "revision": 1}, now
+                )
+        await unit.save_session(row, {"status": "active", "key": "c", "revision": 2}, now)
+        return int(row.version)
 
     assert await bot.service._run(work) == 2
-    assert seen == [0, 1]
+    assert seen == [1, 2]

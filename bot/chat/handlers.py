@@ -31,9 +31,20 @@ from bot.engine import (
 log = logging.getLogger(__name__)
 MAX_TEXT = 1000
 _OTHER_KINDS = (
-    "sticker", "photo", "voice", "audio", "video", "video_note", "document",
-    "animation", "location", "venue", "poll", "dice", "game",
-)  # fmt: skip
+    "sticker",
+    "photo",
+    "voice",
+    "audio",
+    "video",
+    "video_note",
+    "document",
+    "animation",
+    "location",
+    "venue",
+    "poll",
+    "dice",
+    "game",
+)
 
 
 class Chat:
@@ -121,7 +132,9 @@ class Chat:
             reply = await self._command(user, data)
             tapped = None
         else:
-            reply = await self.service.answer(user, ChoiceInput(data.key, data.revision, data.value))
+            reply = await self.service.answer(
+                user, ChoiceInput(data.key, data.revision, data.value)
+            )
             tapped = data.key
         toast = None
         if any(isinstance(i, Outdated) for i in reply.items):
@@ -129,8 +142,7 @@ class Chat:
                 "This question was already answered. Here is the current question."
             )
         if any(isinstance(i, Ignored) for i in reply.items):
-            log.warning("ignored button not offered by this question (update %s)",
-                        update.update_id)  # fmt: skip
+            log.warning("ignored button not offered by this question (update %s)", update.update_id)
         await query.answer(toast)
         await self._send(update, context, reply, tapped=tapped)
 

@@ -94,8 +94,9 @@ class Renderer:
         warning: str | None = None
         for item in reply.items:
             if isinstance(item, Rejected):
-                warning = self._text(tr, REASONS.get(item.reason, REASONS["use_buttons"]),
-                                     **item.params)  # fmt: skip
+                warning = self._text(
+                    tr, REASONS.get(item.reason, REASONS["use_buttons"]), **item.params
+                )
             elif isinstance(item, Asked):
                 out.append(self.ask(tr, item, warning))
                 warning = None
@@ -106,8 +107,11 @@ class Renderer:
             elif isinstance(item, Said):
                 out.append(Outgoing(self._text(tr, item.text)))
             elif isinstance(item, Ended):
-                out.append(Outgoing(self._with_contact(tr, self._text(tr, item.text)),
-                                    ReplyKeyboardRemove()))  # fmt: skip
+                out.append(
+                    Outgoing(
+                        self._with_contact(tr, self._text(tr, item.text)), ReplyKeyboardRemove()
+                    )
+                )
             else:
                 out.extend(self._notice(tr, item))
         if warning:
@@ -206,29 +210,55 @@ class Renderer:
     def _notice(self, tr: Translator, item: object) -> list[Outgoing]:
         text = self._notice_text(tr, item)
         if isinstance(item, intake.ResumeOffer):
-            return [Outgoing(text, _buttons([
-                (tr.gettext("Continue"), callbacks.command("resume", "continue")),
-                (tr.gettext("Start again"), callbacks.command("resume", "restart")),
-            ]))]  # fmt: skip
+            return [
+                Outgoing(
+                    text,
+                    _buttons(
+                        [
+                            (tr.gettext("Continue"), callbacks.command("resume", "continue")),
+                            (tr.gettext("Start again"), callbacks.command("resume", "restart")),
+                        ]
+                    ),
+                )
+            ]
         if isinstance(item, intake.LanguageMenu):
-            menu = [(self._language_name(c), callbacks.command("lang", c))
-                    for c in self.catalogs.languages]  # fmt: skip
+            menu = [
+                (self._language_name(c), callbacks.command("lang", c))
+                for c in self.catalogs.languages
+            ]
             return [Outgoing(text, _buttons(menu))]
         if isinstance(item, intake.ConfirmCancel):
-            return [Outgoing(text, _buttons([
-                (tr.gettext("Yes, stop"), callbacks.command("cancel", "yes")),
-                (tr.gettext("No, continue"), callbacks.command("cancel", "no")),
-            ]))]  # fmt: skip
+            return [
+                Outgoing(
+                    text,
+                    _buttons(
+                        [
+                            (tr.gettext("Yes, stop"), callbacks.command("cancel", "yes")),
+                            (tr.gettext("No, continue"), callbacks.command("cancel", "no")),
+                        ]
+                    ),
+                )
+            ]
         if isinstance(item, intake.ConfirmDelete):
-            return [Outgoing(text, _buttons([
-                (tr.gettext("Yes, erase everything"), callbacks.command("delete", "yes")),
-                (tr.gettext("No, keep my data"), callbacks.command("delete", "no")),
-            ]))]  # fmt: skip
+            return [
+                Outgoing(
+                    text,
+                    _buttons(
+                        [
+                            (
+                                tr.gettext("Yes, erase everything"),
+                                callbacks.command("delete", "yes"),
+                            ),
+                            (tr.gettext("No, keep my data"), callbacks.command("delete", "no")),
+                        ]
+                    ),
+                )
+            ]
         if isinstance(item, intake.Cancelled | intake.Erased):
             return [Outgoing(text, ReplyKeyboardRemove())]
         return [Outgoing(text)] if text else []
 
-    def _notice_text(self, tr: Translator, item: object) -> str:  # noqa: PLR0911
+    def _notice_text(self, tr: Translator, item: object) -> str:
         if isinstance(item, intake.Submitted):
             return tr.gettext(
                 "Thank you. Your request has been sent.\n\n"
@@ -310,8 +340,9 @@ class Renderer:
             when = tr.date(report.consented_at.date())
             lines.append(tr.gettext("Consent given on: {date}", date=when))
         if report.references:
-            lines.append(tr.gettext("Requests: {references}",
-                                    references=", ".join(report.references)))  # fmt: skip
+            lines.append(
+                tr.gettext("Requests: {references}", references=", ".join(report.references))
+            )
         lines.extend(["", *answer_lines(self.flow, report.answers, tr)])
         lines.extend(["", tr.gettext("To erase all of it, send /delete.")])
         return "\n".join(lines)

@@ -51,20 +51,39 @@ async def chat(bot: Bot, person: SimulatedPerson, phone: str, read_line: ReadLin
     """Run the bot by polling the in-process API until the input ends."""
     api = bot.offline
     assert api is not None, "the terminal chat runs on the offline transport"
-    api.listeners.append(lambda kind, message: print(show(kind, message), flush=True))
+    activity = asyncio.Event()
+
+    def on_message(kind: str, message: BotMessage) -> None:
+        print(show(kind, message), flush=True)
+        activity.set()
+
+    api.listeners.append(on_message)
     application = bot.application
     assert application.updater is not None
     await bot.start()
     await application.updater.start_polling(poll_interval=0.0, timeout=1)
     await application.start()
     print(HELP, flush=True)
-    api.deliver(person.text("/start"))
     try:
-        while (line := await read_line()) is not None:
+        line: str | None = "/start"
+        while line is not None:
             if line.strip():
+                activity.clear()
                 api.deliver(interpret(line.strip(), person, phone))
-            await asyncio.sleep(0.2)
+                await _settle(activity)
+            line = await read_line()
     finally:
         await application.updater.stop()
         await application.stop()
         await bot.stop()
+
+
+async def _settle(activity: asyncio.Event) -> None:
+    """Wait for the bot's answer, then until it has been quiet for a moment."""
+    try:
+        await asyncio.wait_for(activity.wait(), timeout=5)
+        while True:
+            activity.clear()
+            await asyncio.wait_for(activity.wait(), timeout=0.15)
+    except TimeoutError:
+        return

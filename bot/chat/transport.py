@@ -132,7 +132,9 @@ class OfflineBotAPI(BaseRequest):
         result = await handler(params)
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
-    def fail(self, endpoint: str, status: int, description: str, retry_after: int | None = None) -> None:  # noqa: E501
+    def fail(
+        self, endpoint: str, status: int, description: str, retry_after: int | None = None
+    ) -> None:
         """Make the next call to `endpoint` fail as Telegram would."""
         self.faults[endpoint].append(Fault(status, description, retry_after))
 
@@ -160,23 +162,23 @@ class OfflineBotAPI(BaseRequest):
 
     # Bot API methods
 
-    async def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    async def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return BOT_USER
 
-    async def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:  # noqa: N802
+    async def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:
         return True
 
-    async def _api_setMyCommands(self, params: dict[str, Any]) -> bool:  # noqa: N802
+    async def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
         self.commands[str(params.get("language_code", ""))] = list(params["commands"])
         return True
 
-    async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:  # noqa: N802
+    async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
         return True
 
-    async def _api_sendChatAction(self, params: dict[str, Any]) -> bool:  # noqa: N802
+    async def _api_sendChatAction(self, params: dict[str, Any]) -> bool:
         return True
 
-    async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: N802
+    async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         queue = self._queue()
         timeout = float(params.get("timeout", 0) or 0)
         limit = int(params.get("limit", 100) or 100)
@@ -189,14 +191,16 @@ class OfflineBotAPI(BaseRequest):
             updates.append(queue.get_nowait())
         return updates
 
-    async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
-        message = BotMessage(next(self._ids), chat_id, str(params["text"]), params.get("reply_markup"))
+        message = BotMessage(
+            next(self._ids), chat_id, str(params["text"]), params.get("reply_markup")
+        )
         self.chats[chat_id].append(message)
         self._notify("sent", message)
         return message.as_dict()
 
-    async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._find(params)
         message.text = str(params["text"])
         message.reply_markup = params.get("reply_markup")
@@ -204,7 +208,7 @@ class OfflineBotAPI(BaseRequest):
         self._notify("edited", message)
         return message.as_dict()
 
-    async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._find(params)
         message.reply_markup = params.get("reply_markup")
         message.edits += 1
@@ -257,9 +261,14 @@ class SimulatedPerson:
 
     def sticker(self) -> dict[str, Any]:
         sticker = {
-            "file_id": "sticker-1", "file_unique_id": "s1", "type": "regular",
-            "width": 512, "height": 512, "is_animated": False, "is_video": False,
-        }  # fmt: skip
+            "file_id": "sticker-1",
+            "file_unique_id": "s1",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
         return self._message({"sticker": sticker})
 
     def photo(self) -> dict[str, Any]:
@@ -277,8 +286,13 @@ class SimulatedPerson:
         message["edit_date"] = int(time.time())
         return {"update_id": self.api.next_update_id(), "edited_message": message}
 
-    def tap(self, label: str | None = None, *, data: str | None = None,
-            message: BotMessage | None = None) -> dict[str, Any]:  # fmt: skip
+    def tap(
+        self,
+        label: str | None = None,
+        *,
+        data: str | None = None,
+        message: BotMessage | None = None,
+    ) -> dict[str, Any]:
         """Tap the inline button whose text contains `label` (or whose data is `data`)."""
         target = message or self._with_button(label, data)
         if data is None:

@@ -10,8 +10,8 @@ from typing import Any
 
 from bot.conversations.yamlines import LineDict, load
 from bot.engine import FlagRule, Flow, Kind, Option, Step
-from bot.engine.flow import N_
 from bot.engine.conditions import OPERATORS, All, AnyItem, AnyOf, Condition, Test, referenced_steps
+from bot.engine.flow import N_
 from bot.engine.runner import DONE, EDIT_PREFIX, KEEP, NO, YES
 
 CALLBACK_LIMIT = 64
@@ -23,10 +23,25 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _RESERVED = {DONE, KEEP}
 
 _STEP_KEYS = {
-    "id", "kind", "prompt", "label", "options", "when", "min", "max", "not_future",
-    "default_region", "suggest", "default_from", "steps", "count_from", "item_label",
-    "buttons", "version", "sensitive",
-}  # fmt: skip
+    "id",
+    "kind",
+    "prompt",
+    "label",
+    "options",
+    "when",
+    "min",
+    "max",
+    "not_future",
+    "default_region",
+    "suggest",
+    "default_from",
+    "steps",
+    "count_from",
+    "item_label",
+    "buttons",
+    "version",
+    "sensitive",
+}
 _TOP_KEYS = {"flow", "version", "countries", "steps", "flags"}
 _OPTION_KEYS = {"value", "label", "end", "outcome"}
 
@@ -80,9 +95,7 @@ def flow_texts(flow: Flow) -> Iterator[tuple[str, int]]:
                 yield option.end, step.line
 
 
-def check_translations(
-    flow: Flow, path: str, catalogs: Mapping[str, Iterable[str]]
-) -> list[str]:
+def check_translations(flow: Flow, path: str, catalogs: Mapping[str, Iterable[str]]) -> list[str]:
     """Problems 'file:line: ...' for texts missing from a language's catalog."""
     problems = []
     for language, ids in catalogs.items():
@@ -140,7 +153,12 @@ class _Parser:
         )
 
     def _steps(
-        self, raw: list[Any], known: set[str], numbers: set[str], countries: set[str], prefix: str = ""
+        self,
+        raw: list[Any],
+        known: set[str],
+        numbers: set[str],
+        countries: set[str],
+        prefix: str = "",
     ) -> list[Step]:
         steps: list[Step] = []
         seen = set(known)
@@ -172,10 +190,12 @@ class _Parser:
         self._unknown_keys(raw, _STEP_KEYS, where)
         kind_name = raw.get("kind")
         try:
-            kind = Kind(kind_name)
+            kind = Kind(str(kind_name))
         except ValueError:
             choices = ", ".join(k.value for k in Kind)
-            self.fail(raw.lines.get("kind", line), f"{where}: unknown kind {kind_name!r} ({choices})")
+            self.fail(
+                raw.lines.get("kind", line), f"{where}: unknown kind {kind_name!r} ({choices})"
+            )
             return None
         prompt = self._string(raw, "prompt", required=True)
         when = self._condition(raw["when"], earlier, raw.lines["when"]) if "when" in raw else None
@@ -195,14 +215,18 @@ class _Parser:
                 self.fail(raw.lines["suggest"], f"{where}: {code!r} is not a two-letter code")
         default_from = raw.get("default_from")
         if default_from is not None and default_from not in countries:
-            self.fail(raw.lines["default_from"], f"{where}: default_from {default_from!r} "
-                      "is not an earlier country step")  # fmt: skip
+            self.fail(
+                raw.lines["default_from"],
+                f"{where}: default_from {default_from!r} is not an earlier country step",
+            )
         sub_steps: tuple[Step, ...] = ()
         count_from = raw.get("count_from")
         if kind is Kind.REPEAT:
             if count_from not in numbers:
-                self.fail(raw.lines.get("count_from", line),
-                          f"{where}: count_from must name an earlier number step")  # fmt: skip
+                self.fail(
+                    raw.lines.get("count_from", line),
+                    f"{where}: count_from must name an earlier number step",
+                )
             if high is None and count_from in numbers:
                 high = _MAX_REPEAT
             raw_sub = raw.get("steps")
@@ -260,8 +284,11 @@ class _Parser:
             self._unknown_keys(item, _OPTION_KEYS, f"{where} option")
             value = item.get("value")
             if not isinstance(value, str) or not _ID.match(value) or value in _RESERVED:
-                self.fail(item.line, f"{where}: option value {value!r} must be a lower_case "
-                          "string (quote yes/no) and not a reserved word")  # fmt: skip
+                self.fail(
+                    item.line,
+                    f"{where}: option value {value!r} must be a lower_case "
+                    "string (quote yes/no) and not a reserved word",
+                )
                 continue
             label = self._string(item, "label", required=True)
             end = item.get("end")
@@ -332,11 +359,12 @@ class _Parser:
         self._unknown_keys(raw, {"aliases", "ambiguous"}, "countries")
         result = []
         for key in ("aliases", "ambiguous"):
-            table = raw.get(key) or {}
+            table = raw.get(key) or LineDict()
+            lines = getattr(table, "lines", {})
             clean: dict[str, tuple[str, ...]] = {}
             for name, values in table.items():
                 if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-                    self.fail(table.lines.get(name, raw.line), f"countries.{key}.{name}: a list")
+                    self.fail(lines.get(name, raw.line), f"countries.{key}.{name}: a list")
                     continue
                 clean[str(name)] = tuple(values)
             result.append(clean)

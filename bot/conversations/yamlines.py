@@ -35,4 +35,4 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 
 def load(stream: IO[str] | IO[bytes] | str) -> Any:
     """Parse one YAML document; mappings come back as LineDict."""
-    return yaml.load(stream, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(stream, Loader=_Loader)

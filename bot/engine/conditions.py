@@ -76,9 +76,9 @@ def _test(test: Test, answers: Mapping[str, Any], today: date) -> bool:
     if op == "ne":
         return bool(actual != expected)
     if op == "in":
-        return actual in expected
+        return bool(actual in expected)
     if op == "not_in":
-        return actual not in expected
+        return bool(actual not in expected)
     if op == "has":
         return isinstance(actual, list) and expected in actual
     if op in ("age_lt", "age_gte"):
@@ -86,7 +86,7 @@ def _test(test: Test, answers: Mapping[str, Any], today: date) -> bool:
             age = age_on(date.fromisoformat(str(actual)), today)
         except ValueError:
             return False
-        return age < expected if op == "age_lt" else age >= expected
+        return bool(age < expected) if op == "age_lt" else bool(age >= expected)
     if not isinstance(actual, int | float):
         return False
     if op == "gt":

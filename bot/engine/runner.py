@@ -7,7 +7,6 @@ conditional questions appear, or vanish, by themselves.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -100,7 +99,7 @@ def resume(
     ):
         return Transition(session, [Outdated(given.key), _ask(flow, session, pos, today)])
     events: list[Event] = []
-    changed = copy.deepcopy(session)
+    changed = session.copy()
     try:
         _apply(flow, changed, pos, given, now, resources, events)
     except Invalid as refusal:
@@ -161,7 +160,9 @@ def _value(session: Session, pos: Position, given: Input, today: date, res: Reso
     if isinstance(given, ChoiceInput):
         return _button_value(session, step, given.value)
     if step.kind in (Kind.LANGUAGE, Kind.CONSENT, Kind.CHOICE, Kind.YESNO, Kind.MULTI):
-        if isinstance(given, TextInput) and given.text.strip().isdigit() and step.kind != "multi":
+        typed_number = isinstance(given, TextInput) and given.text.strip().isdigit()
+        if typed_number and step.kind is not Kind.MULTI:
+            assert isinstance(given, TextInput)
             return _button_value(session, step, _nth_option(step, int(given.text)))
         raise Invalid("use_buttons")
     if step.kind is Kind.PHONE and isinstance(given, ContactInput | TextInput):
@@ -369,10 +370,12 @@ def _ask(flow: Flow, session: Session, pos: Position, today: date) -> Asked:
     step = pos.step
     options = _options(session, pos)
     previous = None
-    if session.editing and session.editing["step"] in (step.id, pos.parent and pos.parent.id):
-        if pos.parent is None or (pos.index == 0 and pos.step is pos.parent.steps[0]):
-            previous = session.editing["previous"]
-            options = (*options, Option(KEEP, N_("Keep the current answer")))
+    editing = session.editing
+    edited = editing is not None and editing["step"] in (step.id, pos.parent and pos.parent.id)
+    first_of_group = pos.parent is None or (pos.index == 0 and step is pos.parent.steps[0])
+    if editing is not None and edited and first_of_group:
+        previous = editing["previous"]
+        options = (*options, Option(KEEP, N_("Keep the current answer")))
     review: tuple[ReviewItem, ...] = ()
     if step.kind is Kind.REVIEW:
         review = tuple(_review_items(flow, session, today))

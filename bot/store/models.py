@@ -17,7 +17,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -42,7 +42,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, datetime: UTCDateTime}
+    type_annotation_map = {dict[str, Any]: JSON, datetime: UTCDateTime}  # noqa: RUF012
 
 
 class Person(Base):
@@ -58,13 +58,10 @@ class Person(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    sessions: Mapped[list[IntakeSession]] = relationship(
-        back_populates="person", cascade="all, delete-orphan", passive_deletes=True
-    )
-
 
 class IntakeSession(Base):
-    """One conversation's engine state; `version` guards against two concurrent writers."""
+    """One conversation's engine state. `version` guards against two concurrent writers:
+    a write names the version it read (bot.store.repository.Unit.save_session)."""
 
     __tablename__ = "sessions"
 
@@ -78,10 +75,6 @@ class IntakeSession(Base):
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-
-    person: Mapped[Person] = relationship(back_populates="sessions")
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (Index("ix_sessions_person_status", "person_id", "status"),)
 
 
@@ -107,15 +100,7 @@ class PreRegistration(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
 
-    flags: Mapped[list[Flag]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
-    )
-
     __table_args__ = (Index("ix_pre_registrations_name_dob", "name_key", "date_of_birth"),)
-
-    @property
-    def flag_names(self) -> list[str]:
-        return sorted(f.flag for f in self.flags)
 
 
 class Flag(Base):

@@ -1,19 +1,35 @@
-"""Data access: one `Unit` is one transaction, with the queries the bot needs."""
+"""Data access: one `Unit` is one transaction, with the queries the bot needs.
+
+The bot's hot path uses SQLAlchemy Core on a connection rather than the ORM session: an
+update is one read and one write, and the ORM's bookkeeping would cost more than both.
+Rows come back as small frozen records.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import (
+    RowMapping,
+    bindparam,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.sql.expression import Executable
 
+from bot.store.database import async_engine, is_sqlite, run_migrations, sqlite_engine
 from bot.store.models import (
     AuditEvent,
+    Base,
     Flag,
     IntakeSession,
     Person,
@@ -23,6 +39,80 @@ from bot.store.models import (
 
 SUBMITTED = "submitted"
 DUPLICATE_FLAG = "possible_duplicate"
+
+_tables = Base.metadata.tables
+people = _tables[Person.__tablename__]
+sessions = _tables[IntakeSession.__tablename__]
+registrations = _tables[PreRegistration.__tablename__]
+flags = _tables[Flag.__tablename__]
+counters = _tables[ReferenceCounter.__tablename__]
+audit_events = _tables[AuditEvent.__tablename__]
+
+
+# The two statements of every update, built once (building one costs more than running it).
+_PERSON_COLUMNS = ("id", "telegram_id", "language", "consent_version", "consented_at")
+_SESSION_COLUMNS = ("id", "person_id", "flow", "status", "step", "state", "version")
+_PERSON_AND_SESSION = (
+    select(
+        *(people.c[name] for name in _PERSON_COLUMNS),
+        *(sessions.c[name] for name in _SESSION_COLUMNS),
+    )
+    .select_from(
+        people.outerjoin(
+            sessions, (sessions.c.person_id == people.c.id) & (sessions.c.status == "active")
+        )
+    )
+    .where(people.c.telegram_id == bindparam("telegram_id"))
+    .order_by(sessions.c.id.desc())
+    .limit(1)
+)
+_SAVE_SESSION = (
+    update(sessions)
+    .where(sessions.c.id == bindparam("session_id"))
+    .where(sessions.c.version == bindparam("read_version"))
+    .values(
+        {
+            name: bindparam(name)
+            for name in ("state", "status", "step", "revision", "version", "updated_at")
+        }
+    )
+)
+
+
+class StaleSession(Exception):
+    """Another writer changed the session since it was read; read again and retry."""
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    id: int
+    telegram_id: int
+    language: str
+    consent_version: str | None
+    consented_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: int
+    person_id: int
+    flow: str
+    status: str
+    step: str | None
+    state: dict[str, Any]
+    version: int
+
+
+@dataclass(frozen=True)
+class RegistrationRecord:
+    id: int
+    reference: str
+    status: str
+    language: str
+    answers: dict[str, Any]
+    answered_at: dict[str, Any]
+    created_at: datetime
+    flags: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -37,162 +127,307 @@ class Submission:
 
 
 class Store:
-    """The database, handed out one transaction at a time."""
+    """The database, handed out one transaction (`unit`) at a time."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._sqlite = sqlite_engine(url) if is_sqlite(url) else None
+        self._async = None if self._sqlite is not None else async_engine(url)
+
+    @property
+    def dialect(self) -> str:
+        engine = self._sqlite or self._async
+        assert engine is not None
+        return engine.dialect.name
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[Unit]:
-        async with self._sessions() as session, session.begin():
-            yield Unit(session)
+        if self._sqlite is not None:
+            with self._sqlite.begin() as connection:
+                yield Unit(_InlineConnection(connection))
+            return
+        assert self._async is not None
+        async with self._async.begin() as connection:
+            yield Unit(connection)
+
+    async def upgrade(self, revision: str = "head") -> None:
+        """Apply schema migrations up to `revision`."""
+        if self._sqlite is not None:
+            with self._sqlite.begin() as connection:
+                run_migrations(connection, revision)
+            return
+        assert self._async is not None
+        async with self._async.begin() as connection:
+            await connection.run_sync(run_migrations, revision)
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        if self._sqlite is not None:
+            self._sqlite.dispose()
+        if self._async is not None:
+            await self._async.dispose()
+
+
+class _InlineConnection:
+    """What Unit uses of AsyncConnection, over a synchronous SQLite connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    async def execute(
+        self, statement: Executable, parameters: dict[str, Any] | None = None
+    ) -> CursorResult[Any]:
+        return self._connection.execute(statement, parameters)
+
+    @asynccontextmanager
+    async def begin_nested(self) -> AsyncIterator[None]:
+        with self._connection.begin_nested():
+            yield
+
+
+class _Connection(Protocol):
+    async def execute(
+        self, statement: Executable, parameters: dict[str, Any] | None = None, /
+    ) -> CursorResult[Any]: ...
+
+    def begin_nested(self) -> AbstractAsyncContextManager[Any]: ...
+
+
+def _person(row: Mapping[Any, Any]) -> PersonRecord:
+    return PersonRecord(
+        row["id"], row["telegram_id"], row["language"], row["consent_version"], row["consented_at"]
+    )
+
+
+def _session(row: Mapping[Any, Any]) -> SessionRecord:
+    return SessionRecord(
+        row["id"],
+        row["person_id"],
+        row["flow"],
+        row["status"],
+        row["step"],
+        row["state"],
+        row["version"],
+    )
 
 
 class Unit:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, connection: _Connection) -> None:
+        self.connection = connection
 
-    async def person(self, telegram_id: int) -> Person | None:
-        result = await self.session.execute(select(Person).where(Person.telegram_id == telegram_id))
-        return result.scalar_one_or_none()
+    # People
 
-    async def add_person(self, telegram_id: int, language: str, now: datetime) -> Person:
-        person = Person(telegram_id=telegram_id, language=language, created_at=now, updated_at=now)
-        self.session.add(person)
-        await self.session.flush()
-        return person
+    async def person(self, telegram_id: int) -> PersonRecord | None:
+        result = await self.connection.execute(
+            select(people).where(people.c.telegram_id == telegram_id)
+        )
+        row = result.mappings().first()
+        return _person(row) if row else None
 
-    async def open_session(self, person_id: int) -> IntakeSession | None:
-        result = await self.session.execute(
-            select(IntakeSession)
-            .where(IntakeSession.person_id == person_id, IntakeSession.status == "active")
-            .order_by(IntakeSession.id.desc())
+    async def person_and_session(
+        self, telegram_id: int
+    ) -> tuple[PersonRecord | None, SessionRecord | None]:
+        """A person and their open session, in one query."""
+        result = await self.connection.execute(_PERSON_AND_SESSION, {"telegram_id": telegram_id})
+        row = result.first()
+        if row is None:
+            return None, None
+        split = len(_PERSON_COLUMNS)
+        person = PersonRecord(*row[:split])
+        return person, SessionRecord(*row[split:]) if row[split] is not None else None
+
+    async def add_person(self, telegram_id: int, language: str, now: datetime) -> PersonRecord:
+        values = {"telegram_id": telegram_id, "language": language}
+        result = await self.connection.execute(
+            insert(people).values(**values, created_at=now, updated_at=now).returning(people.c.id)
+        )
+        return PersonRecord(result.scalar_one(), telegram_id, language, None, None)
+
+    async def update_person(self, person: PersonRecord, now: datetime, **values: Any) -> None:
+        await self.connection.execute(
+            update(people).where(people.c.id == person.id).values(**values, updated_at=now)
+        )
+
+    async def erase_person(self, person_id: int) -> None:
+        """Delete a person and, by cascade, their sessions, pre-registrations and flags."""
+        await self.connection.execute(delete(people).where(people.c.id == person_id))
+
+    # Sessions
+
+    async def open_session(self, person_id: int) -> SessionRecord | None:
+        result = await self.connection.execute(
+            select(sessions)
+            .where(sessions.c.person_id == person_id, sessions.c.status == "active")
+            .order_by(sessions.c.id.desc())
             .limit(1)
         )
-        return result.scalar_one_or_none()
+        row = result.mappings().first()
+        return _session(row) if row else None
 
-    def add_session(
-        self, person: Person, flow: str, state: dict[str, Any], now: datetime
-    ) -> IntakeSession:
-        row = IntakeSession(
-            person_id=person.id,
-            flow=flow,
-            status=state["status"],
-            step=state["key"],
-            revision=state["revision"],
-            state=state,
-            created_at=now,
-            updated_at=now,
+    async def add_session(
+        self, person_id: int, flow: str, state: dict[str, Any], now: datetime
+    ) -> None:
+        await self.connection.execute(
+            insert(sessions).values(
+                person_id=person_id,
+                flow=flow,
+                status=state["status"],
+                step=state["key"],
+                revision=state["revision"],
+                state=state,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
         )
-        self.session.add(row)
-        return row
 
-    @staticmethod
-    def save_state(row: IntakeSession, state: dict[str, Any], now: datetime) -> None:
-        row.state = state
-        row.status = state["status"]
-        row.step = state["key"]
-        row.revision = state["revision"]
-        row.updated_at = now
-
-    async def delete_session(self, row: IntakeSession) -> None:
-        await self.session.delete(row)
-
-    async def registrations(self, person_id: int) -> list[PreRegistration]:
-        result = await self.session.execute(
-            select(PreRegistration)
-            .where(PreRegistration.person_id == person_id)
-            .order_by(PreRegistration.id)
+    async def save_session(self, row: SessionRecord, state: dict[str, Any], now: datetime) -> None:
+        """Write the new state if nobody else has since `row` was read; else StaleSession."""
+        result = await self.connection.execute(
+            _SAVE_SESSION,
+            {
+                "session_id": row.id,
+                "read_version": row.version,
+                "state": state,
+                "status": state["status"],
+                "step": state["key"],
+                "revision": state["revision"],
+                "version": row.version + 1,
+                "updated_at": now,
+            },
         )
-        return list(result.scalars())
+        if result.rowcount != 1:
+            raise StaleSession(row.id)
+
+    async def delete_session(self, row: SessionRecord) -> None:
+        result = await self.connection.execute(
+            delete(sessions).where(sessions.c.id == row.id, sessions.c.version == row.version)
+        )
+        if result.rowcount != 1:
+            raise StaleSession(row.id)
+
+    # Pre-registrations
+
+    async def registrations(self, person_id: int) -> list[RegistrationRecord]:
+        result = await self.connection.execute(
+            select(registrations)
+            .where(registrations.c.person_id == person_id)
+            .order_by(registrations.c.id)
+        )
+        records = []
+        for row in result.mappings():
+            names = await self.connection.execute(
+                select(flags.c.flag).where(flags.c.pre_registration_id == row["id"])
+            )
+            records.append(
+                RegistrationRecord(
+                    row["id"],
+                    row["reference"],
+                    row["status"],
+                    row["language"],
+                    row["answers"],
+                    row["answered_at"],
+                    row["created_at"],
+                    sorted(names.scalars()),
+                )
+            )
+        return records
 
     async def submit(
-        self, person: Person, submission: Submission, prefix: str, now: datetime
-    ) -> PreRegistration:
+        self, person: PersonRecord, submission: Submission, prefix: str, now: datetime
+    ) -> RegistrationRecord:
         """Create the pre-registration, with a new reference and duplicate detection."""
         answers = submission.answers
-        registration = PreRegistration(
-            reference=await self._next_reference(prefix, now.year),
-            person_id=person.id,
-            status=SUBMITTED,
-            language=person.language,
-            flow_version=submission.flow_version,
-            answers=answers,
-            answered_at=submission.answered_at,
-            full_name=answers.get("full_name"),
-            name_key=submission.name_key,
-            date_of_birth=answers.get("date_of_birth"),
-            phone=answers.get("phone"),
-            nationality=answers.get("nationality"),
-            current_city=answers.get("current_city"),
-            created_at=now,
-            updated_at=now,
+        reference = await self._next_reference(prefix, now.year)
+        values = {
+            "reference": reference,
+            "person_id": person.id,
+            "status": SUBMITTED,
+            "language": person.language,
+            "flow_version": submission.flow_version,
+            "answers": answers,
+            "answered_at": submission.answered_at,
+            "full_name": answers.get("full_name"),
+            "name_key": submission.name_key,
+            "date_of_birth": answers.get("date_of_birth"),
+            "phone": answers.get("phone"),
+            "nationality": answers.get("nationality"),
+            "current_city": answers.get("current_city"),
+            "created_at": now,
+            "updated_at": now,
+        }
+        result = await self.connection.execute(
+            insert(registrations).values(**values).returning(registrations.c.id)
         )
-        self.session.add(registration)
-        await self.session.flush()
-        flags = set(submission.flags)
-        twins = await self._duplicates(registration)
+        registration_id = result.scalar_one()
+        names = set(submission.flags)
+        twins = await self._duplicates(registration_id, values)
         if twins:
-            flags.add(DUPLICATE_FLAG)
+            names.add(DUPLICATE_FLAG)
+            known = await self.connection.execute(
+                select(flags.c.pre_registration_id).where(
+                    flags.c.pre_registration_id.in_(twins), flags.c.flag == DUPLICATE_FLAG
+                )
+            )
+            already = set(known.scalars())
             for twin in twins:
-                await self._add_flag(twin, DUPLICATE_FLAG)
-        for flag in sorted(flags):
-            self.session.add(Flag(pre_registration_id=registration.id, flag=flag))
-        await self.session.flush()
-        await self.session.refresh(registration, ["flags"])
-        return registration
+                if twin not in already:
+                    await self._flag(twin, DUPLICATE_FLAG)
+        for name in sorted(names):
+            await self._flag(registration_id, name)
+        return RegistrationRecord(
+            registration_id,
+            reference,
+            SUBMITTED,
+            person.language,
+            answers,
+            submission.answered_at,
+            now,
+            sorted(names),
+        )
 
-    async def _duplicates(self, registration: PreRegistration) -> list[int]:
+    async def _flag(self, registration_id: int, name: str) -> None:
+        await self.connection.execute(
+            insert(flags).values(pre_registration_id=registration_id, flag=name)
+        )
+
+    async def _duplicates(self, registration_id: int, values: dict[str, Any]) -> list[int]:
         same: list[Any] = []
-        if registration.phone:
-            same.append(PreRegistration.phone == registration.phone)
-        if registration.name_key and registration.date_of_birth:
+        if values["phone"]:
+            same.append(registrations.c.phone == values["phone"])
+        if values["name_key"] and values["date_of_birth"]:
             same.append(
-                (PreRegistration.name_key == registration.name_key)
-                & (PreRegistration.date_of_birth == registration.date_of_birth)
+                (registrations.c.name_key == values["name_key"])
+                & (registrations.c.date_of_birth == values["date_of_birth"])
             )
         if not same:
             return []
-        result = await self.session.execute(
-            select(PreRegistration.id).where(or_(*same), PreRegistration.id != registration.id)
+        result = await self.connection.execute(
+            select(registrations.c.id).where(or_(*same), registrations.c.id != registration_id)
         )
         return list(result.scalars())
 
-    async def _add_flag(self, registration_id: int, flag: str) -> None:
-        exists = await self.session.get(Flag, (registration_id, flag))
-        if exists is None:
-            self.session.add(Flag(pre_registration_id=registration_id, flag=flag))
-
     async def _next_reference(self, prefix: str, year: int) -> str:
-        counter = (ReferenceCounter.prefix == prefix) & (ReferenceCounter.year == year)
         bump = (
-            update(ReferenceCounter)
-            .where(counter)
-            .values(last=ReferenceCounter.last + 1)
-            .returning(ReferenceCounter.last)
+            update(counters)
+            .where(counters.c.prefix == prefix, counters.c.year == year)
+            .values(last=counters.c.last + 1)
+            .returning(counters.c.last)
         )
-        number = (await self.session.execute(bump)).scalar_one_or_none()
+        number = (await self.connection.execute(bump)).scalar_one_or_none()
         if number is None:
             try:
-                async with self.session.begin_nested():
-                    await self.session.execute(
-                        insert(ReferenceCounter).values(prefix=prefix, year=year, last=1)
+                async with self.connection.begin_nested():
+                    await self.connection.execute(
+                        insert(counters).values(prefix=prefix, year=year, last=1)
                     )
                 number = 1
             except IntegrityError:  # another process created this year's counter first
-                number = (await self.session.execute(bump)).scalar_one()
+                number = (await self.connection.execute(bump)).scalar_one()
         return f"{prefix}-{year}-{number:05d}"
 
-    async def erase_person(self, person: Person) -> None:
-        """Delete a person and, by cascade, their sessions, pre-registrations and flags."""
-        await self.session.execute(delete(Person).where(Person.id == person.id))
-        self.session.expunge(person)
+    # Audit
 
-    def audit(
+    async def audit(
         self,
         action: str,
         now: datetime,
@@ -203,8 +438,8 @@ class Unit:
         **details: Any,
     ) -> None:
         """Record an action. Never pass personal data in `details`."""
-        self.session.add(
-            AuditEvent(
+        await self.connection.execute(
+            insert(audit_events).values(
                 at=now,
                 actor=actor,
                 action=action,

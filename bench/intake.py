@@ -1,0 +1,206 @@
+"""Benchmark: N people do full intakes at once through the real PTB Application.
+
+Updates go through `Application.update_queue`, as polling puts them there, and are handled
+one at a time (PTB's default). Each person waits for the bot's answer before the next
+update, since buttons carry the question's revision. The same updates are then replayed
+through a floor application whose only handler commits one row and sends one reply.
+
+  p50_ms / p99_ms   time to handle one update (dequeued -> handlers done)
+  updates_per_s     updates handled / wall time, all people together
+
+Usage: python bench/intake.py [--people 1000]
+The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.app import build
+from bot.chat.transport import OFFLINE_TOKEN, OfflineBotAPI, SimulatedPerson
+from bot.config import Settings
+from bot.store import Store
+
+Action = tuple[str, str]
+
+
+def script(rng: random.Random) -> list[Action]:
+    """One person's whole intake, with some variety."""
+    language = rng.choice(["fr", "en"])
+    family = rng.choice([0, 0, 1, 3])
+    actions: list[Action] = [
+        ("say", "/start"), ("choose", language), ("choose", "agree"), ("choose", "yes"),
+        ("say", "Awa Diallo"), ("choose", "female"), ("say", "12/03/1991"),
+        ("say", rng.choice(["Senegal", "Mali", "Cameroun", "RDC"])),
+        ("contact", "+212612345678"), ("choose", "rabat"), ("choose", "years_1_to_3"),
+        ("choose", "no_papers"), ("choose", "valid_passport"), ("choose", "SN"),
+        ("say", "Dakar"), ("choose", str(family)),
+    ]  # fmt: skip
+    for _ in range(family):
+        actions += [("say", "Moussa Diallo"), ("choose", "child"), ("say", "01/01/2015")]
+    actions += [
+        ("choose", "no"), ("choose", "no"), ("choose", "no"), ("choose", "crafts"),
+        ("choose", "done"), ("choose", "business"), ("say", "A tailoring shop"),
+        ("choose", "yes"), ("choose", "edit:full_name"), ("say", "Awa Diallo Kone"),
+        ("choose", "confirm"),
+    ]  # fmt: skip
+    return actions
+
+
+def make_update(person: SimulatedPerson, action: Action) -> dict[str, Any]:
+    kind, value = action
+    if kind == "say":
+        return person.text(value)
+    if kind == "contact":
+        return person.contact(value)
+    for message in reversed(person.inbox):
+        for button in message.buttons:
+            if button["callback_data"].endswith(f"|{value}"):
+                return person.tap(data=button["callback_data"], message=message)
+    raise LookupError(f"no button {value!r}: {person.inbox[-1].text[:80]!r}")
+
+
+@dataclass
+class Timing:
+    """Per-update handling times, recorded by handlers before and after the real ones."""
+
+    started: dict[int, float] = field(default_factory=dict)
+    handled: list[float] = field(default_factory=list)
+    waiting: dict[int, asyncio.Future[None]] = field(default_factory=dict)
+
+    def install(self, app: Application) -> None:  # type: ignore[type-arg]
+        app.add_handler(TypeHandler(Update, self._start), group=-100)
+        app.add_handler(TypeHandler(Update, self._done), group=100)
+
+    async def _start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        self.started[update.update_id] = time.perf_counter()
+
+    async def _done(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        self.handled.append(time.perf_counter() - self.started.pop(update.update_id))
+        future = self.waiting.pop(update.update_id, None)
+        if future is not None and not future.done():
+            future.set_result(None)
+
+    async def submit(self, app: Application, payload: dict[str, Any]) -> None:  # type: ignore[type-arg]
+        future = asyncio.get_running_loop().create_future()
+        self.waiting[payload["update_id"]] = future
+        await app.update_queue.put(Update.de_json(payload, app.bot))
+        await future
+
+
+async def run_people(
+    app: Application,  # type: ignore[type-arg]
+    timing: Timing,
+    people: list[SimulatedPerson],
+    scripts: list[list[Action]],
+    sent: list[dict[str, Any]],
+) -> float:
+    async def person_task(person: SimulatedPerson, actions: list[Action]) -> None:
+        for action in actions:
+            payload = make_update(person, action)
+            sent.append(payload)
+            await timing.submit(app, payload)
+        assert "AVR-" in person.inbox[-1].text, person.inbox[-1].text
+
+    began = time.perf_counter()
+    await asyncio.gather(*(person_task(p, s) for p, s in zip(people, scripts, strict=True)))
+    return time.perf_counter() - began
+
+
+async def replay(
+    app: Application,  # type: ignore[type-arg]
+    timing: Timing,
+    payloads: list[dict[str, Any]],
+) -> float:
+    began = time.perf_counter()
+    for payload in payloads:
+        await timing.submit(app, payload)
+    return time.perf_counter() - began
+
+
+def floor_application(store: Store) -> tuple[Application, Timing]:  # type: ignore[type-arg]
+    """PTB with one handler: commit one row, send one reply."""
+    api = OfflineBotAPI(record_calls=False)
+    app = ApplicationBuilder().token(OFFLINE_TOKEN).request(api).get_updates_request(api).build()
+
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async with store.unit() as unit:
+            unit.audit("bench.floor", datetime.now(UTC))
+        assert update.effective_chat is not None
+        await context.bot.send_message(update.effective_chat.id, "ok")
+
+    timing = Timing()
+    timing.install(app)
+    app.add_handler(TypeHandler(Update, handler))
+    return app, timing
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def main(people_count: int, seed: int) -> dict[str, float]:
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(_env_file=None, data_dir=Path(tmp), telegram_bot_token=None)  # type: ignore[call-arg]
+        api = OfflineBotAPI(record_calls=False)
+        bot = await build(settings, offline=api)
+        await bot.start()
+        timing = Timing()
+        timing.install(bot.application)
+        people = [api.person(10_000 + i, f"P{i}", rng.choice(["fr", "en"])) for i in range(people_count)]
+        scripts = [script(rng) for _ in people]
+        sent: list[dict[str, Any]] = []
+        await bot.application.start()
+        wall = await run_people(bot.application, timing, people, scripts, sent)
+        await bot.application.stop()
+
+        floor_app, floor_timing = floor_application(bot.store)
+        async with floor_app:
+            await floor_app.start()
+            floor_wall = await replay(floor_app, floor_timing, sent)
+            await floor_app.stop()
+        await bot.stop()
+
+    handled = timing.handled
+    result = {
+        "updates_per_s": round(len(handled) / wall, 1),
+        "p50_ms": round(statistics.median(handled) * 1000, 3),
+        "p99_ms": round(percentile(handled, 0.99) * 1000, 3),
+        "floor_updates_per_s": round(len(floor_timing.handled) / floor_wall, 1),
+    }
+    result["ratio_to_floor"] = round(result["floor_updates_per_s"] / result["updates_per_s"], 3)
+    print(
+        f"{people_count} people, {len(handled)} updates in {wall:.1f} s; "
+        f"floor: {len(floor_timing.handled)} updates in {floor_wall:.1f} s",
+        file=sys.stderr,
+    )
+    return result
+
+
+def _args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--people", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=1)
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    args = _args()
+    print(json.dumps(asyncio.run(main(args.people, args.seed))))
+
