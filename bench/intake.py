@@ -163,7 +163,9 @@ async def main(people_count: int, seed: int) -> dict[str, float]:
         await bot.start()
         timing = Timing()
         timing.install(bot.application)
-        people = [api.person(10_000 + i, f"P{i}", rng.choice(["fr", "en"])) for i in range(people_count)]
+        people = [
+            api.person(10_000 + i, f"P{i}", rng.choice(["fr", "en"])) for i in range(people_count)
+        ]
         scripts = [script(rng) for _ in people]
         sent: list[dict[str, Any]] = []
         await bot.application.start()
@@ -203,4 +205,3 @@ def _args(argv: list[str] | None = None) -> argparse.Namespace:
 if __name__ == "__main__":
     args = _args()
     print(json.dumps(asyncio.run(main(args.people, args.seed))))
-

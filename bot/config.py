@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("DATABASE_URL"),
-        description="SQLAlchemy async URL; default: a SQLite file in the data directory.",
+        description="SQLAlchemy URL; default: a SQLite file in the data directory.",
     )
     data_dir: Path = Field(
         default=Path("data"), description="Where the embedded SQLite database lives."

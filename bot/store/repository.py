@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import (
-    RowMapping,
     bindparam,
     delete,
     insert,
