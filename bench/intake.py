@@ -139,7 +139,7 @@ def floor_application(store: Store) -> tuple[Application, Timing]:  # type: igno
 
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         async with store.unit() as unit:
-            unit.audit("bench.floor", datetime.now(UTC))
+            await unit.audit("bench.floor", datetime.now(UTC))
         assert update.effective_chat is not None
         await context.bot.send_message(update.effective_chat.id, "ok")
 

@@ -48,7 +48,7 @@ counters = _tables[ReferenceCounter.__tablename__]
 audit_events = _tables[AuditEvent.__tablename__]
 
 
-# The two statements of every update, built once (building one costs more than running it).
+# The statements run on every update, built once: building one costs more than running it.
 _PERSON_COLUMNS = ("id", "telegram_id", "language", "consent_version", "consented_at")
 _SESSION_COLUMNS = ("id", "person_id", "flow", "status", "step", "state", "version")
 _PERSON_AND_SESSION = (
@@ -75,6 +75,13 @@ _SAVE_SESSION = (
             for name in ("state", "status", "step", "revision", "version", "updated_at")
         }
     )
+)
+
+_AUDIT = insert(audit_events).values(
+    {
+        name: bindparam(name)
+        for name in ("at", "actor", "action", "person_id", "pre_registration_id", "details")
+    }
 )
 
 
@@ -132,6 +139,7 @@ class Store:
         self.url = url
         self._sqlite = sqlite_engine(url) if is_sqlite(url) else None
         self._async = None if self._sqlite is not None else async_engine(url)
+        self._held: Connection | None = None
 
     @property
     def dialect(self) -> str:
@@ -142,8 +150,16 @@ class Store:
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[Unit]:
         if self._sqlite is not None:
-            with self._sqlite.begin() as connection:
-                yield Unit(_InlineConnection(connection))
+            # One connection serves every unit in turn (units never overlap on one loop);
+            # a unit opened inside another gets a connection of its own from the pool.
+            if self._held is None:
+                self._held = self._sqlite.connect()
+            if self._held.in_transaction():
+                with self._sqlite.begin() as connection:
+                    yield Unit(_InlineConnection(connection))
+                return
+            with self._held.begin():
+                yield Unit(_InlineConnection(self._held))
             return
         assert self._async is not None
         async with self._async.begin() as connection:
@@ -160,6 +176,9 @@ class Store:
             await connection.run_sync(run_migrations, revision)
 
     async def close(self) -> None:
+        if self._held is not None:
+            self._held.close()
+            self._held = None
         if self._sqlite is not None:
             self._sqlite.dispose()
         if self._async is not None:
@@ -438,12 +457,13 @@ class Unit:
     ) -> None:
         """Record an action. Never pass personal data in `details`."""
         await self.connection.execute(
-            insert(audit_events).values(
-                at=now,
-                actor=actor,
-                action=action,
-                person_id=person_id,
-                pre_registration_id=pre_registration_id,
-                details=details,
-            )
+            _AUDIT,
+            {
+                "at": now,
+                "actor": actor,
+                "action": action,
+                "person_id": person_id,
+                "pre_registration_id": pre_registration_id,
+                "details": details,
+            },
         )
