@@ -33,20 +33,27 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from bot.app import build
 from bot.chat.transport import OFFLINE_TOKEN, OfflineBotAPI, SimulatedPerson
 from bot.config import Settings
+from bot.phones import parse_phone
 from bot.store import Store
 
 Action = tuple[str, str]
+FIRST_NAMES = ["Awa", "Moussa", "Fatou", "Jean", "Grace", "Ibrahim", "Aminata", "Paul"]
+LAST_NAMES = ["Diallo", "Traoré", "Mbeki", "Koné", "Ndiaye", "Okafor", "Mbappé", "Camara"]
 
 
 def script(rng: random.Random) -> list[Action]:
     """One person's whole intake, with some variety."""
     language = rng.choice(["fr", "en"])
     family = rng.choice([0, 0, 1, 3])
+    name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)} {rng.randrange(10**6)}"
+    phone = ""
+    while parse_phone(phone, "MA") is None:
+        phone = f"+2126{rng.randrange(10**8):08d}"
     actions: list[Action] = [
         ("say", "/start"), ("choose", language), ("choose", "agree"), ("choose", "yes"),
-        ("say", "Awa Diallo"), ("choose", "female"), ("say", "12/03/1991"),
+        ("say", name), ("choose", "female"), ("say", "12/03/1991"),
         ("say", rng.choice(["Senegal", "Mali", "Cameroun", "RDC"])),
-        ("contact", "+212612345678"), ("choose", "rabat"), ("choose", "years_1_to_3"),
+        ("contact", phone), ("choose", "rabat"), ("choose", "years_1_to_3"),
         ("choose", "no_papers"), ("choose", "valid_passport"), ("choose", "SN"),
         ("say", "Dakar"), ("choose", str(family)),
     ]  # fmt: skip
@@ -55,7 +62,7 @@ def script(rng: random.Random) -> list[Action]:
     actions += [
         ("choose", "no"), ("choose", "no"), ("choose", "no"), ("choose", "crafts"),
         ("choose", "done"), ("choose", "business"), ("say", "A tailoring shop"),
-        ("choose", "yes"), ("choose", "edit:full_name"), ("say", "Awa Diallo Kone"),
+        ("choose", "yes"), ("choose", "edit:full_name"), ("say", f"{name} K"),
         ("choose", "confirm"),
     ]  # fmt: skip
     return actions
@@ -158,7 +165,7 @@ async def main(people_count: int, seed: int) -> dict[str, float]:
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(_env_file=None, data_dir=Path(tmp), telegram_bot_token=None)  # type: ignore[call-arg]
-        api = OfflineBotAPI(record_calls=False)
+        api = OfflineBotAPI(record_calls=False, history=10)
         bot = await build(settings, offline=api)
         await bot.start()
         timing = Timing()

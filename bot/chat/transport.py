@@ -83,6 +83,7 @@ class OfflineBotAPI(BaseRequest):
     faults: dict[str, list[Fault]] = field(default_factory=lambda: defaultdict(list))
     listeners: list[Callable[[str, BotMessage], None]] = field(default_factory=list)
     record_calls: bool = True
+    history: int = 200  # messages kept per chat, as a phone scrolls them away
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -126,10 +127,13 @@ class OfflineBotAPI(BaseRequest):
                 body["parameters"] = {"retry_after": fault.retry_after}
             return fault.status, json.dumps(body).encode()
         handler = getattr(self, f"_api_{endpoint}", None)
-        if handler is None:
-            body = {"ok": False, "error_code": 400, "description": f"Bad Request: {endpoint}"}
+        try:
+            if handler is None:
+                raise _BadRequest(f"method {endpoint} is not available offline")
+            result = await handler(params)
+        except _BadRequest as error:
+            body = {"ok": False, "error_code": 400, "description": f"Bad Request: {error}"}
             return 400, json.dumps(body).encode()
-        result = await handler(params)
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def fail(
@@ -196,7 +200,10 @@ class OfflineBotAPI(BaseRequest):
         message = BotMessage(
             next(self._ids), chat_id, str(params["text"]), params.get("reply_markup")
         )
-        self.chats[chat_id].append(message)
+        chat = self.chats[chat_id]
+        chat.append(message)
+        if len(chat) > self.history:
+            del chat[: len(chat) - self.history]
         self._notify("sent", message)
         return message.as_dict()
 
@@ -217,14 +224,18 @@ class OfflineBotAPI(BaseRequest):
 
     def _find(self, params: dict[str, Any]) -> BotMessage:
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
-        for message in self.chats[chat_id]:
+        for message in reversed(self.chats[chat_id]):
             if message.message_id == message_id:
                 return message
-        raise LookupError(f"no message {message_id} in chat {chat_id}")
+        raise _BadRequest("message to edit not found")
 
     def _notify(self, kind: str, message: BotMessage) -> None:
         for listener in self.listeners:
             listener(kind, message)
+
+
+class _BadRequest(Exception):
+    """Answered as Telegram does: HTTP 400 with a description."""
 
 
 @dataclass
