@@ -108,6 +108,7 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.chat.terminal import chat
 
     settings = settings.model_copy(update={"telegram_bot_token": None})
+    logs.configure("WARNING")  # the terminal is the chat: keep it for the conversation
     bot = await build(settings)
     assert bot.offline is not None
     person = bot.offline.person(args.user_id, args.name, args.language)

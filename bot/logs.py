@@ -13,6 +13,7 @@ CLAMPED = {
     "httpx": logging.WARNING,  # INFO: request URLs, which contain the bot token
     "httpcore": logging.WARNING,
     "apscheduler": logging.INFO,
+    "alembic.runtime.plugins": logging.WARNING,  # one line per plugin at every start
 }
 
 

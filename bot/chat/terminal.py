@@ -21,7 +21,9 @@ ReadLine = Callable[[], Awaitable[str | None]]
 
 def show(kind: str, message: BotMessage) -> str:
     """A bot message as terminal text, buttons numbered from 1."""
-    lines = ["", "(edited)" if kind == "edited" else "bot:", message.text]
+    if kind == "edited":  # show what changed: the answer added at the end, if any
+        return f"  ({message.text.rsplit(chr(10), 1)[-1]})"
+    lines = ["", "bot:", message.text]
     for number, button in enumerate(message.buttons or message.keyboard, start=1):
         lines.append(f"  [{number}] {button['text']}")
     return "\n".join(lines)

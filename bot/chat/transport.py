@@ -114,6 +114,10 @@ class OfflineBotAPI(BaseRequest):
     ) -> tuple[int, bytes]:
         endpoint = url.rsplit("/", 1)[-1]
         params = request_data.parameters if request_data is not None else {}
+        return await self.call(endpoint, params)
+
+    async def call(self, endpoint: str, params: dict[str, Any]) -> tuple[int, bytes]:
+        """Answer one Bot API method: (HTTP status, JSON body), as Telegram would."""
         if self.record_calls:
             self.calls.append((endpoint, params))
         if self.faults.get(endpoint):

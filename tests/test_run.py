@@ -1,0 +1,82 @@
+"""`intake-bot run` in a real process, polling a local Bot API over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from bot.chat import local_api
+from bot.chat.transport import OfflineBotAPI
+
+TOKEN = "123456:local-test-token"
+
+
+@pytest.fixture
+async def local_telegram() -> AsyncIterator[tuple[OfflineBotAPI, str]]:
+    """The in-process Bot API on 127.0.0.1, with its base URL."""
+    api = OfflineBotAPI()
+    config = uvicorn.Config(
+        local_api.app(api),
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield api, f"http://127.0.0.1:{port}/bot"
+    server.should_exit = True
+    await task
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 20) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.05)
+
+
+async def test_run_polls_answers_and_stops_cleanly_on_sigterm(
+    local_telegram: tuple[OfflineBotAPI, str], tmp_path: Path
+) -> None:
+    api, base_url = local_telegram
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": base_url,
+        "INTAKE_DATA_DIR": str(tmp_path),
+        "INTAKE_LOG_LEVEL": "DEBUG",
+    }
+    env.pop("DATABASE_URL", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run",
+        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        await wait_for(lambda: any(c[0] == "getUpdates" for c in api.calls))
+        assert set(api.commands) == {"", "en", "fr"}
+        person = api.person(42, "Awa", "fr")
+        api.deliver(person.text("/start"))
+        await wait_for(lambda: len(person.inbox) == 1)
+        assert person.last.text == "Choisissez votre langue."
+        api.deliver(person.tap("English"))
+        await wait_for(lambda: len(person.inbox) == 2)
+        assert person.inbox[0].text.endswith("✅ English")
+        assert person.last.text.startswith("Hello. This assistant helps you ask IOM")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    log = stderr.decode()
+    assert process.returncode == 0, log[-3000:]
+    assert "Traceback" not in log
+    assert "stopping" in log
+    assert TOKEN.split(":")[1] not in log + stdout.decode()  # the token never reaches the logs
