@@ -31,7 +31,7 @@ async def local_telegram() -> AsyncIterator[tuple[OfflineBotAPI, str]]:
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event for this
         await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     yield api, f"http://127.0.0.1:{port}/bot"
@@ -39,9 +39,10 @@ async def local_telegram() -> AsyncIterator[tuple[OfflineBotAPI, str]]:
     await task
 
 
-async def wait_for(condition: Callable[[], bool], timeout: float = 20) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
+async def wait_for(condition: Callable[[], bool], seconds: float = 20) -> None:
+    """Poll what another process does, up to `seconds`."""
+    async with asyncio.timeout(seconds):
+        while not condition():  # noqa: ASYNC110 - the other side is a separate process
             await asyncio.sleep(0.05)
 
 
