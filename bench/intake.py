@@ -1,12 +1,19 @@
 """Benchmark: N people do full intakes at once through the real PTB Application.
 
-Updates go through `Application.update_queue`, as polling puts them there, and are handled
-one at a time (PTB's default). Each person waits for the bot's answer before the next
-update, since buttons carry the question's revision. The same updates are then replayed
-through a floor application whose only handler commits one row and sends one reply.
+1. Live: N simulated people write at once. Updates go through `Application.update_queue`,
+   as polling puts them there, and are handled one at a time (PTB's default). Each person
+   waits for the bot's answer before sending the next update, since buttons carry the
+   question's revision. This records every update, in the order the bot handled them.
+2. Bot: the recorded updates are replayed, on a fresh database, through a fresh bot,
+   which goes through exactly the same conversations (checked: N references at the end).
+3. Floor: the same updates through PTB with one handler that commits one row and sends
+   one reply.
 
-  p50_ms / p99_ms   time to handle one update (dequeued -> handlers done)
-  updates_per_s     updates handled / wall time, all people together
+Phases 2 and 3 run under the same conditions (no simulated phones deciding what to tap),
+so their ratio compares the bot with the floor; phase 1's figures are printed too.
+
+  updates_per_s     updates handled / wall time (phase 2)
+  p50_ms / p99_ms   time to handle one update, dequeued -> handlers done (phase 2)
 
 Usage: python bench/intake.py [--people 1000]
 The last line printed is one JSON object.
@@ -22,11 +29,13 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
@@ -88,6 +97,7 @@ class Timing:
     started: dict[int, float] = field(default_factory=dict)
     handled: list[float] = field(default_factory=list)
     waiting: dict[int, asyncio.Future[None]] = field(default_factory=dict)
+    on_done: Callable[[], None] = lambda: None
 
     def install(self, app: Application) -> None:  # type: ignore[type-arg]
         app.add_handler(TypeHandler(Update, self._start), group=-100)
@@ -98,6 +108,7 @@ class Timing:
 
     async def _done(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         self.handled.append(time.perf_counter() - self.started.pop(update.update_id))
+        self.on_done()
         future = self.waiting.pop(update.update_id, None)
         if future is not None and not future.done():
             future.set_result(None)
@@ -132,10 +143,18 @@ async def replay(
     app: Application,  # type: ignore[type-arg]
     timing: Timing,
     payloads: list[dict[str, Any]],
+    window: int = 100,
 ) -> float:
+    """Feed the updates in order, keeping up to `window` in the queue, as polling does."""
+    room = asyncio.Semaphore(window)
+    timing.on_done = room.release
+    last = asyncio.get_running_loop().create_future()
+    timing.waiting[payloads[-1]["update_id"]] = last
     began = time.perf_counter()
     for payload in payloads:
-        await timing.submit(app, payload)
+        await room.acquire()
+        await app.update_queue.put(Update.de_json(payload, app.bot))
+    await last
     return time.perf_counter() - began
 
 
@@ -161,30 +180,66 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def main(people_count: int, seed: int) -> dict[str, float]:
+async def live(settings: Settings, people_count: int, seed: int) -> list[dict[str, Any]]:
+    """Phase 1: the people write at once; returns their updates in the order handled."""
     rng = random.Random(seed)
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(_env_file=None, data_dir=Path(tmp), telegram_bot_token=None)  # type: ignore[call-arg]
-        api = OfflineBotAPI(record_calls=False, history=10)
-        bot = await build(settings, offline=api)
-        await bot.start()
-        timing = Timing()
-        timing.install(bot.application)
-        people = [
-            api.person(10_000 + i, f"P{i}", rng.choice(["fr", "en"])) for i in range(people_count)
-        ]
-        scripts = [script(rng) for _ in people]
-        sent: list[dict[str, Any]] = []
-        await bot.application.start()
-        wall = await run_people(bot.application, timing, people, scripts, sent)
-        await bot.application.stop()
+    api = OfflineBotAPI(record_calls=False, history=10)
+    bot = await build(settings, offline=api)
+    await bot.start()
+    timing = Timing()
+    timing.install(bot.application)
+    people = [
+        api.person(10_000 + i, f"P{i}", rng.choice(["fr", "en"])) for i in range(people_count)
+    ]
+    scripts = [script(rng) for _ in people]
+    sent: list[dict[str, Any]] = []
+    await bot.application.start()
+    wall = await run_people(bot.application, timing, people, scripts, sent)
+    await bot.application.stop()
+    await bot.stop()
+    print(
+        f"live: {people_count} people, {len(sent)} updates in {wall:.1f} s "
+        f"({len(sent) / wall:.0f}/s with the phones simulated in-process), "
+        f"p50 {statistics.median(timing.handled) * 1000:.2f} ms, "
+        f"p99 {percentile(timing.handled, 0.99) * 1000:.2f} ms",
+        file=sys.stderr,
+    )
+    return sent
 
-        floor_app, floor_timing = floor_application(bot.store)
+
+async def bot_replay(settings: Settings, sent: list[dict[str, Any]]) -> tuple[float, Timing, int]:
+    """Phase 2: the same updates through a fresh bot on a fresh database."""
+    bot = await build(settings, offline=OfflineBotAPI(record_calls=False, history=10))
+    await bot.start()
+    timing = Timing()
+    timing.install(bot.application)
+    await bot.application.start()
+    wall = await replay(bot.application, timing, sent)
+    await bot.application.stop()
+    async with bot.store.unit() as unit:
+        count = await unit.connection.execute(text("SELECT count(*) FROM pre_registrations"))
+        references = count.scalar_one()
+    await bot.stop()
+    return wall, timing, references
+
+
+async def main(people_count: int, seed: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+
+        def settings(name: str) -> Settings:
+            return Settings(_env_file=None, data_dir=Path(tmp) / name, telegram_bot_token=None)  # type: ignore[call-arg]
+
+        sent = await live(settings("live"), people_count, seed)
+        wall, timing, references = await bot_replay(settings("bot"), sent)
+        assert references == people_count, f"the replay made {references} pre-registrations"
+        floor_store = Store(settings("floor").database())
+        await floor_store.upgrade()
+        floor_app, floor_timing = floor_application(floor_store)
         async with floor_app:
             await floor_app.start()
             floor_wall = await replay(floor_app, floor_timing, sent)
             await floor_app.stop()
-        await bot.stop()
+        await floor_store.close()
 
     handled = timing.handled
     result = {
@@ -195,7 +250,7 @@ async def main(people_count: int, seed: int) -> dict[str, float]:
     }
     result["ratio_to_floor"] = round(result["floor_updates_per_s"] / result["updates_per_s"], 3)
     print(
-        f"{people_count} people, {len(handled)} updates in {wall:.1f} s; "
+        f"bot: {len(handled)} updates in {wall:.1f} s; "
         f"floor: {len(floor_timing.handled)} updates in {floor_wall:.1f} s",
         file=sys.stderr,
     )

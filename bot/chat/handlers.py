@@ -65,9 +65,10 @@ class Chat:
             "mydata": self.on_mydata,
             "delete": self.on_delete,
         }
+        # Button taps are most updates: their handler is checked first.
+        app.add_handler(CallbackQueryHandler(self.on_button))
         for name, callback in commands.items():
             app.add_handler(CommandHandler(name, callback, filters=private))
-        app.add_handler(CallbackQueryHandler(self.on_button))
         app.add_handler(MessageHandler(private & filters.UpdateType.EDITED, self.on_edited))
         app.add_handler(MessageHandler(private & filters.COMMAND, self.on_help))
         app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, self.on_message))
