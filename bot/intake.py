@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from bot import engine
 from bot.engine import (
+    ChoiceInput,
     Completed,
     ConsentGiven,
     Ended,
@@ -24,10 +25,11 @@ from bot.engine import (
     Session,
 )
 from bot.store import (
+    NAME_KEY_LENGTH,
+    Conflict,
     PersonRecord,
     RegistrationRecord,
     SessionRecord,
-    StaleSession,
     Store,
     Submission,
     Unit,
@@ -122,6 +124,16 @@ class TooLong:
 
 
 @dataclass(frozen=True)
+class LanguageChanged:
+    pass
+
+
+@dataclass(frozen=True)
+class FollowupsStopped:
+    pass
+
+
+@dataclass(frozen=True)
 class KeepGoing:
     """A dismissed confirmation: nothing changed."""
 
@@ -142,6 +154,8 @@ Notice = (
     | EditIgnored
     | Help
     | TooLong
+    | LanguageChanged
+    | FollowupsStopped
     | KeepGoing
 )
 Item = Event | Notice
@@ -182,7 +196,13 @@ class Intake:
         """An answer, a tap or anything else sent during (or before) an intake."""
 
         async def work(unit: Unit, now: datetime) -> Reply:
-            person, row = await self._person_and_session(unit, user, now)
+            person, row = await unit.person_and_session(user.telegram_id)
+            if row is None and isinstance(given, ChoiceInput):
+                # A button of a conversation that is over (/cancel, /delete): start nothing.
+                language = person.language if person else self.negotiate(user.language_code)
+                return Reply(language, [NothingOpen()])
+            if person is None:
+                person = await self._add_person(unit, user, now)
             if row is None:
                 if registrations := await unit.registrations(person.id):
                     return Reply(person.language, [_already(registrations[-1])])
@@ -233,10 +253,11 @@ class Intake:
         """/language: switch, then ask the current question again in the new language."""
 
         async def work(unit: Unit, now: datetime) -> Reply:
-            person, row = await self._person_and_session(unit, user, now)
-            await unit.update_person(person, now, language=language)
+            person, row = await unit.person_and_session(user.telegram_id)
+            if person is not None:
+                await unit.update_person(person, now, language=language)
             if row is None:
-                return Reply(language, [KeepGoing()])
+                return Reply(language, [LanguageChanged()])
             state = _state(row)
             if "language" in state.answers:
                 state.answers["language"] = language
@@ -295,14 +316,14 @@ class Intake:
         """/delete asks first; confirmed, it erases the person and everything about them."""
 
         async def work(unit: Unit, now: datetime) -> Reply:
-            person = await unit.person(user.telegram_id)
+            person, row = await unit.person_and_session(user.telegram_id)
             if person is None:
                 return Reply(self.negotiate(user.language_code), [NothingStored()])
             language = person.language
             if confirmed is None:
                 return Reply(language, [ConfirmDelete()])
             if not confirmed:
-                return Reply(language, [KeepGoing()])
+                return Reply(language, [KeepGoing(), *self._current(row, now)])
             erased = len(await unit.registrations(person.id))
             await unit.erase_person(person.id)
             await unit.audit("person.erased", now, pre_registrations=erased)
@@ -311,11 +332,29 @@ class Intake:
         return await self._run(work)
 
     async def notice(self, user: User, notice: Notice) -> Reply:
-        """A notice that changes nothing, in the person's language."""
+        """A notice that changes nothing, then the current question if an intake is open."""
         async with self.store.unit() as unit:
-            person = await unit.person(user.telegram_id)
+            person, row = await unit.person_and_session(user.telegram_id)
             language = person.language if person else self.negotiate(user.language_code)
-        return Reply(language, [notice])
+            return Reply(language, [notice, *self._current(row, self.clock())])
+
+    async def stop_followups(self, user: User) -> Reply:
+        """/stop: no messages after return, for every request of the person."""
+
+        async def work(unit: Unit, now: datetime) -> Reply:
+            person, row = await unit.person_and_session(user.telegram_id)
+            if person is None:
+                return Reply(self.negotiate(user.language_code), [FollowupsStopped()])
+            for registration in await unit.registrations(person.id):
+                await unit.withdraw_followup_consent(registration.id, now)
+            if row is not None and row.state.get("answers", {}).get("followup_consent"):
+                state = _state(row)
+                state.answers["followup_consent"] = False
+                await unit.save_session(row, state.fields(), now)
+            await unit.audit("followups.stopped", now, person_id=person.id)
+            return Reply(person.language, [FollowupsStopped(), *self._current(row, now)])
+
+        return await self._run(work)
 
     # Internals
 
@@ -325,10 +364,12 @@ class Intake:
             try:
                 async with self.store.unit() as unit:
                     return await work(unit, self.clock())
-            except StaleSession:
+            except Conflict:
+                # Another process moved first: created this person or their session, or
+                # changed the session since it was read. Start again on fresh data.
                 if attempt == _ATTEMPTS:
                     raise
-                log.info("session changed concurrently; retrying (attempt %d)", attempt)
+                log.info("another writer moved first; retrying (attempt %d)", attempt)
         raise AssertionError("unreachable")
 
     async def _person_and_session(
@@ -337,9 +378,15 @@ class Intake:
         """The person (created on first contact) and their open session, if any."""
         person, row = await unit.person_and_session(user.telegram_id)
         if person is None:
-            language = self.negotiate(user.language_code)
-            return await unit.add_person(user.telegram_id, language, now), None
+            return await self._add_person(unit, user, now), None
         return person, row
+
+    async def _add_person(self, unit: Unit, user: User, now: datetime) -> PersonRecord:
+        return await unit.add_person(user.telegram_id, self.negotiate(user.language_code), now)
+
+    def _current(self, row: SessionRecord | None, now: datetime) -> list[Item]:
+        """The open intake's current question, asked again; nothing without one."""
+        return [*engine.current(self.flow, _state(row), now)] if row is not None else []
 
     async def _begin(self, unit: Unit, person: PersonRecord, now: datetime) -> Reply:
         transition = engine.start(self.flow, now)
@@ -370,6 +417,8 @@ class Intake:
             elif isinstance(event, Completed):
                 registration = await self._submit(unit, person, state, event, now)
                 reply.items.append(Submitted(registration.reference))
+                await unit.delete_session(row)  # the answers now live in the registration
+                return reply
             elif isinstance(event, Ended):
                 await unit.delete_session(row)
                 await self._forget_if_empty(unit, person, now, f"intake.ended.{event.outcome}")
@@ -386,7 +435,7 @@ class Intake:
             answered_at=state.answered_at,
             flags=done.flags,
             flow_version=self.flow.version,
-            name_key=engine.fold(name) if isinstance(name, str) else None,
+            name_key=engine.fold(name)[:NAME_KEY_LENGTH] if isinstance(name, str) else None,
         )
         registration = await unit.submit(person, submission, self.prefix, now)
         await unit.audit(
@@ -394,7 +443,6 @@ class Intake:
             now,
             person_id=person.id,
             pre_registration_id=registration.id,
-            flags=registration.flags,
         )
         log.info("pre-registration %s submitted", registration.reference)
         return registration

@@ -6,12 +6,13 @@ import logging
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from bot.app import Bot, build
 from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
 from bot.engine import Session
-from bot.store import IntakeSession, Person
+from bot.store import Flag, IntakeSession, Person, PreRegistration
 from tests.conftest import Clock, Phone, table_rows
 
 
@@ -43,18 +44,19 @@ async def test_text_where_a_button_is_expected_asks_for_a_tap(bot: Bot, phone_fa
     phone: Phone = phone_factory(language="en")
     await at_full_name(phone)
     await phone.say("Awa Diallo")
-    reply = await phone.say("I am a woman")
-    assert reply.text.startswith("⚠️ Please tap one of the buttons below.\n\nWhat is your sex?")
-    assert [b["text"] for b in reply.buttons][:2] == ["Female", "Male"]
-    assert (await phone.say("2")).text.startswith("What is your date of birth?")  # option 2
-    assert (await session_state(bot)).answers["sex"] == "male"
+    for typed in ("I am a woman", "2", "²"):  # a typed digit is not a button number
+        reply = await phone.say(typed)
+        assert reply.text.startswith("⚠️ Please tap one of the buttons below.\n\nWhat is your sex?")
+        assert [b["text"] for b in reply.buttons][:2] == ["Female", "Male"]
+    assert "sex" not in (await session_state(bot)).answers
 
 
 async def test_over_long_text_gets_a_clear_message(bot: Bot, phone_factory: Any) -> None:
     phone: Phone = phone_factory(language="en")
     await at_full_name(phone)
     reply = await phone.say("x" * 3000)
-    assert reply.text == "Your message is too long. Please send a shorter answer."
+    assert phone.inbox[-2].text == "Your message is too long. Please send a shorter answer."
+    assert reply.text == NAME_QUESTION  # and the question again
     reply = await phone.say("x" * 101)
     assert reply.text.startswith("⚠️ This answer is too long: please write at most 100 characters.")
     reply = await phone.say("x")
@@ -166,10 +168,11 @@ async def test_old_button_reasks_current_question(bot: Bot, phone_factory: Any) 
     await at_full_name(phone)
     await phone.say("Awa Diallo")
     sex_question = phone.last
+    sex_keyboard = list(sex_question.buttons)
     await phone.tap("Female")
     # Tap "Male" on the question already answered (its buttons are gone, but an old
     # client or a double tap can still send the data).
-    old_data = "4|sex|male"
+    old_data = next(b["callback_data"] for b in sex_keyboard if b["text"] == "Male")
     reply = await phone.send(phone.person.tap(data=old_data, message=sex_question))
     assert reply.text == "What is your date of birth? Write it like this: 25/12/1990."
     answered = [c for c in phone.bot.offline.calls if c[0] == "answerCallbackQuery"]  # type: ignore[union-attr]
@@ -210,7 +213,9 @@ async def test_edited_message_never_rewrites_an_answer(bot: Bot, phone_factory: 
     await at_full_name(phone)
     await phone.say("Awa Diallo")
     reply = await phone.send(phone.person.edit(4, "Someone Else"))
-    assert reply.text.startswith("Changes to a message already sent are not read.")
+    assert phone.inbox[-2].text.startswith("Changes to a message already sent are not read.")
+    assert "use the summary at the end of the questions" in phone.inbox[-2].text
+    assert reply.text == "What is your sex?"
     assert (await session_state(bot)).answers["full_name"] == "Awa Diallo"
 
 
@@ -326,3 +331,91 @@ async def test_failed_command_registration_is_logged_and_ignored(
     phone = Phone(bot, api.person(1, "A", "en"))
     assert (await phone.say("/start")).buttons  # the bot works all the same
     await bot.stop()
+
+
+async def test_an_old_suggestion_of_the_same_question_reasks_it(
+    bot: Bot, phone_factory: Any
+) -> None:
+    phone: Phone = phone_factory(language="en")
+    await at_full_name(phone)
+    await phone.say("Awa Diallo")
+    await phone.tap("Female")
+    suggestions = await phone.say("01/01/1990")
+    senegal = next(b["callback_data"] for b in suggestions.buttons if b["text"] == "Senegal")
+    await phone.tap("Other country")  # same question, new revision, no suggestions
+    reply = await phone.send(phone.person.tap(data=senegal, message=suggestions))
+    assert reply.text == "What is your nationality?\n\nPlease type the name of the country."
+    assert "nationality" not in (await session_state(bot)).answers
+
+
+async def test_sensitive_answers_are_not_echoed_after_a_tap(bot: Bot, phone_factory: Any) -> None:
+    phone: Phone = phone_factory(language="en")
+    await fast_forward(bot, phone, until="medical_needs")
+    question = phone.last
+    await phone.tap("Yes")
+    assert question.text.endswith("✅ Answer saved")
+    assert "Yes" not in question.text.rsplit("\n", 1)[-1]
+
+
+async def test_a_button_after_cancel_starts_nothing(bot: Bot, phone_factory: Any) -> None:
+    phone: Phone = phone_factory(language="en")
+    await at_full_name(phone)
+    await phone.say("Awa Diallo")
+    sex_question = phone.last
+    keyboard = list(sex_question.buttons)
+    await phone.say("/cancel")
+    await phone.tap("Yes, stop")
+    female = next(b["callback_data"] for b in keyboard if b["text"] == "Female")
+    reply = await phone.send(phone.person.tap(data=female, message=sex_question))
+    assert reply.text.startswith("You have no request in progress.")
+    await assert_no_personal_rows(bot)
+
+
+async def test_language_change_without_an_intake(bot: Bot, phone_factory: Any) -> None:
+    phone: Phone = phone_factory(language="en")
+    await phone.say("/language")
+    reply = await phone.tap("Français")
+    fr = bot.catalogs.translator("fr")
+    assert reply.text == fr.gettext("From now on, I will write to you in this language.")
+    await assert_no_personal_rows(bot)  # choosing a language stores nothing by itself
+
+
+async def test_stop_withdraws_followup_consent(bot: Bot, phone_factory: Any) -> None:
+    phone: Phone = phone_factory(language="en")
+    await fast_forward(bot, phone, until="review")
+    await phone.tap("Confirm and send")
+    reply = await phone.say("/stop")
+    assert reply.text.startswith("Understood: we will not send you messages after your return.")
+    (registration,) = await table_rows(bot, PreRegistration)
+    assert registration["answers"]["followup_consent"] is False
+    flags = {f["flag"] for f in await table_rows(bot, Flag)}
+    assert "no_followup_consent" in flags
+
+
+async def test_a_failed_update_apologises_and_logs_no_personal_data(
+    bot: Bot, phone_factory: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    phone: Phone = phone_factory(language="en")
+    await at_full_name(phone)
+    async with bot.store.unit() as unit:  # the disk fills up, say: every session write fails
+        if bot.store.dialect == "sqlite":
+            trigger = "CREATE TRIGGER disk_full BEFORE UPDATE ON sessions BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            await unit.connection.execute(text(trigger))
+        else:
+            await unit.connection.execute(
+                text(
+                    "CREATE FUNCTION disk_full() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql"
+                )
+            )
+            await unit.connection.execute(
+                text(
+                    "CREATE TRIGGER disk_full BEFORE UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION disk_full()"
+                )
+            )
+    with caplog.at_level(logging.DEBUG):
+        reply = await phone.say("Awa Secret-Name")
+    assert reply.text.startswith("Sorry, something went wrong on our side.")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "update" in logged and "failed" in logged
+    assert "Secret-Name" not in logged
+    assert "Secret-Name" not in caplog.text  # nor in any traceback

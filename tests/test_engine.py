@@ -364,7 +364,8 @@ def test_answers_of_steps_that_no_longer_apply_are_dropped() -> None:
     run.tap("done")
     run.say("Cooking")
     run.tap("edit:skills")
-    run.tap("farming")
+    assert run.asked.selected == ("farming", "other")  # editing starts from the selection
+    run.tap("other")
     run.tap("done")
     completed = run.tap("confirm")[-1]
     assert isinstance(completed, Completed)
@@ -378,6 +379,54 @@ def test_flags_from_rules() -> None:
     run.tap("no")
     completed = run.tap("confirm")[-1]
     assert completed.flags == ("minor", "with_child", "not_ok")
+
+
+def test_typed_digits_never_stand_for_buttons() -> None:
+    run = Run()
+    for typed in ("1", "²", "①"):
+        events = run.say(typed)
+        assert types(events) == ["Rejected", "Asked"] and events[0].reason == "use_buttons"
+    assert run.session.answers == {}
+
+
+def test_an_old_keyboard_of_the_same_question_is_outdated() -> None:
+    run = Run()
+    run.tap("agree")
+    run.say("01/01/1990")
+    suggestions_revision = run.session.revision
+    run.tap("other")  # the question stays, with a new revision and no suggestions
+    events = run.tap("SN", key="country", revision=suggestions_revision)
+    assert isinstance(events[0], Outdated) and events[1].key == "country"
+    assert "country" not in run.session.answers
+
+
+def test_a_group_is_introduced_once_before_its_first_person() -> None:
+    run = Run()
+    to_review(run, count="0")
+    run.tap("edit:count")
+    events = run.tap("2")
+    assert [type(e).__name__ for e in events] == ["Recorded", "Said", "Asked"]
+    assert events[1] == Said("People") and events[2].key == "people.0.name"
+    run.say("Ana")
+    assert not any(isinstance(e, Said) for e in run.events)
+
+
+def test_a_lowered_count_drops_people_from_the_review_and_for_good() -> None:
+    run = Run()
+    to_review(run, count="2")
+    run.tap("edit:count")
+    run.tap("1")
+    review = run.asked
+    assert review.key == "review"
+    assert [i.key for i in review.review if i.key.startswith("people.")] == [
+        "people.0.name",
+        "people.0.born",
+    ]
+    people = next(i for i in review.review if i.key == "people")
+    assert len(people.value) == 1
+    run.tap("edit:count")
+    run.tap("2")  # raising it again asks for the second person afresh
+    assert run.asked.key == "people.1.name"
 
 
 def test_old_button_is_outdated_and_forged_value_ignored() -> None:

@@ -224,3 +224,41 @@ async def test_complete_english_intake(bot: Bot, phone_factory: Any) -> None:
         "voluntariness_doubt",
         "vulnerable",
     ]
+
+
+async def test_a_long_review_is_split_and_a_long_folded_name_is_stored(
+    bot: Bot, phone_factory: Any
+) -> None:
+    """15 family members with the longest names: no message over Telegram's 4096 characters."""
+    phone: Phone = phone_factory(user_id=7003, language="fr")
+    await phone.say("/start")
+    for value in ("fr", "agree", "yes"):
+        await phone.choose(value)
+    await phone.say("ß" * 100)  # folds to 200 characters, longer than the name key
+    await phone.choose("female")
+    await phone.say("01/01/1990")
+    await phone.say("Mali")
+    await phone.send(phone.person.contact("+22376123456"))
+    for value in ("rabat", "years_1_to_3", "no_papers", "valid_passport", "ML"):
+        await phone.choose(value)
+    await phone.say("B" * 60)
+    await phone.say("15")
+    for number in range(15):
+        await phone.say(f"{number:02d}" + "N" * 98)
+        await phone.choose("child")
+        await phone.say("01/01/2015")
+    for value in ("no", "no", "no", "trade", "other", "done"):
+        await phone.choose(value)
+    await phone.say("W" * 100)
+    await phone.choose("business")
+    await phone.say("I" * 200)
+    before = len(phone.inbox)
+    await phone.choose("yes")
+    review = phone.inbox[before:]
+    assert len(review) >= 2
+    assert all(len(m.text) <= 4096 for m in review)
+    assert all(not m.buttons for m in review[:-1]) and review[-1].buttons
+    text = "\n".join(m.text for m in review)
+    assert all(f"{n:02d}" + "N" * 98 in text for n in range(15))
+    done = await phone.choose("confirm")
+    assert "AVR-2026-00001" in done.text

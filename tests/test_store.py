@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import text
 
 from bot.app import Bot
-from bot.engine import ChoiceInput, Outdated, Recorded
+from bot.engine import ChoiceInput, Outdated, Recorded, TextInput
 from bot.intake import User
 from bot.store import (
     IntakeSession,
+    Person,
     StaleSession,
     Store,
     Submission,
@@ -140,3 +141,28 @@ async def test_service_retries_when_another_writer_moved_the_session_first(bot: 
 
     assert await bot.service._run(work) == 2
     assert seen == [1, 2]
+
+
+async def test_erasing_a_case_clears_its_twins_duplicate_flag(store: Store) -> None:
+    async with store.unit() as unit:
+        first = await unit.add_person(500, "fr", NOW)
+        await unit.submit(first, submission("+212600000009", "a b", "1990-01-01"), "AVR", NOW)
+        second = await unit.add_person(501, "fr", NOW)
+        await unit.submit(second, submission("+212600000009", "c d", "1991-01-01"), "AVR", NOW)
+        assert "possible_duplicate" in (await unit.registrations(first.id))[0].flags
+    async with store.unit() as unit:
+        await unit.erase_person(second.id)
+    async with store.unit() as unit:
+        assert "possible_duplicate" not in (await unit.registrations(first.id))[0].flags
+
+
+async def test_two_first_messages_at_once_make_one_person_and_one_session(bot: Bot) -> None:
+    """On PostgreSQL the two run concurrently: the loser of the race retries on fresh data."""
+    user = User(600, "fr")
+    replies = await asyncio.gather(
+        bot.service.answer(user, TextInput("bonjour")),
+        bot.service.answer(user, TextInput("allo")),
+    )
+    assert all(reply.items for reply in replies)
+    assert len(await table_rows(bot, Person)) == 1
+    assert len(await table_rows(bot, IntakeSession)) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 from telegram import BotCommand, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, TelegramError
@@ -64,6 +65,7 @@ class Chat:
             "status": self.on_status,
             "mydata": self.on_mydata,
             "delete": self.on_delete,
+            "stop": self.on_stop,
         }
         # Button taps are most updates: their handler is checked first.
         app.add_handler(CallbackQueryHandler(self.on_button))
@@ -102,6 +104,10 @@ class Chat:
     async def on_delete(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/delete: ask to confirm erasing everything."""
         await self._send(update, context, await self.service.delete(_user(update)))
+
+    async def on_stop(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/stop: no messages after return."""
+        await self._send(update, context, await self.service.stop_followups(_user(update)))
 
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An edited message: answers already given stay as they are."""
@@ -161,15 +167,29 @@ class Chat:
         return intake.Reply(self.renderer.catalogs.default, [])
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log a failed update without its content: it may hold personal data."""
-        update_id = update.update_id if isinstance(update, Update) else None
+        """Log a failed update, then apologise to the person.
+
+        The log names the error type and the code path only: an exception's text can hold
+        the update's content or SQL parameters, which are personal data.
+        """
         error = context.error
-        log.error(
-            "update %s failed: %s",
-            update_id,
-            type(error).__name__,
-            exc_info=(type(error), error, error.__traceback__) if error else None,
+        update_id = update.update_id if isinstance(update, Update) else None
+        frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
+        log.error("update %s failed: %s\n%s", update_id, type(error).__name__, frames.rstrip())
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        user = update.effective_user
+        language = self.renderer.catalogs.negotiate(user.language_code if user else None)
+        sorry = self.renderer.catalogs.translator(language).gettext(
+            "Sorry, something went wrong on our side. Your earlier answers are kept. "
+            "Please send your answer again in a moment."
         )
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer()
+            await context.bot.send_message(update.effective_chat.id, sorry)
+        except TelegramError as failure:
+            log.warning("could not apologise for update %s: %s", update_id, type(failure).__name__)
 
     async def _send(
         self,

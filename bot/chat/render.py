@@ -32,6 +32,7 @@ from bot.engine.flow import N_
 from bot.i18n import Catalogs, Translator
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+MESSAGE_LIMIT = 4096
 
 REASONS = {
     "use_buttons": N_("Please tap one of the buttons below."),
@@ -64,6 +65,7 @@ COMMANDS = (
     ("mydata", N_("See the data we keep about you")),
     ("delete", N_("Erase all your data")),
     ("cancel", N_("Stop the request in progress")),
+    ("stop", N_("No messages after your return")),
     ("help", N_("How this assistant works")),
 )
 
@@ -116,7 +118,7 @@ class Renderer:
                 out.extend(self._notice(tr, item))
         if warning:
             out.append(Outgoing(warning))
-        return out
+        return [piece for message in out for piece in _split(message)]
 
     def commands(self, language: str) -> list[tuple[str, str]]:
         tr = self.catalogs.translator(language)
@@ -133,7 +135,9 @@ class Renderer:
         if asked.review:
             parts.append("\n".join(answer_lines(self.flow, self._review_answers(asked), tr)))
         if asked.previous is not None:
-            current = format_answer(step, asked.previous, tr)
+            # While a family group is edited, its first question stands for the group.
+            shown = self.flow.step(asked.key.split(".")[0]) if asked.index is not None else step
+            current = format_answer(shown, asked.previous, tr)
             parts.append(tr.gettext("Current answer: {answer}", answer=current))
         if asked.suggestion:
             parts.append(tr.gettext(HINTS[asked.suggestion]))
@@ -308,7 +312,7 @@ class Renderer:
         if isinstance(item, intake.EditIgnored):
             return tr.gettext(
                 "Changes to a message already sent are not read. To correct an answer, "
-                "use the summary at the end, or send the right answer as a new message."
+                "use the summary at the end of the questions: every answer can be changed there."
             )
         if isinstance(item, intake.Help):
             lines = [f"/{name} — {text}" for name, text in self.commands(tr.language)]
@@ -320,6 +324,13 @@ class Renderer:
             return "\n".join([intro, "", *lines])
         if isinstance(item, intake.TooLong):
             return tr.gettext("Your message is too long. Please send a shorter answer.")
+        if isinstance(item, intake.LanguageChanged):
+            return tr.gettext("From now on, I will write to you in this language.")
+        if isinstance(item, intake.FollowupsStopped):
+            return tr.gettext(
+                "Understood: we will not send you messages after your return. "
+                "Your request itself is not affected."
+            )
         if isinstance(item, intake.KeepGoing):
             return tr.gettext("All right, nothing has changed.")
         return ""
@@ -354,6 +365,24 @@ class Renderer:
         if not self.contact:
             return text
         return f"{text}\n\n{tr.gettext('Contact: {contact}', contact=self.contact)}"
+
+
+def _split(message: Outgoing) -> list[Outgoing]:
+    """Telegram takes at most 4096 characters a message: longer ones go in several, cut
+    between lines, the buttons on the last."""
+    if message.edit or message.markup_only or len(message.text) <= MESSAGE_LIMIT:
+        return [message]
+    chunks: list[str] = []
+    for line in message.text.split("\n"):
+        while len(line) > MESSAGE_LIMIT:  # a single line too long for one message
+            chunks.append(line[:MESSAGE_LIMIT])
+            line = line[MESSAGE_LIMIT:]
+        if chunks and len(chunks[-1]) + 1 + len(line) <= MESSAGE_LIMIT:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line)
+    pieces = [Outgoing(chunk.strip("\n")) for chunk in chunks[:-1]]
+    return [*pieces, Outgoing(chunks[-1].strip("\n"), message.markup)]
 
 
 def _rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[InlineKeyboardButton]]:

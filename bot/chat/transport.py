@@ -29,6 +29,7 @@ BOT_USER = {
     "supports_inline_queries": False,
 }
 OFFLINE_TOKEN = "100000001:offline-simulator-token"
+MESSAGE_LIMIT = 4096
 
 
 @dataclass
@@ -240,6 +241,15 @@ class OfflineBotAPI(BaseRequest):
 
 class _BadRequest(Exception):
     """Answered as Telegram does: HTTP 400 with a description."""
+
+
+def _check_text(params: dict[str, Any]) -> None:
+    """Telegram's own limits on a message's text."""
+    text = str(params.get("text", ""))
+    if not text.strip():
+        raise _BadRequest("message text is empty")
+    if len(text) > MESSAGE_LIMIT:
+        raise _BadRequest("message is too long")
 
 
 @dataclass

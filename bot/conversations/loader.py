@@ -19,6 +19,7 @@ CALLBACK_LIMIT = 64
 _CALLBACK_OVERHEAD = len("999999||")
 _MAX_REPEAT = 99
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_PLACEHOLDER = re.compile(r"\{(\w*)\}")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _RESERVED = {DONE, KEEP}
 
@@ -79,6 +80,7 @@ def parse_flow(data: Any, path: str = "<flow>") -> Flow:
     flow = parser.flow(data)
     if parser.problems or flow is None:
         raise FlowError(path, parser.problems or [Problem(1, "empty flow file")])
+    check_placeholders(flow, path)
     return flow
 
 
@@ -93,6 +95,24 @@ def flow_texts(flow: Flow) -> Iterator[tuple[str, int]]:
                 yield option.label, step.line
             if option.end:
                 yield option.end, step.line
+
+
+def check_placeholders(flow: Flow, path: str) -> None:
+    """Texts may name only the placeholders the channel fills in."""
+    problems = []
+    for step in _walk(flow.steps):
+        allowed = {"office", "n", "total"} if step.item_label else {"office"}
+        texts = [step.prompt, step.label, step.item_label]
+        texts += [t for o in step.options for t in (o.label, o.end or "")]
+        for text in texts:
+            unknown = set(_PLACEHOLDER.findall(text)) - allowed
+            if unknown:
+                names = ", ".join(sorted(unknown))
+                problems.append(
+                    Problem(step.line, f"step {step.id!r}: unknown placeholder {names}")
+                )
+    if problems:
+        raise FlowError(path, problems)
 
 
 def check_translations(flow: Flow, path: str, catalogs: Mapping[str, Iterable[str]]) -> list[str]:

@@ -160,10 +160,7 @@ def _value(session: Session, pos: Position, given: Input, today: date, res: Reso
     if isinstance(given, ChoiceInput):
         return _button_value(session, step, given.value)
     if step.kind in (Kind.LANGUAGE, Kind.CONSENT, Kind.CHOICE, Kind.YESNO, Kind.MULTI):
-        typed_number = isinstance(given, TextInput) and given.text.strip().isdigit()
-        if typed_number and step.kind is not Kind.MULTI:
-            assert isinstance(given, TextInput)
-            return _button_value(session, step, _nth_option(step, int(given.text)))
+        # Telegram shows no numbers on buttons: a typed "2" means 2, not the second button.
         raise Invalid("use_buttons")
     if step.kind is Kind.PHONE and isinstance(given, ContactInput | TextInput):
         raw = given.phone if isinstance(given, ContactInput) else given.text
@@ -182,19 +179,18 @@ def _value(session: Session, pos: Position, given: Input, today: date, res: Reso
     raise Invalid("use_buttons")
 
 
-def _nth_option(step: Step, n: int) -> str:
-    if not 1 <= n <= len(step.options):
-        raise Invalid("use_buttons")
-    return step.options[n - 1].value
-
-
 def _button_value(session: Session, step: Step, value: str) -> Any:
     if step.kind is Kind.MULTI:
         selected = list(session.pending.get("selected", []))
         if not selected:
             raise Invalid("choose_one")
         return [o.value for o in step.options if o.value in selected]
-    if step.kind is Kind.NUMBER and value.isdigit() and int(value) in step.buttons:
+    if (
+        step.kind is Kind.NUMBER
+        and value.isascii()
+        and value.isdigit()
+        and int(value) in step.buttons
+    ):
         return int(value)
     if step.option(value) is None:
         raise _Unknown("unknown_value")
@@ -255,14 +251,17 @@ def _apply_review(
     if given.value == CONFIRM:
         answers = applicable_answers(flow, session.answers, today)
         session.answers = answers
-        session.status = COMPLETED
+        session.status, session.editing = COMPLETED, None
         session.revision += 1
         events.append(Completed(answers, compute_flags(flow, answers, today)))
         return
     step_id = given.value.removeprefix(EDIT_PREFIX)
     if not given.value.startswith(EDIT_PREFIX) or step_id not in _editable(flow, session, today):
         raise _Unknown("unknown_value")
-    session.editing = {"step": step_id, "previous": session.answers.pop(step_id)}
+    previous = session.answers.pop(step_id)
+    session.editing = {"step": step_id, "previous": previous}
+    if flow.step(step_id).kind is Kind.MULTI:
+        session.pending = {"selected": list(previous)}  # start from the current selection
     session.revision += 1
     _advance(flow, session, today, events)
 
@@ -291,11 +290,16 @@ def _record(session: Session, pos: Position, value: Any, now: datetime) -> None:
 
 def _advance(flow: Flow, session: Session, today: date, events: list[Event]) -> None:
     """Say the info steps on the way, then ask the next question or complete."""
+    _trim_groups(flow, session.answers)
     while (pos := _next(flow, session, today)) is not None:
         if pos.step.kind is Kind.INFO:
             session.seen.append(pos.step.id)
             events.append(Said(pos.step.prompt))
             continue
+        group = pos.parent
+        if group is not None and group.id not in session.seen:  # the group's introduction
+            session.seen.append(group.id)
+            events.append(Said(group.prompt))
         session.key = pos.key
         events.append(_ask(flow, session, pos, today))
         return
@@ -303,6 +307,14 @@ def _advance(flow: Flow, session: Session, today: date, events: list[Event]) -> 
     answers = applicable_answers(flow, session.answers, today)
     session.answers, session.status = answers, COMPLETED
     events.append(Completed(answers, compute_flags(flow, answers, today)))
+
+
+def _trim_groups(flow: Flow, answers: dict[str, Any]) -> None:
+    """A repeat group keeps no more people than its count says (a lowered count drops them)."""
+    for step in flow.steps:
+        counted = step.count_from in answers  # a count being edited drops nobody yet
+        if step.kind is Kind.REPEAT and counted and isinstance(answers.get(step.id), list):
+            del answers[step.id][_count(step, answers) :]
 
 
 def _locate(flow: Flow, session: Session, today: date) -> Position | None:
@@ -413,9 +425,12 @@ def _review_items(flow: Flow, session: Session, today: date) -> list[ReviewItem]
             continue
         if step.id not in answers:
             continue
-        items.append(ReviewItem(step.id, step, answers[step.id]))
+        value = answers[step.id]
         if step.kind is Kind.REPEAT:
-            for index, item in enumerate(answers[step.id][: _count(step, answers)]):
+            value = value[: _count(step, answers)]
+        items.append(ReviewItem(step.id, step, value))
+        if step.kind is Kind.REPEAT:
+            for index, item in enumerate(value):
                 for sub in step.steps:
                     if sub.id in item:
                         key = f"{step.id}.{index}.{sub.id}"

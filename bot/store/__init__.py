@@ -2,6 +2,8 @@
 
 from bot.store.models import AuditEvent, Flag, IntakeSession, Person, PreRegistration
 from bot.store.repository import (
+    NAME_KEY_LENGTH,
+    Conflict,
     PersonRecord,
     RegistrationRecord,
     SessionRecord,
@@ -12,7 +14,9 @@ from bot.store.repository import (
 )
 
 __all__ = [
+    "NAME_KEY_LENGTH",
     "AuditEvent",
+    "Conflict",
     "Flag",
     "IntakeSession",
     "Person",

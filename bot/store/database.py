@@ -28,15 +28,18 @@ def is_sqlite(url: str | URL) -> bool:
 
 
 def sqlite_engine(url: str | URL) -> Engine:
-    """A synchronous engine on a SQLite file, whatever driver the URL names."""
+    """A synchronous engine on a SQLite file, whatever driver the URL names.
+
+    Engines hide statement parameters from error messages: they hold personal data.
+    """
     parsed = make_url(url).set(drivername="sqlite+pysqlite")
-    engine = create_sync_engine(parsed)
+    engine = create_sync_engine(parsed, hide_parameters=True)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
 
 def async_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

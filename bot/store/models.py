@@ -15,6 +15,7 @@ from sqlalchemy import (
     MetaData,
     String,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -75,7 +76,17 @@ class IntakeSession(Base):
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-    __table_args__ = (Index("ix_sessions_person_status", "person_id", "status"),)
+    __table_args__ = (
+        Index("ix_sessions_person_status", "person_id", "status"),
+        # At most one open conversation per person, even with several processes.
+        Index(
+            "uq_sessions_one_active",
+            "person_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
 
 
 class PreRegistration(Base):
@@ -92,7 +103,7 @@ class PreRegistration(Base):
     answers: Mapped[dict[str, Any]]
     answered_at: Mapped[dict[str, Any]]
     full_name: Mapped[str | None] = mapped_column(String(100))
-    name_key: Mapped[str | None] = mapped_column(String(100))
+    name_key: Mapped[str | None] = mapped_column(String(100))  # NAME_KEY_LENGTH
     date_of_birth: Mapped[str | None] = mapped_column(String(10))
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
     nationality: Mapped[str | None] = mapped_column(String(2))

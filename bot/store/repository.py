@@ -37,7 +37,9 @@ from bot.store.models import (
 )
 
 SUBMITTED = "submitted"
+NAME_KEY_LENGTH = 100
 DUPLICATE_FLAG = "possible_duplicate"
+NO_FOLLOWUP_FLAG = "no_followup_consent"
 
 _tables = Base.metadata.tables
 people = _tables[Person.__tablename__]
@@ -85,8 +87,12 @@ _AUDIT = insert(audit_events).values(
 )
 
 
-class StaleSession(Exception):
-    """Another writer changed the session since it was read; read again and retry."""
+class Conflict(Exception):
+    """Another writer got there first (a unique row, a newer version): read again and retry."""
+
+
+class StaleSession(Conflict):
+    """Another writer changed the session since it was read."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,15 @@ class Store:
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[Unit]:
+        """One transaction: committed at the end, rolled back on an exception."""
+        try:
+            async with self._transaction() as unit:
+                yield unit
+        except IntegrityError as error:
+            raise Conflict(type(error).__name__) from None  # its text holds the row's values
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Unit]:
         if self._sqlite is not None:
             # One connection serves every unit in turn (units never overlap on one loop);
             # a unit opened inside another gets a connection of its own from the pool.
@@ -266,8 +281,53 @@ class Unit:
         )
 
     async def erase_person(self, person_id: int) -> None:
-        """Delete a person and, by cascade, their sessions, pre-registrations and flags."""
+        """Delete a person and, by cascade, their sessions, pre-registrations and flags.
+
+        Cases that were flagged as their possible duplicates lose the flag when no other
+        twin is left.
+        """
+        twins: set[int] = set()
+        for registration in await self.connection.execute(
+            select(registrations).where(registrations.c.person_id == person_id)
+        ):
+            twins.update(await self._duplicates(registration.id, registration._asdict()))
         await self.connection.execute(delete(people).where(people.c.id == person_id))
+        for twin in twins:
+            row = (
+                await self.connection.execute(
+                    select(registrations).where(registrations.c.id == twin)
+                )
+            ).first()
+            if row is not None and not await self._duplicates(twin, row._asdict()):
+                await self.connection.execute(
+                    delete(flags).where(
+                        flags.c.pre_registration_id == twin, flags.c.flag == DUPLICATE_FLAG
+                    )
+                )
+
+    async def withdraw_followup_consent(self, registration_id: int, now: datetime) -> None:
+        """Record that the person wants no messages after return."""
+        row = (
+            await self.connection.execute(
+                select(registrations.c.answers).where(registrations.c.id == registration_id)
+            )
+        ).first()
+        if row is None:
+            return
+        answers = {**row.answers, "followup_consent": False}
+        await self.connection.execute(
+            update(registrations)
+            .where(registrations.c.id == registration_id)
+            .values(answers=answers, updated_at=now)
+        )
+        known = await self.connection.execute(
+            select(flags.c.flag).where(
+                flags.c.pre_registration_id == registration_id,
+                flags.c.flag == NO_FOLLOWUP_FLAG,
+            )
+        )
+        if known.first() is None:
+            await self._flag(registration_id, NO_FOLLOWUP_FLAG)
 
     # Sessions
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 21:39:36.117608
+Create Date: 2026-11-27
 """
 
 from collections.abc import Sequence
@@ -101,6 +101,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("sessions", schema=None) as batch_op:
         batch_op.create_index("ix_sessions_person_status", ["person_id", "status"], unique=False)
+        batch_op.create_index(
+            "uq_sessions_one_active",
+            ["person_id"],
+            unique=True,
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_where=sa.text("status = 'active'"),
+        )
 
     op.create_table(
         "audit_events",
@@ -163,6 +170,11 @@ def downgrade() -> None:
 
     op.drop_table("audit_events")
     with op.batch_alter_table("sessions", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_sessions_one_active",
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_where=sa.text("status = 'active'"),
+        )
         batch_op.drop_index("ix_sessions_person_status")
 
     op.drop_table("sessions")
