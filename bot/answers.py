@@ -38,6 +38,8 @@ def format_answer(step: Step, value: Any, tr: Translator) -> str:
     if step.kind in (Kind.CHOICE, Kind.CONSENT, Kind.LANGUAGE):
         return _option_label(step, str(value), tr)
     if step.kind is Kind.DATE:
+        if len(str(value)) == 4:  # a year alone
+            return str(value)
         try:
             return tr.date(date.fromisoformat(str(value)))
         except ValueError:

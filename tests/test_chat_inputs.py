@@ -29,6 +29,10 @@ async def session_state(bot: Bot) -> Session:
 
 
 NAME_QUESTION = "What is your full name? Write it as on your documents, if you have any."
+BIRTH_QUESTION = (
+    "What is your date of birth? Write it like this: 25/12/1990. "
+    "If you only know the year, write the year: 1990."
+)
 
 
 @pytest.mark.parametrize("kind", ["sticker", "photo", "voice", "location"])
@@ -82,7 +86,7 @@ async def test_bad_dates_are_refused_with_a_reason(
     await phone.tap("Female")
     reply = await phone.say(typed)
     assert reply.text.startswith(f"⚠️ {reason}")
-    assert reply.text.endswith("What is your date of birth? Write it like this: 25/12/1990.")
+    assert reply.text.endswith(BIRTH_QUESTION)
 
 
 async def test_phone_number_validation(bot: Bot, phone_factory: Any) -> None:
@@ -174,7 +178,7 @@ async def test_old_button_reasks_current_question(bot: Bot, phone_factory: Any) 
     # client or a double tap can still send the data).
     old_data = next(b["callback_data"] for b in sex_keyboard if b["text"] == "Male")
     reply = await phone.send(phone.person.tap(data=old_data, message=sex_question))
-    assert reply.text == "What is your date of birth? Write it like this: 25/12/1990."
+    assert reply.text == BIRTH_QUESTION
     answered = [c for c in phone.bot.offline.calls if c[0] == "answerCallbackQuery"]  # type: ignore[union-attr]
     assert answered[-1][1]["text"] == (
         "This question was already answered. Here is the current question."

@@ -55,7 +55,7 @@ steps:
   - {id: consent, kind: consent, prompt: "Agree?", options: [
       {value: agree, label: "Yes"},
       {value: decline, label: "No", end: "Bye", outcome: declined}]}
-  - {id: born, kind: date, not_future: true, prompt: "Born?", label: "Born"}
+  - {id: born, kind: date, not_future: true, year_only: true, prompt: "Born?", label: "Born"}
   - {id: note, kind: info, prompt: "You are young.", when: {born: {age_lt: 18}}}
   - {id: country, kind: country, suggest: [SN, CM], prompt: "Country?"}
   - {id: tel, kind: phone, default_region: MA, prompt: "Phone?"}
@@ -234,6 +234,33 @@ def test_failed_validation_gives_a_reason_and_asks_again() -> None:
     assert types(events) == ["Rejected", "Asked"]
     assert events[0].reason == "date_impossible" and events[1].key == "born"
     assert "born" not in run.session.answers
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored", "minor"),
+    [
+        ("1990", "1990", False),
+        ("2010", "2010", True),
+        ("2008", "2008", True),
+        ("2007", "2007", False),
+    ],
+)
+def test_a_year_alone_is_accepted_and_a_possible_minor_counts_as_one(
+    typed: str, stored: str, minor: bool
+) -> None:
+    run = Run()
+    run.tap("agree")
+    events = run.say(typed)
+    assert run.session.answers["born"] == stored
+    assert any(isinstance(e, Said) for e in events) == minor  # the minors' notice
+
+
+@pytest.mark.parametrize(("typed", "reason"), [("2027", "date_future"), ("1850", "date_too_old")])
+def test_an_impossible_year_is_refused(typed: str, reason: str) -> None:
+    run = Run()
+    run.tap("agree")
+    events = run.say(typed)
+    assert events[0].reason == reason
 
 
 def test_conditional_info_step_is_said_once() -> None:

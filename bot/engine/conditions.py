@@ -47,6 +47,18 @@ def age_on(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+def _birth_date(value: str, youngest: bool) -> date | None:
+    """A stored date, or for a year alone the day that errs on the side of care:
+    31 December when asking 'under N?' (a possible minor is treated as one), 1 January
+    when asking 'N or older?'."""
+    try:
+        if len(value) == 4 and value.isdigit():
+            return date(int(value), 12, 31) if youngest else date(int(value), 1, 1)
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
 def evaluate(condition: Condition, answers: Mapping[str, Any], today: date) -> bool:
     """Evaluate `condition` against `answers` as of `today`."""
     if isinstance(condition, All):
@@ -82,10 +94,10 @@ def _test(test: Test, answers: Mapping[str, Any], today: date) -> bool:
     if op == "has":
         return isinstance(actual, list) and expected in actual
     if op in ("age_lt", "age_gte"):
-        try:
-            age = age_on(date.fromisoformat(str(actual)), today)
-        except ValueError:
+        born = _birth_date(str(actual), youngest=op == "age_lt")
+        if born is None:
             return False
+        age = age_on(born, today)
         return bool(age < expected) if op == "age_lt" else bool(age >= expected)
     if not isinstance(actual, int | float):
         return False

@@ -58,6 +58,7 @@ class Step:
     min: int | None = None
     max: int | None = None
     not_future: bool = False
+    year_only: bool = False
     default_region: str | None = None
     suggest: tuple[str, ...] = ()
     default_from: str | None = None

@@ -34,7 +34,14 @@ from bot.engine.events import (
 )
 from bot.engine.flow import N_, Flow, Kind, Option, Step
 from bot.engine.session import COMPLETED, ENDED, Session
-from bot.engine.values import CountryIndex, Invalid, clean_text, parse_date, parse_number
+from bot.engine.values import (
+    CountryIndex,
+    Invalid,
+    clean_text,
+    parse_date,
+    parse_number,
+    parse_year,
+)
 
 CONFIRM = "confirm"
 DONE = "done"
@@ -175,6 +182,8 @@ def _value(session: Session, pos: Position, given: Input, today: date, res: Reso
     if step.kind is Kind.NUMBER:
         return parse_number(given.text, step.min, step.max)
     if step.kind is Kind.DATE:
+        if step.year_only and (year := parse_year(given.text, today)) is not None:
+            return year
         return parse_date(given.text, today, not_future=step.not_future).isoformat()
     raise Invalid("use_buttons")
 

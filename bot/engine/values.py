@@ -43,6 +43,16 @@ def parse_date(text: str, today: date, *, not_future: bool = False) -> date:
     return value
 
 
+def parse_year(text: str, today: date) -> str | None:
+    """A year alone ('1990'), for people who know no more; None if the text is not one."""
+    text = text.strip()
+    if not re.fullmatch(r"\d{4}", text):
+        return None
+    if not OLDEST_YEAR <= int(text) <= today.year:
+        raise Invalid("date_too_old" if int(text) < OLDEST_YEAR else "date_future")
+    return text
+
+
 def parse_number(text: str, low: int | None, high: int | None) -> int:
     """An integer, within [low, high] when given."""
     text = text.strip()
