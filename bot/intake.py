@@ -221,7 +221,7 @@ class Intake:
             if row is not None:
                 if row.state.get("answers", {}).get("consent"):
                     return Reply(person.language, [ResumeOffer()])
-                return Reply(person.language, [*engine.current(self.flow, _state(row), now)])
+                return Reply(person.language, self._current(row, now))
             if registrations := await unit.registrations(person.id):
                 return Reply(person.language, [_already(registrations[-1])])
             return await self._begin(unit, person, now)
@@ -232,11 +232,12 @@ class Intake:
         """The answer to ResumeOffer."""
 
         async def work(unit: Unit, now: datetime) -> Reply:
-            person, row = await self._person_and_session(unit, user, now)
-            if row is None:
-                return Reply(person.language, [NothingOpen()])
+            person, row = await unit.person_and_session(user.telegram_id)
+            if person is None or row is None:
+                language = person.language if person else self.negotiate(user.language_code)
+                return Reply(language, [NothingOpen()])
             if not restart:
-                return Reply(person.language, [*engine.current(self.flow, _state(row), now)])
+                return Reply(person.language, self._current(row, now))
             await unit.delete_session(row)
             await unit.audit("intake.restarted", now, person_id=person.id)
             return await self._begin(unit, person, now)
@@ -270,15 +271,14 @@ class Intake:
         """/cancel asks first; confirmed, it keeps nothing of the open intake."""
 
         async def work(unit: Unit, now: datetime) -> Reply:
-            person = await unit.person(user.telegram_id)
-            row = await unit.open_session(person.id) if person else None
+            person, row = await unit.person_and_session(user.telegram_id)
             language = person.language if person else self.negotiate(user.language_code)
             if person is None or row is None:
                 return Reply(language, [NothingOpen()])
             if confirmed is None:
                 return Reply(language, [ConfirmCancel()])
             if not confirmed:
-                return Reply(language, [KeepGoing(), *engine.current(self.flow, _state(row), now)])
+                return Reply(language, [KeepGoing(), *self._current(row, now)])
             await unit.delete_session(row)
             await self._forget_if_empty(unit, person, now, "intake.cancelled")
             return Reply(language, [Cancelled()])
@@ -296,11 +296,10 @@ class Intake:
 
     async def my_data(self, user: User) -> Reply:
         async with self.store.unit() as unit:
-            person = await unit.person(user.telegram_id)
+            person, row = await unit.person_and_session(user.telegram_id)
             if person is None:
                 return Reply(self.negotiate(user.language_code), [NothingStored()])
             registrations = await unit.registrations(person.id)
-            row = await unit.open_session(person.id)
             answers = registrations[-1].answers if registrations else {}
             if row is not None:
                 answers = _state(row).answers

@@ -278,9 +278,9 @@ def test_country_suggestions_other_and_disambiguation() -> None:
     run.say("01/01/1990")
     assert [o.value for o in run.asked.options] == ["SN", "CM", "other"]
     run.tap("other")
-    assert run.asked.suggestion == "country_type" and run.asked.options == ()
+    assert run.asked.hint == "country_type" and run.asked.options == ()
     run.say("Congo")
-    assert run.asked.suggestion == "country_which"
+    assert run.asked.hint == "country_which"
     assert [o.value for o in run.asked.options] == ["CG", "CD", "other"]
     run.tap("CD")
     assert run.session.answers["country"] == "CD"

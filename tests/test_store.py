@@ -92,7 +92,7 @@ async def test_a_stale_session_write_is_refused(store: Store) -> None:
             person.id, "intake", {"status": "active", "key": "a", "revision": 0}, NOW
         )
     async with store.unit() as unit:
-        read = await unit.open_session(person.id)
+        _, read = await unit.person_and_session(300)
     assert read is not None
     async with store.unit() as second:
         await second.save_session(read, {"status": "active", "key": "b", "revision": 1}, NOW)
@@ -100,7 +100,7 @@ async def test_a_stale_session_write_is_refused(store: Store) -> None:
         async with store.unit() as first:
             await first.save_session(read, {"status": "active", "key": "c", "revision": 1}, NOW)
     async with store.unit() as unit:
-        latest = await unit.open_session(person.id)
+        _, latest = await unit.person_and_session(300)
     assert latest is not None and (latest.step, latest.version) == ("b", 2)
 
 
@@ -128,11 +128,11 @@ async def test_service_retries_when_another_writer_moved_the_session_first(bot: 
     seen: list[int] = []
 
     async def work(unit: Any, now: datetime) -> int:
-        row = await unit.open_session(person.id)
+        _, row = await unit.person_and_session(400)
         seen.append(row.version)
         if len(seen) == 1:  # another process writes between our read and our write
             async with bot.store.unit() as other:
-                theirs = await other.open_session(person.id)
+                _, theirs = await other.person_and_session(400)
                 await other.save_session(
                     theirs, {"status": "active", "key": "b", "revision": 1}, now
                 )

@@ -18,7 +18,7 @@ from telegram.ext import (
 
 from bot import intake
 from bot.chat import callbacks
-from bot.chat.render import Outgoing, Renderer
+from bot.chat.render import MESSAGE_LIMIT, Outgoing, Renderer
 from bot.engine import (
     ChoiceInput,
     ContactInput,
@@ -219,8 +219,10 @@ class Chat:
             if out.markup_only:
                 assert isinstance(out.markup, InlineKeyboardMarkup)
                 await message.edit_reply_markup(out.markup)
-            else:
-                await message.edit_text(f"{message.text}\n\n{out.text}", reply_markup=None)
+            elif len(text := f"{message.text}\n\n{out.text}") <= MESSAGE_LIMIT:
+                await message.edit_text(text, reply_markup=None)
+            else:  # no room to show the answer: the question just loses its buttons
+                await message.edit_reply_markup(None)
         except BadRequest as error:  # e.g. "message is not modified" after a double tap
             log.info("could not edit message: %s", error)
 

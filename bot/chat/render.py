@@ -29,6 +29,7 @@ from bot.engine import (
     Toggled,
 )
 from bot.engine.flow import N_
+from bot.engine.runner import CONFIRM, DONE
 from bot.i18n import Catalogs, Translator
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
@@ -139,8 +140,8 @@ class Renderer:
             shown = self.flow.step(asked.key.split(".")[0]) if asked.index is not None else step
             current = format_answer(shown, asked.previous, tr)
             parts.append(tr.gettext("Current answer: {answer}", answer=current))
-        if asked.suggestion:
-            parts.append(tr.gettext(HINTS[asked.suggestion]))
+        if asked.hint:
+            parts.append(tr.gettext(HINTS[asked.hint]))
         text = "\n\n".join(parts)
         if step.kind is Kind.PHONE:
             share = KeyboardButton(tr.gettext("📱 Share my phone number"), request_contact=True)
@@ -186,8 +187,7 @@ class Renderer:
 
     def _multi_markup(self, tr: Translator, toggled: Toggled) -> InlineKeyboardMarkup:
         asked = Asked(toggled.key, toggled.step, toggled.revision, selected=toggled.selected)
-        options = (*toggled.step.options, Option("done", N_("Done")))
-        return self._keyboard(tr, asked, options)
+        return self._keyboard(tr, asked, toggled.options)
 
     def _option_label(self, tr: Translator, asked: Asked, option: Option) -> str:
         step = asked.step
@@ -195,12 +195,10 @@ class Renderer:
             return tr.country(option.value)
         if step.kind is Kind.LANGUAGE:
             return self._language_name(option.value)
-        if step.kind is Kind.REVIEW and option.value != "confirm":
-            return f"✏️ {tr.gettext(option.label)}"
         if step.kind is Kind.REVIEW:
-            return f"✅ {tr.gettext(option.label)}"
+            return f"{'✅' if option.value == CONFIRM else '✏️'} {tr.gettext(option.label)}"
         label = tr.gettext(option.label)
-        if step.kind is Kind.MULTI and option.value != "done":
+        if step.kind is Kind.MULTI and option.value != DONE:
             return f"{'☑️' if option.value in asked.selected else '⬜'} {label}"
         return label
 

@@ -40,7 +40,6 @@ class BotMessage:
     chat_id: int
     text: str
     reply_markup: dict[str, Any] | None = None
-    edits: int = 0
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -216,14 +215,12 @@ class OfflineBotAPI(BaseRequest):
         message = self._find(params)
         message.text = str(params["text"])
         message.reply_markup = params.get("reply_markup")
-        message.edits += 1
         self._notify("edited", message)
         return message.as_dict()
 
     async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._find(params)
         message.reply_markup = params.get("reply_markup")
-        message.edits += 1
         self._notify("edited", message)
         return message.as_dict()
 

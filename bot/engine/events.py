@@ -62,8 +62,7 @@ class Asked:
     total: int | None = None
     previous: Any = None
     review: tuple[ReviewItem, ...] = ()
-    suggestion: str | None = None
-    reminder: bool = False
+    hint: str | None = None  # a narrower ask: "country_type", "country_which"
 
 
 @dataclass(frozen=True)
@@ -81,6 +80,7 @@ class Toggled:
     step: Step
     revision: int
     selected: tuple[str, ...]
+    options: tuple[Option, ...]
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,6 @@ def N_(text: str) -> str:
     return text
 
 
-# Kinds whose answer is one of the step's declared options.
-OPTION_KINDS = frozenset({Kind.LANGUAGE, Kind.CONSENT, Kind.CHOICE, Kind.MULTI})
-# Kinds that hold no answer of their own.
-SILENT_KINDS = frozenset({Kind.INFO, Kind.REVIEW})
-
-
 @dataclass(frozen=True)
 class Option:
     """One button of a choice. `label` is English source text, `end` ends the flow."""
@@ -98,6 +92,3 @@ class Flow:
             if step.id == step_id:
                 return step
         raise KeyError(step_id)
-
-    def has_step(self, step_id: str) -> bool:
-        return any(s.id == step_id for s in self.steps)

@@ -215,7 +215,8 @@ def _toggle(session: Session, pos: Position, value: str, events: list[Event]) ->
     selected.remove(value) if value in selected else selected.append(value)
     session.pending = {"selected": selected}
     session.revision += 1
-    events.append(Toggled(pos.key, pos.step, session.revision, tuple(selected)))
+    options = _options(session, pos)
+    events.append(Toggled(pos.key, pos.step, session.revision, tuple(selected), options))
 
 
 def _country(
@@ -418,7 +419,7 @@ def _ask(flow: Flow, session: Session, pos: Position, today: date) -> Asked:
         total=pos.total,
         previous=previous,
         review=review,
-        suggestion=hint,
+        hint=hint,
     )
 
 

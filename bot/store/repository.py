@@ -331,16 +331,6 @@ class Unit:
 
     # Sessions
 
-    async def open_session(self, person_id: int) -> SessionRecord | None:
-        result = await self.connection.execute(
-            select(sessions)
-            .where(sessions.c.person_id == person_id, sessions.c.status == "active")
-            .order_by(sessions.c.id.desc())
-            .limit(1)
-        )
-        row = result.mappings().first()
-        return _session(row) if row else None
-
     async def add_session(
         self, person_id: int, flow: str, state: dict[str, Any], now: datetime
     ) -> None:
