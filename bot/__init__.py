@@ -1,0 +1,1 @@
+"""Telegram intake assistant for assisted voluntary return and reintegration."""

@@ -1,0 +1,1 @@
+"""The Telegram channel: handlers, rendering, callback data, and the offline Bot API."""
