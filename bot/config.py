@@ -64,7 +64,7 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'intake.db'}"
+        return f"sqlite:///{self.data_dir.resolve() / 'intake.db'}"
 
     @staticmethod
     def env_name(field: str) -> str:

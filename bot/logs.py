@@ -7,7 +7,6 @@ import logging
 
 # Logger -> the most verbose level it may use, whatever the configured level.
 CLAMPED = {
-    "aiosqlite": logging.INFO,  # DEBUG: every SQL statement with its parameters
     "sqlalchemy.engine": logging.WARNING,  # INFO: SQL echo with parameters
     "telegram": logging.INFO,  # DEBUG: every Bot API call with its parameters
     "httpx": logging.WARNING,  # INFO: request URLs, which contain the bot token

@@ -56,7 +56,7 @@ def _backends() -> list[Any]:
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty database: a SQLite file, or PostgreSQL when TEST_DATABASE_URL is set."""
     if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        return f"sqlite:///{tmp_path / 'test.db'}"
     await reset_postgres(request.param)
     return str(request.param)
 
