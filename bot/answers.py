@@ -23,6 +23,23 @@ STATUS_LABELS = {
 }
 
 
+FLAG_LABELS = {
+    "minor": N_("Minor"),
+    "unaccompanied_minor": N_("Unaccompanied minor"),
+    "vulnerable": N_("Vulnerable"),
+    "voluntariness_doubt": N_("Unsure about returning"),
+    "needs_travel_document": N_("Needs a travel document"),
+    "refugee_or_asylum": N_("Refugee or asylum seeker"),
+    "family_case": N_("Family"),
+    "no_followup_consent": N_("No messages after return"),
+    "possible_duplicate": N_("Possible duplicate"),
+}
+
+
+def flag_label(flag: str, tr: Translator) -> str:
+    return tr.gettext(FLAG_LABELS[flag]) if flag in FLAG_LABELS else flag
+
+
 def status_label(status: str, tr: Translator) -> str:
     return tr.gettext(STATUS_LABELS[status]) if status in STATUS_LABELS else status
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from starlette.applications import Starlette
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
@@ -20,6 +21,7 @@ from bot.i18n import Catalogs, country_names
 from bot.intake import FLOW, Intake
 from bot.phones import parse_phone
 from bot.store import Store
+from bot.web.app import create_app
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -41,6 +43,7 @@ class Bot:
     renderer: Renderer
     application: Application  # type: ignore[type-arg]
     offline: OfflineBotAPI | None
+    web: Starlette
 
     async def start(self) -> None:
         """Initialise PTB (getMe) and register the command menus."""
@@ -95,7 +98,10 @@ async def build(
         )
     application = builder.build()
     Chat(service, renderer).register(application)
-    return Bot(settings, store, flow, catalogs, service, renderer, application, offline)
+    web = create_app(
+        store, flow, catalogs, clock, settings.session_secret(), settings.secure_cookies
+    )
+    return Bot(settings, store, flow, catalogs, service, renderer, application, offline, web)
 
 
 def _http(read_timeout: float = 10) -> BaseRequest:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import getpass
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+
+import uvicorn
 
 from bot import logs
 from bot.config import Settings
@@ -51,8 +55,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    run = commands.add_parser("run", help="run the bot on Telegram (polling)")
+    run = commands.add_parser("run", help="run the bot (polling) and the dashboard")
+    run.add_argument("--host", help="where the dashboard listens (INTAKE_HOST, 127.0.0.1)")
+    run.add_argument("--port", type=int, help="the dashboard's port (INTAKE_PORT, 8000)")
     run.set_defaults(handler=_run)
+
+    users = commands.add_parser("users", help="dashboard accounts")
+    users_commands = users.add_subparsers(metavar="COMMAND", required=True)
+    users_add = users_commands.add_parser("add", help="create a caseworker or supervisor")
+    users_add.add_argument("name", help="the login name")
+    users_add.add_argument("--role", choices=["caseworker", "supervisor"], default="caseworker")
+    users_add.add_argument("--language", choices=["fr", "en"], default="fr")
+    users_add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    users_add.set_defaults(handler=_users_add)
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal, offline")
     chat.add_argument("--language", default="fr", help="the simulated phone's language (fr)")
@@ -89,14 +106,22 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    server = _WebServer(
+        uvicorn.Config(bot.web, host=host, port=port, log_level="warning", lifespan="off")
+    )
     await bot.start()
+    web = asyncio.create_task(server.serve())
     await application.updater.start_polling(
         allowed_updates=["message", "edited_message", "callback_query"]
     )
     await application.start()
-    log.info("bot running (polling); press Ctrl-C to stop")
+    log.info("bot running (polling); dashboard on http://%s:%d/; Ctrl-C stops", host, port)
     await stop.wait()
     log.info("stopping")
+    server.should_exit = True
+    await web
     await application.updater.stop()
     await application.stop()
     await bot.stop()
@@ -120,6 +145,51 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
             return None
 
     await chat(bot, person, args.phone, read_line)
+    return 0
+
+
+MIN_PASSWORD = 10
+
+
+class _WebServer(uvicorn.Server):
+    """uvicorn without signal handlers of its own: `run` stops the bot and it together."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def _users_add(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime
+
+    from bot.store import Store, accounts
+    from bot.web.auth import hash_password
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("The two passwords differ.", file=sys.stderr)
+            return 1
+    if len(password) < MIN_PASSWORD:
+        print(f"A password needs at least {MIN_PASSWORD} characters.", file=sys.stderr)
+        return 1
+    store = Store(settings.database())
+    await store.upgrade()
+    try:
+        async with store.unit() as unit:
+            if await accounts.by_username(unit, args.name) is not None:
+                print(f"An account named {args.name!r} exists already.", file=sys.stderr)
+                return 1
+            now = datetime.now(UTC)
+            await accounts.add_account(
+                unit, args.name, hash_password(password), args.role, args.language, now
+            )
+            await unit.audit("account.created", now, actor="cli", role=args.role)
+    finally:
+        await store.close()
+    print(f"{args.role} {args.name!r} created")
     return 0
 
 

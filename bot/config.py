@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr
@@ -58,6 +59,15 @@ class Settings(BaseSettings):
         default=ROOT / "locales", description="Folder of the translation catalogs."
     )
     log_level: str = Field(default="INFO", description="Logging level.")
+    host: str = Field(default="127.0.0.1", description="Where the dashboard listens.")
+    port: int = Field(default=8000, description="The dashboard's port.")
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs dashboard sessions; default: a random key kept in the data directory.",
+    )
+    secure_cookies: bool = Field(
+        default=False, description="Send the session cookie over HTTPS only (set it behind TLS)."
+    )
 
     def database(self) -> str:
         """The database URL, creating the data directory for the SQLite default."""
@@ -65,6 +75,17 @@ class Settings(BaseSettings):
             return self.database_url
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{self.data_dir.resolve() / 'intake.db'}"
+
+    def session_secret(self) -> str:
+        """The session-signing key: from the environment, or made once and kept on disk."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        return path.read_text(encoding="utf-8").strip()
 
     @staticmethod
     def env_name(field: str) -> str:

@@ -91,6 +91,12 @@ def _territories(language: str) -> dict[str, str]:
     }
 
 
+def language_name(code: str) -> str:
+    """A language's name in itself: 'Français', 'English'."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
 def country_name(code: str, language: str) -> str:
     return _territories(language).get(code, code)
 

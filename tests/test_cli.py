@@ -36,7 +36,8 @@ def test_help_documents_every_command(capsys: pytest.CaptureFixture[str]) -> Non
         main(["--help"])
     out = capsys.readouterr().out
     for command, text in [
-        ("run", "run the bot on Telegram"),
+        ("run", "run the bot (polling) and the dashboard"),
+        ("users", "dashboard accounts"),
         ("chat", "talk to the bot in this terminal"),
         ("db", "database maintenance"),
         ("conversations", "conversation files"),
@@ -111,3 +112,29 @@ def test_numbers_tap_buttons_and_digit_labels_match_by_value() -> None:
     update = interpret("1", person, "+212612345678")
     assert update["message"]["contact"]["phone_number"] == "+212612345678"  # type: ignore[index]
     assert "[1] Share" in show("sent", api.chats[1][-1])
+
+
+def test_users_add_stores_an_argon2_hash(tmp_path: Path) -> None:
+    assert (
+        run(["users", "add", "amina", "--password-stdin"], tmp_path, stdin="short\n").returncode
+        == 1
+    )
+    result = run(
+        ["users", "add", "amina", "--role", "supervisor", "--password-stdin"],
+        tmp_path,
+        stdin="a long enough password\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "supervisor 'amina' created" in result.stdout
+    again = run(["users", "add", "amina", "--password-stdin"], tmp_path, stdin="another password\n")
+    assert again.returncode == 1 and "exists already" in again.stderr
+
+    import sqlite3
+
+    from bot.web.auth import verify_password
+
+    with sqlite3.connect(tmp_path / "intake.db") as db:
+        role, password_hash = db.execute("SELECT role, password_hash FROM accounts").fetchone()
+    assert role == "supervisor" and password_hash.startswith("$argon2")
+    assert verify_password(password_hash, "a long enough password")
+    assert not verify_password(password_hash, "another password")

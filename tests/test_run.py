@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 
@@ -50,12 +52,16 @@ async def test_run_polls_answers_and_stops_cleanly_on_sigterm(
     local_telegram: tuple[OfflineBotAPI, str], tmp_path: Path
 ) -> None:
     api, base_url = local_telegram
+    with socket.socket() as probe:  # a free port for the dashboard
+        probe.bind(("127.0.0.1", 0))
+        dashboard_port = probe.getsockname()[1]
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": base_url,
         "INTAKE_DATA_DIR": str(tmp_path),
         "INTAKE_LOG_LEVEL": "DEBUG",
+        "INTAKE_PORT": str(dashboard_port),
     }
     env.pop("DATABASE_URL", None)
     process = await asyncio.create_subprocess_exec(
@@ -73,6 +79,9 @@ async def test_run_polls_answers_and_stops_cleanly_on_sigterm(
         await wait_for(lambda: len(person.inbox) == 2)
         assert person.inbox[0].text.endswith("✅ English")
         assert person.last.text.startswith("Hello. This assistant helps you ask IOM")
+        async with httpx.AsyncClient() as client:  # the dashboard, in the same process
+            login = await client.get(f"http://127.0.0.1:{dashboard_port}/login")
+        assert login.status_code == 200 and "csrf_token" in login.text
     finally:
         process.send_signal(signal.SIGTERM)
         stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from babel import Locale
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -30,7 +29,7 @@ from bot.engine import (
 )
 from bot.engine.flow import N_
 from bot.engine.runner import CONFIRM, DONE
-from bot.i18n import Catalogs, Translator
+from bot.i18n import Catalogs, Translator, language_name
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 MESSAGE_LIMIT = 4096
@@ -161,7 +160,7 @@ class Renderer:
 
     def _answer(self, tr: Translator, item: Recorded) -> str:
         if item.step.kind is Kind.LANGUAGE:
-            return self._language_name(str(item.value))
+            return language_name(str(item.value))
         return format_answer(item.step, item.value, tr)
 
     def _review_answers(self, asked: Asked) -> dict[str, object]:
@@ -194,18 +193,13 @@ class Renderer:
         if step.kind is Kind.COUNTRY and not option.label:
             return tr.country(option.value)
         if step.kind is Kind.LANGUAGE:
-            return self._language_name(option.value)
+            return language_name(option.value)
         if step.kind is Kind.REVIEW:
             return f"{'✅' if option.value == CONFIRM else '✏️'} {tr.gettext(option.label)}"
         label = tr.gettext(option.label)
         if step.kind is Kind.MULTI and option.value != DONE:
             return f"{'☑️' if option.value in asked.selected else '⬜'} {label}"
         return label
-
-    @staticmethod
-    def _language_name(code: str) -> str:
-        name = Locale.parse(code).get_display_name(code) or code
-        return name[:1].upper() + name[1:]
 
     # Notices
 
@@ -225,8 +219,7 @@ class Renderer:
             ]
         if isinstance(item, intake.LanguageMenu):
             menu = [
-                (self._language_name(c), callbacks.command("lang", c))
-                for c in self.catalogs.languages
+                (language_name(c), callbacks.command("lang", c)) for c in self.catalogs.languages
             ]
             return [Outgoing(text, _buttons(menu))]
         if isinstance(item, intake.ConfirmCancel):
@@ -343,7 +336,7 @@ class Renderer:
         lines = [
             tr.gettext("This is the data we keep about you:"),
             "",
-            tr.gettext("Language: {language}", language=self._language_name(report.language)),
+            tr.gettext("Language: {language}", language=language_name(report.language)),
         ]
         if report.consented_at:
             when = tr.date(report.consented_at.date())

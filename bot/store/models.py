@@ -149,3 +149,17 @@ class AuditEvent(Base):
         ForeignKey("pre_registrations.id", ondelete="SET NULL"), index=True
     )
     details: Mapped[dict[str, Any]]
+
+
+class Account(Base):
+    """A caseworker's or supervisor's own login to the dashboard."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]

@@ -1,0 +1,182 @@
+"""Queries for the dashboard: the queue of pre-registrations, one case, its audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, case, exists, func, or_, select
+
+from bot.store.repository import Unit, audit_events, flags, registrations
+
+PRIORITY_FLAGS = ("minor", "unaccompanied_minor", "vulnerable")
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    status: str = ""
+    flag: str = ""
+    nationality: str = ""
+    city: str = ""
+    since: date | None = None
+    until: date | None = None
+    search: str = ""  # already folded for names by the caller
+    priority_first: bool = False
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: int
+    reference: str
+    status: str
+    full_name: str | None
+    phone: str | None
+    nationality: str | None
+    current_city: str | None
+    created_at: datetime
+    flags: tuple[str, ...]
+
+    @property
+    def priority(self) -> bool:
+        return any(f in PRIORITY_FLAGS for f in self.flags)
+
+
+@dataclass(frozen=True)
+class CasePage:
+    rows: list[CaseRow]
+    total: int
+    page: int
+    pages: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Case:
+    id: int
+    reference: str
+    status: str
+    language: str
+    answers: dict[str, Any]
+    answered_at: dict[str, str]
+    created_at: datetime
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor: str
+    action: str
+    details: dict[str, Any]
+
+
+def _where(query: Select[Any], f: CaseFilter, *, with_status: bool = True) -> Select[Any]:
+    r = registrations.c
+    conditions: list[Any] = []
+    if with_status and f.status:
+        conditions.append(r.status == f.status)
+    if f.flag:
+        conditions.append(
+            exists().where(flags.c.pre_registration_id == r.id, flags.c.flag == f.flag)
+        )
+    if f.nationality:
+        conditions.append(r.nationality == f.nationality)
+    if f.city:
+        conditions.append(r.current_city == f.city)
+    if f.since:
+        conditions.append(r.created_at >= datetime.combine(f.since, time.min))
+    if f.until:
+        conditions.append(r.created_at < datetime.combine(f.until + timedelta(days=1), time.min))
+    if f.search:
+        term = f.search.strip()
+        digits = "".join(c for c in term if c.isdigit())
+        matches = [r.name_key.contains(term, autoescape=True), r.reference == term.upper()]
+        if len(digits) >= 4:
+            matches.append(r.phone.contains(digits, autoescape=True))
+        conditions.append(or_(*matches))
+    return query.where(and_(*conditions)) if conditions else query
+
+
+async def queue(unit: Unit, f: CaseFilter) -> CasePage:
+    """One page of the queue, newest first (cases with priority flags first if asked)."""
+    r = registrations.c
+    total = (
+        await unit.connection.execute(_where(select(func.count()).select_from(registrations), f))
+    ).scalar_one()
+    order: list[Any] = []
+    if f.priority_first:
+        urgent = exists().where(
+            flags.c.pre_registration_id == r.id, flags.c.flag.in_(PRIORITY_FLAGS)
+        )
+        order.append(case((urgent, 0), else_=1))
+    order += [r.created_at.desc(), r.id.desc()]
+    columns = (r.id, r.reference, r.status, r.full_name, r.phone, r.nationality, r.current_city,
+               r.created_at)  # fmt: skip
+    pages = max(1, -(-total // f.per_page))
+    page = min(max(1, f.page), pages)
+    query = _where(select(*columns), f).order_by(*order)
+    query = query.limit(f.per_page).offset((page - 1) * f.per_page)
+    rows = list((await unit.connection.execute(query)).mappings())
+    names = await _flags(unit, [row["id"] for row in rows])
+    cases = [CaseRow(**row, flags=tuple(names.get(row["id"], ()))) for row in rows]
+    counts_query = _where(
+        select(r.status, func.count().label("n")).group_by(r.status), f, with_status=False
+    )
+    counts = {
+        str(row["status"]): int(row["n"])
+        for row in (await unit.connection.execute(counts_query)).mappings()
+    }
+    return CasePage(cases, total, page, pages, counts)
+
+
+async def _flags(unit: Unit, ids: list[int]) -> dict[int, list[str]]:
+    if not ids:
+        return {}
+    result = await unit.connection.execute(
+        select(flags.c.pre_registration_id, flags.c.flag)
+        .where(flags.c.pre_registration_id.in_(ids))
+        .order_by(flags.c.flag)
+    )
+    names: dict[int, list[str]] = {}
+    for row in result.mappings():
+        names.setdefault(row["pre_registration_id"], []).append(row["flag"])
+    return names
+
+
+async def by_reference(unit: Unit, reference: str) -> Case | None:
+    row = (
+        await unit.connection.execute(
+            select(registrations).where(registrations.c.reference == reference)
+        )
+    ).first()
+    if row is None:
+        return None
+    m = row._mapping
+    names = await _flags(unit, [m["id"]])
+    return Case(
+        m["id"], m["reference"], m["status"], m["language"], m["answers"], m["answered_at"],
+        m["created_at"], tuple(names.get(m["id"], ())),
+    )  # fmt: skip
+
+
+async def audit_trail(unit: Unit, registration_id: int) -> list[AuditEntry]:
+    result = await unit.connection.execute(
+        select(
+            audit_events.c.at, audit_events.c.actor, audit_events.c.action, audit_events.c.details
+        )
+        .where(audit_events.c.pre_registration_id == registration_id)
+        .order_by(audit_events.c.at, audit_events.c.id)
+    )
+    return [AuditEntry(**row) for row in result.mappings()]
+
+
+async def nationalities(unit: Unit) -> list[str]:
+    result = await unit.connection.execute(
+        select(registrations.c.nationality)
+        .where(registrations.c.nationality.is_not(None))
+        .distinct()
+    )
+    return sorted(code for code in result.scalars() if code)

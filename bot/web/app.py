@@ -1,0 +1,306 @@
+"""The dashboard's Starlette application: login, the queue, the case page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.answers import STATUS_LABELS, flag_label, format_answer, status_label
+from bot.engine import Flow, Kind, fold
+from bot.i18n import Catalogs, Translator, language_name
+from bot.store import Store, cases
+from bot.store import accounts as account_store
+from bot.store.accounts import AccountRecord
+from bot.web.auth import CSRF_FIELD, Throttle, csrf_token, csrf_valid, verify_password
+
+HERE = Path(__file__).parent
+Clock = Callable[[], datetime]
+SECURITY_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class SecurityHeaders:
+    """Adds the dashboard's security headers to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
+
+
+class Dashboard:
+    """The pages, bound to the store, the flow and the catalogs."""
+
+    def __init__(self, store: Store, flow: Flow, catalogs: Catalogs, clock: Clock) -> None:
+        self.store = store
+        self.flow = flow
+        self.catalogs = catalogs
+        self.clock = clock
+        self.templates = Jinja2Templates(directory=HERE / "templates")
+        self.by_account = Throttle(limit=5)
+        self.by_address = Throttle(limit=20)
+
+    # Helpers
+
+    async def account(self, request: Request) -> AccountRecord | None:
+        account_id = request.session.get("account")
+        if not isinstance(account_id, int):
+            return None
+        async with self.store.unit() as unit:
+            account = await account_store.by_id(unit, account_id)
+        return account if account is not None and account.active else None
+
+    async def signed_in(self, request: Request) -> AccountRecord:
+        account = await self.account(request)
+        if account is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise HTTPException(303, headers={"Location": "/login?" + urlencode({"next": target})})
+        return account
+
+    async def form(self, request: Request) -> dict[str, Any]:
+        """The submitted form, after its CSRF token is checked (403 if wrong or missing)."""
+        form = dict(await request.form())
+        if not csrf_valid(request.session, form.get(CSRF_FIELD)):
+            raise HTTPException(403, "The form has expired. Go back, reload the page, try again.")
+        return form
+
+    def translator(self, request: Request, account: AccountRecord | None) -> Translator:
+        if account is not None:
+            return self.catalogs.translator(account.language)
+        language = request.session.get("language")
+        return self.catalogs.translator(language if isinstance(language, str) else None)
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        account: AccountRecord | None,
+        status_code: int = 200,
+        **context: Any,
+    ) -> Response:
+        tr = self.translator(request, account)
+        context.update(
+            _=tr.gettext,
+            tr=tr,
+            account=account,
+            csrf=csrf_token(request.session),
+            languages=self.catalogs.languages,
+            language_name=language_name,
+            flag_label=lambda flag: flag_label(flag, tr),
+        )
+        return self.templates.TemplateResponse(request, template, context, status_code=status_code)
+
+    # Pages
+
+    async def login_page(self, request: Request) -> Response:
+        if await self.account(request) is not None:
+            return RedirectResponse("/", 303)
+        return self.render(request, "login.html", None, next=_safe_next(request.query_params))
+
+    async def login(self, request: Request) -> Response:
+        form = await self.form(request)
+        username = str(form.get("username", "")).strip()
+        password = str(form.get("password", ""))
+        address = request.client.host if request.client else "unknown"
+        now = self.clock()
+        next_url = _safe_next(form)
+        if self.by_account.blocked(username, now) or self.by_address.blocked(address, now):
+            tr = self.translator(request, None)
+            error = tr.gettext("Too many failed attempts. Wait 15 minutes, then try again.")
+            return self.render(request, "login.html", None, 429, error=error, next=next_url)
+        async with self.store.unit() as unit:
+            account = await account_store.by_username(unit, username)
+            ok = verify_password(account.password_hash if account else None, password)
+            if account is None or not ok or not account.active:
+                self.by_account.failed(username, now)
+                self.by_address.failed(address, now)
+                await unit.audit("account.login_failed", now, actor="dashboard")
+                tr = self.translator(request, None)
+                error = tr.gettext("Wrong username or password.")
+                return self.render(request, "login.html", None, 401, error=error, next=next_url)
+            await unit.audit("account.login", now, actor=account.username)
+        self.by_account.reset(username)
+        request.session.clear()  # a new session at login: no fixation
+        request.session["account"] = account.id
+        return RedirectResponse(next_url, 303)
+
+    async def logout(self, request: Request) -> Response:
+        await self.form(request)
+        request.session.clear()
+        return RedirectResponse("/login", 303)
+
+    async def language(self, request: Request) -> Response:
+        form = await self.form(request)
+        language = str(form.get("language", ""))
+        if language not in self.catalogs.languages:
+            raise HTTPException(400, "Unknown language.")
+        account = await self.account(request)
+        if account is not None:
+            async with self.store.unit() as unit:
+                await account_store.set_language(unit, account.id, language)
+        request.session["language"] = language
+        return RedirectResponse(_safe_next(form), 303)
+
+    async def queue(self, request: Request) -> Response:
+        account = await self.signed_in(request)
+        query = request.query_params
+        tr = self.translator(request, account)
+        search = query.get("q", "").strip()
+        filters = cases.CaseFilter(
+            status=query.get("status", "") if query.get("status") in STATUS_LABELS else "",
+            flag=query.get("flag", ""),
+            nationality=query.get("nationality", "").upper()[:2],
+            city=query.get("city", ""),
+            since=_date(query.get("since")),
+            until=_date(query.get("until")),
+            search=fold(search) if search and not search.upper().startswith("AVR") else search,
+            priority_first=query.get("priority") == "1",
+            page=_int(query.get("page"), 1),
+        )
+        async with self.store.unit() as unit:
+            page = await cases.queue(unit, filters)
+            nationalities = await cases.nationalities(unit)
+        city_step = self.flow.step("current_city")
+        return self.render(
+            request,
+            "queue.html",
+            account,
+            page=page,
+            filters=filters,
+            q=search,
+            statuses=[(s, status_label(s, tr)) for s in STATUS_LABELS],
+            flag_names=_flag_names(self.flow),
+            nationalities=[(code, tr.country(code)) for code in nationalities],
+            cities=[(o.value, tr.gettext(o.label)) for o in city_step.options],
+            status_label=lambda s: status_label(s, tr),
+            page_link=lambda n: "?" + urlencode({**dict(query), "page": n}),
+        )
+
+    async def case(self, request: Request) -> Response:
+        account = await self.signed_in(request)
+        reference = request.path_params["reference"]
+        now = self.clock()
+        async with self.store.unit() as unit:
+            found = await cases.by_reference(unit, reference)
+            if found is None:
+                raise HTTPException(404, "No such case.")
+            await unit.audit(
+                "case.viewed", now, actor=account.username, pre_registration_id=found.id
+            )
+            trail = await cases.audit_trail(unit, found.id)
+        tr = self.translator(request, account)
+        return self.render(
+            request,
+            "case.html",
+            account,
+            case=found,
+            answers=list(self._answers(found.answers, tr)),
+            family=list(self._family(found.answers, tr)),
+            timeline=sorted(found.answered_at.items(), key=lambda item: item[1]),
+            labels=self._labels(tr),
+            trail=trail,
+            status_label=lambda s: status_label(s, tr),
+        )
+
+    # Case page pieces
+
+    def _answers(self, answers: dict[str, Any], tr: Translator) -> Any:
+        for step in self.flow.steps:
+            if step.id in answers and step.kind not in (Kind.CONSENT, Kind.REPEAT):
+                yield tr.gettext(step.review_label), format_answer(step, answers[step.id], tr)
+
+    def _family(self, answers: dict[str, Any], tr: Translator) -> Any:
+        for step in self.flow.steps:
+            if step.kind is not Kind.REPEAT:
+                continue
+            for item in answers.get(step.id, []):
+                yield [
+                    (tr.gettext(sub.review_label), format_answer(sub, item.get(sub.id), tr))
+                    for sub in step.steps
+                ]
+
+    def _labels(self, tr: Translator) -> dict[str, str]:
+        labels: dict[str, str] = {}
+        for step in self.flow.steps:
+            labels[step.id] = tr.gettext(step.review_label)
+            for sub in step.steps:
+                labels[sub.id] = tr.gettext(sub.review_label)
+        return labels
+
+
+def _flag_names(flow: Flow) -> list[str]:
+    names = [rule.flag for rule in flow.flags]
+    return list(dict.fromkeys([*names, "possible_duplicate"]))
+
+
+def _safe_next(params: Any) -> str:
+    """Only a path on this site: never an open redirect."""
+    target = str(params.get("next", "") or "/")
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _int(value: str | None, default: int) -> int:
+    return int(value) if value and value.isdigit() else default
+
+
+def create_app(
+    store: Store, flow: Flow, catalogs: Catalogs, clock: Clock, secret: str, secure: bool
+) -> Starlette:
+    dashboard = Dashboard(store, flow, catalogs, clock)
+    routes = [
+        Route("/", dashboard.queue),
+        Route("/login", dashboard.login_page, methods=["GET"]),
+        Route("/login", dashboard.login, methods=["POST"]),
+        Route("/logout", dashboard.logout, methods=["POST"]),
+        Route("/language", dashboard.language, methods=["POST"]),
+        Route("/cases/{reference}", dashboard.case),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(
+            SessionMiddleware,
+            secret_key=secret,
+            session_cookie="intake_session",
+            same_site="lax",
+            https_only=secure,
+            max_age=12 * 3600,
+        ),
+    ]
+    return Starlette(routes=routes, middleware=middleware)

@@ -1,0 +1,244 @@
+"""The dashboard over HTTP, in-process: the real ASGI app, a real database."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from markupsafe import escape
+
+from bot.app import Bot
+from bot.store import AuditEvent, Submission
+from bot.store import accounts as account_store
+from bot.web.auth import hash_password
+from tests.conftest import Clock, table_rows
+
+PASSWORD = "correct horse battery"
+
+
+async def add_account(bot: Bot, name: str = "amina", role: str = "caseworker") -> None:
+    async with bot.store.unit() as unit:
+        await account_store.add_account(
+            unit, name, hash_password(PASSWORD), role, "en", bot.service.clock()
+        )
+
+
+async def add_case(bot: Bot, telegram_id: int, **answers: Any) -> str:
+    values = {
+        "full_name": "Awa Diallo",
+        "date_of_birth": "1990-01-01",
+        "phone": f"+2126000{telegram_id:05d}",
+        "nationality": "SN",
+        "current_city": "rabat",
+        "sex": "female",
+        **answers,
+    }
+    flags = tuple(values.pop("flags", ()))
+    async with bot.store.unit() as unit:
+        person = await unit.add_person(telegram_id, "fr", bot.service.clock())
+        name_key = str(values["full_name"]).casefold()
+        submission = Submission(
+            values, {"full_name": "2026-11-27T10:00:00+00:00"}, flags, "1", name_key
+        )
+        registration = await unit.submit(person, submission, "AVR", bot.service.clock())
+    return registration.reference
+
+
+@pytest.fixture
+async def client(bot: Bot) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=bot.web)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+def token(page: httpx.Response) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match, page.text[:500]
+    return match.group(1)
+
+
+async def sign_in(client: httpx.AsyncClient, name: str = "amina") -> None:
+    page = await client.get("/login")
+    response = await client.post(
+        "/login", data={"username": name, "password": PASSWORD, "csrf_token": token(page)}
+    )
+    assert response.status_code == 303, response.text
+
+
+@pytest.mark.parametrize("path", ["/", "/cases/AVR-2026-00001", "/?status=submitted"])
+async def test_pages_without_a_session_redirect_to_login(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    response = await client.get(path)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=")
+
+
+async def test_security_headers_on_every_page(client: httpx.AsyncClient) -> None:
+    response = await client.get("/login")
+    csp = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["referrer-policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/login", {"username": "amina", "password": PASSWORD}),
+        ("/logout", {}),
+        ("/language", {"language": "fr"}),
+    ],
+)
+async def test_forms_without_csrf_token_are_refused(
+    bot: Bot, client: httpx.AsyncClient, path: str, data: dict[str, str]
+) -> None:
+    await add_account(bot)
+    response = await client.post(path, data=data)
+    assert response.status_code == 403
+    response = await client.post(path, data={**data, "csrf_token": "forged"})
+    assert response.status_code == 403
+
+
+async def test_login_sets_a_safe_cookie_and_goes_where_asked(
+    bot: Bot, client: httpx.AsyncClient
+) -> None:
+    await add_account(bot)
+    page = await client.get("/login?next=/cases/AVR-2026-00009")
+    response = await client.post(
+        "/login",
+        data={"username": "amina", "password": PASSWORD, "csrf_token": token(page),
+              "next": "/cases/AVR-2026-00009"},
+    )  # fmt: skip
+    assert response.headers["location"] == "/cases/AVR-2026-00009"
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+async def test_login_never_redirects_off_site(bot: Bot, client: httpx.AsyncClient) -> None:
+    await add_account(bot)
+    page = await client.get("/login")
+    response = await client.post(
+        "/login",
+        data={"username": "amina", "password": PASSWORD, "csrf_token": token(page),
+              "next": "//evil.example/"},
+    )  # fmt: skip
+    assert response.headers["location"] == "/"
+
+
+async def test_wrong_passwords_are_throttled_per_account(
+    bot: Bot, client: httpx.AsyncClient, clock: Clock
+) -> None:
+    await add_account(bot)
+    page = await client.get("/login")
+    data = {"username": "amina", "password": "wrong", "csrf_token": token(page)}
+    for _ in range(5):
+        assert (await client.post("/login", data=data)).status_code == 401
+    blocked = await client.post("/login", data={**data, "password": PASSWORD})
+    assert blocked.status_code == 429  # even the right password, for now
+    clock.advance(minutes=16)
+    assert (await client.post("/login", data={**data, "password": PASSWORD})).status_code == 303
+    failed = [a for a in await table_rows(bot, AuditEvent)
+              if a["action"] == "account.login_failed"]  # fmt: skip
+    assert len(failed) == 5
+
+
+async def test_queue_lists_filters_searches_and_counts(
+    bot: Bot, client: httpx.AsyncClient, clock: Clock
+) -> None:
+    await add_account(bot)
+    first = await add_case(bot, 1, full_name="Awa Diallo")
+    clock.advance(days=1)
+    second = await add_case(bot, 2, full_name="Jean Mbeki", nationality="CD", current_city="oujda",
+                            flags=["minor"])  # fmt: skip
+    clock.advance(days=1)
+    third = await add_case(bot, 3, full_name="Fatou Ndiaye", nationality="SN")
+    await sign_in(client)
+
+    def refs(page: httpx.Response) -> list[str]:
+        return re.findall(r'href="/cases/(AVR-\d{4}-\d{5})"', page.text)
+
+    page = await client.get("/")
+    assert refs(page) == [third, second, first]  # newest first
+    assert "3 requests" in page.text and "Received, waiting for review (3)" in page.text
+    assert refs(await client.get("/?nationality=CD")) == [second]
+    assert refs(await client.get("/?city=oujda")) == [second]
+    assert refs(await client.get("/?flag=minor")) == [second]
+    assert refs(await client.get("/?q=ndiaye")) == [third]  # any case, no accents needed
+    assert refs(await client.get(f"/?q={first}")) == [first]
+    assert refs(await client.get("/?q=600000002")) == [second]  # part of the phone
+    assert refs(await client.get("/?priority=1")) == [second, third, first]
+    today = clock.now.date()
+    assert refs(await client.get(f"/?since={today}")) == [third]
+    assert refs(await client.get(f"/?until={today - timedelta(days=2)}")) == [first]
+    assert refs(await client.get("/?status=accepted")) == []
+
+
+async def test_queue_pages(bot: Bot, client: httpx.AsyncClient) -> None:
+    await add_account(bot)
+    for n in range(55):
+        await add_case(bot, 100 + n, full_name=f"Person {n}")
+    await sign_in(client)
+    first = await client.get("/")
+    assert "Page 1 of 2" in first.text and first.text.count('href="/cases/') == 50
+    second = await client.get("/?page=2")
+    assert second.text.count('href="/cases/') == 5
+
+
+async def test_case_page_shows_answers_translated_and_escaped(
+    bot: Bot, client: httpx.AsyncClient
+) -> None:
+    await add_account(bot)
+    reference = await add_case(
+        bot, 7,
+        full_name="<script>alert(1)</script>",
+        destination_city='<img src=x onerror=alert(2)>',
+        family_count=1,
+        family_members=[{"name": "Moussa", "relationship": "child", "date_of_birth": "2015-01-01"}],
+        flags=["family_case"],
+    )  # fmt: skip
+    await sign_in(client)
+    page = await client.get(f"/cases/{reference}")
+    assert page.status_code == 200
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "&lt;img src=x onerror=alert(2)&gt;" in page.text
+    assert '<th scope="row">Nationality</th><td>Senegal</td>' in page.text
+    assert "<td>Child</td>" in page.text and "Family" in page.text
+    views = [a for a in await table_rows(bot, AuditEvent)
+             if a["action"] == "case.viewed"]  # fmt: skip
+    assert [v["actor"] for v in views] == ["amina"]
+    assert (await client.get("/cases/AVR-2026-99999")).status_code == 404
+
+
+async def test_language_is_the_caseworkers_choice_and_remembered(
+    bot: Bot, client: httpx.AsyncClient
+) -> None:
+    await add_account(bot)
+    await add_case(bot, 8)
+    await sign_in(client)
+    page = await client.get("/")
+    response = await client.post("/language", data={"language": "fr", "csrf_token": token(page),
+                                                     "next": "/"})  # fmt: skip
+    assert response.status_code == 303
+    french = await client.get("/")
+    fr = bot.catalogs.translator("fr")
+    assert escape(fr.gettext("Pre-registrations")) in french.text
+    assert escape(fr.gettext("Received, waiting for review")) in french.text
+    assert 'lang="fr"' in french.text
+    async with bot.store.unit() as unit:
+        account = await account_store.by_username(unit, "amina")
+    assert account is not None and account.language == "fr"
+
+
+async def test_logout_ends_the_session(bot: Bot, client: httpx.AsyncClient) -> None:
+    await add_account(bot)
+    await sign_in(client)
+    page = await client.get("/")
+    assert page.status_code == 200
+    await client.post("/logout", data={"csrf_token": token(page)})
+    assert (await client.get("/")).status_code == 303
