@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from starlette.applications import Starlette
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
@@ -98,8 +99,25 @@ async def build(
         )
     application = builder.build()
     Chat(service, renderer).register(application)
+
+    async def notify(telegram_id: int, text: str) -> bool:
+        """Send a caseworker's message through the bot; False if Telegram refused it."""
+        try:
+            await application.bot.send_message(telegram_id, text)
+        except TelegramError as error:
+            log.warning("message to a person not delivered: %s", type(error).__name__)
+            return False
+        return True
+
     web = create_app(
-        store, flow, catalogs, clock, settings.session_secret(), settings.secure_cookies
+        store,
+        flow,
+        catalogs,
+        clock,
+        notify,
+        secret=settings.session_secret(),
+        secure=settings.secure_cookies,
+        office=settings.office_name,
     )
     return Bot(settings, store, flow, catalogs, service, renderer, application, offline, web)
 

@@ -12,7 +12,7 @@ import pytest
 from markupsafe import escape
 
 from bot.app import Bot
-from bot.store import AuditEvent, Submission
+from bot.store import AuditEvent, PreRegistration, Submission
 from bot.store import accounts as account_store
 from bot.web.auth import hash_password
 from tests.conftest import Clock, table_rows
@@ -242,3 +242,106 @@ async def test_logout_ends_the_session(bot: Bot, client: httpx.AsyncClient) -> N
     assert page.status_code == 200
     await client.post("/logout", data={"csrf_token": token(page)})
     assert (await client.get("/")).status_code == 303
+
+
+async def post_on_case(
+    client: httpx.AsyncClient, reference: str, action: str, **data: str
+) -> httpx.Response:
+    page = await client.get(f"/cases/{reference}")
+    return await client.post(
+        f"/cases/{reference}/{action}", data={"csrf_token": token(page), **data}
+    )
+
+
+async def case_status(bot: Bot, reference: str) -> str:
+    rows = await table_rows(bot, PreRegistration)
+    return next(r["status"] for r in rows if r["reference"] == reference)
+
+
+@pytest.mark.parametrize(
+    ("path", "target", "note", "allowed"),
+    [
+        (["in_review"], "accepted", "", True),
+        (["in_review"], "needs_info", "", True),
+        ([], "in_review", "", True),
+        ([], "accepted", "", False),  # not without review
+        ([], "returned", "", False),
+        (["in_review"], "rejected", "", False),  # a note is required
+        (["in_review"], "rejected", "Not eligible: refugee status, referred to UNHCR", True),
+        ([], "withdrawn", " ", False),
+        (["in_review", "accepted", "departed"], "returned", "", False),  # needs a date
+        (["in_review", "accepted", "departed", "returned"], "closed", "", True),
+        (["in_review", "accepted"], "submitted", "", False),
+    ],
+)
+async def test_workflow_transitions_allowed_or_refused(
+    bot: Bot, client: httpx.AsyncClient, path: list[str], target: str, note: str, allowed: bool
+) -> None:
+    await add_account(bot)
+    reference = await add_case(bot, 9)
+    await sign_in(client)
+    for step in path:
+        data = {"status": step, "notify": "no"}
+        if step == "returned":
+            data["return_date"] = "2026-12-01"
+        assert (await post_on_case(client, reference, "status", **data)).status_code == 303
+    response = await post_on_case(
+        client, reference, "status", status=target, note=note, notify="no"
+    )
+    assert (response.status_code == 303) == allowed
+    expected = target if allowed else (path[-1] if path else "submitted")
+    assert await case_status(bot, reference) == expected
+    if not allowed:
+        assert response.status_code == 400 and 'class="error"' in response.text
+
+
+async def test_status_changes_are_audited_with_their_note(
+    bot: Bot, client: httpx.AsyncClient
+) -> None:
+    await add_account(bot)
+    reference = await add_case(bot, 10)
+    await sign_in(client)
+    await post_on_case(
+        client, reference, "status", status="withdrawn", note="Changed her mind", notify="no"
+    )
+    changes = [a for a in await table_rows(bot, AuditEvent) if a["action"] == "case.status_changed"]
+    assert [(c["actor"], c["details"]) for c in changes] == [
+        ("amina", {"from_status": "submitted", "to_status": "withdrawn"})
+    ]
+    page = await client.get(f"/cases/{reference}")
+    assert "Changed her mind" in page.text
+
+
+async def test_accepting_tells_the_person_in_their_language(
+    bot: Bot, client: httpx.AsyncClient, api: Any
+) -> None:
+    await add_account(bot)
+    reference = await add_case(bot, 11)  # the person wrote in French
+    await sign_in(client)
+    await post_on_case(client, reference, "status", status="in_review", notify="default")
+    assert api.messages(11) == []  # not told by default
+    await post_on_case(client, reference, "status", status="accepted", notify="default")
+    fr = bot.catalogs.translator("fr")
+    expected = fr.gettext(
+        "Good news: your request {reference} has been accepted. "
+        "Staff will call you to prepare your return.",
+        reference=reference,
+    )
+    assert [m.text for m in api.messages(11)] == [expected]
+    assert "acceptée" in expected  # really French
+    page = await client.get(f"/cases/{reference}")
+    assert escape(expected) in page.text
+
+
+async def test_a_caseworker_writes_to_the_person(
+    bot: Bot, client: httpx.AsyncClient, api: Any
+) -> None:
+    await add_account(bot)
+    reference = await add_case(bot, 12)
+    await sign_in(client)
+    await post_on_case(client, reference, "messages", body="Please come on Tuesday at 10:00.")
+    assert [m.text for m in api.messages(12)] == ["Please come on Tuesday at 10:00."]
+    api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    await post_on_case(client, reference, "messages", body="Are you there?")
+    page = await client.get(f"/cases/{reference}")
+    assert "Are you there?" in page.text and "not delivered" in page.text

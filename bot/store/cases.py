@@ -6,9 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, insert, or_, select, update
 
-from bot.store.repository import Unit, audit_events, flags, registrations
+from bot.store.models import Base, CaseNote
+from bot.store.models import CaseMessage as CaseMessageModel
+from bot.store.repository import Unit, audit_events, flags, people, registrations
+
+case_notes = Base.metadata.tables[CaseNote.__tablename__]
+case_messages = Base.metadata.tables[CaseMessageModel.__tablename__]
 
 PRIORITY_FLAGS = ("minor", "unaccompanied_minor", "vulnerable")
 
@@ -63,6 +68,7 @@ class Case:
     answered_at: dict[str, str]
     created_at: datetime
     flags: tuple[str, ...]
+    return_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -158,7 +164,7 @@ async def by_reference(unit: Unit, reference: str) -> Case | None:
     names = await _flags(unit, [m["id"]])
     return Case(
         m["id"], m["reference"], m["status"], m["language"], m["answers"], m["answered_at"],
-        m["created_at"], tuple(names.get(m["id"], ())),
+        m["created_at"], tuple(names.get(m["id"], ())), m["return_date"],
     )  # fmt: skip
 
 
@@ -180,3 +186,114 @@ async def nationalities(unit: Unit) -> list[str]:
         .distinct()
     )
     return sorted(code for code in result.scalars() if code)
+
+
+@dataclass(frozen=True)
+class Note:
+    author: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseMessage:
+    direction: str
+    author: str | None
+    body: str
+    delivered: bool
+    created_at: datetime
+
+
+class StatusChanged(Exception):
+    """The case's status changed since the page was loaded: nothing was done."""
+
+
+async def change_status(
+    unit: Unit,
+    case: Case,
+    target: str,
+    actor: str,
+    note: str,
+    return_date: date | None,
+    now: datetime,
+) -> None:
+    """Move a case from the status it was read with; audited, with its note."""
+    values: dict[str, Any] = {"status": target, "updated_at": now}
+    if return_date is not None:
+        values["return_date"] = return_date
+    result = await unit.connection.execute(
+        update(registrations)
+        .where(registrations.c.id == case.id, registrations.c.status == case.status)
+        .values(values)
+    )
+    if result.rowcount != 1:
+        raise StatusChanged(case.reference)
+    if note.strip():
+        await add_note(unit, case.id, actor, note, now)
+    await unit.audit(
+        "case.status_changed",
+        now,
+        actor=actor,
+        pre_registration_id=case.id,
+        from_status=case.status,
+        to_status=target,
+    )
+
+
+async def add_note(unit: Unit, case_id: int, author: str, body: str, now: datetime) -> None:
+    await unit.connection.execute(
+        insert(case_notes).values(
+            pre_registration_id=case_id, author=author, body=body.strip(), created_at=now
+        )
+    )
+
+
+async def notes(unit: Unit, case_id: int) -> list[Note]:
+    result = await unit.connection.execute(
+        select(case_notes.c.author, case_notes.c.body, case_notes.c.created_at)
+        .where(case_notes.c.pre_registration_id == case_id)
+        .order_by(case_notes.c.created_at, case_notes.c.id)
+    )
+    return [Note(**row) for row in result.mappings()]
+
+
+async def add_message(
+    unit: Unit,
+    case_id: int,
+    direction: str,
+    author: str | None,
+    body: str,
+    delivered: bool,
+    now: datetime,
+) -> None:
+    await unit.connection.execute(
+        insert(case_messages).values(
+            pre_registration_id=case_id,
+            direction=direction,
+            author=author,
+            body=body,
+            delivered=delivered,
+            created_at=now,
+        )
+    )
+
+
+async def messages(unit: Unit, case_id: int) -> list[CaseMessage]:
+    c = case_messages.c
+    result = await unit.connection.execute(
+        select(c.direction, c.author, c.body, c.delivered, c.created_at)
+        .where(c.pre_registration_id == case_id)
+        .order_by(c.created_at, c.id)
+    )
+    return [CaseMessage(**row) for row in result.mappings()]
+
+
+async def recipient(unit: Unit, case_id: int) -> tuple[int, str] | None:
+    """The person's Telegram id and language, for a message through the bot."""
+    result = await unit.connection.execute(
+        select(people.c.telegram_id, people.c.language)
+        .join(registrations, registrations.c.person_id == people.c.id)
+        .where(registrations.c.id == case_id)
+    )
+    row = result.mappings().first()
+    return (int(row["telegram_id"]), str(row["language"])) if row is not None else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot import workflow
 from bot.answers import STATUS_LABELS, flag_label, format_answer, status_label
 from bot.engine import Flow, Kind, fold
 from bot.i18n import Catalogs, Translator, language_name
@@ -29,6 +30,7 @@ from bot.web.auth import CSRF_FIELD, Throttle, csrf_token, csrf_valid, verify_pa
 
 HERE = Path(__file__).parent
 Clock = Callable[[], datetime]
+Notify = Callable[[int, str], Awaitable[bool]]  # (telegram id, text) -> delivered?
 SECURITY_HEADERS = [
     (
         b"content-security-policy",
@@ -60,11 +62,21 @@ class SecurityHeaders:
 class Dashboard:
     """The pages, bound to the store, the flow and the catalogs."""
 
-    def __init__(self, store: Store, flow: Flow, catalogs: Catalogs, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: Store,
+        flow: Flow,
+        catalogs: Catalogs,
+        clock: Clock,
+        notify: Notify,
+        office: str,
+    ) -> None:
         self.store = store
         self.flow = flow
         self.catalogs = catalogs
         self.clock = clock
+        self.notify = notify
+        self.office = office
         self.templates = Jinja2Templates(directory=HERE / "templates")
         self.by_account = Throttle(limit=5)
         self.by_address = Throttle(limit=20)
@@ -205,7 +217,7 @@ class Dashboard:
             page_link=lambda n: "?" + urlencode({**dict(query), "page": n}),
         )
 
-    async def case(self, request: Request) -> Response:
+    async def case(self, request: Request, error: str = "", status_code: int = 200) -> Response:
         account = await self.signed_in(request)
         reference = request.path_params["reference"]
         now = self.clock()
@@ -217,19 +229,103 @@ class Dashboard:
                 "case.viewed", now, actor=account.username, pre_registration_id=found.id
             )
             trail = await cases.audit_trail(unit, found.id)
+            notes = await cases.notes(unit, found.id)
+            messages = await cases.messages(unit, found.id)
         tr = self.translator(request, account)
         return self.render(
             request,
             "case.html",
             account,
+            status_code,
             case=found,
             answers=list(self._answers(found.answers, tr)),
             family=list(self._family(found.answers, tr)),
             timeline=sorted(found.answered_at.items(), key=lambda item: item[1]),
             labels=self._labels(tr),
             trail=trail,
+            notes=notes,
+            messages=messages,
+            targets=[(s, status_label(s, tr)) for s in workflow.TRANSITIONS[found.status]],
+            error=error,
             status_label=lambda s: status_label(s, tr),
         )
+
+    async def change_status(self, request: Request) -> Response:
+        account = await self.signed_in(request)
+        form = await self.form(request)
+        target = str(form.get("status", ""))
+        note = str(form.get("note", ""))[:2000]
+        return_date = _date(str(form.get("return_date", "")))
+        tr = self.translator(request, account)
+        async with self.store.unit() as unit:
+            found = await self._case(unit, request)
+            try:
+                workflow.check(found.status, target, note, return_date)
+                await cases.change_status(
+                    unit, found, target, account.username, note, return_date, self.clock()
+                )
+            except workflow.TransitionRefused as refused:
+                return await self.case(request, tr.gettext(refused.reason), 400)
+            except cases.StatusChanged:
+                message = tr.gettext("Someone changed this case meanwhile. Check it, then retry.")
+                return await self.case(request, message, 409)
+        choice = form.get("notify", "default")
+        notify = target in workflow.NOTIFIED_BY_DEFAULT if choice == "default" else choice == "yes"
+        if notify and target in workflow.PERSON_MESSAGES:
+            await self._tell_person(
+                found, workflow.PERSON_MESSAGES[target], account, translate=True
+            )
+        return RedirectResponse(f"/cases/{found.reference}", 303)
+
+    async def add_note(self, request: Request) -> Response:
+        account = await self.signed_in(request)
+        form = await self.form(request)
+        body = str(form.get("body", "")).strip()[:2000]
+        if body:
+            async with self.store.unit() as unit:
+                found = await self._case(unit, request)
+                await cases.add_note(unit, found.id, account.username, body, self.clock())
+        return RedirectResponse(f"/cases/{request.path_params['reference']}", 303)
+
+    async def send_message(self, request: Request) -> Response:
+        account = await self.signed_in(request)
+        form = await self.form(request)
+        body = str(form.get("body", "")).strip()[:3000]
+        async with self.store.unit() as unit:
+            found = await self._case(unit, request)
+        if body:
+            await self._tell_person(found, body, account, translate=False)
+        return RedirectResponse(f"/cases/{found.reference}", 303)
+
+    async def _case(self, unit: Any, request: Request) -> cases.Case:
+        found = await cases.by_reference(unit, request.path_params["reference"])
+        if found is None:
+            raise HTTPException(404, "No such case.")
+        return found
+
+    async def _tell_person(
+        self, case: cases.Case, text: str, account: AccountRecord, *, translate: bool
+    ) -> None:
+        """Send through the bot (outside any transaction), then record what happened."""
+        async with self.store.unit() as unit:
+            person = await cases.recipient(unit, case.id)
+        if person is None:
+            return
+        telegram_id, language = person
+        if translate:
+            tr = self.catalogs.translator(language)
+            text = tr.gettext(text, reference=case.reference, office=self.office)
+        delivered = await self.notify(telegram_id, text)
+        async with self.store.unit() as unit:
+            now = self.clock()
+            await cases.add_message(unit, case.id, "out", account.username, text, delivered, now)
+            await unit.audit(
+                "case.message_sent",
+                now,
+                actor=account.username,
+                pre_registration_id=case.id,
+                delivered=delivered,
+            )
 
     # Case page pieces
 
@@ -280,9 +376,17 @@ def _int(value: str | None, default: int) -> int:
 
 
 def create_app(
-    store: Store, flow: Flow, catalogs: Catalogs, clock: Clock, secret: str, secure: bool
+    store: Store,
+    flow: Flow,
+    catalogs: Catalogs,
+    clock: Clock,
+    notify: Notify,
+    *,
+    secret: str,
+    secure: bool,
+    office: str,
 ) -> Starlette:
-    dashboard = Dashboard(store, flow, catalogs, clock)
+    dashboard = Dashboard(store, flow, catalogs, clock, notify, office)
     routes = [
         Route("/", dashboard.queue),
         Route("/login", dashboard.login_page, methods=["GET"]),
@@ -290,6 +394,9 @@ def create_app(
         Route("/logout", dashboard.logout, methods=["POST"]),
         Route("/language", dashboard.language, methods=["POST"]),
         Route("/cases/{reference}", dashboard.case),
+        Route("/cases/{reference}/status", dashboard.change_status, methods=["POST"]),
+        Route("/cases/{reference}/notes", dashboard.add_note, methods=["POST"]),
+        Route("/cases/{reference}/messages", dashboard.send_message, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [
