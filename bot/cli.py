@@ -148,9 +148,6 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-MIN_PASSWORD = 10
-
-
 class _WebServer(uvicorn.Server):
     """uvicorn without signal handlers of its own: `run` stops the bot and it together."""
 
@@ -163,7 +160,7 @@ async def _users_add(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import UTC, datetime
 
     from bot.store import Store, accounts
-    from bot.web.auth import hash_password
+    from bot.web.auth import MIN_PASSWORD, hash_password
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -345,3 +346,160 @@ async def test_a_caseworker_writes_to_the_person(
     await post_on_case(client, reference, "messages", body="Are you there?")
     page = await client.get(f"/cases/{reference}")
     assert "Are you there?" in page.text and "not delivered" in page.text
+
+
+async def test_exports_follow_the_filter_neutralise_formulas_and_are_audited(
+    bot: Bot, client: httpx.AsyncClient
+) -> None:
+    await add_account(bot)
+    await add_case(bot, 20, full_name='=HYPERLINK("http://evil")', nationality="SN")
+    await add_case(bot, 21, full_name="@SUM(A1)", nationality="CD", destination_city="-1+2")
+    await add_case(bot, 22, full_name="Plain Name", nationality="SN")
+    await sign_in(client)
+    response = await client.get("/export.csv?nationality=SN")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Reference,Status,Received,")
+    assert len(lines) == 3  # header + the two Senegalese cases
+    assert "'=HYPERLINK" in lines[2] and "Plain Name" in lines[1]
+    everyone = (await client.get("/export.csv")).content.decode("utf-8-sig")
+    assert "'@SUM(A1)" in everyone and "'-1+2" in everyone
+
+    workbook_response = await client.get("/export.xlsx?nationality=CD")
+    assert workbook_response.status_code == 200
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(workbook_response.content)).active
+    assert sheet is not None
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert len(values) == 2 and "'@SUM(A1)" in values[1]
+    exports = [a for a in await table_rows(bot, AuditEvent) if a["action"] == "cases.exported"]
+    assert [e["details"] for e in exports] == [
+        {"format": "csv", "filters": ["nationality"]},
+        {"format": "csv", "filters": []},
+        {"format": "xlsx", "filters": ["nationality"]},
+    ]
+    assert (await client.get("/export.pdf")).status_code == 404
+
+
+ROUTES = [
+    ("GET", "/"),
+    ("GET", "/export.csv"),
+    ("GET", "/export.xlsx"),
+    ("GET", "/cases/{ref}"),
+    ("POST", "/cases/{ref}/status"),
+    ("POST", "/cases/{ref}/notes"),
+    ("POST", "/cases/{ref}/messages"),
+    ("GET", "/audit"),
+    ("GET", "/accounts"),
+    ("POST", "/accounts"),
+    ("POST", "/accounts/1/active"),
+]
+SUPERVISOR_ONLY = {"/audit", "/accounts", "/accounts/1/active"}
+
+
+def test_every_route_is_in_the_route_tests(bot: Bot) -> None:
+    from starlette.routing import Route
+
+    paths = {r.path for r in bot.web.routes if isinstance(r, Route)}
+    tested = {
+        p.replace("{ref}", "{reference}").replace("/1/", "/{account_id:int}/") for _, p in ROUTES
+    }
+    tested |= {"/login", "/logout", "/language", "/export.{kind:str}"}
+    assert paths <= tested | {"/export.csv", "/export.xlsx"}
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+async def test_every_route_wants_a_session_then_the_right_role_then_a_csrf_token(
+    bot: Bot, client: httpx.AsyncClient, method: str, path: str
+) -> None:
+    reference = await add_case(bot, 30)
+    url = path.format(ref=reference)
+    response = await client.request(method, url)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+    await add_account(bot, "amina", "caseworker")
+    await add_account(bot, "chief", "supervisor")
+    await sign_in(client, "amina")
+    response = await client.request(method, url, data={} if method == "POST" else None)
+    if path in SUPERVISOR_ONLY:
+        assert response.status_code == 403
+        await client.post("/logout", data={"csrf_token": token(await client.get("/"))})
+        await sign_in(client, "chief")
+        response = await client.request(method, url, data={} if method == "POST" else None)
+    expected = 403 if method == "POST" else 200  # POST without its CSRF token
+    assert response.status_code == expected
+
+
+async def test_supervisors_manage_accounts(bot: Bot, client: httpx.AsyncClient) -> None:
+    await add_account(bot, "chief", "supervisor")
+    await sign_in(client, "chief")
+    page = await client.get("/accounts")
+    created = await client.post(
+        "/accounts",
+        data={"csrf_token": token(page), "username": "bakary", "password": "long enough pw",
+              "role": "caseworker", "language": "fr"},
+    )  # fmt: skip
+    assert created.status_code == 303
+    short = await client.post(
+        "/accounts",
+        data={"csrf_token": token(page), "username": "x", "password": "short",
+              "role": "caseworker", "language": "fr"},
+    )  # fmt: skip
+    assert short.status_code == 400
+    async with bot.store.unit() as unit:
+        bakary = await account_store.by_username(unit, "bakary")
+    assert bakary is not None and bakary.role == "caseworker" and bakary.active
+    await client.post(
+        f"/accounts/{bakary.id}/active", data={"csrf_token": token(page), "active": "0"}
+    )
+    async with bot.store.unit() as unit:
+        bakary = await account_store.by_username(unit, "bakary")
+    assert bakary is not None and not bakary.active
+    log = await client.get("/audit")
+    assert "account.created" in log.text and "account.deactivated" in log.text
+
+
+async def test_an_intake_reaches_the_queue_and_its_acceptance_reaches_the_person(
+    bot: Bot, client: httpx.AsyncClient, api: Any
+) -> None:
+    """End to end: the bot's intake, the caseworker's decision, the person's phone."""
+    from tests.conftest import Phone
+
+    phone = Phone(bot, api.person(4242, "Awa", "fr"))
+    await phone.say("/start")
+    await phone.choose("fr")
+    for value in ("agree", "yes"):
+        await phone.choose(value)
+    await phone.say("Awa Diallo")
+    await phone.choose("female")
+    await phone.say("01/01/1990")
+    await phone.say("Sénégal")
+    await phone.send(phone.person.contact("+221771234567"))
+    for value in ("rabat", "years_1_to_3", "no_papers", "valid_passport", "SN"):
+        await phone.choose(value)
+    await phone.say("Dakar")
+    for value in ("0", "no", "no", "no", "crafts", "done", "training"):
+        await phone.choose(value)
+    await phone.say("Couture")
+    await phone.choose("yes")
+    done = await phone.choose("confirm")
+    reference = re.search(r"AVR-\d{4}-\d{5}", done.text)
+    assert reference is not None
+
+    await add_account(bot)
+    await sign_in(client)
+    queue = await client.get("/")
+    assert reference.group() in queue.text and "Awa Diallo" in queue.text
+    case = await client.get(f"/cases/{reference.group()}")
+    assert "Couture" in case.text and "Senegal" in case.text
+    await post_on_case(client, reference.group(), "status", status="in_review", notify="default")
+    await post_on_case(client, reference.group(), "status", status="accepted", notify="default")
+    fr = bot.catalogs.translator("fr")
+    assert phone.last.text == fr.gettext(
+        "Good news: your request {reference} has been accepted. "
+        "Staff will call you to prepare your return.",
+        reference=reference.group(),
+    )
+    assert (await phone.say("/status")).text.endswith(fr.gettext("Accepted"))

@@ -77,3 +77,14 @@ async def set_password_hash(unit: Unit, account_id: int, password_hash: str) -> 
     await unit.connection.execute(
         update(accounts).where(accounts.c.id == account_id).values(password_hash=password_hash)
     )
+
+
+async def all_accounts(unit: Unit) -> list[AccountRecord]:
+    result = await unit.connection.execute(select(accounts).order_by(accounts.c.username))
+    return [_record(row) for row in result]
+
+
+async def set_active(unit: Unit, account_id: int, active: bool) -> None:
+    await unit.connection.execute(
+        update(accounts).where(accounts.c.id == account_id).values(active=active)
+    )

@@ -26,7 +26,8 @@ class CaseFilter:
     city: str = ""
     since: date | None = None
     until: date | None = None
-    search: str = ""  # already folded for names by the caller
+    search: str = ""  # a reference or a phone number, as typed
+    search_key: str = ""  # the same folded like stored names (lower case, no accents)
     priority_first: bool = False
     page: int = 1
     per_page: int = 50
@@ -99,7 +100,9 @@ def _where(query: Select[Any], f: CaseFilter, *, with_status: bool = True) -> Se
     if f.search:
         term = f.search.strip()
         digits = "".join(c for c in term if c.isdigit())
-        matches = [r.name_key.contains(term, autoescape=True), r.reference == term.upper()]
+        matches = [r.reference == term.upper()]
+        if f.search_key:
+            matches.append(r.name_key.contains(f.search_key, autoescape=True))
         if len(digits) >= 4:
             matches.append(r.phone.contains(digits, autoescape=True))
         conditions.append(or_(*matches))
@@ -297,3 +300,32 @@ async def recipient(unit: Unit, case_id: int) -> tuple[int, str] | None:
     )
     row = result.mappings().first()
     return (int(row["telegram_id"]), str(row["language"])) if row is not None else None
+
+
+async def export_chunk(
+    unit: Unit, f: CaseFilter, before_id: int | None, limit: int
+) -> list[dict[str, Any]]:
+    """Up to `limit` cases of the filter, newest first, with ids below `before_id`."""
+    r = registrations.c
+    query = _where(select(r.id, r.reference, r.status, r.created_at, r.answers), f)
+    if before_id is not None:
+        query = query.where(r.id < before_id)
+    rows = [dict(row) for row in (await unit.connection.execute(
+        query.order_by(r.id.desc()).limit(limit)
+    )).mappings()]  # fmt: skip
+    names = await _flags(unit, [row["id"] for row in rows])
+    for row in rows:
+        row["flags"] = names.get(row["id"], [])
+    return rows
+
+
+async def audit_log(unit: Unit, page: int, per_page: int = 100) -> list[AuditEntry]:
+    """The whole audit log, newest first."""
+    e = audit_events.c
+    result = await unit.connection.execute(
+        select(e.at, e.actor, e.action, e.details)
+        .order_by(e.at.desc(), e.id.desc())
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
+    )
+    return [AuditEntry(**row) for row in result.mappings()]

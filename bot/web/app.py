@@ -9,11 +9,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -26,7 +27,16 @@ from bot.i18n import Catalogs, Translator, language_name
 from bot.store import Store, cases
 from bot.store import accounts as account_store
 from bot.store.accounts import AccountRecord
-from bot.web.auth import CSRF_FIELD, Throttle, csrf_token, csrf_valid, verify_password
+from bot.web import export
+from bot.web.auth import (
+    CSRF_FIELD,
+    MIN_PASSWORD,
+    Throttle,
+    csrf_token,
+    csrf_valid,
+    hash_password,
+    verify_password,
+)
 
 HERE = Path(__file__).parent
 Clock = Callable[[], datetime]
@@ -187,17 +197,7 @@ class Dashboard:
         query = request.query_params
         tr = self.translator(request, account)
         search = query.get("q", "").strip()
-        filters = cases.CaseFilter(
-            status=query.get("status", "") if query.get("status") in STATUS_LABELS else "",
-            flag=query.get("flag", ""),
-            nationality=query.get("nationality", "").upper()[:2],
-            city=query.get("city", ""),
-            since=_date(query.get("since")),
-            until=_date(query.get("until")),
-            search=fold(search) if search and not search.upper().startswith("AVR") else search,
-            priority_first=query.get("priority") == "1",
-            page=_int(query.get("page"), 1),
-        )
+        filters = _filters(query)
         async with self.store.unit() as unit:
             page = await cases.queue(unit, filters)
             nationalities = await cases.nationalities(unit)
@@ -215,6 +215,35 @@ class Dashboard:
             cities=[(o.value, tr.gettext(o.label)) for o in city_step.options],
             status_label=lambda s: status_label(s, tr),
             page_link=lambda n: "?" + urlencode({**dict(query), "page": n}),
+            export_query=urlencode({k: v for k, v in query.items() if k != "page"}),
+        )
+
+    async def export(self, request: Request) -> Response:
+        """The current filter as CSV (streamed) or XLSX; audited without the search terms."""
+        account = await self.signed_in(request)
+        kind = request.path_params["kind"]
+        if kind not in ("csv", "xlsx"):
+            raise HTTPException(404, "No such export.")
+        filters = _filters(request.query_params)
+        tr = self.translator(request, account)
+        used = sorted(k for k, v in request.query_params.items() if v and k != "page")
+        async with self.store.unit() as unit:
+            await unit.audit(
+                "cases.exported", self.clock(), actor=account.username, format=kind, filters=used
+            )
+        stamp = self.clock().strftime("%Y%m%d-%H%M")
+        if kind == "csv":
+            return StreamingResponse(
+                export.csv_stream(self.store, self.flow, filters, tr),
+                media_type="text/csv; charset=utf-8",
+                headers={"content-disposition": f'attachment; filename="cases-{stamp}.csv"'},
+            )
+        path = await export.xlsx_file(self.store, self.flow, filters, tr)
+        return FileResponse(
+            path,
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            filename=f"cases-{stamp}.xlsx",
+            background=BackgroundTask(path.unlink),
         )
 
     async def case(self, request: Request, error: str = "", status_code: int = 200) -> Response:
@@ -327,6 +356,66 @@ class Dashboard:
                 delivered=delivered,
             )
 
+    # Supervisors
+
+    async def supervisor(self, request: Request) -> AccountRecord:
+        account = await self.signed_in(request)
+        if account.role != "supervisor":
+            raise HTTPException(403, "Only supervisors may open this page.")
+        return account
+
+    async def audit_page(self, request: Request) -> Response:
+        account = await self.supervisor(request)
+        page = _int(request.query_params.get("page"), 1)
+        async with self.store.unit() as unit:
+            entries = await cases.audit_log(unit, page)
+        return self.render(request, "audit.html", account, entries=entries, page=page)
+
+    async def accounts_page(self, request: Request, error: str = "", status: int = 200) -> Response:
+        account = await self.supervisor(request)
+        async with self.store.unit() as unit:
+            everyone = await account_store.all_accounts(unit)
+        return self.render(
+            request, "accounts.html", account, status, accounts=everyone, error=error
+        )
+
+    async def create_account(self, request: Request) -> Response:
+        account = await self.supervisor(request)
+        form = await self.form(request)
+        tr = self.translator(request, account)
+        username = str(form.get("username", "")).strip()
+        password = str(form.get("password", ""))
+        role = str(form.get("role", ""))
+        language = str(form.get("language", ""))
+        if not username or len(username) > 64 or role not in account_store.ROLES:
+            return await self.accounts_page(request, tr.gettext("Check the name and role."), 400)
+        if len(password) < MIN_PASSWORD or language not in self.catalogs.languages:
+            error = tr.gettext("A password needs at least {n} characters.", n=MIN_PASSWORD)
+            return await self.accounts_page(request, error, 400)
+        now = self.clock()
+        async with self.store.unit() as unit:
+            if await account_store.by_username(unit, username) is not None:
+                error = tr.gettext("This name is taken.")
+                return await self.accounts_page(request, error, 400)
+            await account_store.add_account(
+                unit, username, hash_password(password), role, language, now
+            )
+            await unit.audit("account.created", now, actor=account.username, role=role)
+        return RedirectResponse("/accounts", 303)
+
+    async def toggle_account(self, request: Request) -> Response:
+        account = await self.supervisor(request)
+        form = await self.form(request)
+        target = _int(str(request.path_params["account_id"]), 0)
+        active = form.get("active") == "1"
+        if target == account.id and not active:
+            raise HTTPException(400, "You cannot deactivate your own account.")
+        async with self.store.unit() as unit:
+            await account_store.set_active(unit, target, active)
+            action = "account.activated" if active else "account.deactivated"
+            await unit.audit(action, self.clock(), actor=account.username, account=target)
+        return RedirectResponse("/accounts", 303)
+
     # Case page pieces
 
     def _answers(self, answers: dict[str, Any], tr: Translator) -> Any:
@@ -356,6 +445,23 @@ class Dashboard:
 def _flag_names(flow: Flow) -> list[str]:
     names = [rule.flag for rule in flow.flags]
     return list(dict.fromkeys([*names, "possible_duplicate"]))
+
+
+def _filters(query: Any) -> cases.CaseFilter:
+    """The queue's filter from query parameters; anything malformed is ignored."""
+    search = str(query.get("q", "")).strip()[:100]
+    return cases.CaseFilter(
+        status=query.get("status", "") if query.get("status") in STATUS_LABELS else "",
+        flag=query.get("flag", ""),
+        nationality=query.get("nationality", "").upper()[:2],
+        city=query.get("city", ""),
+        since=_date(query.get("since")),
+        until=_date(query.get("until")),
+        search=search,
+        search_key=fold(search),
+        priority_first=query.get("priority") == "1",
+        page=_int(query.get("page"), 1),
+    )
 
 
 def _safe_next(params: Any) -> str:
@@ -393,6 +499,11 @@ def create_app(
         Route("/login", dashboard.login, methods=["POST"]),
         Route("/logout", dashboard.logout, methods=["POST"]),
         Route("/language", dashboard.language, methods=["POST"]),
+        Route("/export.{kind:str}", dashboard.export),
+        Route("/audit", dashboard.audit_page),
+        Route("/accounts", dashboard.accounts_page, methods=["GET"]),
+        Route("/accounts", dashboard.create_account, methods=["POST"]),
+        Route("/accounts/{account_id:int}/active", dashboard.toggle_account, methods=["POST"]),
         Route("/cases/{reference}", dashboard.case),
         Route("/cases/{reference}/status", dashboard.change_status, methods=["POST"]),
         Route("/cases/{reference}/notes", dashboard.add_note, methods=["POST"]),

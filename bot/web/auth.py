@@ -16,6 +16,7 @@ _hasher = PasswordHasher()
 # Verifying against this keeps an unknown username as slow as a wrong password.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 CSRF_FIELD = "csrf_token"
+MIN_PASSWORD = 10
 
 
 def hash_password(password: str) -> str:
