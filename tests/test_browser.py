@@ -1,0 +1,134 @@
+"""The dashboard in a real headless Chromium (Debian's), driven by Playwright."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from bot.app import Bot
+from bot.config import ROOT
+from tests.test_web import PASSWORD, add_account, add_case
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+)
+
+
+@pytest.fixture
+async def dashboard(bot: Bot) -> AsyncIterator[str]:
+    """The real dashboard on 127.0.0.1, with its base URL."""
+    config = uvicorn.Config(bot.web, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event for this
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def page(tmp_path: Path) -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = await browser.new_context(
+            accept_downloads=True, viewport={"width": 1280, "height": 900}
+        )
+        page = await context.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+        page.dialogs = dialogs
+        yield page
+        await browser.close()
+
+
+async def screenshot(page: Any, name: str, tmp_path: Path) -> None:
+    path = tmp_path / name
+    await page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, SCREENSHOTS / name)
+
+
+async def test_a_caseworker_works_a_case_in_the_browser(
+    bot: Bot, dashboard: str, page: Any, api: Any, tmp_path: Path
+) -> None:
+    await add_account(bot)
+    await add_case(bot, 50, full_name="Fatou Ndiaye", nationality="SN")
+    await add_case(bot, 51, full_name="Jean Mbeki", nationality="CD", flags=["minor", "vulnerable"])
+    reference = await add_case(
+        bot, 52,
+        full_name="<script>alert(1)</script>",
+        destination_city="<img src=x onerror=alert(2)>",
+        nationality="CM",
+        flags=["needs_travel_document"],
+    )  # fmt: skip
+
+    await page.goto(dashboard + "/")
+    assert "/login" in page.url
+    await page.fill("input[name=username]", "amina")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("section.login button[type=submit]")
+    await page.wait_for_url(dashboard + "/")
+    assert await page.locator("table.queue tbody tr").count() == 3
+    await page.check("input[name=priority]")
+    await page.click(".filters button[type=submit]")
+    assert "Jean Mbeki" in await page.locator("table.queue tbody tr").first.inner_text()
+    await screenshot(page, "queue.png", tmp_path)
+
+    await page.select_option("select[name=nationality]", "CM")
+    await page.click(".filters button[type=submit]")
+    rows = page.locator("table.queue tbody tr")
+    assert await rows.count() == 1
+    await page.click(f"text={reference}")
+    await page.wait_for_url(f"{dashboard}/cases/{reference}")
+    body = await page.inner_text("main")
+    assert "<script>alert(1)</script>" in body  # shown as text...
+    assert "<img src=x onerror=alert(2)>" in body
+    assert page.dialogs == []  # ...and never run
+    await screenshot(page, "case.png", tmp_path)
+
+    await page.check("input[name=status][value=in_review]")
+    await page.select_option("select[name=notify]", "no")
+    await page.click("section.act button[type=submit]")
+    await page.check("input[name=status][value=rejected]")
+    await page.fill("section.act textarea[name=note]", "Referred to UNHCR: registered refugee")
+    await page.click("section.act button[type=submit]")
+    assert "Not accepted" in await page.inner_text("h1")
+    assert "Referred to UNHCR" in await page.inner_text("main")
+
+    await page.fill("form[action$='/messages'] textarea", "Please call the office on Monday.")
+    await page.click("form[action$='/messages'] button")
+    assert "Please call the office on Monday." in await page.inner_text(".messages")
+    texts = [m.text for m in api.messages(52)]
+    assert texts[-1] == "Please call the office on Monday."
+    assert any("could not be accepted" in t or "pas pu être acceptée" in t for t in texts)
+
+    await page.goto(dashboard + "/?nationality=CM")
+    async with page.expect_download() as download_info:
+        await page.click("text=Export CSV")
+    download = await download_info.value
+    exported = (await download.path()).read_text(encoding="utf-8-sig")
+    assert reference in exported and "'" not in exported.split("\n")[0]
+    assert page.dialogs == []
