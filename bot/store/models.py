@@ -107,8 +107,8 @@ class PreRegistration(Base):
     name_key: Mapped[str | None] = mapped_column(String(100))  # NAME_KEY_LENGTH
     date_of_birth: Mapped[str | None] = mapped_column(String(10))
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
-    nationality: Mapped[str | None] = mapped_column(String(2))
-    current_city: Mapped[str | None] = mapped_column(String(60))
+    nationality: Mapped[str | None] = mapped_column(String(2), index=True)
+    current_city: Mapped[str | None] = mapped_column(String(60), index=True)
     return_date: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
