@@ -33,6 +33,7 @@ FLAG_LABELS = {
     "family_case": N_("Family"),
     "no_followup_consent": N_("No messages after return"),
     "possible_duplicate": N_("Possible duplicate"),
+    "wants_human": N_("Wants to talk to a person"),
 }
 
 

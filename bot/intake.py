@@ -23,6 +23,7 @@ from bot.engine import (
     LanguageChosen,
     Resources,
     Session,
+    TextInput,
 )
 from bot.store import (
     NAME_KEY_LENGTH,
@@ -33,11 +34,16 @@ from bot.store import (
     Store,
     Submission,
     Unit,
+    cases,
 )
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 FLOW = "intake"
+HUMAN_FLAG = "wants_human"
+HUMAN_WISH = "person.asked_for_a_person"
+# A request in one of these statuses is over: messages no longer reach a caseworker.
+CLOSED_STATUSES = frozenset({"rejected", "withdrawn", "closed"})
 _ATTEMPTS = 3
 
 
@@ -124,6 +130,23 @@ class TooLong:
 
 
 @dataclass(frozen=True)
+class MessagePassed:
+    """A message after the request was sent, passed on to the staff handling it."""
+
+    reference: str
+
+
+@dataclass(frozen=True)
+class HumanRequested:
+    pass
+
+
+@dataclass(frozen=True)
+class HumanWithoutRequest:
+    pass
+
+
+@dataclass(frozen=True)
 class LanguageChanged:
     pass
 
@@ -154,6 +177,9 @@ Notice = (
     | EditIgnored
     | Help
     | TooLong
+    | MessagePassed
+    | HumanRequested
+    | HumanWithoutRequest
     | LanguageChanged
     | FollowupsStopped
     | KeepGoing
@@ -205,7 +231,14 @@ class Intake:
                 person = await self._add_person(unit, user, now)
             if row is None:
                 if registrations := await unit.registrations(person.id):
-                    return Reply(person.language, [_already(registrations[-1])])
+                    latest = registrations[-1]
+                    if isinstance(given, TextInput) and latest.status not in CLOSED_STATUSES:
+                        await cases.add_message(unit, latest.id, "in", None, given.text, True, now)
+                        await unit.audit(
+                            "case.message_received", now, pre_registration_id=latest.id
+                        )
+                        return Reply(person.language, [MessagePassed(latest.reference)])
+                    return Reply(person.language, [_already(latest)])
                 return await self._begin(unit, person, now)
             state = Session.from_dict(row.state)
             transition = engine.resume(self.flow, state, given, now, self.resources)
@@ -337,6 +370,27 @@ class Intake:
             language = person.language if person else self.negotiate(user.language_code)
             return Reply(language, [notice, *self._current(row, self.clock())])
 
+    async def human(self, user: User) -> Reply:
+        """/human or "talk to a person": the case is flagged for a call back."""
+
+        async def work(unit: Unit, now: datetime) -> Reply:
+            person, row = await unit.person_and_session(user.telegram_id)
+            if person is None:
+                return Reply(self.negotiate(user.language_code), [HumanWithoutRequest()])
+            registrations = await unit.registrations(person.id)
+            if registrations:
+                await unit.add_flag(registrations[-1].id, HUMAN_FLAG)
+                await unit.audit(
+                    "case.human_requested", now, pre_registration_id=registrations[-1].id
+                )
+            elif row is not None:  # flagged when the request is sent
+                await unit.audit(HUMAN_WISH, now, person_id=person.id)
+            else:
+                return Reply(person.language, [HumanWithoutRequest()])
+            return Reply(person.language, [HumanRequested(), *self._current(row, now)])
+
+        return await self._run(work)
+
     async def stop_followups(self, user: User) -> Reply:
         """/stop: no messages after return, for every request of the person."""
 
@@ -429,10 +483,11 @@ class Intake:
         self, unit: Unit, person: PersonRecord, state: Session, done: Completed, now: datetime
     ) -> RegistrationRecord:
         name = done.answers.get("full_name")
+        wished = await unit.has_audit(HUMAN_WISH, person.id)
         submission = Submission(
             answers=done.answers,
             answered_at=state.answered_at,
-            flags=done.flags,
+            flags=(*done.flags, HUMAN_FLAG) if wished else done.flags,
             flow_version=self.flow.version,
             name_key=engine.fold(name)[:NAME_KEY_LENGTH] if isinstance(name, str) else None,
         )

@@ -423,3 +423,22 @@ async def test_a_failed_update_apologises_and_logs_no_personal_data(
     assert "update" in logged and "failed" in logged
     assert "Secret-Name" not in logged
     assert "Secret-Name" not in caplog.text  # nor in any traceback
+
+
+async def test_talk_to_a_person_flags_the_request(bot: Bot, phone_factory: Any) -> None:
+    phone: Phone = phone_factory(language="en")
+    help_message = await phone.say("/help")
+    reply = await phone.tap("Talk to a person")  # nothing sent yet: where to turn instead
+    assert reply.text.startswith("To talk to a person, contact OIM Rabat")
+    await fast_forward(bot, phone, until="medical_needs")
+    await phone.say("/human")
+    assert phone.inbox[-2].text.startswith("We have noted that you want to talk to a person.")
+    assert phone.last.text.startswith("Do you, or someone travelling with you")  # and on
+    for label in ("No", "No", "No", "Crafts", "Done", "Training"):
+        await phone.tap(label)
+    await phone.say("Tailoring")
+    await phone.tap("Yes")
+    await phone.tap("Confirm and send")
+    flags = {f["flag"] for f in await table_rows(bot, Flag)}
+    assert "wants_human" in flags
+    assert help_message.buttons == []  # the tapped help message lost its button

@@ -503,3 +503,28 @@ async def test_an_intake_reaches_the_queue_and_its_acceptance_reaches_the_person
         reference=reference.group(),
     )
     assert (await phone.say("/status")).text.endswith(fr.gettext("Accepted"))
+
+
+async def test_the_persons_replies_reach_the_case_while_it_is_open(
+    bot: Bot, client: httpx.AsyncClient, api: Any
+) -> None:
+    from tests.conftest import Phone
+
+    reference = await add_case(bot, 13)
+    phone = Phone(bot, api.person(13, "Awa", "fr"))
+    reply = await phone.say("Je suis disponible mardi.")
+    fr = bot.catalogs.translator("fr")
+    assert reply.text == fr.gettext(
+        "Thank you. Your message has been passed to the staff handling your request {reference}.",
+        reference=reference,
+    )
+    await add_account(bot)
+    await sign_in(client)
+    page = await client.get(f"/cases/{reference}")
+    assert "Je suis disponible mardi." in page.text
+    await post_on_case(client, reference, "status", status="withdrawn", note="Left", notify="no")
+    after = await phone.say("Encore une question")
+    assert (
+        reference in after.text
+        and "Encore une question" not in (await client.get(f"/cases/{reference}")).text
+    )

@@ -66,6 +66,7 @@ class Chat:
             "mydata": self.on_mydata,
             "delete": self.on_delete,
             "stop": self.on_stop,
+            "human": self.on_human,
         }
         # Button taps are most updates: their handler is checked first.
         app.add_handler(CallbackQueryHandler(self.on_button))
@@ -104,6 +105,10 @@ class Chat:
     async def on_delete(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/delete: ask to confirm erasing everything."""
         await self._send(update, context, await self.service.delete(_user(update)))
+
+    async def on_human(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/human: ask to talk to a person."""
+        await self._send(update, context, await self.service.human(_user(update)))
 
     async def on_stop(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/stop: no messages after return."""
@@ -163,6 +168,8 @@ class Chat:
             return await self.service.cancel(user, confirmed=arg == "yes")
         if action == "delete" and arg in ("yes", "no"):
             return await self.service.delete(user, confirmed=arg == "yes")
+        if action == "human" and arg == "yes":
+            return await self.service.human(user)
         log.warning("ignored unknown command button %r", action)
         return intake.Reply(self.renderer.catalogs.default, [])
 

@@ -65,6 +65,7 @@ COMMANDS = (
     ("mydata", N_("See the data we keep about you")),
     ("delete", N_("Erase all your data")),
     ("cancel", N_("Stop the request in progress")),
+    ("human", N_("Talk to a person")),
     ("stop", N_("No messages after your return")),
     ("help", N_("How this assistant works")),
 )
@@ -249,6 +250,9 @@ class Renderer:
                     ),
                 )
             ]
+        if isinstance(item, intake.Help):
+            button = (tr.gettext("🙋 Talk to a person"), callbacks.command("human", "yes"))
+            return [Outgoing(text, _buttons([button]))]
         if isinstance(item, intake.Cancelled | intake.Erased):
             return [Outgoing(text, ReplyKeyboardRemove())]
         return [Outgoing(text)] if text else []
@@ -321,6 +325,23 @@ class Renderer:
             return tr.gettext(
                 "Understood: we will not send you messages after your return. "
                 "Your request itself is not affected."
+            )
+        if isinstance(item, intake.MessagePassed):
+            return tr.gettext(
+                "Thank you. Your message has been passed to the staff handling your request "
+                "{reference}.",
+                reference=item.reference,
+            )
+        if isinstance(item, intake.HumanRequested):
+            return tr.gettext(
+                "We have noted that you want to talk to a person. "
+                "A staff member will contact you as soon as possible."
+            )
+        if isinstance(item, intake.HumanWithoutRequest):
+            return tr.gettext(
+                "To talk to a person, contact {office}, or send /start to make a request: "
+                "staff will then call you back.",
+                office=self.office,
             )
         if isinstance(item, intake.KeepGoing):
             return tr.gettext("All right, nothing has changed.")

@@ -320,14 +320,7 @@ class Unit:
             .where(registrations.c.id == registration_id)
             .values(answers=answers, updated_at=now)
         )
-        known = await self.connection.execute(
-            select(flags.c.flag).where(
-                flags.c.pre_registration_id == registration_id,
-                flags.c.flag == NO_FOLLOWUP_FLAG,
-            )
-        )
-        if known.first() is None:
-            await self._flag(registration_id, NO_FOLLOWUP_FLAG)
+        await self.add_flag(registration_id, NO_FOLLOWUP_FLAG)
 
     # Sessions
 
@@ -452,6 +445,24 @@ class Unit:
             now,
             sorted(names),
         )
+
+    async def add_flag(self, registration_id: int, name: str) -> None:
+        """Flag a case, once."""
+        known = await self.connection.execute(
+            select(flags.c.flag).where(
+                flags.c.pre_registration_id == registration_id, flags.c.flag == name
+            )
+        )
+        if known.first() is None:
+            await self._flag(registration_id, name)
+
+    async def has_audit(self, action: str, person_id: int) -> bool:
+        result = await self.connection.execute(
+            select(audit_events.c.id)
+            .where(audit_events.c.action == action, audit_events.c.person_id == person_id)
+            .limit(1)
+        )
+        return result.first() is not None
 
     async def _flag(self, registration_id: int, name: str) -> None:
         await self.connection.execute(

@@ -7,11 +7,7 @@ Create Date: 2026-11-27
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
-
-import bot.store.models
-
 
 revision: str = "0004"
 down_revision: str | None = "0003"
