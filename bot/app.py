@@ -109,12 +109,28 @@ async def build(
             return False
         return True
 
+    async def ask_again(registration_id: int, steps: list[str]) -> bool:
+        """Ask the person exactly these questions again ("needs info"); False if not possible."""
+        user = await service.open_correction(registration_id, steps)
+        if user is None:
+            return False
+        try:
+            for out in renderer.render(await service.prompt(user)):
+                await application.bot.send_message(
+                    user.telegram_id, out.text, reply_markup=out.markup
+                )
+        except TelegramError as error:
+            log.warning("questions to a person not delivered: %s", type(error).__name__)
+            return False
+        return True
+
     web = create_app(
         store,
         flow,
         catalogs,
         clock,
         notify,
+        ask_again,
         secret=settings.session_secret(),
         secure=settings.secure_cookies,
         office=settings.office_name,

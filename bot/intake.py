@@ -137,6 +137,13 @@ class MessagePassed:
 
 
 @dataclass(frozen=True)
+class Corrected:
+    """A correction asked by staff ("needs info") is done."""
+
+    reference: str
+
+
+@dataclass(frozen=True)
 class HumanRequested:
     pass
 
@@ -178,6 +185,7 @@ Notice = (
     | Help
     | TooLong
     | MessagePassed
+    | Corrected
     | HumanRequested
     | HumanWithoutRequest
     | LanguageChanged
@@ -467,6 +475,11 @@ class Intake:
                     person, now, consent_version=event.version, consented_at=now
                 )
                 await unit.audit("consent.given", now, person_id=person.id, version=event.version)
+            elif isinstance(event, Completed) and row.pre_registration_id is not None:
+                registration = await self._correct(unit, row.pre_registration_id, state, event, now)
+                reply.items.append(Corrected(registration.reference))
+                await unit.delete_session(row)
+                return reply
             elif isinstance(event, Completed):
                 registration = await self._submit(unit, person, state, event, now)
                 reply.items.append(Submitted(registration.reference))
@@ -500,6 +513,55 @@ class Intake:
         )
         log.info("pre-registration %s submitted", registration.reference)
         return registration
+
+    async def _correct(
+        self, unit: Unit, registration_id: int, state: Session, done: Completed, now: datetime
+    ) -> RegistrationRecord:
+        name = done.answers.get("full_name")
+        submission = Submission(
+            answers=done.answers,
+            answered_at=state.answered_at,
+            flags=done.flags,
+            flow_version=self.flow.version,
+            name_key=engine.fold(name)[:NAME_KEY_LENGTH] if isinstance(name, str) else None,
+        )
+        flow_flags = {rule.flag for rule in self.flow.flags}
+        registration = await unit.correct(registration_id, submission, flow_flags, now)
+        await unit.audit("case.corrected", now, pre_registration_id=registration_id)
+        return registration
+
+    async def open_correction(self, registration_id: int, steps: list[str]) -> User | None:
+        """Ask the person again exactly `steps` of a sent request; None if they are busy."""
+
+        async def work(unit: Unit, now: datetime) -> User | None:
+            target = await cases.recipient(unit, registration_id)
+            if target is None:
+                return None
+            telegram_id, _language = target
+            person, row = await unit.person_and_session(telegram_id)
+            if person is None or row is not None:
+                return None  # the person is in the middle of another conversation
+            registration = next(
+                r for r in await unit.registrations(person.id) if r.id == registration_id
+            )
+            answers = {k: v for k, v in registration.answers.items() if k not in steps}
+            already_said = [s.id for s in self.flow.steps if s.kind in ("info", "repeat")]
+            state = Session(self.flow.id, answers=answers, seen=already_said)
+            state.key = engine.current(self.flow, state, now)[0].key  # type: ignore[union-attr]
+            await unit.add_session(person.id, self.flow.id, state.to_dict(), now, registration_id)
+            await unit.audit(
+                "case.correction_asked", now, pre_registration_id=registration_id, steps=steps
+            )
+            return User(telegram_id)
+
+        return await self._run(work)
+
+    async def prompt(self, user: User) -> Reply:
+        """The open conversation's current question, as it would be asked now."""
+        async with self.store.unit() as unit:
+            person, row = await unit.person_and_session(user.telegram_id)
+            language = person.language if person else self.negotiate(None)
+            return Reply(language, self._current(row, self.clock()))
 
     async def _forget_if_empty(
         self, unit: Unit, person: PersonRecord, now: datetime, why: str

@@ -287,7 +287,7 @@ async def test_workflow_transitions_allowed_or_refused(
             data["return_date"] = "2026-12-01"
         assert (await post_on_case(client, reference, "status", **data)).status_code == 303
     response = await post_on_case(
-        client, reference, "status", status=target, note=note, notify="no"
+        client, reference, "status", status=target, note=note, notify="no", ask="full_name"
     )
     assert (response.status_code == 303) == allowed
     expected = target if allowed else (path[-1] if path else "submitted")
@@ -528,3 +528,53 @@ async def test_the_persons_replies_reach_the_case_while_it_is_open(
         reference in after.text
         and "Encore une question" not in (await client.get(f"/cases/{reference}")).text
     )
+
+
+async def test_needs_info_asks_exactly_the_ticked_questions_again(
+    bot: Bot, client: httpx.AsyncClient, api: Any
+) -> None:
+    from tests.conftest import Phone
+    from tests.test_privacy import complete
+
+    phone = Phone(bot, api.person(9123, "Awa", "en"))
+    await complete(bot, phone)  # an English intake, sent
+    (case,) = await table_rows(bot, PreRegistration)
+    reference = case["reference"]
+    await add_account(bot)
+    await sign_in(client)
+    await post_on_case(client, reference, "status", status="in_review", notify="no")
+    page = await client.get(f"/cases/{reference}")
+    response = await client.post(
+        f"/cases/{reference}/status",
+        data={"csrf_token": token(page), "status": "needs_info", "notify": "default",
+              "ask": ["date_of_birth", "destination_city"]},
+    )  # fmt: skip
+    assert response.status_code == 303
+    told, question = phone.inbox[-2:]
+    assert told.text.startswith("We need more information about your request")
+    assert question.text.startswith("What is your date of birth?")
+    await phone.say("05/05/1985")
+    assert (await phone.say("Bamako centre")).text.startswith("Please check your answers.")
+    done = await phone.tap("Confirm and send")
+    assert done.text == (
+        f"Thank you. Your answers have been updated. Your reference stays {reference}."
+    )
+    (case,) = await table_rows(bot, PreRegistration)
+    assert case["status"] == "in_review"
+    assert case["answers"]["date_of_birth"] == "1985-05-05"
+    assert case["answers"]["destination_city"] == "Bamako centre"
+    assert case["answers"]["full_name"] == "Awa Diallo"  # untouched
+    page = await client.get(f"/cases/{reference}")
+    assert "Earlier answers" in page.text and "<del>Bamako</del> → Bamako centre" in page.text
+
+
+async def test_needs_info_without_ticked_answers_is_refused(
+    bot: Bot, client: httpx.AsyncClient
+) -> None:
+    await add_account(bot)
+    reference = await add_case(bot, 14)
+    await sign_in(client)
+    await post_on_case(client, reference, "status", status="in_review", notify="no")
+    response = await post_on_case(client, reference, "status", status="needs_info", notify="no")
+    assert response.status_code == 400
+    assert "Tick the answers the person must give again." in response.text

@@ -332,6 +332,11 @@ class Renderer:
                 "{reference}.",
                 reference=item.reference,
             )
+        if isinstance(item, intake.Corrected):
+            return tr.gettext(
+                "Thank you. Your answers have been updated. Your reference stays {reference}.",
+                reference=item.reference,
+            )
         if isinstance(item, intake.HumanRequested):
             return tr.gettext(
                 "We have noted that you want to talk to a person. "

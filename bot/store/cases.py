@@ -13,6 +13,7 @@ from bot.store.models import CaseMessage as CaseMessageModel
 from bot.store.repository import Unit, audit_events, flags, people, registrations
 
 case_notes = Base.metadata.tables[CaseNote.__tablename__]
+versions = Base.metadata.tables["answer_versions"]
 case_messages = Base.metadata.tables[CaseMessageModel.__tablename__]
 
 PRIORITY_FLAGS = ("minor", "unaccompanied_minor", "vulnerable")
@@ -329,3 +330,19 @@ async def audit_log(unit: Unit, page: int, per_page: int = 100) -> list[AuditEnt
         .offset((max(page, 1) - 1) * per_page)
     )
     return [AuditEntry(**row) for row in result.mappings()]
+
+
+@dataclass(frozen=True)
+class AnswerVersionRecord:
+    answers: dict[str, Any]
+    replaced_at: datetime
+
+
+async def answer_versions(unit: Unit, case_id: int) -> list[AnswerVersionRecord]:
+    v = versions.c
+    result = await unit.connection.execute(
+        select(v.answers, v.replaced_at)
+        .where(v.pre_registration_id == case_id)
+        .order_by(v.replaced_at, v.id)
+    )
+    return [AnswerVersionRecord(**row) for row in result.mappings()]

@@ -75,6 +75,10 @@ class IntakeSession(Base):
     revision: Mapped[int] = mapped_column(Integer)
     state: Mapped[dict[str, Any]]
     version: Mapped[int] = mapped_column(Integer)
+    # Set when the session corrects answers of a sent request ("needs info").
+    pre_registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pre_registrations.id", ondelete="CASCADE")
+    )
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     __table_args__ = (
@@ -195,3 +199,17 @@ class CaseMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     delivered: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
+
+
+class AnswerVersion(Base):
+    """A request's answers as they were before a correction: the history stays."""
+
+    __tablename__ = "answer_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pre_registration_id: Mapped[int] = mapped_column(
+        ForeignKey("pre_registrations.id", ondelete="CASCADE"), index=True
+    )
+    answers: Mapped[dict[str, Any]]
+    answered_at: Mapped[dict[str, Any]]
+    replaced_at: Mapped[datetime]

@@ -27,6 +27,7 @@ from sqlalchemy.sql.expression import Executable
 
 from bot.store.database import async_engine, is_sqlite, run_migrations, sqlite_engine
 from bot.store.models import (
+    AnswerVersion,
     AuditEvent,
     Base,
     Flag,
@@ -48,11 +49,14 @@ registrations = _tables[PreRegistration.__tablename__]
 flags = _tables[Flag.__tablename__]
 counters = _tables[ReferenceCounter.__tablename__]
 audit_events = _tables[AuditEvent.__tablename__]
+answer_versions = _tables[AnswerVersion.__tablename__]
 
 
 # The statements run on every update, built once: building one costs more than running it.
 _PERSON_COLUMNS = ("id", "telegram_id", "language", "consent_version", "consented_at")
-_SESSION_COLUMNS = ("id", "person_id", "flow", "status", "step", "state", "version")
+_SESSION_COLUMNS = (
+    "id", "person_id", "flow", "status", "step", "state", "version", "pre_registration_id",
+)  # fmt: skip
 _PERSON_AND_SESSION = (
     select(
         *(people.c[name] for name in _PERSON_COLUMNS),
@@ -113,6 +117,7 @@ class SessionRecord:
     step: str | None
     state: dict[str, Any]
     version: int
+    pre_registration_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -325,10 +330,16 @@ class Unit:
     # Sessions
 
     async def add_session(
-        self, person_id: int, flow: str, state: dict[str, Any], now: datetime
+        self,
+        person_id: int,
+        flow: str,
+        state: dict[str, Any],
+        now: datetime,
+        pre_registration_id: int | None = None,
     ) -> None:
         await self.connection.execute(
             insert(sessions).values(
+                pre_registration_id=pre_registration_id,
                 person_id=person_id,
                 flow=flow,
                 status=state["status"],
@@ -463,6 +474,60 @@ class Unit:
             .limit(1)
         )
         return result.first() is not None
+
+    async def correct(
+        self,
+        registration_id: int,
+        submission: Submission,
+        flow_flags: set[str],
+        now: datetime,
+    ) -> RegistrationRecord:
+        """New answers for a sent request; the old ones are kept as a version."""
+        row = (
+            (
+                await self.connection.execute(
+                    select(registrations).where(registrations.c.id == registration_id)
+                )
+            )
+            .mappings()
+            .one()
+        )
+        await self.connection.execute(
+            insert(answer_versions).values(
+                pre_registration_id=registration_id,
+                answers=row["answers"],
+                answered_at=row["answered_at"],
+                replaced_at=now,
+            )
+        )
+        answers = submission.answers
+        await self.connection.execute(
+            update(registrations)
+            .where(registrations.c.id == registration_id)
+            .values(
+                answers=answers,
+                answered_at={**row["answered_at"], **submission.answered_at},
+                status="in_review",
+                full_name=answers.get("full_name"),
+                name_key=submission.name_key,
+                date_of_birth=answers.get("date_of_birth"),
+                phone=answers.get("phone"),
+                nationality=answers.get("nationality"),
+                current_city=answers.get("current_city"),
+                updated_at=now,
+            )
+        )
+        await self.connection.execute(  # the flow's flags are computed again
+            delete(flags).where(
+                flags.c.pre_registration_id == registration_id, flags.c.flag.in_(flow_flags)
+            )
+        )
+        for name in submission.flags:
+            await self.add_flag(registration_id, name)
+        (record,) = [
+            r for r in await self.registrations(row["person_id"]) if r.id == registration_id
+        ]
+        return record
 
     async def _flag(self, registration_id: int, name: str) -> None:
         await self.connection.execute(

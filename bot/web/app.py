@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -23,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot import workflow
 from bot.answers import STATUS_LABELS, flag_label, format_answer, status_label
 from bot.engine import Flow, Kind, fold
+from bot.engine.flow import N_
 from bot.i18n import Catalogs, Translator, language_name
 from bot.store import Store, cases
 from bot.store import accounts as account_store
@@ -41,6 +43,7 @@ from bot.web.auth import (
 HERE = Path(__file__).parent
 Clock = Callable[[], datetime]
 Notify = Callable[[int, str], Awaitable[bool]]  # (telegram id, text) -> delivered?
+AskAgain = Callable[[int, list[str]], Awaitable[bool]]  # (case id, step ids) -> asked?
 SECURITY_HEADERS = [
     (
         b"content-security-policy",
@@ -79,6 +82,7 @@ class Dashboard:
         catalogs: Catalogs,
         clock: Clock,
         notify: Notify,
+        ask_again: AskAgain,
         office: str,
     ) -> None:
         self.store = store
@@ -86,6 +90,7 @@ class Dashboard:
         self.catalogs = catalogs
         self.clock = clock
         self.notify = notify
+        self.ask_again = ask_again
         self.office = office
         self.templates = Jinja2Templates(directory=HERE / "templates")
         self.by_account = Throttle(limit=5)
@@ -108,9 +113,9 @@ class Dashboard:
             raise HTTPException(303, headers={"Location": "/login?" + urlencode({"next": target})})
         return account
 
-    async def form(self, request: Request) -> dict[str, Any]:
+    async def form(self, request: Request) -> FormData:
         """The submitted form, after its CSRF token is checked (403 if wrong or missing)."""
-        form = dict(await request.form())
+        form = await request.form()
         if not csrf_valid(request.session, form.get(CSRF_FIELD)):
             raise HTTPException(403, "The form has expired. Go back, reload the page, try again.")
         return form
@@ -250,6 +255,7 @@ class Dashboard:
         account = await self.signed_in(request)
         reference = request.path_params["reference"]
         now = self.clock()
+        tr = self.translator(request, account)
         async with self.store.unit() as unit:
             found = await cases.by_reference(unit, reference)
             if found is None:
@@ -260,7 +266,10 @@ class Dashboard:
             trail = await cases.audit_trail(unit, found.id)
             notes = await cases.notes(unit, found.id)
             messages = await cases.messages(unit, found.id)
-        tr = self.translator(request, account)
+            versions = [
+                (v.replaced_at, list(self._changes(v.answers, found.answers, tr)))
+                for v in await cases.answer_versions(unit, found.id)
+            ]
         return self.render(
             request,
             "case.html",
@@ -275,6 +284,8 @@ class Dashboard:
             notes=notes,
             messages=messages,
             targets=[(s, status_label(s, tr)) for s in workflow.TRANSITIONS[found.status]],
+            correctable=list(self._correctable(found.answers, tr)),
+            versions=versions,
             error=error,
             status_label=lambda s: status_label(s, tr),
         )
@@ -288,8 +299,14 @@ class Dashboard:
         tr = self.translator(request, account)
         async with self.store.unit() as unit:
             found = await self._case(unit, request)
+            editable = {step for step, _label in self._correctable(found.answers, tr)}
+            ticked = [str(step) for step in form.getlist("ask") if step in editable]
+            asked = ticked if target == "needs_info" else []
             try:
                 workflow.check(found.status, target, note, return_date)
+                if target == "needs_info" and not asked:
+                    reason = N_("Tick the answers the person must give again.")
+                    raise workflow.TransitionRefused(reason)
                 await cases.change_status(
                     unit, found, target, account.username, note, return_date, self.clock()
                 )
@@ -304,6 +321,13 @@ class Dashboard:
             await self._tell_person(
                 found, workflow.PERSON_MESSAGES[target], account, translate=True
             )
+        if asked and not await self.ask_again(found.id, asked):
+            body = tr.gettext(
+                "The questions could not be sent: the person is in the middle of another "
+                "conversation with the bot, or has blocked it."
+            )
+            async with self.store.unit() as unit:
+                await cases.add_note(unit, found.id, account.username, body, self.clock())
         return RedirectResponse(f"/cases/{found.reference}", 303)
 
     async def add_note(self, request: Request) -> Response:
@@ -423,6 +447,20 @@ class Dashboard:
             if step.id in answers and step.kind not in (Kind.CONSENT, Kind.REPEAT):
                 yield tr.gettext(step.review_label), format_answer(step, answers[step.id], tr)
 
+    def _correctable(self, answers: dict[str, Any], tr: Translator) -> Any:
+        """The answers a caseworker may ask again (not language or consent)."""
+        for step in self.flow.steps:
+            if step.id in answers and step.kind not in (Kind.LANGUAGE, Kind.CONSENT):
+                yield step.id, tr.gettext(step.review_label)
+
+    def _changes(self, before: dict[str, Any], after: dict[str, Any], tr: Translator) -> Any:
+        """(label, old, new) for each answer a correction changed."""
+        for step in self.flow.steps:
+            if before.get(step.id) != after.get(step.id) and step.kind is not Kind.REPEAT:
+                old = format_answer(step, before.get(step.id), tr)
+                new = format_answer(step, after.get(step.id), tr)
+                yield tr.gettext(step.review_label), old, new
+
     def _family(self, answers: dict[str, Any], tr: Translator) -> Any:
         for step in self.flow.steps:
             if step.kind is not Kind.REPEAT:
@@ -487,12 +525,13 @@ def create_app(
     catalogs: Catalogs,
     clock: Clock,
     notify: Notify,
+    ask_again: AskAgain,
     *,
     secret: str,
     secure: bool,
     office: str,
 ) -> Starlette:
-    dashboard = Dashboard(store, flow, catalogs, clock, notify, office)
+    dashboard = Dashboard(store, flow, catalogs, clock, notify, ask_again, office)
     routes = [
         Route("/", dashboard.queue),
         Route("/login", dashboard.login_page, methods=["GET"]),
