@@ -134,6 +134,7 @@ async def build(
         secret=settings.session_secret(),
         secure=settings.secure_cookies,
         office=settings.office_name,
+        notified=frozenset(s.strip() for s in settings.notify_statuses.split(",") if s.strip()),
     )
     return Bot(settings, store, flow, catalogs, service, renderer, application, offline, web)
 

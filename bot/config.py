@@ -59,6 +59,10 @@ class Settings(BaseSettings):
         default=ROOT / "locales", description="Folder of the translation catalogs."
     )
     log_level: str = Field(default="INFO", description="Logging level.")
+    notify_statuses: str = Field(
+        default="accepted,needs_info,rejected",
+        description="Statuses the person is told of by default, comma-separated.",
+    )
     host: str = Field(default="127.0.0.1", description="Where the dashboard listens.")
     port: int = Field(default=8000, description="The dashboard's port.")
     secret_key: SecretStr | None = Field(

@@ -18,7 +18,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "closed": (),
 }
 NOTE_REQUIRED = frozenset({"rejected", "withdrawn"})
-NOTIFIED_BY_DEFAULT = frozenset({"accepted", "needs_info", "rejected"})
 
 # What the person receives through the bot when a caseworker chooses to tell them.
 PERSON_MESSAGES = {

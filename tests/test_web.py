@@ -391,6 +391,7 @@ ROUTES = [
     ("POST", "/cases/{ref}/status"),
     ("POST", "/cases/{ref}/notes"),
     ("POST", "/cases/{ref}/messages"),
+    ("POST", "/cases/{ref}/link"),
     ("GET", "/audit"),
     ("GET", "/accounts"),
     ("POST", "/accounts"),
@@ -578,3 +579,27 @@ async def test_needs_info_without_ticked_answers_is_refused(
     response = await post_on_case(client, reference, "status", status="needs_info", notify="no")
     assert response.status_code == 400
     assert "Tick the answers the person must give again." in response.text
+
+
+async def test_possible_duplicates_can_be_linked_as_one_person(
+    bot: Bot, client: httpx.AsyncClient
+) -> None:
+    await add_account(bot)
+    first = await add_case(bot, 15, phone="+212611111111")
+    second = await add_case(bot, 16, phone="+212611111111", full_name="Awa D.")
+    other = await add_case(bot, 17, full_name="Someone Else")
+    await sign_in(client)
+    page = await client.get(f"/cases/{second}")
+    assert "Possible duplicates" in page.text and first in page.text and other not in page.text
+    response = await client.post(
+        f"/cases/{second}/link", data={"csrf_token": token(page), "other": first}
+    )
+    assert response.status_code == 303
+    for reference in (first, second):
+        assert "linked: the same person" in (await client.get(f"/cases/{reference}")).text
+    links = [a for a in await table_rows(bot, AuditEvent) if a["action"] == "case.linked"]
+    assert [a["actor"] for a in links] == ["amina"]
+    bad = await client.post(
+        f"/cases/{second}/link", data={"csrf_token": token(page), "other": second}
+    )
+    assert bad.status_code == 400

@@ -213,3 +213,18 @@ class AnswerVersion(Base):
     answers: Mapped[dict[str, Any]]
     answered_at: Mapped[dict[str, Any]]
     replaced_at: Mapped[datetime]
+
+
+class CaseLink(Base):
+    """Two cases a caseworker found to be the same person."""
+
+    __tablename__ = "case_links"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("pre_registrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    other_id: Mapped[int] = mapped_column(
+        ForeignKey("pre_registrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    linked_by: Mapped[str] = mapped_column(String(64))
+    linked_at: Mapped[datetime]

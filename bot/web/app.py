@@ -84,6 +84,7 @@ class Dashboard:
         notify: Notify,
         ask_again: AskAgain,
         office: str,
+        notified: frozenset[str],
     ) -> None:
         self.store = store
         self.flow = flow
@@ -92,6 +93,7 @@ class Dashboard:
         self.notify = notify
         self.ask_again = ask_again
         self.office = office
+        self.notified = notified
         self.templates = Jinja2Templates(directory=HERE / "templates")
         self.by_account = Throttle(limit=5)
         self.by_address = Throttle(limit=20)
@@ -270,6 +272,7 @@ class Dashboard:
                 (v.replaced_at, list(self._changes(v.answers, found.answers, tr)))
                 for v in await cases.answer_versions(unit, found.id)
             ]
+            twins = await cases.twins(unit, found)
         return self.render(
             request,
             "case.html",
@@ -285,6 +288,8 @@ class Dashboard:
             messages=messages,
             targets=[(s, status_label(s, tr)) for s in workflow.TRANSITIONS[found.status]],
             correctable=list(self._correctable(found.answers, tr)),
+            twins=twins,
+            notified=", ".join(status_label(s, tr) for s in STATUS_LABELS if s in self.notified),
             versions=versions,
             error=error,
             status_label=lambda s: status_label(s, tr),
@@ -316,7 +321,7 @@ class Dashboard:
                 message = tr.gettext("Someone changed this case meanwhile. Check it, then retry.")
                 return await self.case(request, message, 409)
         choice = form.get("notify", "default")
-        notify = target in workflow.NOTIFIED_BY_DEFAULT if choice == "default" else choice == "yes"
+        notify = target in self.notified if choice == "default" else choice == "yes"
         if notify and target in workflow.PERSON_MESSAGES:
             await self._tell_person(
                 found, workflow.PERSON_MESSAGES[target], account, translate=True
@@ -328,6 +333,18 @@ class Dashboard:
             )
             async with self.store.unit() as unit:
                 await cases.add_note(unit, found.id, account.username, body, self.clock())
+        return RedirectResponse(f"/cases/{found.reference}", 303)
+
+    async def link(self, request: Request) -> Response:
+        """Link this case and another as the same person."""
+        account = await self.signed_in(request)
+        form = await self.form(request)
+        async with self.store.unit() as unit:
+            found = await self._case(unit, request)
+            other = await cases.by_reference(unit, str(form.get("other", "")))
+            if other is None or other.id == found.id:
+                raise HTTPException(400, "No such other case.")
+            await cases.link(unit, found, other, account.username, self.clock())
         return RedirectResponse(f"/cases/{found.reference}", 303)
 
     async def add_note(self, request: Request) -> Response:
@@ -530,8 +547,9 @@ def create_app(
     secret: str,
     secure: bool,
     office: str,
+    notified: frozenset[str] = frozenset({"accepted", "needs_info", "rejected"}),
 ) -> Starlette:
-    dashboard = Dashboard(store, flow, catalogs, clock, notify, ask_again, office)
+    dashboard = Dashboard(store, flow, catalogs, clock, notify, ask_again, office, notified)
     routes = [
         Route("/", dashboard.queue),
         Route("/login", dashboard.login_page, methods=["GET"]),
@@ -546,6 +564,7 @@ def create_app(
         Route("/cases/{reference}", dashboard.case),
         Route("/cases/{reference}/status", dashboard.change_status, methods=["POST"]),
         Route("/cases/{reference}/notes", dashboard.add_note, methods=["POST"]),
+        Route("/cases/{reference}/link", dashboard.link, methods=["POST"]),
         Route("/cases/{reference}/messages", dashboard.send_message, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
