@@ -132,3 +132,45 @@ async def test_a_caseworker_works_a_case_in_the_browser(
     exported = (await download.path()).read_text(encoding="utf-8-sig")
     assert reference in exported and "'" not in exported.split("\n")[0]
     assert page.dialogs == []
+
+
+async def test_an_intake_accepted_in_the_browser_reaches_the_person_in_french(
+    bot: Bot, dashboard: str, page: Any, api: Any
+) -> None:
+    from tests.conftest import Phone
+
+    phone = Phone(bot, api.person(4343, "Awa", "fr"))
+    await phone.say("/start")
+    for value in ("fr", "agree", "yes"):
+        await phone.choose(value)
+    await phone.say("Awa Diallo")
+    await phone.choose("female")
+    await phone.say("1990")
+    await phone.say("Mali")
+    await phone.send(phone.person.contact("+22376123456"))
+    for value in ("rabat", "years_1_to_3", "no_papers", "valid_passport", "ML"):
+        await phone.choose(value)
+    await phone.say("Bamako")
+    for value in ("0", "no", "no", "no", "crafts", "done", "dont_know", "yes"):
+        await phone.choose(value)
+    reference = (await phone.choose("confirm")).text.split("AVR-")[1][:10]
+    reference = "AVR-" + reference
+
+    await add_account(bot)
+    await page.goto(dashboard + "/login")
+    await page.fill("input[name=username]", "amina")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("section.login button[type=submit]")
+    await page.wait_for_url(dashboard + "/")
+    await page.click(f"text={reference}")
+    assert "1990" in await page.inner_text("table.answers")  # a year alone, shown as given
+    for status in ("in_review", "accepted"):
+        await page.check(f"input[name=status][value={status}]")
+        await page.click("section.act button[type=submit]")
+    assert "Accepted" in await page.inner_text("h1")
+    fr = bot.catalogs.translator("fr")
+    assert phone.last.text == fr.gettext(
+        "Good news: your request {reference} has been accepted. "
+        "Staff will call you to prepare your return.",
+        reference=reference,
+    )
