@@ -10,7 +10,14 @@ from sqlalchemy import Select, and_, case, exists, func, insert, or_, select, up
 
 from bot.store.models import Base, CaseNote
 from bot.store.models import CaseMessage as CaseMessageModel
-from bot.store.repository import Unit, audit_events, flags, people, registrations
+from bot.store.repository import (
+    RegistrationRecord,
+    Unit,
+    audit_events,
+    flags,
+    people,
+    registrations,
+)
 
 case_notes = Base.metadata.tables[CaseNote.__tablename__]
 versions = Base.metadata.tables["answer_versions"]
@@ -18,6 +25,7 @@ links = Base.metadata.tables["case_links"]
 case_messages = Base.metadata.tables[CaseMessageModel.__tablename__]
 
 PRIORITY_FLAGS = ("minor", "unaccompanied_minor", "vulnerable")
+Case = RegistrationRecord  # what the dashboard calls a sent request
 
 
 @dataclass(frozen=True)
@@ -59,19 +67,6 @@ class CasePage:
     page: int
     pages: int
     counts: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Case:
-    id: int
-    reference: str
-    status: str
-    language: str
-    answers: dict[str, Any]
-    answered_at: dict[str, str]
-    created_at: datetime
-    flags: tuple[str, ...]
-    return_date: date | None = None
 
 
 @dataclass(frozen=True)

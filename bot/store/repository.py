@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -122,6 +122,8 @@ class SessionRecord:
 
 @dataclass(frozen=True)
 class RegistrationRecord:
+    """A sent request: a case, as the dashboard calls it."""
+
     id: int
     reference: str
     status: str
@@ -129,7 +131,8 @@ class RegistrationRecord:
     answers: dict[str, Any]
     answered_at: dict[str, Any]
     created_at: datetime
-    flags: list[str] = field(default_factory=list)
+    flags: tuple[str, ...] = ()
+    return_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -399,7 +402,8 @@ class Unit:
                     row["answers"],
                     row["answered_at"],
                     row["created_at"],
-                    sorted(names.scalars()),
+                    tuple(sorted(names.scalars())),
+                    row["return_date"],
                 )
             )
         return records
@@ -454,7 +458,7 @@ class Unit:
             answers,
             submission.answered_at,
             now,
-            sorted(names),
+            tuple(sorted(names)),
         )
 
     async def add_flag(self, registration_id: int, name: str) -> None:
