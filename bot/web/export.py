@@ -16,7 +16,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from bot.answers import format_answer, status_label
-from bot.engine import Flow, Kind
+from bot.engine import Flow, Kind, Step
 from bot.i18n import Translator
 from bot.store import Store, cases
 
@@ -44,6 +44,16 @@ async def rows(
     store: Store, flow: Flow, f: cases.CaseFilter, tr: Translator
 ) -> AsyncIterator[list[str]]:
     steps = _exported_steps(flow)
+    formatted: dict[tuple[str, Any], str] = {}  # most answers repeat: format each once
+
+    def cell(step: Step, value: Any) -> str:
+        if step.kind in (Kind.TEXT, Kind.PHONE):  # free text: as typed, nothing to cache
+            return format_answer(step, value, tr)
+        key = (step.id, tuple(value) if isinstance(value, list) else value)
+        if key not in formatted:
+            formatted[key] = format_answer(step, value, tr)
+        return formatted[key]
+
     before: int | None = None
     while True:
         async with store.unit() as unit:
@@ -54,7 +64,7 @@ async def rows(
                 case["reference"],
                 status_label(case["status"], tr),
                 case["created_at"].strftime("%Y-%m-%d %H:%M"),
-                *(format_answer(step, answers.get(step.id), tr) for step in steps),
+                *(cell(step, answers.get(step.id)) for step in steps),
                 ", ".join(case["flags"]),
             ]
             yield [neutralise(value) for value in values]
