@@ -65,8 +65,9 @@ def parse_number(text: str, low: int | None, high: int | None) -> int:
 
 
 def clean_text(text: str, low: int | None, high: int | None) -> str:
-    """Collapse white space and check the length bounds."""
-    value = " ".join(text.split())
+    """Drop control characters, collapse white space, and check the length bounds."""
+    printable = "".join(c if unicodedata.category(c) != "Cc" else " " for c in text)
+    value = " ".join(printable.split())
     if low is not None and len(value) < low:
         raise Invalid("text_too_short", min=low)
     if high is not None and len(value) > high:

@@ -219,7 +219,7 @@ async def change_status(
 ) -> None:
     """Move a case from the status it was read with; audited, with its note."""
     values: dict[str, Any] = {"status": target, "updated_at": now}
-    if return_date is not None:
+    if target == "returned":
         values["return_date"] = return_date
     result = await unit.connection.execute(
         update(registrations)
@@ -323,7 +323,7 @@ async def audit_log(unit: Unit, page: int, per_page: int = 100) -> list[AuditEnt
         select(e.at, e.actor, e.action, e.details)
         .order_by(e.at.desc(), e.id.desc())
         .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
+        .offset((min(max(page, 1), 10_000) - 1) * per_page)
     )
     return [AuditEntry(**row) for row in result.mappings()]
 

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -51,6 +52,7 @@ SECURITY_HEADERS = [
         b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
     ),
     (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),  # pages and exports hold personal data
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
 ]
@@ -168,7 +170,10 @@ class Dashboard:
             return self.render(request, "login.html", None, 429, error=error, next=next_url)
         async with self.store.unit() as unit:
             account = await account_store.by_username(unit, username)
-            ok = verify_password(account.password_hash if account else None, password)
+        # argon2 takes tens of milliseconds: off the event loop, like any slow work.
+        stored = account.password_hash if account else None
+        ok = await run_in_threadpool(verify_password, stored, password)
+        async with self.store.unit() as unit:
             if account is None or not ok or not account.active:
                 self.by_account.failed(username, now)
                 self.by_address.failed(address, now)
@@ -178,6 +183,7 @@ class Dashboard:
                 return self.render(request, "login.html", None, 401, error=error, next=next_url)
             await unit.audit("account.login", now, actor=account.username)
         self.by_account.reset(username)
+        self.by_address.reset(address)
         request.session.clear()  # a new session at login: no fixation
         request.session["account"] = account.id
         return RedirectResponse(next_url, 303)
@@ -233,8 +239,9 @@ class Dashboard:
             raise HTTPException(404, "No such export.")
         filters = _filters(request.query_params)
         tr = self.translator(request, account)
-        used = sorted(k for k, v in request.query_params.items() if v and k != "page")
-        async with self.store.unit() as unit:
+        query = request.query_params
+        used = {k: ("…" if k == "q" else query[k]) for k in FILTER_KEYS if query.get(k)}
+        async with self.store.unit() as unit:  # the search text may be a name: not recorded
             await unit.audit(
                 "cases.exported", self.clock(), actor=account.username, format=kind, filters=used
             )
@@ -307,6 +314,7 @@ class Dashboard:
             editable = {step for step, _label in self._correctable(found.answers, tr)}
             ticked = [str(step) for step in form.getlist("ask") if step in editable]
             asked = ticked if target == "needs_info" else []
+            refusal: tuple[str, int] | None = None
             try:
                 workflow.check(found.status, target, note, return_date)
                 if target == "needs_info" and not asked:
@@ -316,10 +324,12 @@ class Dashboard:
                     unit, found, target, account.username, note, return_date, self.clock()
                 )
             except workflow.TransitionRefused as refused:
-                return await self.case(request, tr.gettext(refused.reason), 400)
+                refusal = (tr.gettext(refused.reason), 400)
             except cases.StatusChanged:
-                message = tr.gettext("Someone changed this case meanwhile. Check it, then retry.")
-                return await self.case(request, message, 409)
+                changed = N_("Someone changed this case meanwhile. Check it, then retry.")
+                refusal = (tr.gettext(changed), 409)
+        if refusal is not None:  # shown once the transaction above is over
+            return await self.case(request, *refusal)
         choice = form.get("notify", "default")
         notify = target in self.notified if choice == "default" else choice == "yes"
         if notify and target in workflow.PERSON_MESSAGES:
@@ -354,7 +364,10 @@ class Dashboard:
         if body:
             async with self.store.unit() as unit:
                 found = await self._case(unit, request)
-                await cases.add_note(unit, found.id, account.username, body, self.clock())
+                now = self.clock()
+                await cases.add_note(unit, found.id, account.username, body, now)
+                await unit.audit("case.note_added", now, actor=account.username,
+                                 pre_registration_id=found.id)  # fmt: skip
         return RedirectResponse(f"/cases/{request.path_params['reference']}", 303)
 
     async def send_message(self, request: Request) -> Response:
@@ -438,10 +451,17 @@ class Dashboard:
             if await account_store.by_username(unit, username) is not None:
                 error = tr.gettext("This name is taken.")
                 return await self.accounts_page(request, error, 400)
-            await account_store.add_account(
-                unit, username, hash_password(password), role, language, now
+            created = await account_store.add_account(
+                unit,
+                username,
+                await run_in_threadpool(hash_password, password),
+                role,
+                language,
+                now,
             )
-            await unit.audit("account.created", now, actor=account.username, role=role)
+            await unit.audit(
+                "account.created", now, actor=account.username, role=role, account=created.id
+            )
         return RedirectResponse("/accounts", 303)
 
     async def toggle_account(self, request: Request) -> Response:
@@ -502,6 +522,9 @@ def _flag_names(flow: Flow) -> list[str]:
     return list(dict.fromkeys([*names, "possible_duplicate"]))
 
 
+FILTER_KEYS = ("status", "flag", "nationality", "city", "since", "until", "q", "priority")
+
+
 def _filters(query: Any) -> cases.CaseFilter:
     """The queue's filter from query parameters; anything malformed is ignored."""
     search = str(query.get("q", "")).strip()[:100]
@@ -527,13 +550,15 @@ def _safe_next(params: Any) -> str:
 
 def _date(value: str | None) -> date | None:
     try:
-        return date.fromisoformat(value) if value else None
+        parsed = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return parsed if parsed is None or date(1900, 1, 1) <= parsed < date(2200, 1, 1) else None
 
 
 def _int(value: str | None, default: int) -> int:
-    return int(value) if value and value.isdigit() else default
+    ok = value and value.isascii() and value.isdigit() and len(value) <= 6
+    return int(value) if ok and value else default
 
 
 def create_app(

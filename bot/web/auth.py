@@ -39,9 +39,14 @@ class Throttle:
     _failures: dict[str, deque[datetime]] = field(default_factory=lambda: defaultdict(deque))
 
     def blocked(self, key: str, now: datetime) -> bool:
-        failures = self._failures[key]
+        failures = self._failures.get(key)
+        if failures is None:
+            return False
         while failures and now - failures[0] > self.window:
             failures.popleft()
+        if not failures:
+            del self._failures[key]  # nothing kept for names that were only tried once
+            return False
         return len(failures) >= self.limit
 
     def failed(self, key: str, now: datetime) -> None:

@@ -5,6 +5,7 @@ Both read the cases in chunks, so memory stays flat whatever the number of cases
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -13,7 +14,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from bot.answers import format_answer, status_label
 from bot.engine import Flow, Kind, Step
@@ -67,7 +71,7 @@ async def rows(
                 *(cell(step, answers.get(step.id)) for step in steps),
                 ", ".join(case["flags"]),
             ]
-            yield [neutralise(value) for value in values]
+            yield values
         if len(chunk) < CHUNK:
             return
         before = chunk[-1]["id"]
@@ -83,18 +87,36 @@ async def csv_stream(
     async for values in rows(store, flow, f, tr):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(values)
+        writer.writerow([neutralise(value) for value in values])
         yield buffer.getvalue().encode()
 
 
 async def xlsx_file(store: Store, flow: Flow, f: cases.CaseFilter, tr: Translator) -> Path:
-    """The export as an .xlsx file on disk (write-only mode: rows are not kept in memory)."""
+    """The export as an .xlsx file on disk (write-only: rows are not kept in memory).
+
+    Every cell is written as text, so nothing in it can run as a formula.
+    """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(tr.gettext("Pre-registrations")[:31])
-    sheet.append(header(flow, tr))
+
+    def text_cells(values: list[str]) -> list[WriteOnlyCell]:
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+            cell.data_type = "s"
+            cells.append(cell)
+        return cells
+
+    sheet.append(text_cells(header(flow, tr)))
     async for values in rows(store, flow, f, tr):
-        sheet.append(values)
+        sheet.append(text_cells(values))
     descriptor, name = tempfile.mkstemp(prefix="export-", suffix=".xlsx")
     os.close(descriptor)
-    workbook.save(name)
-    return Path(name)
+    path = Path(name)
+    try:
+        await anyio.to_thread.run_sync(workbook.save, name)  # compressing takes a while
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+        raise
+    return path
