@@ -6,8 +6,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from starlette.applications import Starlette
+from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
@@ -124,6 +126,10 @@ async def build(
             return False
         return True
 
+    async def deliver(data: dict[str, Any]) -> None:
+        """An update from the webhook, queued for the application (handled in order)."""
+        await application.update_queue.put(Update.de_json(data, application.bot))
+
     web = create_app(
         store,
         flow,
@@ -135,6 +141,8 @@ async def build(
         secure=settings.secure_cookies,
         office=settings.office_name,
         notified=frozenset(s.strip() for s in settings.notify_statuses.split(",") if s.strip()),
+        updates=deliver,
+        webhook_secret=settings.webhook_token() if settings.webhook_url else None,
     )
     return Bot(settings, store, flow, catalogs, service, renderer, application, offline, web)
 

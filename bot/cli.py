@@ -58,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the bot (polling) and the dashboard")
     run.add_argument("--host", help="where the dashboard listens (INTAKE_HOST, 127.0.0.1)")
     run.add_argument("--port", type=int, help="the dashboard's port (INTAKE_PORT, 8000)")
+    run.add_argument(
+        "--webhook-url",
+        help="receive updates by webhook at this public HTTPS URL (INTAKE_WEBHOOK_URL)",
+    )
     run.set_defaults(handler=_run)
 
     users = commands.add_parser("users", help="dashboard accounts")
@@ -94,11 +98,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from telegram.error import TelegramError
+
     from bot.app import build
 
     if settings.telegram_bot_token is None:
         print(NO_TOKEN, file=sys.stderr)
         return 2
+    if args.webhook_url:
+        settings = settings.model_copy(update={"webhook_url": args.webhook_url})
     bot = await build(settings)
     application = bot.application
     assert application.updater is not None
@@ -113,16 +121,30 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     )
     await bot.start()
     web = asyncio.create_task(server.serve())
-    await application.updater.start_polling(
-        allowed_updates=["message", "edited_message", "callback_query"]
-    )
+    updates = ["message", "edited_message", "callback_query"]
+    if settings.webhook_url:
+        try:
+            await application.bot.set_webhook(
+                settings.webhook_url, secret_token=settings.webhook_token(), allowed_updates=updates
+            )
+        except TelegramError as error:
+            log.error("Telegram refused the webhook %s: %s", settings.webhook_url, error)
+            server.should_exit = True
+            await web
+            await bot.stop()
+            return 1
+        mode = "webhook"
+    else:
+        await application.updater.start_polling(allowed_updates=updates)
+        mode = "polling"
     await application.start()
-    log.info("bot running (polling); dashboard on http://%s:%d/; Ctrl-C stops", host, port)
+    log.info("bot running (%s); dashboard on http://%s:%d/; Ctrl-C stops", mode, host, port)
     await stop.wait()
     log.info("stopping")
     server.should_exit = True
     await web
-    await application.updater.stop()
+    if application.updater.running:
+        await application.updater.stop()
     await application.stop()
     await bot.stop()
     return 0

@@ -63,6 +63,14 @@ class Settings(BaseSettings):
         default="accepted,needs_info,rejected",
         description="Statuses the person is told of by default, comma-separated.",
     )
+    webhook_url: str | None = Field(
+        default=None,
+        description="Public HTTPS URL of /telegram/webhook: receive updates by webhook, not polling.",
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Telegram's secret token for the webhook; default: made once, kept on disk.",
+    )
     host: str = Field(default="127.0.0.1", description="Where the dashboard listens.")
     port: int = Field(default=8000, description="The dashboard's port.")
     secret_key: SecretStr | None = Field(
@@ -82,9 +90,16 @@ class Settings(BaseSettings):
 
     def session_secret(self) -> str:
         """The session-signing key: from the environment, or made once and kept on disk."""
-        if self.secret_key is not None:
-            return self.secret_key.get_secret_value()
-        path = self.data_dir / "secret_key"
+        return self._secret(self.secret_key, "secret_key")
+
+    def webhook_token(self) -> str:
+        """The webhook's secret token (Telegram allows A-Z, a-z, 0-9, _ and -)."""
+        return self._secret(self.webhook_secret, "webhook_secret")
+
+    def _secret(self, given: SecretStr | None, name: str) -> str:
+        if given is not None:
+            return given.get_secret_value()
+        path = self.data_dir / name
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
             path.touch(mode=0o600)

@@ -90,3 +90,67 @@ async def test_run_polls_answers_and_stops_cleanly_on_sigterm(
     assert "Traceback" not in log
     assert "stopping" in log
     assert TOKEN.split(":")[1] not in log + stdout.decode()  # the token never reaches the logs
+
+
+async def test_run_in_webhook_mode_checks_the_secret(
+    local_telegram: tuple[OfflineBotAPI, str], tmp_path: Path
+) -> None:
+    api, base_url = local_telegram
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    hook = f"http://127.0.0.1:{port}/telegram/webhook"
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": base_url,
+        "INTAKE_DATA_DIR": str(tmp_path),
+        "INTAKE_PORT": str(port),
+    }
+    env.pop("DATABASE_URL", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", "--webhook-url", hook,
+        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    person = api.person(43, "Awa", "en")
+    try:
+        await wait_for(lambda: api.webhook is not None)
+        assert api.webhook is not None and api.webhook["url"] == hook
+        secret = api.webhook["secret_token"]
+        assert secret and not any(c[0] == "getUpdates" for c in api.calls)  # no polling
+        async with httpx.AsyncClient() as client:
+            await wait_for_port(client, port)
+            wrong = await client.post(
+                hook, json=person.text("/start"), headers={"X-Telegram-Bot-Api-Secret-Token": "x"}
+            )
+            missing = await client.post(hook, json=person.text("/start"))
+            assert (wrong.status_code, missing.status_code) == (403, 403)
+            right = await client.post(
+                hook,
+                json=person.text("/start"),
+                headers={"X-Telegram-Bot-Api-Secret-Token": secret},
+            )
+            assert right.status_code == 200
+        await wait_for(lambda: len(person.inbox) == 1)
+        assert person.last.text == "Choose your language."
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, stderr.decode()[-3000:]
+    assert "Traceback" not in stderr.decode()
+    # Only the accepted update reached the database.
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "intake.db") as db:
+        assert db.execute("SELECT count(*) FROM people").fetchone() == (1,)
+
+
+async def wait_for_port(client: httpx.AsyncClient, port: int) -> None:
+    async with asyncio.timeout(20):
+        while True:
+            try:
+                await client.get(f"http://127.0.0.1:{port}/login")
+                return
+            except httpx.ConnectError:
+                await asyncio.sleep(0.05)

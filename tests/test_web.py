@@ -409,6 +409,7 @@ def test_every_route_is_in_the_route_tests(bot: Bot) -> None:
         p.replace("{ref}", "{reference}").replace("/1/", "/{account_id:int}/") for _, p in ROUTES
     }
     tested |= {"/login", "/logout", "/language", "/export.{kind:str}"}
+    tested |= {"/telegram/webhook"}  # Telegram's, with a secret token: tests/test_webhook.py
     assert paths <= tested | {"/export.csv", "/export.xlsx"}
 
 

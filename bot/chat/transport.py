@@ -13,7 +13,7 @@ import itertools
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +89,7 @@ class OfflineBotAPI(BaseRequest):
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1)
         self._inbox: asyncio.Queue[dict[str, Any]] | None = None
+        self.webhook: dict[str, Any] | None = None
 
     # BaseRequest
 
@@ -130,7 +131,8 @@ class OfflineBotAPI(BaseRequest):
             if fault.retry_after is not None:
                 body["parameters"] = {"retry_after": fault.retry_after}
             return fault.status, json.dumps(body).encode()
-        handler = getattr(self, f"_api_{endpoint}", None)
+        # Bot API method names are case-insensitive (PTB sends "setwebhook", for one).
+        handler = self._methods().get(endpoint.lower())
         try:
             if handler is None:
                 raise _BadRequest(f"method {endpoint} is not available offline")
@@ -145,6 +147,14 @@ class OfflineBotAPI(BaseRequest):
     ) -> None:
         """Make the next call to `endpoint` fail as Telegram would."""
         self.faults[endpoint].append(Fault(status, description, retry_after))
+
+    def _methods(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[Any]]]:
+        prefix = "_api_"
+        return {
+            name[len(prefix) :].lower(): getattr(self, name)
+            for name in dir(type(self))
+            if name.startswith(prefix)
+        }
 
     # The phone side
 
@@ -174,6 +184,11 @@ class OfflineBotAPI(BaseRequest):
         return BOT_USER
 
     async def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = None
+        return True
+
+    async def _api_setWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = {"url": params["url"], "secret_token": params.get("secret_token")}
         return True
 
     async def _api_setMyCommands(self, params: dict[str, Any]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -45,6 +46,9 @@ HERE = Path(__file__).parent
 Clock = Callable[[], datetime]
 Notify = Callable[[int, str], Awaitable[bool]]  # (telegram id, text) -> delivered?
 AskAgain = Callable[[int, list[str]], Awaitable[bool]]  # (case id, step ids) -> asked?
+Updates = Callable[[dict[str, Any]], Awaitable[None]]  # a Telegram update, to be handled
+WEBHOOK_PATH = "/telegram/webhook"
+MAX_UPDATE_BYTES = 1_000_000
 SECURITY_HEADERS = [
     (
         b"content-security-policy",
@@ -87,6 +91,8 @@ class Dashboard:
         ask_again: AskAgain,
         office: str,
         notified: frozenset[str],
+        updates: Updates | None = None,
+        webhook_secret: str | None = None,
     ) -> None:
         self.store = store
         self.flow = flow
@@ -96,6 +102,8 @@ class Dashboard:
         self.ask_again = ask_again
         self.office = office
         self.notified = notified
+        self.updates = updates
+        self.webhook_secret = webhook_secret
         self.templates = Jinja2Templates(directory=HERE / "templates")
         self.by_account = Throttle(limit=5)
         self.by_address = Throttle(limit=20)
@@ -151,6 +159,24 @@ class Dashboard:
         return self.templates.TemplateResponse(request, template, context, status_code=status_code)
 
     # Pages
+
+    async def webhook(self, request: Request) -> Response:
+        """Telegram's updates, when the bot runs with a webhook: checked, queued, answered."""
+        given = request.headers.get("x-telegram-bot-api-secret-token", "")
+        secret = self.webhook_secret
+        if secret is None or not hmac.compare_digest(given.encode(), secret.encode()):
+            return Response(status_code=403)
+        if int(request.headers.get("content-length") or 0) > MAX_UPDATE_BYTES:
+            return Response(status_code=413)
+        try:
+            update = await request.json()
+        except ValueError:
+            return Response(status_code=400)
+        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+            return Response(status_code=400)
+        assert self.updates is not None
+        await self.updates(update)  # queued: processing happens after the answer
+        return Response(status_code=200)
 
     async def login_page(self, request: Request) -> Response:
         if await self.account(request) is not None:
@@ -573,10 +599,15 @@ def create_app(
     secure: bool,
     office: str,
     notified: frozenset[str] = frozenset({"accepted", "needs_info", "rejected"}),
+    updates: Updates | None = None,
+    webhook_secret: str | None = None,
 ) -> Starlette:
-    dashboard = Dashboard(store, flow, catalogs, clock, notify, ask_again, office, notified)
+    dashboard = Dashboard(
+        store, flow, catalogs, clock, notify, ask_again, office, notified, updates, webhook_secret
+    )
     routes = [
         Route("/", dashboard.queue),
+        Route(WEBHOOK_PATH, dashboard.webhook, methods=["POST"]),
         Route("/login", dashboard.login_page, methods=["GET"]),
         Route("/login", dashboard.login, methods=["POST"]),
         Route("/logout", dashboard.logout, methods=["POST"]),
