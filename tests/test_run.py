@@ -154,3 +154,77 @@ async def wait_for_port(client: httpx.AsyncClient, port: int) -> None:
                 return
             except httpx.ConnectError:
                 await asyncio.sleep(0.05)
+
+
+async def test_an_intake_over_real_http_survives_a_restart(
+    local_telegram: tuple[OfflineBotAPI, str], tmp_path: Path
+) -> None:
+    """Polling end to end: a whole intake, SIGTERM mid-way, a restart, then the request."""
+    api, base_url = local_telegram
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": base_url,
+        "INTAKE_DATA_DIR": str(tmp_path),
+        "INTAKE_PORT": "0",
+    }
+    env.pop("DATABASE_URL", None)
+
+    async def start() -> asyncio.subprocess.Process:
+        calls = len(api.calls)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run",
+            cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        await wait_for(lambda: any(c[0] == "getUpdates" for c in api.calls[calls:]))
+        return process
+
+    async def stop(process: asyncio.subprocess.Process) -> None:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+        assert process.returncode == 0 and "Traceback" not in stderr.decode()
+
+    person = api.person(44, "Awa", "en")
+
+    async def send(update: dict[str, object], new_messages: int = 1) -> None:
+        count = len(person.inbox)
+        api.deliver(update)
+        await wait_for(lambda: len(person.inbox) >= count + new_messages)
+
+    process = await start()
+    await send(person.text("/start"))
+    for label in ("English", "I agree", "Yes"):
+        await send(person.tap(label))
+    await send(person.text("Awa Diallo"))
+    await send(person.tap("Female"))
+    await stop(process)  # mid-intake
+
+    process = await start()
+    await send(person.text("01/01/1990"))  # the same question, answered after the restart
+    await send(person.text("Mali"))
+    await send(person.contact("+22376123456"), new_messages=2)
+    for label in ("Rabat", "1 to 3 years", "No papers", "Valid passport", "Mali"):
+        await send(person.tap(label))
+    await send(person.text("Bamako"))
+    for label in ("0", "No", "No", "No"):
+        await send(person.tap(label))
+    api.deliver(person.tap("Crafts"))  # a toggle: the question is edited, not answered
+    await wait_for(lambda: any("☑️" in b["text"] for b in person.last.buttons))
+    for label in ("Done", "Training"):
+        await send(person.tap(label))
+    await send(person.text("Tailoring"))
+    await send(person.tap("Yes"))
+    await send(person.tap("Confirm and send"))
+    assert "Your reference number is AVR-" in person.last.text
+    await stop(process)
+
+    process = await start()
+    await send(person.text("/status"))
+    assert "Received, waiting for review" in person.last.text
+    await stop(process)
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "intake.db") as db:
+        row = db.execute("SELECT full_name, date_of_birth, phone FROM pre_registrations").fetchone()
+    assert row == ("Awa Diallo", "1990-01-01", "+22376123456")

@@ -88,7 +88,8 @@ class OfflineBotAPI(BaseRequest):
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1)
-        self._inbox: asyncio.Queue[dict[str, Any]] | None = None
+        self._unconfirmed: list[dict[str, Any]] = []  # delivered, not yet confirmed by offset
+        self._arrived: asyncio.Event | None = None
         self.webhook: dict[str, Any] | None = None
 
     # BaseRequest
@@ -168,15 +169,16 @@ class OfflineBotAPI(BaseRequest):
 
     def deliver(self, update: dict[str, Any]) -> None:
         """Queue an update for getUpdates (polling)."""
-        self._queue().put_nowait(update)
+        self._unconfirmed.append(update)
+        self._event().set()
 
     def messages(self, chat_id: int) -> list[BotMessage]:
         return self.chats[chat_id]
 
-    def _queue(self) -> asyncio.Queue[dict[str, Any]]:
-        if self._inbox is None:
-            self._inbox = asyncio.Queue()
-        return self._inbox
+    def _event(self) -> asyncio.Event:
+        if self._arrived is None:
+            self._arrived = asyncio.Event()
+        return self._arrived
 
     # Bot API methods
 
@@ -202,17 +204,19 @@ class OfflineBotAPI(BaseRequest):
         return True
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        queue = self._queue()
+        """As Telegram: an update stays until a later call's offset confirms it."""
+        offset = int(params.get("offset", 0) or 0)
         timeout = float(params.get("timeout", 0) or 0)
         limit = int(params.get("limit", 100) or 100)
-        updates: list[dict[str, Any]] = []
-        try:
-            updates.append(await asyncio.wait_for(queue.get(), timeout=max(timeout, 0.01)))
-        except TimeoutError:
-            return []
-        while not queue.empty() and len(updates) < limit:
-            updates.append(queue.get_nowait())
-        return updates
+        arrived = self._event()
+        self._unconfirmed = [u for u in self._unconfirmed if u["update_id"] >= offset]
+        if not self._unconfirmed:
+            arrived.clear()
+            try:
+                await asyncio.wait_for(arrived.wait(), timeout=max(timeout, 0.01))
+            except TimeoutError:
+                return []
+        return self._unconfirmed[:limit]
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
