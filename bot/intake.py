@@ -495,15 +495,8 @@ class Intake:
     async def _submit(
         self, unit: Unit, person: PersonRecord, state: Session, done: Completed, now: datetime
     ) -> RegistrationRecord:
-        name = done.answers.get("full_name")
         wished = await unit.has_audit(HUMAN_WISH, person.id)
-        submission = Submission(
-            answers=done.answers,
-            answered_at=state.answered_at,
-            flags=(*done.flags, HUMAN_FLAG) if wished else done.flags,
-            flow_version=self.flow.version,
-            name_key=engine.fold(name)[:NAME_KEY_LENGTH] if isinstance(name, str) else None,
-        )
+        submission = self._submission(state, done, (HUMAN_FLAG,) if wished else ())
         registration = await unit.submit(person, submission, self.prefix, now)
         await unit.audit(
             "pre_registration.submitted",
@@ -514,18 +507,24 @@ class Intake:
         log.info("pre-registration %s submitted", registration.reference)
         return registration
 
-    async def _correct(
-        self, unit: Unit, registration_id: int, state: Session, done: Completed, now: datetime
-    ) -> RegistrationRecord:
+    def _submission(
+        self, state: Session, done: Completed, extra_flags: tuple[str, ...] = ()
+    ) -> Submission:
+        """What a completed conversation brings to a request, new or corrected."""
         name = done.answers.get("full_name")
-        submission = Submission(
+        return Submission(
             answers=done.answers,
             answered_at=state.answered_at,
-            flags=done.flags,
+            flags=(*done.flags, *extra_flags),
             flow_version=self.flow.version,
             name_key=engine.fold(name)[:NAME_KEY_LENGTH] if isinstance(name, str) else None,
         )
+
+    async def _correct(
+        self, unit: Unit, registration_id: int, state: Session, done: Completed, now: datetime
+    ) -> RegistrationRecord:
         flow_flags = {rule.flag for rule in self.flow.flags}
+        submission = self._submission(state, done)
         registration = await unit.correct(registration_id, submission, flow_flags, now)
         await unit.audit("case.corrected", now, pre_registration_id=registration_id)
         return registration

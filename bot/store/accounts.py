@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 
 from bot.store.models import Account, Base
 from bot.store.repository import Unit
@@ -62,20 +62,9 @@ async def by_id(unit: Unit, account_id: int) -> AccountRecord | None:
     return _record(row) if row else None
 
 
-async def count(unit: Unit) -> int:
-    result = await unit.connection.execute(select(func.count()).select_from(accounts))
-    return int(result.scalar_one())
-
-
 async def set_language(unit: Unit, account_id: int, language: str) -> None:
     await unit.connection.execute(
         update(accounts).where(accounts.c.id == account_id).values(language=language)
-    )
-
-
-async def set_password_hash(unit: Unit, account_id: int, password_hash: str) -> None:
-    await unit.connection.execute(
-        update(accounts).where(accounts.c.id == account_id).values(password_hash=password_hash)
     )
 
 

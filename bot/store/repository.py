@@ -239,18 +239,6 @@ def _person(row: Mapping[Any, Any]) -> PersonRecord:
     )
 
 
-def _session(row: Mapping[Any, Any]) -> SessionRecord:
-    return SessionRecord(
-        row["id"],
-        row["person_id"],
-        row["flow"],
-        row["status"],
-        row["step"],
-        row["state"],
-        row["version"],
-    )
-
-
 class Unit:
     def __init__(self, connection: _Connection) -> None:
         self.connection = connection
