@@ -16,6 +16,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.chat.handlers import Chat, register_commands
 from bot.chat.render import Renderer
+from bot.chat.simulator import Phones
 from bot.chat.transport import OFFLINE_TOKEN, OfflineBotAPI
 from bot.config import Settings
 from bot.conversations import load_flows
@@ -46,6 +47,7 @@ class Bot:
     renderer: Renderer
     application: Application  # type: ignore[type-arg]
     offline: OfflineBotAPI | None
+    phones: Phones | None  # the dashboard's simulated phones, on the offline transport
     web: Starlette
 
     async def start(self) -> None:
@@ -130,6 +132,7 @@ async def build(
         """An update from the webhook, queued for the application (handled in order)."""
         await application.update_queue.put(Update.de_json(data, application.bot))
 
+    phones = Phones(offline) if offline is not None else None
     web = create_app(
         store,
         flow,
@@ -143,8 +146,11 @@ async def build(
         notified=frozenset(s.strip() for s in settings.notify_statuses.split(",") if s.strip()),
         updates=deliver,
         webhook_secret=settings.webhook_token() if settings.webhook_url else None,
+        phones=phones,
     )
-    return Bot(settings, store, flow, catalogs, service, renderer, application, offline, web)
+    return Bot(
+        settings, store, flow, catalogs, service, renderer, application, offline, phones, web
+    )
 
 
 def _http(read_timeout: float = 10) -> BaseRequest:

@@ -7,29 +7,38 @@ import asyncio
 import contextlib
 import getpass
 import logging
+import secrets
 import signal
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import uvicorn
 
 from bot import logs
 from bot.config import Settings
 
+if TYPE_CHECKING:
+    from bot.store import Store
+
 log = logging.getLogger("bot")
 
-NO_TOKEN = """\
-No TELEGRAM_BOT_TOKEN is set, so the bot cannot connect to Telegram.
+OFFLINE = """\
+No TELEGRAM_BOT_TOKEN is set: the bot runs offline, on its built-in phone simulator.
 
-To get a token: open Telegram, talk to @BotFather, send /newbot, choose a name and a
-username ending in "bot"; BotFather replies with a token like 123456789:AAE...
-Put it in the environment or in a .env file in this folder:
+    Dashboard:  {url}
+    Simulator:  {url}simulator
 
-    TELEGRAM_BOT_TOKEN=123456789:AAE...
+To connect to Telegram: talk to @BotFather, send /newbot, and put the token it gives
+in the environment or in a .env file in this folder (TELEGRAM_BOT_TOKEN=123456789:AAE...).
+"""
+FIRST_ACCOUNT = """\
+No dashboard account existed, so one was created. Write this password down now:
+it is shown only once.
 
-Meanwhile, try the bot offline in this terminal, on the same database:
-
-    intake-bot chat
+    Username:  {username}
+    Password:  {password}
 """
 
 
@@ -55,7 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    run = commands.add_parser("run", help="run the bot (polling) and the dashboard")
+    run = commands.add_parser(
+        "run",
+        help="run the bot (polling) and the dashboard; offline simulator without a token",
+    )
     run.add_argument("--host", help="where the dashboard listens (INTAKE_HOST, 127.0.0.1)")
     run.add_argument("--port", type=int, help="the dashboard's port (INTAKE_PORT, 8000)")
     run.add_argument(
@@ -102,11 +114,12 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.app import build
 
-    if settings.telegram_bot_token is None:
-        print(NO_TOKEN, file=sys.stderr)
-        return 2
     if args.webhook_url:
         settings = settings.model_copy(update={"webhook_url": args.webhook_url})
+    offline = settings.telegram_bot_token is None
+    if offline and settings.webhook_url:
+        print("A webhook needs TELEGRAM_BOT_TOKEN: Telegram sends the updates.", file=sys.stderr)
+        return 2
     bot = await build(settings)
     application = bot.application
     assert application.updater is not None
@@ -117,7 +130,14 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     server = _WebServer(
-        uvicorn.Config(bot.web, host=host, port=port, log_level="warning", lifespan="off")
+        uvicorn.Config(
+            bot.web,
+            host=host,
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=3,  # open simulator pages wait for news: don't wait on them
+        )
     )
     await bot.start()
     web = asyncio.create_task(server.serve())
@@ -135,10 +155,16 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         mode = "webhook"
     else:
-        await application.updater.start_polling(allowed_updates=updates)
-        mode = "polling"
+        await application.updater.start_polling(
+            allowed_updates=updates, poll_interval=0.0, timeout=10 if offline else 30
+        )
+        mode = "offline simulator" if offline else "polling"
     await application.start()
-    log.info("bot running (%s); dashboard on http://%s:%d/; Ctrl-C stops", mode, host, port)
+    url = f"http://{host}:{port}/"
+    if offline:
+        print(OFFLINE.format(url=url), flush=True)
+        await _first_account(bot.store)
+    log.info("bot running (%s); dashboard on %s; Ctrl-C stops", mode, url)
     await stop.wait()
     log.info("stopping")
     server.should_exit = True
@@ -148,6 +174,21 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     await application.stop()
     await bot.stop()
     return 0
+
+
+async def _first_account(store: Store) -> None:
+    """Without any account, create a supervisor and show its password once (not logged)."""
+    from bot.store import accounts
+    from bot.web.auth import hash_password
+
+    async with store.unit() as unit:
+        if await accounts.all_accounts(unit):
+            return
+        password = secrets.token_urlsafe(12)
+        now = datetime.now(UTC)
+        await accounts.add_account(unit, "admin", hash_password(password), "supervisor", "fr", now)
+        await unit.audit("account.created", now, actor="cli", role="supervisor")
+    print(FIRST_ACCOUNT.format(username="admin", password=password), flush=True)
 
 
 async def _chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -179,8 +220,6 @@ class _WebServer(uvicorn.Server):
 
 
 async def _users_add(args: argparse.Namespace, settings: Settings) -> int:
-    from datetime import UTC, datetime
-
     from bot.store import Store, accounts
     from bot.web.auth import MIN_PASSWORD, hash_password
 

@@ -91,6 +91,18 @@ async def bot(settings: Settings, api: OfflineBotAPI, clock: Clock) -> AsyncIter
     await bot.stop()
 
 
+@pytest.fixture
+async def polling(bot: Bot) -> AsyncIterator[Bot]:
+    """The bot fetching its updates with getUpdates, as in production."""
+    application = bot.application
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0.0, timeout=1)
+    await application.start()
+    yield bot
+    await application.updater.stop()
+    await application.stop()
+
+
 @dataclass
 class Phone:
     """A simulated person whose updates go through the real PTB Application."""

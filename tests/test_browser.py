@@ -34,7 +34,14 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 async def dashboard(bot: Bot) -> AsyncIterator[str]:
     """The real dashboard on 127.0.0.1, with its base URL."""
-    config = uvicorn.Config(bot.web, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        bot.web,
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="off",
+        timeout_graceful_shutdown=1,  # the simulator page holds a request open
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn offers no event for this
@@ -174,3 +181,80 @@ async def test_an_intake_accepted_in_the_browser_reaches_the_person_in_french(
         "Staff will call you to prepare your return.",
         reference=reference,
     )
+
+
+async def test_an_intake_completed_on_the_simulator_page_by_clicking(
+    polling: Bot, dashboard: str, page: Any, tmp_path: Path
+) -> None:
+    bot = polling
+    assert bot.phones is not None
+    await add_account(bot)
+    await page.goto(dashboard + "/simulator")
+    await page.fill("input[name=username]", "amina")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("section.login button[type=submit]")
+    await page.wait_for_url(dashboard + "/simulator")
+    await page.fill(".new-phone input[name=name]", "Mariama")
+    await page.select_option(".new-phone select[name=language]", "en")
+    await page.click(".new-phone button[type=submit]")
+    await page.wait_for_selector(".phone")
+
+    bot_bubbles = page.locator(".bubble.bot")
+
+    async def answered(action: Any) -> None:
+        """Do `action`, then wait for the bot's next message to appear on the phone."""
+        before = await bot_bubbles.count()
+        await action()
+        await page.wait_for_function(
+            "(n) => document.querySelectorAll('.bubble.bot').length > n", arg=before
+        )
+
+    async def say(text: str) -> None:
+        async def act() -> None:
+            await page.fill(".composer input[name=text]", text)
+            await page.press(".composer input[name=text]", "Enter")
+
+        await answered(act)
+
+    async def click(value: str) -> None:
+        button = page.locator(f".screen form:has(input[name=data][value$='|{value}']) button")
+        await answered(lambda: button.last.click())
+
+    await say("/start")
+    for value in ("en", "agree", "yes"):
+        await click(value)
+    await say("Mariama Bah")
+    await click("female")
+    await say("12/03/1994")
+    await say("guinea")  # typed, in lower case
+    await answered(lambda: page.click(".keyboard button"))  # "share my phone number"
+    for value in ("casablanca", "years_1_to_3", "no_papers", "valid_passport", "GN"):
+        await click(value)
+    await say("Conakry")
+    for value in ("0", "no", "no", "no"):
+        await click(value)
+    version = await page.get_attribute(".phone", "data-version")
+    await page.locator(".screen form:has(input[name=data][value$='|trade']) button").last.click()
+    await page.wait_for_function(
+        "(v) => document.querySelector('.phone').dataset.version !== v", arg=version
+    )  # a toggle edits the question in place
+    assert "☑️ A trade" in await page.locator(".bubble.bot").last.inner_text()
+    for value in ("done", "dont_know"):
+        await click(value)
+    await answered(lambda: page.locator(".extras button[value=sticker]").click())
+    assert "Please tap one of the buttons below." in await bot_bubbles.last.inner_text()
+    await click("yes")
+    await click("confirm")
+    assert "Your reference number is AVR-" in await bot_bubbles.last.inner_text()
+    await screenshot(page, "simulator.png", tmp_path)
+    assert page.dialogs == []
+
+    phone = next(iter(bot.phones.phones.values()))
+    async with bot.store.unit() as unit:
+        person = await unit.person(phone.person.user_id)
+        assert person is not None
+        [registration] = await unit.registrations(person.id)
+    answers = registration.answers
+    assert (answers["full_name"], answers["date_of_birth"]) == ("Mariama Bah", "1994-03-12")
+    assert (answers["nationality"], answers["destination_country"]) == ("GN", "GN")
+    assert answers["phone"] == phone.number and answers["occupation"] == ["trade"]

@@ -45,10 +45,10 @@ def test_help_documents_every_command(capsys: pytest.CaptureFixture[str]) -> Non
         assert f"    {command}" in out and text in out
 
 
-def test_run_without_token_explains_how_to_get_one(tmp_path: Path) -> None:
-    result = run(["run"], tmp_path)
+def test_a_webhook_without_a_token_is_refused(tmp_path: Path) -> None:
+    result = run(["run", "--webhook-url", "https://example.org/telegram/webhook"], tmp_path)
     assert result.returncode == 2
-    assert "@BotFather" in result.stderr and "intake-bot chat" in result.stderr
+    assert "A webhook needs TELEGRAM_BOT_TOKEN" in result.stderr
 
 
 def test_db_upgrade_creates_the_embedded_database(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import uvicorn
 
 from bot.chat import local_api
 from bot.chat.transport import OfflineBotAPI
+from tests.test_web import token
 
 TOKEN = "123456:local-test-token"
 
@@ -228,3 +229,65 @@ async def test_an_intake_over_real_http_survives_a_restart(
     with sqlite3.connect(tmp_path / "intake.db") as db:
         row = db.execute("SELECT full_name, date_of_birth, phone FROM pre_registrations").fetchone()
     assert row == ("Awa Diallo", "1990-01-01", "+22376123456")
+
+
+async def test_run_without_a_token_is_a_working_product_offline(tmp_path: Path) -> None:
+    """No token: the dashboard, a first supervisor, and the simulator on the bot itself."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "INTAKE_DATA_DIR": str(tmp_path), "INTAKE_PORT": str(port)}
+    for name in ("DATABASE_URL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL"):
+        env.pop(name, None)
+
+    async def start() -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run",
+            cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+
+    async def stop(process: asyncio.subprocess.Process) -> tuple[str, str]:
+        process.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+        assert process.returncode == 0, err.decode()[-3000:]
+        assert "Traceback" not in err.decode()
+        return out.decode(), err.decode()
+
+    process = await start()
+    assert process.stdout is not None
+    printed = ""
+    async with asyncio.timeout(30):
+        while "Password:" not in printed:
+            printed += (await process.stdout.readline()).decode()
+    assert f"Dashboard:  http://127.0.0.1:{port}/" in printed
+    password = printed.split("Password:")[1].strip()
+    base = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient(base_url=base) as client:
+        await wait_for_port(client, port)
+        login = await client.get("/login")
+        signed_in = await client.post(
+            "/login", data={"username": "admin", "password": password, "csrf_token": token(login)}
+        )
+        assert signed_in.status_code == 303
+        page = await client.get("/simulator")
+        added = await client.post(
+            "/simulator/phones", data={"name": "Awa", "language": "fr", "csrf_token": token(page)}
+        )
+        phone = added.headers["location"].split("phone=")[1]
+        sent = await client.post(
+            f"/simulator/phones/{phone}/send",
+            data={"kind": "text", "text": "/start", "csrf_token": token(page)},
+        )
+        assert sent.status_code == 303
+        screen = ""
+        async with asyncio.timeout(10):
+            while "Choisissez votre langue." not in screen:
+                screen = (await client.get(f"/simulator/phones/{phone}/screen?since=1")).text
+    out, err = await stop(process)
+    assert password not in err  # shown once on the terminal, never logged
+
+    again = await start()
+    async with httpx.AsyncClient() as client:
+        await wait_for_port(client, port)
+    out, _ = await stop(again)
+    assert "Simulator:" in out and "Password:" not in out  # the account exists now

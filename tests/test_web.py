@@ -397,6 +397,11 @@ ROUTES = [
     ("GET", "/accounts"),
     ("POST", "/accounts"),
     ("POST", "/accounts/1/active"),
+    ("GET", "/simulator"),
+    ("POST", "/simulator/phones"),
+    ("GET", "/simulator/phones/{phone}/screen"),
+    ("POST", "/simulator/phones/{phone}/send"),
+    ("POST", "/simulator/phones/{phone}/tap"),
 ]
 SUPERVISOR_ONLY = {"/audit", "/accounts", "/accounts/1/active"}
 
@@ -406,7 +411,10 @@ def test_every_route_is_in_the_route_tests(bot: Bot) -> None:
 
     paths = {r.path for r in bot.web.routes if isinstance(r, Route)}
     tested = {
-        p.replace("{ref}", "{reference}").replace("/1/", "/{account_id:int}/") for _, p in ROUTES
+        p.replace("{ref}", "{reference}")
+        .replace("/1/", "/{account_id:int}/")
+        .replace("{phone}", "{user_id:int}")
+        for _, p in ROUTES
     }
     tested |= {"/login", "/logout", "/language", "/export.{kind:str}"}
     tested |= {"/telegram/webhook"}  # Telegram's, with a secret token: tests/test_webhook.py
@@ -418,7 +426,8 @@ async def test_every_route_wants_a_session_then_the_right_role_then_a_csrf_token
     bot: Bot, client: httpx.AsyncClient, method: str, path: str
 ) -> None:
     reference = await add_case(bot, 30)
-    url = path.format(ref=reference)
+    assert bot.phones is not None
+    url = path.format(ref=reference, phone=bot.phones.add("Awa", "fr").person.user_id)
     response = await client.request(method, url)
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -25,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import workflow
 from bot.answers import STATUS_LABELS, flag_label, format_answer, status_label
+from bot.chat.simulator import Phones
 from bot.engine import Flow, Kind, fold
 from bot.engine.flow import N_
 from bot.i18n import Catalogs, Translator, language_name
@@ -41,6 +43,7 @@ from bot.web.auth import (
     hash_password,
     verify_password,
 )
+from bot.web.simulator import Simulator
 
 HERE = Path(__file__).parent
 Clock = Callable[[], datetime]
@@ -93,6 +96,7 @@ class Dashboard:
         notified: frozenset[str],
         updates: Updates | None = None,
         webhook_secret: str | None = None,
+        phones: Phones | None = None,
     ) -> None:
         self.store = store
         self.flow = flow
@@ -104,6 +108,7 @@ class Dashboard:
         self.notified = notified
         self.updates = updates
         self.webhook_secret = webhook_secret
+        self.simulator = Simulator(self, phones)
         self.templates = Jinja2Templates(directory=HERE / "templates")
         self.by_account = Throttle(limit=5)
         self.by_address = Throttle(limit=20)
@@ -129,7 +134,9 @@ class Dashboard:
         """The submitted form, after its CSRF token is checked (403 if wrong or missing)."""
         form = await request.form()
         if not csrf_valid(request.session, form.get(CSRF_FIELD)):
-            raise HTTPException(403, "The form has expired. Go back, reload the page, try again.")
+            raise HTTPException(
+                403, N_("The form has expired. Go back, reload the page, try again.")
+            )
         return form
 
     def translator(self, request: Request, account: AccountRecord | None) -> Translator:
@@ -155,8 +162,20 @@ class Dashboard:
             languages=self.catalogs.languages,
             language_name=language_name,
             flag_label=lambda flag: flag_label(flag, tr),
+            simulator=self.simulator.phones is not None,
         )
         return self.templates.TemplateResponse(request, template, context, status_code=status_code)
+
+    async def error_page(self, request: Request, error: Exception) -> Response:
+        """An HTTP error as a page in the reader's language (redirects pass through)."""
+        assert isinstance(error, HTTPException)
+        if error.status_code < 400:
+            return Response(status_code=error.status_code, headers=error.headers)
+        account = await self.account(request)
+        tr = self.translator(request, account)
+        known = error.detail != HTTPStatus(error.status_code).phrase
+        message = tr.gettext(error.detail) if known else tr.gettext("This page does not exist.")
+        return self.render(request, "error.html", account, error.status_code, message=message)
 
     # Pages
 
@@ -223,7 +242,7 @@ class Dashboard:
         form = await self.form(request)
         language = str(form.get("language", ""))
         if language not in self.catalogs.languages:
-            raise HTTPException(400, "Unknown language.")
+            raise HTTPException(400, N_("Unknown language."))
         account = await self.account(request)
         if account is not None:
             async with self.store.unit() as unit:
@@ -262,7 +281,7 @@ class Dashboard:
         account = await self.signed_in(request)
         kind = request.path_params["kind"]
         if kind not in ("csv", "xlsx"):
-            raise HTTPException(404, "No such export.")
+            raise HTTPException(404, N_("No such export."))
         filters = _filters(request.query_params)
         tr = self.translator(request, account)
         query = request.query_params
@@ -294,7 +313,7 @@ class Dashboard:
         async with self.store.unit() as unit:
             found = await cases.by_reference(unit, reference)
             if found is None:
-                raise HTTPException(404, "No such case.")
+                raise HTTPException(404, N_("No such case."))
             await unit.audit(
                 "case.viewed", now, actor=account.username, pre_registration_id=found.id
             )
@@ -379,7 +398,7 @@ class Dashboard:
             found = await self._case(unit, request)
             other = await cases.by_reference(unit, str(form.get("other", "")))
             if other is None or other.id == found.id:
-                raise HTTPException(400, "No such other case.")
+                raise HTTPException(400, N_("No such other case."))
             await cases.link(unit, found, other, account.username, self.clock())
         return RedirectResponse(f"/cases/{found.reference}", 303)
 
@@ -409,7 +428,7 @@ class Dashboard:
     async def _case(self, unit: Any, request: Request) -> cases.Case:
         found = await cases.by_reference(unit, request.path_params["reference"])
         if found is None:
-            raise HTTPException(404, "No such case.")
+            raise HTTPException(404, N_("No such case."))
         return found
 
     async def _tell_person(
@@ -441,7 +460,7 @@ class Dashboard:
     async def supervisor(self, request: Request) -> AccountRecord:
         account = await self.signed_in(request)
         if account.role != "supervisor":
-            raise HTTPException(403, "Only supervisors may open this page.")
+            raise HTTPException(403, N_("Only supervisors may open this page."))
         return account
 
     async def audit_page(self, request: Request) -> Response:
@@ -496,7 +515,7 @@ class Dashboard:
         target = _int(str(request.path_params["account_id"]), 0)
         active = form.get("active") == "1"
         if target == account.id and not active:
-            raise HTTPException(400, "You cannot deactivate your own account.")
+            raise HTTPException(400, N_("You cannot deactivate your own account."))
         async with self.store.unit() as unit:
             await account_store.set_active(unit, target, active)
             action = "account.activated" if active else "account.deactivated"
@@ -601,9 +620,20 @@ def create_app(
     notified: frozenset[str] = frozenset({"accepted", "needs_info", "rejected"}),
     updates: Updates | None = None,
     webhook_secret: str | None = None,
+    phones: Phones | None = None,
 ) -> Starlette:
     dashboard = Dashboard(
-        store, flow, catalogs, clock, notify, ask_again, office, notified, updates, webhook_secret
+        store,
+        flow,
+        catalogs,
+        clock,
+        notify,
+        ask_again,
+        office,
+        notified,
+        updates,
+        webhook_secret,
+        phones,
     )
     routes = [
         Route("/", dashboard.queue),
@@ -622,6 +652,7 @@ def create_app(
         Route("/cases/{reference}/notes", dashboard.add_note, methods=["POST"]),
         Route("/cases/{reference}/link", dashboard.link, methods=["POST"]),
         Route("/cases/{reference}/messages", dashboard.send_message, methods=["POST"]),
+        *dashboard.simulator.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [
@@ -635,4 +666,8 @@ def create_app(
             max_age=12 * 3600,
         ),
     ]
-    return Starlette(routes=routes, middleware=middleware)
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={HTTPException: dashboard.error_page},
+    )
