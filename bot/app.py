@@ -15,6 +15,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.chat.handlers import Chat, register_commands
+from bot.chat.ordering import ChatOrderedProcessor
 from bot.chat.render import Renderer
 from bot.chat.simulator import Phones
 from bot.chat.transport import OFFLINE_TOKEN, OfflineBotAPI
@@ -89,17 +90,18 @@ async def build(
     token = settings.telegram_bot_token
     if token is None and offline is None:
         offline = OfflineBotAPI()
-    builder = ApplicationBuilder()
+    builder = ApplicationBuilder().concurrent_updates(ChatOrderedProcessor())
     if offline is not None:
         builder = builder.token(OFFLINE_TOKEN).request(offline).get_updates_request(offline)
     else:
         assert token is not None
+        limiter = AIORateLimiter(overall_max_rate=settings.messages_per_second, max_retries=3)
         builder = (
             builder.token(token.get_secret_value())
             .base_url(settings.telegram_api_base_url)
             .request(_http())
             .get_updates_request(_http(read_timeout=30))
-            .rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+            .rate_limiter(limiter)  # type: ignore[arg-type]
         )
     application = builder.build()
     Chat(service, renderer).register(application)

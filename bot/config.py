@@ -32,6 +32,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("TELEGRAM_API_BASE_URL"),
         description="Bot API endpoint, for a self-hosted Bot API server.",
     )
+    messages_per_second: float = Field(
+        default=30,
+        gt=0,
+        description="Most messages per second this process sends (Telegram allows about 30 "
+        "per bot); with several processes, share it.",
+    )
     database_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("DATABASE_URL"),

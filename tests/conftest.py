@@ -3,6 +3,7 @@ in-process Bot API."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -11,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from telegram import Update
 
 from bot.app import Bot, build
+from bot.chat import local_api
 from bot.chat.transport import BotMessage, OfflineBotAPI, SimulatedPerson
 from bot.config import Settings
 
@@ -101,6 +104,27 @@ async def polling(bot: Bot) -> AsyncIterator[Bot]:
     yield bot
     await application.updater.stop()
     await application.stop()
+
+
+@pytest.fixture
+async def local_telegram() -> AsyncIterator[tuple[OfflineBotAPI, str]]:
+    """The in-process Bot API on 127.0.0.1, with its base URL."""
+    api = OfflineBotAPI()
+    config = uvicorn.Config(
+        local_api.app(api),
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event for this
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield api, f"http://127.0.0.1:{port}/bot"
+    server.should_exit = True
+    await task
 
 
 @dataclass

@@ -7,39 +7,15 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-import pytest
-import uvicorn
 
-from bot.chat import local_api
 from bot.chat.transport import OfflineBotAPI
 from tests.test_web import token
 
 TOKEN = "123456:local-test-token"
-
-
-@pytest.fixture
-async def local_telegram() -> AsyncIterator[tuple[OfflineBotAPI, str]]:
-    """The in-process Bot API on 127.0.0.1, with its base URL."""
-    api = OfflineBotAPI()
-    config = uvicorn.Config(
-        local_api.app(api),
-        host="127.0.0.1",
-        port=0,
-        log_level="warning",
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event for this
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield api, f"http://127.0.0.1:{port}/bot"
-    server.should_exit = True
-    await task
 
 
 async def wait_for(condition: Callable[[], bool], seconds: float = 20) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection, CursorResult
@@ -196,6 +197,11 @@ class Store:
             return
         assert self._async is not None
         async with self._async.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Processes starting together migrate one after the other, not in a race.
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": 0x1A7E}
+                )
             await connection.run_sync(run_migrations, revision)
 
     async def close(self) -> None:

@@ -1,0 +1,195 @@
+"""Two `intake-bot run` processes in webhook mode on one PostgreSQL database.
+
+200 people do a whole intake at once; each person's updates go to the two processes in
+turn, so consecutive answers of one chat are handled by different processes. The local
+Bot API sets no flood limit, so the processes may send faster than Telegram's 30 a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import signal
+import socket
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.chat.transport import BotMessage, OfflineBotAPI, SimulatedPerson
+from tests.conftest import reset_postgres
+from tests.test_run import wait_for, wait_for_port
+
+PEOPLE = int(os.environ.get("LOAD_PEOPLE", "200"))
+SECRET = "load-test-webhook-secret"
+TOKEN = "123456:load-test-token"
+POSTGRES = os.environ.get("TEST_DATABASE_URL")
+
+pytestmark = pytest.mark.skipif(
+    not POSTGRES, reason="TEST_DATABASE_URL is not set: no PostgreSQL to test against"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Chats:
+    """Wakes whoever waits on a chat when the bot writes to it."""
+
+    def __init__(self, api: OfflineBotAPI) -> None:
+        self.events: dict[int, asyncio.Event] = defaultdict(asyncio.Event)
+        api.listeners.append(self.on_message)
+
+    def on_message(self, kind: str, message: BotMessage) -> None:
+        self.events[message.chat_id].set()
+
+    async def until(self, chat_id: int, condition: Any) -> None:
+        async with asyncio.timeout(120):
+            while True:
+                event = self.events[chat_id]
+                event.clear()
+                if condition():
+                    return
+                await event.wait()
+
+
+async def intake(
+    person: SimulatedPerson,
+    number: int,
+    post: Any,
+    chats: Chats,
+) -> None:
+    """One person's whole intake; each of their updates goes to the other process."""
+    inbox = person.inbox
+    turn = itertools.count(number)
+
+    async def send(update: dict[str, Any], replies: int = 1) -> None:
+        count = len(inbox)
+        await post(update, next(turn) % 2)
+        await chats.until(person.user_id, lambda: len(inbox) >= count + replies)
+
+    await send(person.text("/start"))
+    for label in ("English", "I agree", "Yes"):
+        await send(person.tap(label))
+    await send(person.text(f"Person {number:03d}"))
+    # A double tap, one tap to each process at once: one answers, the other is outdated
+    # and shows the current question again.
+    count, first, second = len(inbox), person.tap("Female"), person.tap("Female")
+    await asyncio.gather(post(first, 0), post(second, 1))
+    await chats.until(person.user_id, lambda: len(inbox) >= count + 2)
+    assert inbox[-1].text == inbox[-2].text and "date of birth" in inbox[-1].text
+    await send(person.text(f"{1 + number % 28:02d}/03/1990"))
+    await send(person.text("Senegal"))
+    await send(person.contact(f"+22177{number:07d}"), replies=2)
+    for label in ("Rabat", "1 to 3 years", "No papers", "Valid passport", "Senegal"):
+        await send(person.tap(label))
+    await send(person.text("Dakar"))
+    for label in ("0", "No", "No", "No"):
+        await send(person.tap(label))
+    await post(
+        person.tap("Crafts"), next(turn) % 2
+    )  # a toggle: the question is edited, nothing new sent
+    await chats.until(person.user_id, lambda: any("☑️" in b["text"] for b in inbox[-1].buttons))
+    for label in ("Done", "Training"):
+        await send(person.tap(label))
+    await send(person.text(f"Tailoring {number}"))
+    await send(person.tap("Yes"))
+    await send(person.tap("Confirm and send"))
+    assert "Your reference number is AVR-" in inbox[-1].text
+
+
+async def test_two_webhook_processes_share_200_concurrent_intakes(
+    local_telegram: tuple[OfflineBotAPI, str], tmp_path: Path
+) -> None:
+    assert POSTGRES is not None
+    await reset_postgres(POSTGRES)
+    api, base_url = local_telegram
+    api.record_calls = False
+    ports = [free_port(), free_port()]
+    processes = []
+    for index, port in enumerate(ports):
+        data = tmp_path / f"process-{index}"
+        data.mkdir()
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": base_url,
+            "DATABASE_URL": POSTGRES,
+            "INTAKE_DATA_DIR": str(data),
+            "INTAKE_PORT": str(port),
+            "INTAKE_WEBHOOK_SECRET": SECRET,
+            "INTAKE_LOG_LEVEL": "WARNING",
+            "INTAKE_MESSAGES_PER_SECOND": "1000",  # the local Bot API sets no limit
+        }
+        processes.append(
+            await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot.cli", "run",
+                "--webhook-url", f"http://127.0.0.1:{port}/telegram/webhook",
+                cwd=data, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )
+        )  # fmt: skip
+    chats = Chats(api)
+    handled = [0, 0]
+    try:
+        limits = httpx.Limits(max_connections=50)
+        async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+            for port in ports:
+                await wait_for_port(client, port)
+            await wait_for(lambda: api.webhook is not None)
+
+            async def post(update: dict[str, Any], index: int) -> None:
+                response = await client.post(
+                    f"http://127.0.0.1:{ports[index]}/telegram/webhook",
+                    json=update,
+                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+                )
+                assert response.status_code == 200
+                handled[index] += 1
+
+            people = [api.person(900_000 + n, f"P{n}", "en") for n in range(PEOPLE)]
+            await asyncio.gather(*(intake(p, n, post, chats) for n, p in enumerate(people)))
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+        outputs = [await asyncio.wait_for(p.communicate(), timeout=60) for p in processes]
+    for process, (_, stderr) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, stderr.decode()[-3000:]
+        assert "Traceback" not in stderr.decode()
+    assert min(handled) > 0.45 * sum(handled)  # both processes did their share
+
+    engine = create_async_engine(POSTGRES)
+    async with engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                text(
+                    "SELECT p.telegram_id, r.reference, r.full_name, r.date_of_birth, r.phone, "
+                    "r.answers FROM pre_registrations r JOIN people p ON p.id = r.person_id"
+                )
+            )
+        ).all()
+        open_sessions = (await connection.execute(text("SELECT count(*) FROM sessions"))).scalar()
+    await engine.dispose()
+    assert len(rows) == PEOPLE and open_sessions == 0
+    assert len({row.reference for row in rows}) == PEOPLE
+    for row in rows:
+        number = row.telegram_id - 900_000
+        assert (row.full_name, row.phone) == (f"Person {number:03d}", f"+22177{number:07d}")
+        assert row.date_of_birth == f"1990-03-{1 + number % 28:02d}"
+        answers = row.answers if isinstance(row.answers, dict) else json.loads(row.answers)
+        assert answers["sex"] == "female"  # tapped twice, answered once
+        assert answers["occupation"] == ["crafts"]  # toggled once, not twice
+        assert answers["reintegration_plan"] == "training"
+        assert answers["plan_details"] == f"Tailoring {number}"
+        assert (answers["nationality"], answers["destination_country"]) == ("SN", "SN")
+        assert answers["destination_city"] == "Dakar" and answers["family_count"] == 0
