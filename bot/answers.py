@@ -34,6 +34,36 @@ FLAG_LABELS = {
     "no_followup_consent": N_("No messages after return"),
     "possible_duplicate": N_("Possible duplicate"),
     "wants_human": N_("Wants to talk to a person"),
+    "unsafe": N_("Does not feel safe"),
+    "urgent_health": N_("Urgent health problem"),
+    "wants_to_migrate_again": N_("Feels they have to leave again"),
+    "no_reply": N_("No reply to a check-in"),
+    "followup_failed": N_("Check-in not delivered"),
+    "unreachable": N_("Blocked the bot"),
+}
+# Follow-up flags that need a caseworker now: shown in red, first in the queue.
+RED_FLAGS = ("unsafe", "urgent_health")
+FOLLOWUP_FLAGS = ("unsafe", "urgent_health", "wants_to_migrate_again", "no_reply",
+                  "followup_failed", "unreachable")  # fmt: skip
+CHECKIN_STATUS_LABELS = {
+    "planned": N_("Planned"),
+    "sending": N_("Being sent"),
+    "sent": N_("Sent, waiting for an answer"),
+    "answered": N_("Answered"),
+    "no_reply": N_("No reply"),
+    "failed": N_("Not delivered"),
+    "cancelled": N_("Cancelled"),
+}
+REASON_LABELS = {
+    "busy": N_("the person was in another conversation with the bot"),
+    "network": N_("Telegram could not be reached"),
+    "refused": N_("Telegram refused the message"),
+    "blocked": N_("the person blocked the bot"),
+    "stopped": N_("the person asked for no more messages (/stop)"),
+    "person": N_("the person stopped the check-in"),
+    "no_consent": N_("no consent to messages after return"),
+    "too_late": N_("its date had passed when the return date was entered"),
+    "closed": N_("the case was closed"),
 }
 
 

@@ -20,8 +20,11 @@ from bot.chat.render import Renderer
 from bot.chat.simulator import Phones
 from bot.chat.transport import OFFLINE_TOKEN, OfflineBotAPI
 from bot.config import Settings
-from bot.conversations import load_flows
+from bot.conversations import load_flows, load_followups
+from bot.conversations.loader import FOLLOWUP_FILE
 from bot.engine import CountryIndex, Flow, Resources
+from bot.engine.checkins import Followups
+from bot.followups.dispatcher import Dispatcher
 from bot.i18n import Catalogs, country_names
 from bot.intake import FLOW, Intake
 from bot.phones import parse_phone
@@ -43,10 +46,12 @@ class Bot:
     settings: Settings
     store: Store
     flow: Flow
+    followups: Followups
     catalogs: Catalogs
     service: Intake
     renderer: Renderer
     application: Application  # type: ignore[type-arg]
+    dispatcher: Dispatcher
     offline: OfflineBotAPI | None
     phones: Phones | None  # the dashboard's simulated phones, on the offline transport
     web: Starlette
@@ -83,9 +88,18 @@ async def build(
     if migrate:
         await store.upgrade()
     flow = load_flows(settings.conversations_dir)[FLOW]
+    followups = load_followups(settings.conversations_dir / FOLLOWUP_FILE)
     catalogs = Catalogs(settings.locales_dir, settings.default_language)
     resources = Resources(parse_phone=parse_phone, countries=country_index(flow, catalogs))
-    service = Intake(store, flow, resources, catalogs.negotiate, clock, settings.reference_prefix)
+    service = Intake(
+        store,
+        flow,
+        resources,
+        catalogs.negotiate,
+        clock,
+        settings.reference_prefix,
+        checkins=followups.flows,
+    )
     renderer = Renderer(catalogs, flow, settings.office_name, settings.office_contact)
     token = settings.telegram_bot_token
     if token is None and offline is None:
@@ -105,6 +119,8 @@ async def build(
         )
     application = builder.build()
     Chat(service, renderer).register(application)
+    dispatcher = Dispatcher(store, followups, renderer, application.bot, clock)
+    _schedule_jobs(application, dispatcher, settings)
 
     async def notify(telegram_id: int, text: str) -> bool:
         """Send a caseworker's message through the bot; False if Telegram refused it."""
@@ -149,9 +165,35 @@ async def build(
         updates=deliver,
         webhook_secret=settings.webhook_token() if settings.webhook_url else None,
         phones=phones,
+        followups=followups,
     )
     return Bot(
-        settings, store, flow, catalogs, service, renderer, application, offline, phones, web
+        settings,
+        store,
+        flow,
+        followups,
+        catalogs,
+        service,
+        renderer,
+        application,
+        dispatcher,
+        offline,
+        phones,
+        web,
+    )
+
+
+def _schedule_jobs(application: Application, dispatcher: Dispatcher, settings: Settings) -> None:  # type: ignore[type-arg]
+    """The dispatcher wakes up regularly; a late wake-up runs once, never twice at once."""
+    jobs = application.job_queue
+    assert jobs is not None, "python-telegram-bot[job-queue] is required"
+    job_kwargs = {"misfire_grace_time": 60, "coalesce": True, "max_instances": 1}
+    jobs.run_repeating(
+        dispatcher.job,
+        interval=settings.dispatch_seconds,
+        first=5,
+        name="check-ins",
+        job_kwargs=job_kwargs,
     )
 
 

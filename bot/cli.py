@@ -262,7 +262,7 @@ async def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _conversations_check(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.conversations import FlowError, check_translations, load_flow
+    from bot.conversations import FlowError, check_file
     from bot.i18n import Catalogs
 
     catalogs = Catalogs(settings.locales_dir)
@@ -270,11 +270,9 @@ async def _conversations_check(args: argparse.Namespace, settings: Settings) -> 
     paths = sorted(settings.conversations_dir.glob("*.yaml"))
     for path in paths:
         try:
-            flow = load_flow(path)
+            problems.extend(check_file(path, catalogs.known_messages()))
         except FlowError as error:
             problems.append(str(error))
-            continue
-        problems.extend(check_translations(flow, str(path), catalogs.known_messages()))
     for problem in problems:
         print(problem)
     if problems:

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
         default=None,
         description="Telegram's secret token for the webhook; default: made once, kept on disk.",
     )
+    dispatch_seconds: int = Field(
+        default=30, ge=1, description="How often the check-in dispatcher looks for due rows."
+    )
     host: str = Field(default="127.0.0.1", description="Where the dashboard listens.")
     port: int = Field(default=8000, description="The dashboard's port.")
     secret_key: SecretStr | None = Field(

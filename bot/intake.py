@@ -6,7 +6,7 @@ Channel-agnostic: the Telegram handlers, the terminal chat and the benchmark all
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
@@ -36,6 +36,7 @@ from bot.store import (
     Unit,
     cases,
 )
+from bot.store import followups as followup_store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -44,6 +45,7 @@ HUMAN_FLAG = "wants_human"
 HUMAN_WISH = "person.asked_for_a_person"
 # A request in one of these statuses is over: messages no longer reach a caseworker.
 CLOSED_STATUSES = frozenset({"rejected", "withdrawn", "closed"})
+URGENT_FLAGS = frozenset({"unsafe", "urgent_health"})
 _ATTEMPTS = 3
 
 
@@ -168,6 +170,18 @@ class KeepGoing:
     """A dismissed confirmation: nothing changed."""
 
 
+@dataclass(frozen=True)
+class CheckinDone:
+    """A check-in after return is answered; `urgent` if it raised a health or safety flag."""
+
+    urgent: bool
+
+
+@dataclass(frozen=True)
+class CheckinReminder:
+    """A check-in is still unanswered: its question follows again."""
+
+
 Notice = (
     Submitted
     | ResumeOffer
@@ -191,6 +205,8 @@ Notice = (
     | LanguageChanged
     | FollowupsStopped
     | KeepGoing
+    | CheckinDone
+    | CheckinReminder
 )
 Item = Event | Notice
 
@@ -218,9 +234,11 @@ class Intake:
         negotiate: Callable[[str | None], str],
         clock: Callable[[], datetime],
         reference_prefix: str = "AVR",
+        checkins: Mapping[str, Flow] | None = None,
     ) -> None:
         self.store = store
         self.flow = flow
+        self.flows = {flow.id: flow, **(checkins or {})}
         self.resources = resources
         self.negotiate = negotiate
         self.clock = clock
@@ -249,7 +267,7 @@ class Intake:
                     return Reply(person.language, [_already(latest)])
                 return await self._begin(unit, person, now)
             state = Session.from_dict(row.state)
-            transition = engine.resume(self.flow, state, given, now, self.resources)
+            transition = engine.resume(self._flow(row), state, given, now, self.resources)
             return await self._apply(unit, person, row, transition, now)
 
         return await self._run(work)
@@ -342,7 +360,7 @@ class Intake:
                 return Reply(self.negotiate(user.language_code), [NothingStored()])
             registrations = await unit.registrations(person.id)
             answers = registrations[-1].answers if registrations else {}
-            if row is not None:
+            if row is not None and row.followup_id is None:
                 answers = _state(row).answers
             report = DataReport(
                 language=person.language,
@@ -408,11 +426,18 @@ class Intake:
                 return Reply(self.negotiate(user.language_code), [FollowupsStopped()])
             for registration in await unit.registrations(person.id):
                 await unit.withdraw_followup_consent(registration.id, now)
+            cancelled = await followup_store.cancel(unit, now, "stopped", person_id=person.id)
+            if row is not None and row.followup_id is not None:  # stopped mid check-in
+                await followup_store.update_row(
+                    unit, row.followup_id, now, status=followup_store.CANCELLED, reason="stopped"
+                )
+                await unit.delete_session(row)
+                cancelled, row = cancelled + 1, None
             if row is not None and row.state.get("answers", {}).get("followup_consent"):
                 state = _state(row)
                 state.answers["followup_consent"] = False
                 await unit.save_session(row, state.fields(), now)
-            await unit.audit("followups.stopped", now, person_id=person.id)
+            await unit.audit("followups.stopped", now, person_id=person.id, cancelled=cancelled)
             return Reply(person.language, [FollowupsStopped(), *self._current(row, now)])
 
         return await self._run(work)
@@ -445,9 +470,12 @@ class Intake:
     async def _add_person(self, unit: Unit, user: User, now: datetime) -> PersonRecord:
         return await unit.add_person(user.telegram_id, self.negotiate(user.language_code), now)
 
+    def _flow(self, row: SessionRecord) -> Flow:
+        return self.flows.get(row.flow, self.flow)
+
     def _current(self, row: SessionRecord | None, now: datetime) -> list[Item]:
-        """The open intake's current question, asked again; nothing without one."""
-        return [*engine.current(self.flow, _state(row), now)] if row is not None else []
+        """The open conversation's current question, asked again; nothing without one."""
+        return [*engine.current(self._flow(row), _state(row), now)] if row is not None else []
 
     async def _begin(self, unit: Unit, person: PersonRecord, now: datetime) -> Reply:
         transition = engine.start(self.flow, now)
@@ -475,6 +503,13 @@ class Intake:
                     person, now, consent_version=event.version, consented_at=now
                 )
                 await unit.audit("consent.given", now, person_id=person.id, version=event.version)
+            elif isinstance(event, Completed) and row.followup_id is not None:
+                await followup_store.answered(
+                    unit, row.followup_id, event.answers, event.flags, now
+                )
+                reply.items.append(CheckinDone(bool(URGENT_FLAGS & set(event.flags))))
+                await unit.delete_session(row)
+                return reply
             elif isinstance(event, Completed) and row.pre_registration_id is not None:
                 registration = await self._correct(unit, row.pre_registration_id, state, event, now)
                 reply.items.append(Corrected(registration.reference))

@@ -103,7 +103,7 @@ def test_intake_flow_loads_and_is_fully_translated() -> None:
 
 def test_conversations_check_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["conversations", "check"]) == 0
-    assert "1 conversation file(s) OK" in capsys.readouterr().out
+    assert "2 conversation file(s) OK" in capsys.readouterr().out
 
 
 def test_conversations_check_command_fails_on_a_bad_file(

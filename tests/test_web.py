@@ -393,6 +393,7 @@ ROUTES = [
     ("POST", "/cases/{ref}/notes"),
     ("POST", "/cases/{ref}/messages"),
     ("POST", "/cases/{ref}/link"),
+    ("POST", "/cases/{ref}/return"),
     ("GET", "/audit"),
     ("GET", "/accounts"),
     ("POST", "/accounts"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import (
     InlineKeyboardButton,
@@ -95,14 +95,24 @@ class Renderer:
         tr = self.catalogs.translator(reply.language)
         out: list[Outgoing] = []
         warning: str | None = None
+        lead: str | None = None  # said in the same message as the next question
         for item in reply.items:
-            if isinstance(item, Rejected):
+            if isinstance(item, intake.CheckinReminder):
+                lead = tr.gettext(
+                    "A reminder: {office} would like to know how you are since your return. "
+                    "Your answers help us support you. To stop these messages, send /stop.",
+                    office=self.office,
+                )
+            elif isinstance(item, Rejected):
                 warning = self._text(
                     tr, REASONS.get(item.reason, REASONS["use_buttons"]), **item.params
                 )
             elif isinstance(item, Asked):
-                out.append(self.ask(tr, item, warning))
-                warning = None
+                asked = self.ask(tr, item, warning)
+                if lead:
+                    asked = replace(asked, text=f"{lead}\n\n{asked.text}")
+                out.append(asked)
+                warning = lead = None
             elif isinstance(item, Recorded):
                 out.extend(self._recorded(tr, item, tapped))
             elif isinstance(item, Toggled) and item.key == tapped:
@@ -321,6 +331,18 @@ class Renderer:
             return tr.gettext("Your message is too long. Please send a shorter answer.")
         if isinstance(item, intake.LanguageChanged):
             return tr.gettext("From now on, I will write to you in this language.")
+        if isinstance(item, intake.CheckinDone) and item.urgent:
+            return tr.gettext(
+                "Thank you for your answers. A staff member will call you soon about the "
+                "problem you told us about. If you are in danger now, contact {office}: {contact}",
+                office=self.office,
+                contact=self.contact or self.office,
+            )
+        if isinstance(item, intake.CheckinDone):
+            return tr.gettext(
+                "Thank you for your answers. They help us support you. "
+                "You can stop these messages at any time with /stop."
+            )
         if isinstance(item, intake.FollowupsStopped):
             return tr.gettext(
                 "Understood: we will not send you messages after your return. "

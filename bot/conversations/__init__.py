@@ -2,11 +2,22 @@
 
 from bot.conversations.loader import (
     FlowError,
+    check_file,
     check_translations,
     flow_texts,
     load_flow,
     load_flows,
+    load_followups,
     parse_flow,
 )
 
-__all__ = ["FlowError", "check_translations", "flow_texts", "load_flow", "load_flows", "parse_flow"]
+__all__ = [
+    "FlowError",
+    "check_file",
+    "check_translations",
+    "flow_texts",
+    "load_flow",
+    "load_flows",
+    "load_followups",
+    "parse_flow",
+]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 from bot.conversations.yamlines import LineDict, load
 from bot.engine import FlagRule, Flow, Kind, Option, Step
+from bot.engine.checkins import FLOW_PREFIX, Checkin, Followups, Schedule
 from bot.engine.conditions import OPERATORS, All, AnyItem, AnyOf, Condition, Test, referenced_steps
 from bot.engine.flow import N_
 from bot.engine.runner import DONE, EDIT_PREFIX, KEEP, NO, YES
@@ -45,6 +46,9 @@ _STEP_KEYS = {
     "sensitive",
 }
 _TOP_KEYS = {"flow", "version", "countries", "steps", "flags"}
+_FOLLOWUP_KEYS = {"flow", "version", "schedule", "checkins"}
+_CHECKIN_KEYS = {"id", "label", "after", "steps", "flags"}
+FOLLOWUP_FILE = "followup.yaml"
 _OPTION_KEYS = {"value", "label", "end", "outcome"}
 
 
@@ -71,9 +75,28 @@ def load_flow(path: Path) -> Flow:
 
 
 def load_flows(directory: Path) -> dict[str, Flow]:
-    """Every *.yaml flow of a directory, by flow id."""
-    flows = [load_flow(p) for p in sorted(directory.glob("*.yaml"))]
-    return {flow.id: flow for flow in flows}
+    """Every flow of a directory's *.yaml files (check-ins included), by flow id."""
+    flows: dict[str, Flow] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name == FOLLOWUP_FILE:
+            flows.update(load_followups(path).flows)
+        else:
+            flow = load_flow(path)
+            flows[flow.id] = flow
+    return flows
+
+
+def load_followups(path: Path) -> Followups:
+    """Read and check the follow-up file: the schedule and every check-in."""
+    with path.open(encoding="utf-8") as fh:
+        data = load(fh)
+    parser = _Parser()
+    followups = parser.followups(data)
+    if parser.problems or followups is None:
+        raise FlowError(str(path), parser.problems or [Problem(1, "empty follow-up file")])
+    for checkin in followups.checkins:
+        check_placeholders(checkin.flow, str(path))
+    return followups
 
 
 def parse_flow(data: Any, path: str = "<flow>") -> Flow:
@@ -127,6 +150,20 @@ def check_translations(flow: Flow, path: str, catalogs: Mapping[str, Iterable[st
     return problems
 
 
+def check_file(path: Path, catalogs: Mapping[str, Iterable[str]]) -> list[str]:
+    """Every problem of one conversation file, translations included (FlowError raised)."""
+    if path.name != FOLLOWUP_FILE:
+        return check_translations(load_flow(path), str(path), catalogs)
+    followups = load_followups(path)
+    problems = []
+    for checkin in followups.checkins:
+        problems.extend(check_translations(checkin.flow, str(path), catalogs))
+        for language, ids in catalogs.items():
+            if checkin.label not in set(ids):
+                problems.append(f"{path}: no {language} translation for {checkin.label!r}")
+    return problems
+
+
 def _walk(steps: Iterable[Step]) -> Iterator[Step]:
     for step in steps:
         yield step
@@ -172,6 +209,81 @@ class _Parser:
             aliases=aliases,
             ambiguous=ambiguous,
         )
+
+    def followups(self, data: Any) -> Followups | None:
+        if not isinstance(data, LineDict):
+            self.fail(1, "a follow-up file is a mapping with 'schedule' and 'checkins'")
+            return None
+        self._unknown_keys(data, _FOLLOWUP_KEYS, "follow-up file")
+        version = str(data.get("version", ""))
+        if not version:
+            self.fail(data.line, "missing 'version'")
+        schedule = self._schedule(data.get("schedule"), data.lines.get("schedule", data.line))
+        raw = data.get("checkins")
+        if not isinstance(raw, list) or not raw:
+            self.fail(data.lines.get("checkins", data.line), "'checkins' must be a non-empty list")
+            raw = []
+        checkins: list[Checkin] = []
+        for item in raw:
+            checkin = self._checkin(item, version)
+            if checkin is None:
+                continue
+            if any(c.id == checkin.id for c in checkins):
+                self.fail(item.line, f"duplicate check-in id {checkin.id!r}")
+            checkins.append(checkin)
+        return Followups(schedule, tuple(checkins))
+
+    def _schedule(self, raw: Any, line: int) -> Schedule:
+        if not isinstance(raw, LineDict):
+            self.fail(line, "'schedule' is a mapping")
+            return Schedule()
+        defaults = Schedule()
+        allowed = {f.name for f in fields(Schedule)}
+        self._unknown_keys(raw, allowed, "schedule")
+        values = {}
+        for name in allowed:
+            value = self._int(raw, name)
+            if value is not None and value < 0:
+                self.fail(raw.lines[name], f"schedule.{name} must not be negative")
+            values[name] = getattr(defaults, name) if value is None else value
+        schedule = Schedule(**values)
+        for name in ("send_hour", "quiet_from", "quiet_until"):
+            if not 0 <= getattr(schedule, name) <= 23:
+                self.fail(raw.lines.get(name, line), f"schedule.{name} is an hour, 0 to 23")
+        if schedule.quiet(schedule.send_hour):
+            self.fail(raw.lines.get("send_hour", line), "schedule.send_hour is in quiet hours")
+        if schedule.max_attempts < 1:
+            self.fail(raw.lines.get("max_attempts", line), "schedule.max_attempts is at least 1")
+        return schedule
+
+    def _checkin(self, raw: Any, version: str) -> Checkin | None:
+        if not isinstance(raw, LineDict):
+            self.fail(getattr(raw, "line", 1), "each check-in is a mapping with 'id' and 'after'")
+            return None
+        self._unknown_keys(raw, _CHECKIN_KEYS, "check-in")
+        checkin_id = self._string(raw, "id", required=True)
+        label = self._string(raw, "label", required=True)
+        if checkin_id and not _ID.match(checkin_id):
+            self.fail(raw.lines["id"], f"check-in id {checkin_id!r}: lower case, digits, _")
+        after = raw.get("after")
+        days = months = 0
+        if not isinstance(after, LineDict) or not set(after) <= {"days", "months"} or not after:
+            self.fail(raw.lines.get("after", raw.line), "'after' is {days: N} and/or {months: N}")
+        else:
+            days, months = self._int(after, "days") or 0, self._int(after, "months") or 0
+        raw_steps = raw.get("steps")
+        if not isinstance(raw_steps, list) or not raw_steps:
+            self.fail(raw.lines.get("steps", raw.line), "'steps' must be a non-empty list")
+            raw_steps = []
+        steps = self._steps(raw_steps, known=set(), numbers=set(), countries=set())
+        for step in steps:
+            if step.kind in (Kind.LANGUAGE, Kind.CONSENT, Kind.REVIEW):
+                self.fail(step.line, f"step {step.id!r}: no {step.kind} step in a check-in")
+        if steps and steps[0].kind is Kind.INFO:
+            self.fail(steps[0].line, "a check-in starts with a question: one message, not two")
+        flags = self._flags(raw.get("flags") or [], {s.id for s in steps}, raw.line)
+        flow = Flow(id=f"{FLOW_PREFIX}{checkin_id}", version=version, steps=tuple(steps))
+        return Checkin(checkin_id, label, days, months, replace(flow, flags=tuple(flags)))
 
     def _steps(
         self,

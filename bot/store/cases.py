@@ -24,7 +24,8 @@ versions = Base.metadata.tables["answer_versions"]
 links = Base.metadata.tables["case_links"]
 case_messages = Base.metadata.tables[CaseMessageModel.__tablename__]
 
-PRIORITY_FLAGS = ("minor", "unaccompanied_minor", "vulnerable")
+# Shown first when asked, and marked in the queue: people at risk, follow-up alerts first.
+PRIORITY_FLAGS = ("unsafe", "urgent_health", "minor", "unaccompanied_minor", "vulnerable")
 Case = RegistrationRecord  # what the dashboard calls a sent request
 
 
@@ -218,7 +219,7 @@ async def change_status(
     now: datetime,
 ) -> None:
     """Move a case from the status it was read with; audited, with its note."""
-    values: dict[str, Any] = {"status": target, "updated_at": now}
+    values: dict[str, Any] = {"status": target, "updated_at": now, "status_changed_at": now}
     if target == "returned":
         values["return_date"] = return_date
     result = await unit.connection.execute(

@@ -57,6 +57,8 @@ class Person(Base):
     language: Mapped[str] = mapped_column(String(8))
     consent_version: Mapped[str | None] = mapped_column(String(32))
     consented_at: Mapped[datetime | None]
+    # Telegram refused a message (the person blocked the bot): nothing more is sent.
+    unreachable_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -79,8 +81,11 @@ class IntakeSession(Base):
     pre_registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("pre_registrations.id", ondelete="CASCADE")
     )
+    # Set when the session is a check-in after return.
+    followup_id: Mapped[int | None] = mapped_column(ForeignKey("followups.id", ondelete="CASCADE"))
+    reminded_at: Mapped[datetime | None]  # an unfinished intake was reminded once
     created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(index=True)
     __table_args__ = (
         Index("ix_sessions_person_status", "person_id", "status"),
         # At most one open conversation per person, even with several processes.
@@ -114,10 +119,41 @@ class PreRegistration(Base):
     nationality: Mapped[str | None] = mapped_column(String(2), index=True)
     current_city: Mapped[str | None] = mapped_column(String(60), index=True)
     return_date: Mapped[date | None]
+    time_zone: Mapped[str | None] = mapped_column(String(64))  # for check-ins, if not the capital's
+    status_changed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_pre_registrations_name_dob", "name_key", "date_of_birth"),)
+
+
+class Followup(Base):
+    """One check-in after return. `due_at` is when the dispatcher next acts on it: the
+    first message, a reminder, a retry, or giving up. `claimed_until` is a dispatcher's
+    lease on the row; a dispatcher that dies lets it lapse."""
+
+    __tablename__ = "followups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pre_registration_id: Mapped[int] = mapped_column(
+        ForeignKey("pre_registrations.id", ondelete="CASCADE"), index=True
+    )
+    checkin: Mapped[str] = mapped_column(String(32))
+    # planned -> sending -> sent -> answered | no_reply; or failed, cancelled
+    status: Mapped[str] = mapped_column(String(16))
+    planned_for: Mapped[datetime]
+    due_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    reminders: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    answers: Mapped[dict[str, Any]]
+    flags: Mapped[list[str]] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(String(32))  # why failed or cancelled
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_followups_status_due", "status", "due_at"),)
 
 
 class Flag(Base):

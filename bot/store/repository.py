@@ -57,6 +57,7 @@ answer_versions = _tables[AnswerVersion.__tablename__]
 _PERSON_COLUMNS = ("id", "telegram_id", "language", "consent_version", "consented_at")
 _SESSION_COLUMNS = (
     "id", "person_id", "flow", "status", "step", "state", "version", "pre_registration_id",
+    "followup_id",
 )  # fmt: skip
 _PERSON_AND_SESSION = (
     select(
@@ -119,6 +120,7 @@ class SessionRecord:
     state: dict[str, Any]
     version: int
     pre_registration_id: int | None = None
+    followup_id: int | None = None  # a check-in after return
 
 
 @dataclass(frozen=True)
@@ -333,10 +335,12 @@ class Unit:
         state: dict[str, Any],
         now: datetime,
         pre_registration_id: int | None = None,
+        followup_id: int | None = None,
     ) -> None:
         await self.connection.execute(
             insert(sessions).values(
                 pre_registration_id=pre_registration_id,
+                followup_id=followup_id,
                 person_id=person_id,
                 flow=flow,
                 status=state["status"],

@@ -9,6 +9,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
@@ -25,13 +26,25 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import workflow
-from bot.answers import STATUS_LABELS, flag_label, format_answer, status_label
+from bot.answers import (
+    CHECKIN_STATUS_LABELS,
+    FOLLOWUP_FLAGS,
+    REASON_LABELS,
+    STATUS_LABELS,
+    flag_label,
+    format_answer,
+    status_label,
+)
 from bot.chat.simulator import Phones
 from bot.engine import Flow, Kind, fold
+from bot.engine.checkins import Followups
 from bot.engine.flow import N_
+from bot.followups.service import schedule_case
+from bot.followups.zones import valid_zone, zone_for, zones_of
 from bot.i18n import Catalogs, Translator, language_name
 from bot.store import Store, cases
 from bot.store import accounts as account_store
+from bot.store import followups as followup_rows
 from bot.store.accounts import AccountRecord
 from bot.web import export
 from bot.web.auth import (
@@ -97,6 +110,7 @@ class Dashboard:
         updates: Updates | None = None,
         webhook_secret: str | None = None,
         phones: Phones | None = None,
+        followups: Followups | None = None,
     ) -> None:
         self.store = store
         self.flow = flow
@@ -109,6 +123,7 @@ class Dashboard:
         self.updates = updates
         self.webhook_secret = webhook_secret
         self.simulator = Simulator(self, phones)
+        self.followups = followups
         self.templates = Jinja2Templates(directory=HERE / "templates")
         self.by_account = Throttle(limit=5)
         self.by_address = Throttle(limit=20)
@@ -325,6 +340,9 @@ class Dashboard:
                 for v in await cases.answer_versions(unit, found.id)
             ]
             twins = await cases.twins(unit, found)
+            checkins = await followup_rows.for_case(unit, found.id)
+            facts = await followup_rows.planning_facts(unit, found.id)
+        zone = zone_for(facts.country if facts else None, facts.time_zone if facts else None)
         return self.render(
             request,
             "case.html",
@@ -345,7 +363,33 @@ class Dashboard:
             versions=versions,
             error=error,
             status_label=lambda s: status_label(s, tr),
+            checkins=[self._checkin(row, zone, tr) for row in checkins],
+            zone=zone.key,
+            zones=zones_of(facts.country if facts else None),
+            today=self.clock().date().isoformat(),
         )
+
+    def _checkin(
+        self, row: followup_rows.FollowupRecord, zone: ZoneInfo, tr: Translator
+    ) -> dict[str, Any]:
+        """One check-in as the case page shows it, times in the country's local time."""
+        checkin = self.followups.checkin(row.checkin) if self.followups else None
+        answers = []
+        if checkin is not None:
+            for step in checkin.flow.steps:
+                if step.id in row.answers:
+                    value = format_answer(step, row.answers[step.id], tr)
+                    answers.append((tr.gettext(step.review_label), value))
+        when = row.answered_at or row.sent_at or row.due_at
+        return {
+            "label": tr.gettext(checkin.label) if checkin else row.checkin,
+            "status": tr.gettext(CHECKIN_STATUS_LABELS.get(row.status, row.status)),
+            "when": when.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            "reason": tr.gettext(REASON_LABELS[row.reason]) if row.reason in REASON_LABELS else "",
+            "reminders": row.reminders,
+            "answers": answers,
+            "flags": row.flags,
+        }
 
     async def change_status(self, request: Request) -> Response:
         account = await self.signed_in(request)
@@ -368,6 +412,8 @@ class Dashboard:
                 await cases.change_status(
                     unit, found, target, account.username, note, return_date, self.clock()
                 )
+                if self.followups is not None:
+                    await schedule_case(unit, found.id, self.followups, self.clock())
             except workflow.TransitionRefused as refused:
                 refusal = (tr.gettext(refused.reason), 400)
             except cases.StatusChanged:
@@ -388,6 +434,32 @@ class Dashboard:
             )
             async with self.store.unit() as unit:
                 await cases.add_note(unit, found.id, account.username, body, self.clock())
+        return RedirectResponse(f"/cases/{found.reference}", 303)
+
+    async def change_return(self, request: Request) -> Response:
+        """A returned case's date of return or time zone: its check-ins move with them."""
+        account = await self.signed_in(request)
+        form = await self.form(request)
+        tr = self.translator(request, account)
+        return_date = _date(str(form.get("return_date", "")))
+        zone = str(form.get("time_zone", "")).strip() or None
+        async with self.store.unit() as unit:
+            found = await self._case(unit, request)
+            if (
+                found.status != "returned"
+                or return_date is None
+                or return_date > self.clock().date()
+            ):
+                refusal = N_("Give the date of return: a past date, for a returned case.")
+                return await self.case(request, tr.gettext(refusal), 400)
+            if zone is not None and not valid_zone(zone):
+                return await self.case(request, tr.gettext(N_("Unknown time zone.")), 400)
+            now = self.clock()
+            await followup_rows.set_return(unit, found.id, return_date, zone, now)
+            await unit.audit("case.return_changed", now, actor=account.username,
+                             pre_registration_id=found.id)  # fmt: skip
+            if self.followups is not None:
+                await schedule_case(unit, found.id, self.followups, now)
         return RedirectResponse(f"/cases/{found.reference}", 303)
 
     async def link(self, request: Request) -> Response:
@@ -564,7 +636,7 @@ class Dashboard:
 
 def _flag_names(flow: Flow) -> list[str]:
     names = [rule.flag for rule in flow.flags]
-    return list(dict.fromkeys([*names, "possible_duplicate"]))
+    return list(dict.fromkeys([*names, "possible_duplicate", "wants_human", *FOLLOWUP_FLAGS]))
 
 
 FILTER_KEYS = ("status", "flag", "nationality", "city", "since", "until", "q", "priority")
@@ -621,6 +693,7 @@ def create_app(
     updates: Updates | None = None,
     webhook_secret: str | None = None,
     phones: Phones | None = None,
+    followups: Followups | None = None,
 ) -> Starlette:
     dashboard = Dashboard(
         store,
@@ -634,6 +707,7 @@ def create_app(
         updates,
         webhook_secret,
         phones,
+        followups,
     )
     routes = [
         Route("/", dashboard.queue),
@@ -651,6 +725,7 @@ def create_app(
         Route("/cases/{reference}/status", dashboard.change_status, methods=["POST"]),
         Route("/cases/{reference}/notes", dashboard.add_note, methods=["POST"]),
         Route("/cases/{reference}/link", dashboard.link, methods=["POST"]),
+        Route("/cases/{reference}/return", dashboard.change_return, methods=["POST"]),
         Route("/cases/{reference}/messages", dashboard.send_message, methods=["POST"]),
         *dashboard.simulator.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

@@ -1,0 +1,289 @@
+"""The dispatcher: claims due check-ins, sends them, and records what happened.
+
+Each row moves in short transactions around one send:
+
+    claim (lease) -> "sending" (the check-in conversation opens) -> send -> "sent"
+
+A dispatcher killed mid-send leaves the row "sending"; once its lease lapses, the next
+run takes it as sent (`recover`). If the message never left, the reminder asks the same
+question later: a check-in is never lost, and never sent twice in a row. Telegram's
+answers decide the rest: 429 waits as long as Telegram says, 5xx and timeouts retry with
+exponential backoff up to `max_attempts`, 403 (the person blocked the bot) stops every
+check-in of that person. Nothing is sent in the quiet hours of the country of return.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot import engine
+from bot.chat.render import Renderer
+from bot.engine import Session
+from bot.engine.checkins import Followups
+from bot.followups.planning import allowed
+from bot.followups.zones import zone_for
+from bot.intake import CheckinReminder, Item, Reply
+from bot.store import Conflict, Store, Unit
+from bot.store import followups as rows
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+FAILED_FLAG, NO_REPLY_FLAG, UNREACHABLE_FLAG = "followup_failed", "no_reply", "unreachable"
+BUSY_RETRY = timedelta(hours=1)
+
+
+@dataclass
+class Report:
+    """What one run did, by outcome: counts only."""
+
+    outcomes: Counter[str] = field(default_factory=Counter)
+    recovered: int = 0
+
+    def __str__(self) -> str:
+        done = ", ".join(f"{name} {n}" for name, n in sorted(self.outcomes.items()))
+        return f"{done or 'nothing due'}; recovered {self.recovered}"
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: Store,
+        followups: Followups,
+        renderer: Renderer,
+        bot: Bot,
+        clock: Clock,
+        *,
+        batch: int = 100,
+        lease: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self.store = store
+        self.followups = followups
+        self.schedule = followups.schedule
+        self.renderer = renderer
+        self.bot = bot
+        self.clock = clock
+        self.batch = batch
+        self.lease = lease
+        self.paused_until: datetime | None = None  # Telegram asked us to wait (429)
+
+    async def run_once(self) -> Report:
+        """Act on every row due now; each batch is claimed, then worked row by row."""
+        report = Report()
+        now = self.clock()
+        if self.paused_until is not None and now < self.paused_until:
+            return report
+        async with self.store.unit() as unit:
+            report.recovered = await rows.recover(unit, now, self._reminder_time(now))
+        while True:
+            now = self.clock()
+            async with self.store.unit() as unit:
+                claimed = await rows.claim(unit, now, now + self.lease, self.batch)
+            for index, row in enumerate(claimed):
+                outcome = await self._handle(row)
+                report.outcomes[outcome] += 1
+                if self.paused_until is not None:  # give the rest back until Telegram allows
+                    await self._release_all(claimed[index + 1 :], self.paused_until)
+                    return report
+            if len(claimed) < self.batch:
+                return report
+
+    async def job(self, context: Any = None) -> None:
+        """The scheduler's entry point: one run, logged with counts only."""
+        report = await self.run_once()
+        if report.outcomes or report.recovered:
+            log.info("check-ins: %s", report)
+
+    # One row
+
+    async def _handle(self, claimed: rows.Claimed) -> str:
+        row, now = claimed.followup, self.clock()
+        zone = zone_for(claimed.country, claimed.time_zone)
+        later = allowed(now, self.schedule, zone)
+        if later != now:  # night there: wait for the morning
+            async with self.store.unit() as unit:
+                await rows.release(unit, row.id, later, now)
+            return "waiting_for_morning"
+        try:
+            if row.status == rows.PLANNED:
+                return await self._first(claimed, zone, now)
+            return await self._remind(claimed, zone, now)
+        except Conflict:  # the person began another conversation meanwhile
+            async with self.store.unit() as unit:
+                await rows.release(
+                    unit, row.id, allowed(now + BUSY_RETRY, self.schedule, zone), now
+                )
+            return "busy"
+
+    async def _first(self, claimed: rows.Claimed, zone: ZoneInfo, now: datetime) -> str:
+        row = claimed.followup
+        flow = self.followups.checkin(row.checkin).flow
+        async with self.store.unit() as unit:
+            if await rows.person_busy(unit, claimed.person_id, row.id):
+                if now - row.planned_for >= timedelta(hours=self.schedule.busy_wait_hours):
+                    await self._give_up(unit, claimed, rows.FAILED, "busy", FAILED_FLAG, now)
+                    return "failed"
+                later = allowed(now + BUSY_RETRY, self.schedule, zone)
+                await rows.release(unit, row.id, later, now)
+                return "busy"
+            transition = engine.start(flow, now)
+            await rows.end_checkin_sessions(unit, followup_id=row.id)  # from a failed attempt
+            await unit.add_session(
+                claimed.person_id, flow.id, transition.session.to_dict(), now, followup_id=row.id
+            )
+            await rows.update_row(unit, row.id, now, status=rows.SENDING, attempts=row.attempts + 1)
+        return await self._send(claimed, zone, list(transition.events), first=True)
+
+    async def _remind(self, claimed: rows.Claimed, zone: ZoneInfo, now: datetime) -> str:
+        row = claimed.followup
+        flow = self.followups.checkin(row.checkin).flow
+        async with self.store.unit() as unit:
+            session = await rows.checkin_session(unit, row.id)
+            if session is None:  # the person stopped this check-in (/cancel)
+                await self._give_up(unit, claimed, rows.CANCELLED, "person", None, now)
+                return "cancelled"
+            state = Session.from_dict(session.state)
+            if row.reminders >= self.schedule.max_reminders:
+                await self._give_up(
+                    unit, claimed, rows.NO_REPLY, None, NO_REPLY_FLAG, now, answers=state.answers
+                )
+                return "no_reply"
+            await rows.update_row(
+                unit,
+                row.id,
+                now,
+                status=rows.SENDING,
+                reminders=row.reminders + 1,
+                attempts=row.attempts + 1,
+            )
+        items: list[Item] = [CheckinReminder(), *engine.current(flow, state, now)]
+        return await self._send(claimed, zone, items, first=False)
+
+    async def _send(
+        self, claimed: rows.Claimed, zone: ZoneInfo, items: list[Item], *, first: bool
+    ) -> str:
+        row = claimed.followup
+        try:
+            for out in self.renderer.render(Reply(claimed.language, items)):
+                await self.bot.send_message(claimed.telegram_id, out.text, reply_markup=out.markup)
+        except RetryAfter as error:
+            wait = _seconds(error.retry_after)
+            self.paused_until = self.clock() + timedelta(seconds=wait)
+            log.warning("Telegram asked to wait %.0f s before sending more", wait)
+            await self._undo(claimed, first, self.paused_until, count_attempt=False)
+            return "rate_limited"
+        except Forbidden:
+            async with self.store.unit() as unit:
+                await self._blocked(unit, claimed, self.clock())
+            return "blocked"
+        except BadRequest as error:  # Telegram will never take this message: no retry
+            log.warning("check-in %s refused: %s", row.id, type(error).__name__)
+            async with self.store.unit() as unit:
+                await self._give_up(
+                    unit, claimed, rows.FAILED, "refused", FAILED_FLAG, self.clock()
+                )
+            return "failed"
+        except (NetworkError, TelegramError) as error:  # 5xx, timeouts (TimedOut is one)
+            attempts = row.attempts + 1
+            log.warning(
+                "check-in %s not sent (attempt %d): %s", row.id, attempts, type(error).__name__
+            )
+            if attempts >= self.schedule.max_attempts:
+                async with self.store.unit() as unit:
+                    await self._give_up(
+                        unit, claimed, rows.FAILED, "network", FAILED_FLAG, self.clock()
+                    )
+                return "failed"
+            delay = self.schedule.retry_delay_seconds * 2 ** max(attempts - 1, 0)
+            retry_at = allowed(self.clock() + timedelta(seconds=delay), self.schedule, zone)
+            await self._undo(claimed, first, retry_at, count_attempt=True)
+            return "retry"
+        now = self.clock()
+        async with self.store.unit() as unit:
+            await rows.update_row(
+                unit,
+                row.id,
+                now,
+                status=rows.SENT,
+                sent_at=now if first else row.sent_at,
+                attempts=0,
+                due_at=self._reminder_time(now),
+                claimed_until=None,
+            )
+        return "sent" if first else "reminded"
+
+    # Outcomes
+
+    async def _undo(
+        self, claimed: rows.Claimed, first: bool, retry_at: datetime, *, count_attempt: bool
+    ) -> None:
+        """The send failed: back to where it was, to try again at `retry_at`."""
+        row, now = claimed.followup, self.clock()
+        attempts = row.attempts + 1 if count_attempt else row.attempts
+        async with self.store.unit() as unit:
+            if first:
+                await rows.end_checkin_sessions(unit, followup_id=row.id)
+                await rows.update_row(
+                    unit, row.id, now, status=rows.PLANNED, attempts=attempts,
+                    due_at=retry_at, claimed_until=None,
+                )  # fmt: skip
+            else:
+                await rows.update_row(
+                    unit, row.id, now, status=rows.SENT, reminders=row.reminders,
+                    attempts=attempts, due_at=retry_at, claimed_until=None,
+                )  # fmt: skip
+
+    async def _blocked(self, unit: Unit, claimed: rows.Claimed, now: datetime) -> None:
+        """403: the person blocked the bot. Nothing more goes to them; the case says why."""
+        await self._give_up(unit, claimed, rows.FAILED, "blocked", UNREACHABLE_FLAG, now)
+        await rows.mark_unreachable(unit, claimed.person_id, now)
+        await rows.cancel(unit, now, "blocked", person_id=claimed.person_id)
+        await rows.end_checkin_sessions(unit, person_id=claimed.person_id)
+
+    async def _give_up(
+        self,
+        unit: Unit,
+        claimed: rows.Claimed,
+        status: str,
+        reason: str | None,
+        flag: str | None,
+        now: datetime,
+        answers: dict[str, Any] | None = None,
+    ) -> None:
+        row = claimed.followup
+        values: dict[str, Any] = {"status": status, "reason": reason, "claimed_until": None}
+        if answers:
+            values["answers"] = answers
+        await rows.update_row(unit, row.id, now, **values)
+        await rows.end_checkin_sessions(unit, followup_id=row.id)
+        if flag is not None:
+            await unit.add_flag(row.pre_registration_id, flag)
+        await unit.audit(
+            f"followup.{status}",
+            now,
+            pre_registration_id=row.pre_registration_id,
+            checkin=row.checkin,
+            reason=reason,
+        )
+
+    async def _release_all(self, claimed: list[rows.Claimed], until: datetime) -> None:
+        now = self.clock()
+        async with self.store.unit() as unit:
+            for row in claimed:
+                await rows.release(unit, row.followup.id, max(until, row.followup.due_at), now)
+
+    def _reminder_time(self, now: datetime) -> datetime:
+        return now + timedelta(hours=self.schedule.reminder_after_hours)
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    """RetryAfter.retry_after is seconds or a timedelta, depending on PTB's settings."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
