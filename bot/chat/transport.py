@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 BOT_USER = {
@@ -30,6 +31,7 @@ BOT_USER = {
 }
 OFFLINE_TOKEN = "100000001:offline-simulator-token"
 MESSAGE_LIMIT = 4096
+TIMEOUT = 0  # a Fault status: no answer at all, as when the network drops
 
 
 @dataclass
@@ -124,6 +126,8 @@ class OfflineBotAPI(BaseRequest):
             self.calls.append((endpoint, params))
         if self.faults.get(endpoint):
             fault = self.faults[endpoint].pop(0)
+            if fault.status == TIMEOUT:
+                raise TimedOut(f"{endpoint} timed out (simulated)")
             body: dict[str, Any] = {
                 "ok": False,
                 "error_code": fault.status,
@@ -146,7 +150,7 @@ class OfflineBotAPI(BaseRequest):
     def fail(
         self, endpoint: str, status: int, description: str, retry_after: int | None = None
     ) -> None:
-        """Make the next call to `endpoint` fail as Telegram would."""
+        """Make the next call to `endpoint` fail as Telegram would (status TIMEOUT: no answer)."""
         self.faults[endpoint].append(Fault(status, description, retry_after))
 
     def _methods(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[Any]]]:

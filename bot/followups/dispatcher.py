@@ -79,8 +79,10 @@ class Dispatcher:
         """Act on every row due now; each batch is claimed, then worked row by row."""
         report = Report()
         now = self.clock()
-        if self.paused_until is not None and now < self.paused_until:
-            return report
+        if self.paused_until is not None:
+            if now < self.paused_until:
+                return report
+            self.paused_until = None
         async with self.store.unit() as unit:
             report.recovered = await rows.recover(unit, now, self._reminder_time(now))
         while True:

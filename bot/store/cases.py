@@ -154,11 +154,15 @@ async def _flags(unit: Unit, ids: list[int]) -> dict[int, list[str]]:
 
 
 async def by_reference(unit: Unit, reference: str) -> Case | None:
-    row = (
-        await unit.connection.execute(
-            select(registrations).where(registrations.c.reference == reference)
-        )
-    ).first()
+    return await _one(unit, registrations.c.reference == reference)
+
+
+async def by_id(unit: Unit, case_id: int) -> Case | None:
+    return await _one(unit, registrations.c.id == case_id)
+
+
+async def _one(unit: Unit, where: Any) -> Case | None:
+    row = (await unit.connection.execute(select(registrations).where(where))).first()
     if row is None:
         return None
     m = row._mapping

@@ -1,0 +1,286 @@
+"""Check-ins after return, end to end on a real database and the real PTB pipeline:
+planning, sending, answers, reminders, cancellation, faults."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from bot.app import Bot
+from bot.chat.transport import TIMEOUT, OfflineBotAPI
+from bot.followups.service import schedule_case
+from bot.store import cases
+from bot.store import followups as rows
+from bot.store.models import Followup, Person, PreRegistration
+from tests.conftest import Clock, Phone, table_rows
+from tests.test_web import add_case
+
+RETURNED = date(2026, 11, 20)  # day_7 is due on 27 November, 10:00 local
+
+
+async def returned_case(
+    bot: Bot,
+    telegram_id: int,
+    country: str = "SN",
+    consent: bool = True,
+    return_date: date = RETURNED,
+) -> int:
+    """A case marked returned, its check-ins planned, as the dashboard does it."""
+    reference = await add_case(
+        bot, telegram_id, destination_country=country, followup_consent=consent
+    )
+    async with bot.store.unit() as unit:
+        case = await cases.by_reference(unit, reference)
+        assert case is not None
+        await unit.connection.execute(
+            update(PreRegistration.__table__)
+            .where(PreRegistration.__table__.c.id == case.id)
+            .values(status="returned", return_date=return_date)
+        )
+        await schedule_case(unit, case.id, bot.followups, bot.service.clock())
+    return case.id
+
+
+async def checkins(bot: Bot, case_id: int) -> dict[str, rows.FollowupRecord]:
+    async with bot.store.unit() as unit:
+        return {r.checkin: r for r in await rows.for_case(unit, case_id)}
+
+
+async def case_flags(bot: Bot, case_id: int) -> set[str]:
+    async with bot.store.unit() as unit:
+        found = await cases.by_id(unit, case_id)
+    assert found is not None
+    return set(found.flags)
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+
+
+async def test_a_returned_case_gets_its_check_ins_planned(bot: Bot) -> None:
+    case_id = await returned_case(bot, 71, country="CM")
+    planned = await checkins(bot, case_id)
+    assert set(planned) == {"day_7", "month_1", "month_3", "month_6", "month_12"}
+    assert {r.status for r in planned.values()} == {"planned"}
+    assert planned["day_7"].due_at == at(27, 9)  # 10:00 in Douala
+    assert planned["month_12"].due_at == datetime(2027, 11, 20, 9, tzinfo=UTC)
+
+
+async def test_no_consent_no_check_ins(bot: Bot) -> None:
+    case_id = await returned_case(bot, 72, consent=False)
+    assert await checkins(bot, case_id) == {}
+
+
+async def test_a_new_return_date_moves_what_is_not_sent_yet(bot: Bot, clock: Clock) -> None:
+    case_id = await returned_case(bot, 73)
+    async with bot.store.unit() as unit:
+        await rows.update_row(unit, (await checkins(bot, case_id))["day_7"].id, clock(),
+                              status="answered")  # fmt: skip
+        await rows.set_return(unit, case_id, date(2026, 11, 23), None, clock())
+        await schedule_case(unit, case_id, bot.followups, clock())
+    moved = await checkins(bot, case_id)
+    assert moved["day_7"].status == "answered" and moved["day_7"].due_at == at(27, 10)
+    assert moved["month_1"].due_at == at(23, 10) + timedelta(days=30)  # 23 December
+
+
+async def test_a_return_date_entered_late_skips_check_ins_whose_time_passed(
+    bot: Bot, clock: Clock
+) -> None:
+    case_id = await returned_case(bot, 74, return_date=date(2026, 9, 1))
+    planned = await checkins(bot, case_id)
+    assert "day_7" not in planned and "month_1" not in planned  # 8 Sept, 1 Oct: long gone
+    assert planned["month_3"].due_at == datetime(2026, 12, 1, 10, tzinfo=UTC)
+
+
+async def test_closing_the_case_cancels_what_is_left(bot: Bot, clock: Clock) -> None:
+    case_id = await returned_case(bot, 75)
+    async with bot.store.unit() as unit:
+        case = await cases.by_id(unit, case_id)
+        assert case is not None
+        await cases.change_status(unit, case, "closed", "amina", "", None, clock())
+        await schedule_case(unit, case_id, bot.followups, clock())
+    planned = await checkins(bot, case_id)
+    assert {(r.status, r.reason) for r in planned.values()} == {("cancelled", "closed")}
+
+
+async def test_stop_cancels_every_check_in_not_sent(bot: Bot, phone_factory: Any) -> None:
+    case_id = await returned_case(bot, 76)
+    phone = phone_factory(76)
+    await phone.say("/stop")
+    planned = await checkins(bot, case_id)
+    assert {(r.status, r.reason) for r in planned.values()} == {("cancelled", "stopped")}
+    assert "no_followup_consent" in await case_flags(bot, case_id)
+
+
+async def test_delete_erases_the_check_ins_with_everything_else(
+    bot: Bot, phone_factory: Any
+) -> None:
+    await returned_case(bot, 77)
+    phone = phone_factory(77)
+    await phone.say("/delete")
+    await phone.choose("yes")
+    assert await table_rows(bot, Followup) == []
+
+
+async def test_a_check_in_goes_out_at_ten_local_and_its_answers_reach_the_case(
+    bot: Bot, api: OfflineBotAPI, clock: Clock, phone_factory: Any
+) -> None:
+    case_id = await returned_case(bot, 78)
+    clock.now = at(27, 9, 59)
+    assert (await bot.dispatcher.run_once()).outcomes == {}  # not yet
+    clock.now = at(27, 10)
+    report = await bot.dispatcher.run_once()
+    assert report.outcomes == {"sent": 1}
+    phone: Phone = phone_factory(78)
+    fr = bot.catalogs.translator("fr")
+    assert phone.last.text == fr.gettext(
+        "Hello, this is {office}. You returned home a week ago, and we would like to know "
+        "how you are. Did you arrive safely?",
+        office="OIM Rabat",
+    )
+    assert (await checkins(bot, case_id))["day_7"].status == "sent"
+    for value in ("yes", "no", "family", "safety"):
+        await phone.choose(value)
+    done = await phone.choose("4")
+    assert "OIM Rabat" in done.text and "+212 537 00 00 00" in done.text  # urgent: who to call
+    answered = (await checkins(bot, case_id))["day_7"]
+    assert answered.status == "answered" and answered.flags == ["unsafe"]
+    assert answered.answers == {
+        "arrived_safely": True,
+        "met_on_arrival": False,
+        "staying": "family",
+        "urgent": "safety",
+        "satisfaction": 4,
+    }
+    assert "unsafe" in await case_flags(bot, case_id)
+    assert (await bot.dispatcher.run_once()).outcomes == {}  # answered: nothing more
+    await phone.say("/start")  # the conversation is over: back to the request
+    assert "AVR-" in phone.last.text
+
+
+async def test_no_answer_gets_one_reminder_then_the_no_reply_flag(
+    bot: Bot, api: OfflineBotAPI, clock: Clock, phone_factory: Any
+) -> None:
+    case_id = await returned_case(bot, 79)
+    clock.now = at(27, 10)
+    await bot.dispatcher.run_once()
+    phone: Phone = phone_factory(79)
+    await phone.choose("yes")  # one answer, then silence
+    clock.advance(hours=48)
+    assert (await bot.dispatcher.run_once()).outcomes == {"reminded": 1}
+    fr = bot.catalogs.translator("fr")
+    assert phone.last.text.startswith(fr.gettext(
+        "A reminder: {office} would like to know how you are since your return. Your answers "
+        "help us support you. To stop these messages, send /stop.", office="OIM Rabat"
+    ))  # fmt: skip
+    assert "accueilli" in phone.last.text  # the question where the person stopped
+    clock.advance(hours=48)
+    assert (await bot.dispatcher.run_once()).outcomes == {"no_reply": 1}
+    row = (await checkins(bot, case_id))["day_7"]
+    assert row.status == "no_reply" and row.answers == {"arrived_safely": True}
+    assert "no_reply" in await case_flags(bot, case_id)
+    assert len(phone.inbox) == 3  # the check-in, the edit of the answer aside, one reminder
+
+
+async def test_nothing_is_sent_at_night_there(bot: Bot, api: OfflineBotAPI, clock: Clock) -> None:
+    case_id = await returned_case(bot, 80, country="CM")
+    clock.now = at(27, 21, 30)  # the server was down all day; 22:30 in Douala
+    assert (await bot.dispatcher.run_once()).outcomes == {"waiting_for_morning": 1}
+    assert api.messages(80) == []
+    assert (await checkins(bot, case_id))["day_7"].due_at == at(28, 7)  # 08:00 in Douala
+    clock.now = at(28, 7)
+    assert (await bot.dispatcher.run_once()).outcomes == {"sent": 1}
+
+
+async def test_a_check_in_waits_for_another_conversation_to_end(
+    bot: Bot, clock: Clock, phone_factory: Any
+) -> None:
+    case_id = await returned_case(bot, 81)
+    phone: Phone = phone_factory(81)
+    async with bot.store.unit() as unit:  # a caseworker's "needs info" questions are open
+        person = await unit.person(81)
+        assert person is not None
+        await unit.add_session(person.id, "intake", {"status": "active", "key": "phone",
+                                                      "revision": 3}, clock())  # fmt: skip
+    clock.now = at(27, 10)
+    assert (await bot.dispatcher.run_once()).outcomes == {"busy": 1}
+    assert (await checkins(bot, case_id))["day_7"].due_at == at(27, 11)
+    clock.now = at(28, 10)  # a day later, still busy: give up, and say so on the case
+    assert (await bot.dispatcher.run_once()).outcomes == {"failed": 1}
+    row = (await checkins(bot, case_id))["day_7"]
+    assert (row.status, row.reason) == ("failed", "busy")
+    assert "followup_failed" in await case_flags(bot, case_id)
+    assert phone.inbox == []
+
+
+async def test_telegram_429_makes_the_dispatcher_wait_as_told(
+    bot: Bot, api: OfflineBotAPI, clock: Clock
+) -> None:
+    first, second = await returned_case(bot, 82), await returned_case(bot, 83)
+    clock.now = at(27, 10)
+    api.fail("sendMessage", 429, "Too Many Requests: retry after 30", retry_after=30)
+    report = await bot.dispatcher.run_once()
+    assert report.outcomes == {"rate_limited": 1}
+    states = [(await checkins(bot, c))["day_7"] for c in (first, second)]
+    assert [(s.status, s.due_at) for s in states] == [
+        ("planned", at(27, 10, 0) + timedelta(seconds=30))
+    ] * 2
+    assert states[0].attempts == 0  # Telegram's limit is not the check-in's fault
+    clock.advance(seconds=10)
+    assert (await bot.dispatcher.run_once()).outcomes == {}  # still waiting
+    clock.advance(seconds=20)
+    assert (await bot.dispatcher.run_once()).outcomes == {"sent": 2}
+
+
+@pytest.mark.parametrize("status", [500, TIMEOUT])
+async def test_server_errors_and_timeouts_retry_with_backoff_then_fail(
+    bot: Bot, api: OfflineBotAPI, clock: Clock, status: int
+) -> None:
+    case_id = await returned_case(bot, 84)
+    clock.now = at(27, 10)
+    for _ in range(5):
+        api.fail("sendMessage", status, "Internal Server Error")
+    delays = []
+    for _ in range(4):
+        assert (await bot.dispatcher.run_once()).outcomes == {"retry": 1}
+        row = (await checkins(bot, case_id))["day_7"]
+        delays.append((row.due_at - clock()).total_seconds())
+        clock.now = row.due_at
+    assert delays == [60, 120, 240, 480]  # doubled each time
+    assert (await bot.dispatcher.run_once()).outcomes == {"failed": 1}
+    row = (await checkins(bot, case_id))["day_7"]
+    assert (row.status, row.reason, row.attempts) == ("failed", "network", 5)
+    assert "followup_failed" in await case_flags(bot, case_id)
+    assert api.messages(84) == []
+
+
+async def test_a_retry_that_succeeds_sends_once(bot: Bot, api: OfflineBotAPI, clock: Clock) -> None:
+    case_id = await returned_case(bot, 85)
+    clock.now = at(27, 10)
+    api.fail("sendMessage", 502, "Bad Gateway")
+    assert (await bot.dispatcher.run_once()).outcomes == {"retry": 1}
+    clock.advance(minutes=1)
+    assert (await bot.dispatcher.run_once()).outcomes == {"sent": 1}
+    assert len(api.messages(85)) == 1
+    assert (await checkins(bot, case_id))["day_7"].status == "sent"
+
+
+async def test_a_person_who_blocked_the_bot_gets_nothing_more(
+    bot: Bot, api: OfflineBotAPI, clock: Clock
+) -> None:
+    case_id = await returned_case(bot, 86)
+    clock.now = at(27, 10)
+    api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    assert (await bot.dispatcher.run_once()).outcomes == {"blocked": 1}
+    planned = await checkins(bot, case_id)
+    assert (planned["day_7"].status, planned["day_7"].reason) == ("failed", "blocked")
+    assert {r.status for n, r in planned.items() if n != "day_7"} == {"cancelled"}
+    assert "unreachable" in await case_flags(bot, case_id)
+    [person] = [p for p in await table_rows(bot, Person) if p["telegram_id"] == 86]
+    assert person["unreachable_at"] == at(27, 10)
+    async with bot.store.unit() as unit:  # a new return date plans nothing for them
+        await schedule_case(unit, case_id, bot.followups, clock())
+    assert {r.status for r in (await checkins(bot, case_id)).values()} == {"failed", "cancelled"}
