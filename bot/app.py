@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from telegram import Update
@@ -28,6 +29,7 @@ from bot.followups.dispatcher import Dispatcher
 from bot.i18n import Catalogs, country_names
 from bot.intake import FLOW, Intake
 from bot.phones import parse_phone
+from bot.retention import Policy, Retention
 from bot.store import Store
 from bot.web.app import create_app
 
@@ -52,6 +54,7 @@ class Bot:
     renderer: Renderer
     application: Application  # type: ignore[type-arg]
     dispatcher: Dispatcher
+    retention: Retention
     offline: OfflineBotAPI | None
     phones: Phones | None  # the dashboard's simulated phones, on the offline transport
     web: Starlette
@@ -119,8 +122,17 @@ async def build(
         )
     application = builder.build()
     Chat(service, renderer).register(application)
-    dispatcher = Dispatcher(store, followups, renderer, application.bot, clock)
-    _schedule_jobs(application, dispatcher, settings)
+    dispatcher = Dispatcher(
+        store,
+        followups,
+        renderer,
+        application.bot,
+        clock,
+        lease=timedelta(seconds=settings.dispatch_lease_seconds),
+    )
+    policy = Policy(settings.retention_days, settings.abandoned_days)
+    retention = Retention(store, policy, catalogs, application.bot, clock)
+    _schedule_jobs(application, dispatcher, retention, settings)
 
     async def notify(telegram_id: int, text: str) -> bool:
         """Send a caseworker's message through the bot; False if Telegram refused it."""
@@ -177,14 +189,21 @@ async def build(
         renderer,
         application,
         dispatcher,
+        retention,
         offline,
         phones,
         web,
     )
 
 
-def _schedule_jobs(application: Application, dispatcher: Dispatcher, settings: Settings) -> None:  # type: ignore[type-arg]
-    """The dispatcher wakes up regularly; a late wake-up runs once, never twice at once."""
+def _schedule_jobs(
+    application: Application,  # type: ignore[type-arg]
+    dispatcher: Dispatcher,
+    retention: Retention,
+    settings: Settings,
+) -> None:
+    """The dispatcher wakes up regularly, retention daily; a late wake-up runs once, and
+    never twice at the same time."""
     jobs = application.job_queue
     assert jobs is not None, "python-telegram-bot[job-queue] is required"
     job_kwargs = {"misfire_grace_time": 60, "coalesce": True, "max_instances": 1}
@@ -195,6 +214,8 @@ def _schedule_jobs(application: Application, dispatcher: Dispatcher, settings: S
         name="check-ins",
         job_kwargs=job_kwargs,
     )
+    ten = time(10, tzinfo=ZoneInfo(settings.office_time_zone))
+    jobs.run_daily(retention.job, ten, name="retention", job_kwargs=job_kwargs)
 
 
 def _http(read_timeout: float = 10) -> BaseRequest:

@@ -102,6 +102,25 @@ def _parser() -> argparse.ArgumentParser:
     db_upgrade.add_argument("revision", nargs="?", default="head")
     db_upgrade.set_defaults(handler=_db_upgrade)
 
+    followups = commands.add_parser("followups", help="check-ins after return")
+    followup_commands = followups.add_subparsers(metavar="COMMAND", required=True)
+    listing = followup_commands.add_parser("list", help="counts by status, then the open ones")
+    listing.add_argument("--limit", type=int, default=50, help="rows to show (50)")
+    listing.set_defaults(handler=_followups_list, due=False)
+    due = followup_commands.add_parser("due", help="the check-ins due now")
+    due.add_argument("--limit", type=int, default=50, help="rows to show (50)")
+    due.set_defaults(handler=_followups_list, due=True)
+    send_now = followup_commands.add_parser(
+        "send-now", help="send every due check-in now, as the scheduler would"
+    )
+    send_now.set_defaults(handler=_followups_send_now)
+
+    purge = commands.add_parser(
+        "purge", help="erase expired cases and abandoned intakes now, as the daily job does"
+    )
+    purge.add_argument("--dry-run", action="store_true", help="only count what would be erased")
+    purge.set_defaults(handler=_purge)
+
     conversations = commands.add_parser("conversations", help="conversation files")
     conv_commands = conversations.add_subparsers(metavar="COMMAND", required=True)
     check = conv_commands.add_parser("check", help="check every flow and its translations")
@@ -248,6 +267,59 @@ async def _users_add(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await store.close()
     print(f"{args.role} {args.name!r} created")
+    return 0
+
+
+async def _followups_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.store import Store
+    from bot.store import followups as rows
+
+    store = Store(settings.database())
+    await store.upgrade()
+    try:
+        async with store.unit() as unit:
+            counts = await rows.counts(unit)
+            now = datetime.now(UTC)
+            found = await rows.listing(unit, due_before=now if args.due else None, limit=args.limit)
+    finally:
+        await store.close()
+    if not args.due:
+        print(", ".join(f"{status} {n}" for status, n in sorted(counts.items())) or "no check-ins")
+    for reference, row in found:
+        due = row.due_at.strftime("%Y-%m-%d %H:%M UTC")
+        print(f"{reference}  {row.checkin:<9} {row.status:<8} due {due}  attempts {row.attempts}")
+    if args.due and not found:
+        print("nothing due")
+    return 0
+
+
+async def _followups_send_now(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build
+
+    if settings.telegram_bot_token is None:
+        print(
+            "Sending needs TELEGRAM_BOT_TOKEN: offline, nobody would receive them.", file=sys.stderr
+        )
+        return 2
+    bot = await build(settings)
+    await bot.application.initialize()
+    try:
+        report = await bot.dispatcher.run_once()
+    finally:
+        await bot.stop()
+    print(f"check-ins: {report}")
+    return 0
+
+
+async def _purge(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build
+
+    bot = await build(settings)
+    try:  # reminders to unfinished intakes are the daily job's: none from here
+        report = await bot.retention.run(dry_run=args.dry_run, remind=False)
+    finally:
+        await bot.stop()
+    print(report)
     return 0
 
 

@@ -77,8 +77,26 @@ class Settings(BaseSettings):
         default=None,
         description="Telegram's secret token for the webhook; default: made once, kept on disk.",
     )
+    retention_days: int = Field(
+        default=365,
+        ge=1,
+        description="Days a closed, rejected or withdrawn case is kept before it is erased.",
+    )
+    abandoned_days: int = Field(
+        default=30, ge=1, description="Days an unfinished intake is kept before it is erased."
+    )
+    office_time_zone: str = Field(
+        default="Africa/Casablanca",
+        description="The office's time zone: the daily retention job runs at 10:00 there.",
+    )
     dispatch_seconds: int = Field(
         default=30, ge=1, description="How often the check-in dispatcher looks for due rows."
+    )
+    dispatch_lease_seconds: int = Field(
+        default=300,
+        ge=1,
+        description="How long a dispatcher holds the check-ins it claimed; a dead one's "
+        "are taken over after that.",
     )
     host: str = Field(default="127.0.0.1", description="Where the dashboard listens.")
     port: int = Field(default=8000, description="The dashboard's port.")

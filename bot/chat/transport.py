@@ -86,6 +86,7 @@ class OfflineBotAPI(BaseRequest):
     listeners: list[Callable[[str, BotMessage], None]] = field(default_factory=list)
     record_calls: bool = True
     history: int = 200  # messages kept per chat, as a phone scrolls them away
+    latency: float = 0.0  # seconds each call takes, as over a real network
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -122,6 +123,8 @@ class OfflineBotAPI(BaseRequest):
 
     async def call(self, endpoint: str, params: dict[str, Any]) -> tuple[int, bytes]:
         """Answer one Bot API method: (HTTP status, JSON body), as Telegram would."""
+        if self.latency:
+            await asyncio.sleep(self.latency)
         if self.record_calls:
             self.calls.append((endpoint, params))
         if self.faults.get(endpoint):

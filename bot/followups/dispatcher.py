@@ -136,12 +136,13 @@ class Dispatcher:
                 later = allowed(now + BUSY_RETRY, self.schedule, zone)
                 await rows.release(unit, row.id, later, now)
                 return "busy"
+            if not await rows.start_sending(unit, claimed, now, attempts=row.attempts + 1):
+                return "lease_lost"
             transition = engine.start(flow, now)
             await rows.end_checkin_sessions(unit, followup_id=row.id)  # from a failed attempt
             await unit.add_session(
                 claimed.person_id, flow.id, transition.session.to_dict(), now, followup_id=row.id
             )
-            await rows.update_row(unit, row.id, now, status=rows.SENDING, attempts=row.attempts + 1)
         return await self._send(claimed, zone, list(transition.events), first=True)
 
     async def _remind(self, claimed: rows.Claimed, zone: ZoneInfo, now: datetime) -> str:
@@ -158,14 +159,11 @@ class Dispatcher:
                     unit, claimed, rows.NO_REPLY, None, NO_REPLY_FLAG, now, answers=state.answers
                 )
                 return "no_reply"
-            await rows.update_row(
-                unit,
-                row.id,
-                now,
-                status=rows.SENDING,
-                reminders=row.reminders + 1,
-                attempts=row.attempts + 1,
+            started = await rows.start_sending(
+                unit, claimed, now, reminders=row.reminders + 1, attempts=row.attempts + 1
             )
+            if not started:
+                return "lease_lost"
         items: list[Item] = [CheckinReminder(), *engine.current(flow, state, now)]
         return await self._send(claimed, zone, items, first=False)
 

@@ -48,6 +48,7 @@ class Claimed:
     """A claimed row, with what the dispatcher needs to act on it."""
 
     followup: FollowupRecord
+    lease: datetime  # this claim's claimed_until: whoever holds it owns the row
     person_id: int
     telegram_id: int
     language: str
@@ -217,13 +218,24 @@ async def claim(unit: Unit, now: datetime, lease_until: datetime, limit: int) ->
         .order_by(followups.c.due_at)
     )
     width = len(_RECORD_COLUMNS)
-    return [Claimed(_record(row), *row[width:]) for row in rows]
+    return [Claimed(_record(row), lease_until, *row[width:]) for row in rows]
 
 
 async def update_row(unit: Unit, followup_id: int, now: datetime, **values: Any) -> None:
     await unit.connection.execute(
         update(followups).where(followups.c.id == followup_id).values(**values, updated_at=now)
     )
+
+
+async def start_sending(unit: Unit, claimed: Claimed, now: datetime, **values: Any) -> bool:
+    """Mark the row "sending" if this claim still holds it (a lapsed lease may have let
+    another dispatcher take it: then it is theirs, and this one must not send)."""
+    result = await unit.connection.execute(
+        update(followups)
+        .where(followups.c.id == claimed.followup.id, followups.c.claimed_until == claimed.lease)
+        .values(status=SENDING, updated_at=now, **values)
+    )
+    return result.rowcount == 1
 
 
 async def release(unit: Unit, followup_id: int, due_at: datetime, now: datetime) -> None:

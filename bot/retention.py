@@ -1,0 +1,117 @@
+"""The daily retention job: erase what is no longer needed, remind unfinished intakes.
+
+- Cases closed, rejected or withdrawn for longer than `retention_days` are erased, with
+  their notes, messages and check-ins; so is a person left with nothing.
+- An intake untouched for `abandoned_days` is erased (the consent notice promises it).
+- An intake untouched for `unfinished_hours` gets one reminder.
+
+Each run is audited with counts only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.i18n import Catalogs
+from bot.store import Store
+from bot.store import retention as queries
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Policy:
+    retention_days: int = 365
+    abandoned_days: int = 30
+    unfinished_hours: int = 24
+
+
+@dataclass
+class Purge:
+    """Counts of one run (or of what a dry run would do)."""
+
+    cases: int = 0
+    intakes: int = 0
+    people: int = 0
+    reminded: int = 0
+    dry_run: bool = False
+
+    def __str__(self) -> str:
+        verb = "would erase" if self.dry_run else "erased"
+        return (
+            f"{verb} {self.cases} case(s) over for longer than the retention period, "
+            f"{self.intakes} abandoned intake(s), {self.people} person record(s); "
+            f"reminded {self.reminded} unfinished intake(s)"
+        )
+
+
+class Retention:
+    def __init__(
+        self,
+        store: Store,
+        policy: Policy,
+        catalogs: Catalogs,
+        bot: Bot,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.store = store
+        self.policy = policy
+        self.catalogs = catalogs
+        self.bot = bot
+        self.clock = clock
+
+    async def run(self, dry_run: bool = False, remind: bool = True) -> Purge:
+        now = self.clock()
+        cases_before = now - timedelta(days=self.policy.retention_days)
+        intakes_before = now - timedelta(days=self.policy.abandoned_days)
+        if dry_run:
+            async with self.store.unit() as unit:
+                cases, intakes = await queries.count_expired(unit, cases_before, intakes_before)
+            return Purge(cases, intakes, dry_run=True)
+        async with self.store.unit() as unit:
+            cases, intakes, gone = await queries.erase_expired(unit, cases_before, intakes_before)
+            await unit.audit(
+                "retention.erased", now, actor="retention", cases=cases, intakes=intakes,
+                people=gone,
+            )  # fmt: skip
+        report = Purge(cases, intakes, gone)
+        if remind:
+            report.reminded = await self._remind(now, intakes_before)
+        log.info("retention: %s", report)
+        return report
+
+    async def job(self, context: Any = None) -> None:
+        await self.run()
+
+    async def _remind(self, now: datetime, not_before: datetime) -> int:
+        before = now - timedelta(hours=self.policy.unfinished_hours)
+        async with self.store.unit() as unit:
+            waiting = await queries.unfinished(unit, before, not_before)
+        reminded = 0
+        for intake in waiting:
+            tr = self.catalogs.translator(intake.language)
+            text = tr.gettext(
+                "You started a request for help to return home and did not finish it. "
+                "Send /start to continue where you left off. If you do nothing, your answers "
+                "will be erased after {days} days.",
+                days=self.policy.abandoned_days,
+            )
+            try:
+                await self.bot.send_message(intake.telegram_id, text)
+            except TelegramError as error:
+                log.warning("intake reminder not delivered: %s", type(error).__name__)
+                continue
+            async with self.store.unit() as unit:
+                await queries.mark_reminded(unit, intake.session_id, now)
+            reminded += 1
+        if reminded:
+            async with self.store.unit() as unit:
+                await unit.audit("retention.reminded", now, actor="retention", intakes=reminded)
+        return reminded
