@@ -3,20 +3,23 @@ planning, sending, answers, reminders, cancellation, faults."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import update
 
-from bot.app import Bot
+from bot.app import Bot, build
 from bot.chat.transport import TIMEOUT, OfflineBotAPI
+from bot.config import Settings
 from bot.followups.service import schedule_case
 from bot.store import cases
 from bot.store import followups as rows
 from bot.store.models import Followup, Person, PreRegistration
 from tests.conftest import Clock, Phone, table_rows
-from tests.test_web import add_case
+from tests.test_web import add_account, add_case, sign_in, token
 
 RETURNED = date(2026, 11, 20)  # day_7 is due on 27 November, 10:00 local
 
@@ -284,3 +287,70 @@ async def test_a_person_who_blocked_the_bot_gets_nothing_more(
     async with bot.store.unit() as unit:  # a new return date plans nothing for them
         await schedule_case(unit, case_id, bot.followups, clock())
     assert {r.status for r in (await checkins(bot, case_id)).values()} == {"failed", "cancelled"}
+
+
+async def test_two_dispatchers_working_the_same_rows_send_each_once(
+    bot: Bot, settings: Settings, api: OfflineBotAPI, clock: Clock
+) -> None:
+    """Two dispatchers (two stores, two connection pools, as two processes would have)
+    claim from the same due rows at once; on PostgreSQL with FOR UPDATE SKIP LOCKED."""
+    other = await build(settings, offline=api, clock=clock, migrate=False)
+    people = range(5000, 5120)
+    for telegram_id in people:
+        await returned_case(bot, telegram_id)
+    clock.now = at(27, 10)
+    api.latency = 0.001  # each send yields, so the two dispatchers interleave
+    bot.dispatcher.batch = other.dispatcher.batch = 10
+    first, second = await asyncio.gather(bot.dispatcher.run_once(), other.dispatcher.run_once())
+    await other.stop()
+    assert first.outcomes["sent"] + second.outcomes["sent"] == len(people)
+    assert first.outcomes["sent"] > 0 and second.outcomes["sent"] > 0  # both did work
+    assert {len(api.messages(t)) for t in people} == {1}  # each person: one message
+
+
+async def test_the_dashboard_plans_check_ins_and_shows_their_answers(
+    bot: Bot, api: OfflineBotAPI, clock: Clock, phone_factory: Any
+) -> None:
+    reference = await add_case(bot, 90, destination_country="CD", followup_consent=True)
+    await add_account(bot)
+    transport = httpx.ASGITransport(app=bot.web)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        await sign_in(client)
+        for status in ("in_review", "accepted", "departed", "returned"):
+            page = await client.get(f"/cases/{reference}")
+            data = {"csrf_token": token(page), "status": status, "notify": "no"}
+            if status == "returned":
+                data["return_date"] = "2026-11-20"
+            response = await client.post(f"/cases/{reference}/status", data=data)
+            assert response.status_code == 303, response.text
+        page = await client.get(f"/cases/{reference}")
+        assert "Check-ins after return" in page.text
+        assert "When (local time, Africa/Kinshasa)" in page.text
+        assert "2026-11-27 10:00" in page.text and "Planned" in page.text
+        # The family went east: Lubumbashi, an hour ahead. The check-ins follow.
+        response = await client.post(
+            f"/cases/{reference}/return",
+            data={"csrf_token": token(page), "return_date": "2026-11-20",
+                  "time_zone": "Africa/Lubumbashi"},
+        )  # fmt: skip
+        assert response.status_code == 303
+        bad = await client.post(
+            f"/cases/{reference}/return",
+            data={"csrf_token": token(page), "return_date": "2026-11-20", "time_zone": "Mars/Base"},
+        )
+        assert bad.status_code == 400 and "Unknown time zone." in bad.text
+        async with bot.store.unit() as unit:
+            case = await cases.by_reference(unit, reference)
+        assert case is not None
+        assert (await checkins(bot, case.id))["day_7"].due_at == at(27, 8)
+
+        clock.now = at(27, 8)
+        assert (await bot.dispatcher.run_once()).outcomes == {"sent": 1}
+        phone: Phone = phone_factory(90)
+        for value in ("yes", "yes", "own_place", "health", "2"):
+            await phone.choose(value)
+        shown = (await client.get(f"/cases/{reference}")).text
+        assert "Answered" in shown and "Urgent health problem" in shown
+        assert "A health problem" in shown and "In my own or a rented home" in shown
+        queue = (await client.get("/?priority=1")).text
+        assert 'class="flag flag-urgent_health"' in queue
