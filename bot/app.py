@@ -82,10 +82,12 @@ async def build(
     offline: OfflineBotAPI | None = None,
     clock: Clock = utcnow,
     migrate: bool = True,
+    rate_limited: bool | None = None,
 ) -> Bot:
     """Open the database (migrating it), load flows and catalogs, build the PTB application.
 
     Without a token the bot runs on the in-process Bot API (`offline`, made if not given).
+    Sends are held to `messages_per_second` with a token, or when `rate_limited` says so.
     """
     store = Store(settings.database())
     if migrate:
@@ -112,14 +114,19 @@ async def build(
         builder = builder.token(OFFLINE_TOKEN).request(offline).get_updates_request(offline)
     else:
         assert token is not None
-        limiter = AIORateLimiter(overall_max_rate=settings.messages_per_second, max_retries=3)
         builder = (
             builder.token(token.get_secret_value())
             .base_url(settings.telegram_api_base_url)
             .request(_http())
             .get_updates_request(_http(read_timeout=30))
-            .rate_limiter(limiter)  # type: ignore[arg-type]
         )
+    if rate_limited if rate_limited is not None else token is not None:
+        # One message per 1/rate seconds: an even pace, with no burst on top of the rate
+        # (a bucket of 30 a second lets 60 through in some one-second windows).
+        limiter = AIORateLimiter(
+            overall_max_rate=1, overall_time_period=1 / settings.messages_per_second, max_retries=3
+        )
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application = builder.build()
     Chat(service, renderer).register(application)
     dispatcher = Dispatcher(

@@ -14,6 +14,7 @@ check-in of that person. Nothing is sent in the quiet hours of the country of re
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -74,9 +75,11 @@ class Dispatcher:
         self.batch = batch
         self.lease = lease
         self.paused_until: datetime | None = None  # Telegram asked us to wait (429)
+        self.delivered: list[int] = []  # sent in this batch, not yet marked sent
 
-    async def run_once(self) -> Report:
-        """Act on every row due now; each batch is claimed, then worked row by row."""
+    async def run_once(self, batches: int | None = None) -> Report:
+        """Act on every row due now (or on `batches` batches); each batch is claimed, then
+        worked row by row."""
         report = Report()
         now = self.clock()
         if self.paused_until is not None:
@@ -85,18 +88,31 @@ class Dispatcher:
             self.paused_until = None
         async with self.store.unit() as unit:
             report.recovered = await rows.recover(unit, now, self._reminder_time(now))
-        while True:
+        for _ in itertools.repeat(None) if batches is None else range(batches):
             now = self.clock()
             async with self.store.unit() as unit:
                 claimed = await rows.claim(unit, now, now + self.lease, self.batch)
-            for index, row in enumerate(claimed):
-                outcome = await self._handle(row)
-                report.outcomes[outcome] += 1
-                if self.paused_until is not None:  # give the rest back until Telegram allows
-                    await self._release_all(claimed[index + 1 :], self.paused_until)
-                    return report
+            try:
+                for index, row in enumerate(claimed):
+                    outcome = await self._handle(row)
+                    report.outcomes[outcome] += 1
+                    if self.paused_until is not None:  # the rest waits until Telegram allows
+                        await self._release_all(claimed[index + 1 :], self.paused_until)
+                        return report
+            finally:
+                await self._mark_delivered()
             if len(claimed) < self.batch:
-                return report
+                break
+        return report
+
+    async def _mark_delivered(self) -> None:
+        """One transaction for the batch's sent rows. Until it commits they stay "sending";
+        after a crash `recover` takes them as sent, which they are."""
+        if self.delivered:
+            now = self.clock()
+            async with self.store.unit() as unit:
+                await rows.mark_sent(unit, self.delivered, now, self._reminder_time(now))
+            self.delivered = []
 
     async def job(self, context: Any = None) -> None:
         """The scheduler's entry point: one run, logged with counts only."""
@@ -136,10 +152,11 @@ class Dispatcher:
                 later = allowed(now + BUSY_RETRY, self.schedule, zone)
                 await rows.release(unit, row.id, later, now)
                 return "busy"
-            if not await rows.start_sending(unit, claimed, now, attempts=row.attempts + 1):
+            if not await rows.start_sending(unit, claimed, now, row.attempts + 1, row.reminders):
                 return "lease_lost"
             transition = engine.start(flow, now)
-            await rows.end_checkin_sessions(unit, followup_id=row.id)  # from a failed attempt
+            if row.attempts:  # an earlier attempt failed: its conversation goes
+                await rows.end_checkin_sessions(unit, followup_id=row.id)
             await unit.add_session(
                 claimed.person_id, flow.id, transition.session.to_dict(), now, followup_id=row.id
             )
@@ -160,7 +177,7 @@ class Dispatcher:
                 )
                 return "no_reply"
             started = await rows.start_sending(
-                unit, claimed, now, reminders=row.reminders + 1, attempts=row.attempts + 1
+                unit, claimed, now, row.attempts + 1, row.reminders + 1
             )
             if not started:
                 return "lease_lost"
@@ -206,18 +223,7 @@ class Dispatcher:
             retry_at = allowed(self.clock() + timedelta(seconds=delay), self.schedule, zone)
             await self._undo(claimed, first, retry_at, count_attempt=True)
             return "retry"
-        now = self.clock()
-        async with self.store.unit() as unit:
-            await rows.update_row(
-                unit,
-                row.id,
-                now,
-                status=rows.SENT,
-                sent_at=now if first else row.sent_at,
-                attempts=0,
-                due_at=self._reminder_time(now),
-                claimed_until=None,
-            )
+        self.delivered.append(row.id)  # marked sent with the rest of the batch
         return "sent" if first else "reminded"
 
     # Outcomes

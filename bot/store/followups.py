@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 
 from bot.store.models import Base, Followup
 from bot.store.repository import Unit, people, registrations, sessions
@@ -227,15 +227,61 @@ async def update_row(unit: Unit, followup_id: int, now: datetime, **values: Any)
     )
 
 
-async def start_sending(unit: Unit, claimed: Claimed, now: datetime, **values: Any) -> bool:
+# The statements run for every check-in sent, built once.
+_START_SENDING = (
+    update(followups)
+    .where(followups.c.id == bindparam("row"), followups.c.claimed_until == bindparam("lease"))
+    .values(
+        status=SENDING,
+        attempts=bindparam("attempts_"),
+        reminders=bindparam("reminders_"),
+        updated_at=bindparam("now"),
+    )
+)
+_MARK_SENT = (
+    update(followups)
+    .where(followups.c.id == bindparam("row"), followups.c.status == SENDING)
+    .values(
+        status=SENT,
+        sent_at=func.coalesce(
+            followups.c.sent_at, bindparam("now", type_=followups.c.sent_at.type)
+        ),
+        attempts=0,
+        due_at=bindparam("next_at"),
+        claimed_until=None,
+        updated_at=bindparam("now"),
+    )
+)
+_BUSY = select(sessions.c.id).where(
+    sessions.c.person_id == bindparam("person"),
+    sessions.c.status == "active",
+    or_(sessions.c.followup_id.is_(None), sessions.c.followup_id != bindparam("row")),
+)
+
+
+async def start_sending(
+    unit: Unit, claimed: Claimed, now: datetime, attempts: int, reminders: int
+) -> bool:
     """Mark the row "sending" if this claim still holds it (a lapsed lease may have let
     another dispatcher take it: then it is theirs, and this one must not send)."""
     result = await unit.connection.execute(
-        update(followups)
-        .where(followups.c.id == claimed.followup.id, followups.c.claimed_until == claimed.lease)
-        .values(status=SENDING, updated_at=now, **values)
+        _START_SENDING,
+        {
+            "row": claimed.followup.id,
+            "lease": claimed.lease,
+            "attempts_": attempts,
+            "reminders_": reminders,
+            "now": now,
+        },
     )
     return result.rowcount == 1
+
+
+async def mark_sent(unit: Unit, sent: list[int], now: datetime, next_at: datetime) -> None:
+    """Rows whose message went out; one answered meanwhile stays answered."""
+    if sent:
+        params = [{"row": row, "now": now, "next_at": next_at} for row in sent]
+        await unit.connection.execute(_MARK_SENT, params)
 
 
 async def release(unit: Unit, followup_id: int, due_at: datetime, now: datetime) -> None:
@@ -245,13 +291,7 @@ async def release(unit: Unit, followup_id: int, due_at: datetime, now: datetime)
 
 async def person_busy(unit: Unit, person_id: int, followup_id: int) -> bool:
     """Is the person in the middle of another conversation with the bot?"""
-    result = await unit.connection.execute(
-        select(sessions.c.id).where(
-            sessions.c.person_id == person_id,
-            sessions.c.status == "active",
-            or_(sessions.c.followup_id.is_(None), sessions.c.followup_id != followup_id),
-        )
-    )
+    result = await unit.connection.execute(_BUSY, {"person": person_id, "row": followup_id})
     return result.first() is not None
 
 

@@ -85,12 +85,28 @@ _SAVE_SESSION = (
     )
 )
 
+_ADD_SESSION = insert(sessions).values(
+    pre_registration_id=bindparam("case_id"),
+    followup_id=bindparam("followup"),
+    person_id=bindparam("person"),
+    flow=bindparam("flow_id"),
+    status=bindparam("status_"),
+    step=bindparam("step_"),
+    revision=bindparam("revision_"),
+    state=bindparam("state_", type_=sessions.c.state.type),
+    version=1,
+    created_at=bindparam("now", type_=sessions.c.created_at.type),
+    updated_at=bindparam("now", type_=sessions.c.updated_at.type),
+)
 _AUDIT = insert(audit_events).values(
     {
         name: bindparam(name)
         for name in ("at", "actor", "action", "person_id", "pre_registration_id", "details")
     }
 )
+
+
+Params = dict[str, Any] | list[dict[str, Any]]  # one row, or many (executemany)
 
 
 class Conflict(Exception):
@@ -223,7 +239,7 @@ class _InlineConnection:
         self._connection = connection
 
     async def execute(
-        self, statement: Executable, parameters: dict[str, Any] | None = None
+        self, statement: Executable, parameters: Params | None = None
     ) -> CursorResult[Any]:
         return self._connection.execute(statement, parameters)
 
@@ -235,7 +251,7 @@ class _InlineConnection:
 
 class _Connection(Protocol):
     async def execute(
-        self, statement: Executable, parameters: dict[str, Any] | None = None, /
+        self, statement: Executable, parameters: Params | None = None, /
     ) -> CursorResult[Any]: ...
 
     def begin_nested(self) -> AbstractAsyncContextManager[Any]: ...
@@ -338,19 +354,18 @@ class Unit:
         followup_id: int | None = None,
     ) -> None:
         await self.connection.execute(
-            insert(sessions).values(
-                pre_registration_id=pre_registration_id,
-                followup_id=followup_id,
-                person_id=person_id,
-                flow=flow,
-                status=state["status"],
-                step=state["key"],
-                revision=state["revision"],
-                state=state,
-                version=1,
-                created_at=now,
-                updated_at=now,
-            )
+            _ADD_SESSION,
+            {
+                "case_id": pre_registration_id,
+                "followup": followup_id,
+                "person": person_id,
+                "flow_id": flow,
+                "status_": state["status"],
+                "step_": state["key"],
+                "revision_": state["revision"],
+                "state_": state,
+                "now": now,
+            },
         )
 
     async def save_session(self, row: SessionRecord, state: dict[str, Any], now: datetime) -> None:
