@@ -72,7 +72,6 @@ def fill(path: Path, planned: int, due: int) -> None:
             "VALUES (?, ?, 'planned', ?, ?, 0, 0, '{}', '[]', ?)",
             followup_rows(),
         )
-    db.execute("ANALYZE")
     db.close()
 
 

@@ -153,7 +153,16 @@ class Followup(Base):
     reason: Mapped[str | None] = mapped_column(String(32))  # why failed or cancelled
     updated_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_followups_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_followups_status_due", "status", "due_at"),
+        # The few rows being sent, for `recover`, however the planner rates `status`.
+        Index(
+            "ix_followups_sending",
+            "claimed_until",
+            sqlite_where=text("status = 'sending'"),
+            postgresql_where=text("status = 'sending'"),
+        ),
+    )
 
 
 class Flag(Base):

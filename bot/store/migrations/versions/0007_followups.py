@@ -46,6 +46,13 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_followups_pre_registration_id"), "followups", ["pre_registration_id"])
     op.create_index("ix_followups_status_due", "followups", ["status", "due_at"])
+    op.create_index(
+        "ix_followups_sending",
+        "followups",
+        ["claimed_until"],
+        sqlite_where=sa.text("status = 'sending'"),
+        postgresql_where=sa.text("status = 'sending'"),
+    )
     op.add_column("people", sa.Column("unreachable_at", UTCDateTime(timezone=True)))
     op.add_column("pre_registrations", sa.Column("time_zone", sa.String(length=64)))
     op.add_column("pre_registrations", sa.Column("status_changed_at", UTCDateTime(timezone=True)))
@@ -81,6 +88,7 @@ def downgrade() -> None:
         batch_op.drop_column("time_zone")
     with op.batch_alter_table("people") as batch_op:
         batch_op.drop_column("unreachable_at")
+    op.drop_index("ix_followups_sending", table_name="followups")
     op.drop_index("ix_followups_status_due", table_name="followups")
     op.drop_index(op.f("ix_followups_pre_registration_id"), table_name="followups")
     op.drop_table("followups")
