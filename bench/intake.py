@@ -1,7 +1,8 @@
 """Benchmark: N people do full intakes at once through the real PTB Application.
 
 1. Live: N simulated people write at once. Updates go through `Application.update_queue`,
-   as polling puts them there, and are handled one at a time (PTB's default). Each person
+   as polling puts them there, and are handled as the bot handles them: different people
+   concurrently, each person's in order (bot/chat/ordering.py). Each person
    waits for the bot's answer before sending the next update, since buttons carry the
    question's revision. This records every update, in the order the bot handled them.
 2. Bot: the recorded updates are replayed, on a fresh database, through a fresh bot,

@@ -166,7 +166,7 @@ async def build(
         return True
 
     async def deliver(data: dict[str, Any]) -> None:
-        """An update from the webhook, queued for the application (handled in order)."""
+        """An update from the webhook, queued for the application (each chat's in order)."""
         await application.update_queue.put(Update.de_json(data, application.bot))
 
     phones = Phones(offline) if offline is not None else None
