@@ -354,3 +354,20 @@ async def test_the_dashboard_plans_check_ins_and_shows_their_answers(
         assert "A health problem" in shown and "In my own or a rented home" in shown
         queue = (await client.get("/?priority=1")).text
         assert 'class="flag flag-urgent_health"' in queue
+
+
+async def test_stop_in_the_middle_of_a_check_in_ends_it(
+    bot: Bot, clock: Clock, phone_factory: Any
+) -> None:
+    case_id = await returned_case(bot, 91)
+    clock.now = at(27, 10)
+    await bot.dispatcher.run_once()
+    phone: Phone = phone_factory(91)
+    await phone.choose("yes")
+    await phone.say("/stop")
+    planned = await checkins(bot, case_id)
+    assert {(r.status, r.reason) for r in planned.values()} == {("cancelled", "stopped")}
+    clock.advance(hours=49)
+    assert (await bot.dispatcher.run_once()).outcomes == {}  # no reminder
+    await phone.say("/start")
+    assert "AVR-" in phone.last.text  # back to the request, not the check-in
