@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from bot.chat.transport import BotMessage, OfflineBotAPI, SimulatedPerson
 
 Kind = Literal["text", "contact", "photo", "sticker", "location", "voice"]
-KINDS: frozenset[str] = frozenset({"text", "contact", "photo", "sticker", "location", "voice"})
+KINDS: frozenset[str] = frozenset(get_args(Kind))
 MAX_PHONES = 50
 SCREEN = 200  # bubbles a phone keeps, as a real one scrolls old ones away
 

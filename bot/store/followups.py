@@ -316,25 +316,10 @@ async def end_checkin_sessions(
     await unit.connection.execute(query)
 
 
-async def flag_case(unit: Unit, case_id: int, flag: str) -> None:
-    await unit.add_flag(case_id, flag)
-
-
 async def mark_unreachable(unit: Unit, person_id: int, now: datetime) -> None:
     await unit.connection.execute(
         update(people).where(people.c.id == person_id).values(unreachable_at=now, updated_at=now)
     )
-
-
-async def overdue_cases(unit: Unit, statuses: Iterable[str], before: datetime) -> list[int]:
-    """Cases whose status is one of `statuses` since before `before` (for retention)."""
-    result = await unit.connection.execute(
-        select(registrations.c.id).where(
-            registrations.c.status.in_(list(statuses)),
-            registrations.c.status_changed_at < before,
-        )
-    )
-    return list(result.scalars())
 
 
 async def answered(
