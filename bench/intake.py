@@ -9,12 +9,18 @@
    which goes through exactly the same conversations (checked: N references at the end).
 3. Floor: the same updates through PTB with one handler that commits one row and sends
    one reply.
+4. Calls floor: the same updates through PTB with one handler that commits one row and
+   makes, through PTB, the very Bot API calls the bot made for that update in phase 2
+   (answer the tap, edit the question to show the answer, send the next question with its
+   buttons). It shows how much of the bot's time the Telegram side of its replies takes,
+   before any engine, rendering or session storage.
 
-Phases 2 and 3 run under the same conditions (no simulated phones deciding what to tap),
-so their ratio compares the bot with the floor; phase 1's figures are printed too.
+Phases 2, 3 and 4 run under the same conditions (no simulated phones deciding what to
+tap), so their ratios compare the bot with the floors; phase 1's figures are printed too.
 
   updates_per_s     updates handled / wall time (phase 2)
   p50_ms / p99_ms   time to handle one update, dequeued -> handlers done (phase 2)
+  calls_floor_updates_per_s, calls_ratio_to_floor   phase 4, and phase 3 / phase 4
 
 Usage: python bench/intake.py [--people 1000]
 The last line printed is one JSON object.
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextvars
 import gc
 import json
 import random
@@ -38,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
-from telegram import Update
+from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.app import build
@@ -48,6 +55,8 @@ from bot.phones import parse_phone
 from bot.store import Store
 
 Action = tuple[str, str]
+Call = tuple[str, dict[str, Any]]
+HANDLING: contextvars.ContextVar[int] = contextvars.ContextVar("handling")
 FIRST_NAMES = ["Awa", "Moussa", "Fatou", "Jean", "Grace", "Ibrahim", "Aminata", "Paul"]
 LAST_NAMES = ["Diallo", "Traoré", "Mbeki", "Koné", "Ndiaye", "Okafor", "Mbappé", "Camara"]
 
@@ -106,6 +115,7 @@ class Timing:
         app.add_handler(TypeHandler(Update, self._done), group=100)
 
     async def _start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        HANDLING.set(update.update_id)  # seen by the handlers that follow, in this task
         self.started[update.update_id] = time.perf_counter()
 
     async def _done(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -177,6 +187,82 @@ def floor_application(store: Store) -> tuple[Application, Timing]:  # type: igno
     return app, timing
 
 
+@dataclass
+class RecordingAPI(OfflineBotAPI):
+    """The in-process Bot API, noting which update each call was made for."""
+
+    by_update: dict[int, list[Call]] = field(default_factory=dict)
+
+    async def call(self, endpoint: str, params: dict[str, Any]) -> tuple[int, bytes]:
+        if (update_id := HANDLING.get(None)) is not None:
+            self.by_update.setdefault(update_id, []).append((endpoint, params))
+        return await super().call(endpoint, params)
+
+
+def _markup(data: dict[str, Any] | None) -> Any:
+    if data is None:
+        return None
+    if "inline_keyboard" in data:
+        return InlineKeyboardMarkup.de_json(data, None)
+    if "keyboard" in data:
+        return ReplyKeyboardMarkup.de_json(data, None)
+    return ReplyKeyboardRemove.de_json(data, None)
+
+
+def calls_floor_application(
+    store: Store, by_update: dict[int, list[Call]]
+) -> tuple[Application, Timing]:  # type: ignore[type-arg]
+    """PTB with one handler: commit one row, make the Bot API calls the bot made."""
+    api = RecordingAPI(record_calls=False, history=10)
+    app = ApplicationBuilder().token(OFFLINE_TOKEN).request(api).get_updates_request(api).build()
+    # Buttons are built before the clock starts: this floor only makes the calls.
+    calls = {
+        update_id: [(endpoint, params, _markup(params.get("reply_markup")))
+                    for endpoint, params in made]
+        for update_id, made in by_update.items()
+    }  # fmt: skip
+    last_sent: dict[int, int] = {}  # the bot edits the question just tapped: its last one
+
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async with store.unit() as unit:
+            await unit.audit("bench.floor", datetime.now(UTC))
+        bot = context.bot
+        for endpoint, params, markup in calls.get(update.update_id, []):
+            chat = int(params.get("chat_id", 0))
+            if endpoint == "answerCallbackQuery":
+                await bot.answer_callback_query(params["callback_query_id"], params.get("text"))
+            elif endpoint == "sendMessage":
+                sent = await bot.send_message(chat, params["text"], reply_markup=markup)
+                last_sent[sent.chat_id] = sent.message_id
+            elif endpoint == "editMessageText":
+                await bot.edit_message_text(
+                    params["text"], chat, last_sent[chat], reply_markup=markup
+                )
+            elif endpoint == "editMessageReplyMarkup":
+                await bot.edit_message_reply_markup(chat, last_sent[chat], reply_markup=markup)
+            else:
+                raise LookupError(f"the calls floor does not make {endpoint}")
+
+    async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        made = [endpoint for endpoint, _ in api.by_update.get(update.update_id, [])]
+        assert made == [endpoint for endpoint, _, _ in calls.get(update.update_id, [])], made
+
+    timing = Timing()
+    timing.install(app)
+    app.add_handler(TypeHandler(Update, handler))
+    app.add_handler(TypeHandler(Update, check), group=99)
+    app.add_error_handler(_fail)
+    return app, timing
+
+
+FAILED: list[str] = []
+
+
+async def _fail(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A floor that fails is no floor: the run is checked for failures at the end."""
+    FAILED.append(repr(context.error))
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -209,9 +295,11 @@ async def live(settings: Settings, people_count: int, seed: int) -> list[dict[st
     return sent
 
 
-async def bot_replay(settings: Settings, sent: list[dict[str, Any]]) -> tuple[float, Timing, int]:
+async def bot_replay(
+    settings: Settings, sent: list[dict[str, Any]], api: OfflineBotAPI
+) -> tuple[float, Timing, int]:
     """Phase 2: the same updates through a fresh bot on a fresh database."""
-    bot = await build(settings, offline=OfflineBotAPI(record_calls=False, history=10))
+    bot = await build(settings, offline=api)
     await bot.start()
     timing = Timing()
     timing.install(bot.application)
@@ -225,6 +313,24 @@ async def bot_replay(settings: Settings, sent: list[dict[str, Any]]) -> tuple[fl
     return wall, timing, references
 
 
+async def floor_replay(
+    settings: Settings,
+    sent: list[dict[str, Any]],
+    application: Callable[[Store], tuple[Application, Timing]],  # type: ignore[type-arg]
+) -> tuple[float, Timing]:
+    """Phases 3 and 4: the same updates through a floor application on a fresh database."""
+    store = Store(settings.database())
+    await store.upgrade()
+    app, timing = application(store)
+    async with app:
+        await app.start()
+        wall = await replay(app, timing, sent)
+        await app.stop()
+    await store.close()
+    assert not FAILED, f"{len(FAILED)} updates failed, first: {FAILED[0]}"
+    return wall, timing
+
+
 async def main(people_count: int, seed: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
 
@@ -236,16 +342,15 @@ async def main(people_count: int, seed: int) -> dict[str, float]:
         # from scanning them again and again while the replays allocate.
         gc.collect()
         gc.freeze()
-        wall, timing, references = await bot_replay(settings("bot"), sent)
+        recording = RecordingAPI(record_calls=False, history=10)
+        wall, timing, references = await bot_replay(settings("bot"), sent, recording)
         assert references == people_count, f"the replay made {references} pre-registrations"
-        floor_store = Store(settings("floor").database())
-        await floor_store.upgrade()
-        floor_app, floor_timing = floor_application(floor_store)
-        async with floor_app:
-            await floor_app.start()
-            floor_wall = await replay(floor_app, floor_timing, sent)
-            await floor_app.stop()
-        await floor_store.close()
+        floor_wall, floor_timing = await floor_replay(settings("floor"), sent, floor_application)
+        calls_wall, calls_timing = await floor_replay(
+            settings("calls"),
+            sent,
+            lambda store: calls_floor_application(store, recording.by_update),
+        )
 
     handled = timing.handled
     result = {
@@ -255,9 +360,15 @@ async def main(people_count: int, seed: int) -> dict[str, float]:
         "floor_updates_per_s": round(len(floor_timing.handled) / floor_wall, 1),
     }
     result["ratio_to_floor"] = round(result["floor_updates_per_s"] / result["updates_per_s"], 3)
+    result["calls_floor_updates_per_s"] = round(len(calls_timing.handled) / calls_wall, 1)
+    result["calls_ratio_to_floor"] = round(
+        result["floor_updates_per_s"] / result["calls_floor_updates_per_s"], 3
+    )
+    calls = sum(len(made) for made in recording.by_update.values())
     print(
-        f"bot: {len(handled)} updates in {wall:.1f} s; "
-        f"floor: {len(floor_timing.handled)} updates in {floor_wall:.1f} s",
+        f"bot: {len(handled)} updates in {wall:.1f} s, {calls} Bot API calls; "
+        f"floor: {len(floor_timing.handled)} updates in {floor_wall:.1f} s; "
+        f"calls floor: {len(calls_timing.handled)} updates in {calls_wall:.1f} s",
         file=sys.stderr,
     )
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -33,6 +34,7 @@ from bot.i18n import Catalogs, Translator, language_name
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 MESSAGE_LIMIT = 4096
+KEYBOARDS_CACHED = 4096
 
 REASONS = {
     "use_buttons": N_("Please tap one of the buttons below."),
@@ -89,6 +91,9 @@ class Renderer:
         self.flow = flow
         self.office = office_name
         self.contact = office_contact
+        # Most people at a question see the same buttons; PTB's objects are immutable,
+        # so one built keyboard serves them all.
+        self._keyboards = functools.lru_cache(maxsize=KEYBOARDS_CACHED)(self._build_keyboard)
 
     def render(self, reply: intake.Reply, tapped: str | None = None) -> list[Outgoing]:
         """Messages for a reply; `tapped` is the key of the question whose button was tapped."""
@@ -184,32 +189,48 @@ class Renderer:
     def _keyboard(
         self, tr: Translator, asked: Asked, options: Sequence[Option]
     ) -> InlineKeyboardMarkup:
+        return self._keyboards(
+            tr.language, asked.step.kind, asked.key, asked.revision, tuple(options), asked.selected
+        )
+
+    def _build_keyboard(
+        self,
+        language: str,
+        kind: Kind,
+        key: str,
+        revision: int,
+        options: tuple[Option, ...],
+        selected: tuple[str, ...],
+    ) -> InlineKeyboardMarkup:
+        """The buttons of a question: everything they show and carry is in the arguments."""
+        tr = self.catalogs.translator(language)
         buttons = []
         for option in options:
-            label = self._option_label(tr, asked, option)
-            data = callbacks.answer(asked.revision, asked.key, option.value)
+            label = self._option_label(tr, kind, selected, option)
+            data = callbacks.answer(revision, key, option.value)
             buttons.append(InlineKeyboardButton(label, callback_data=data))
-        if asked.step.kind is Kind.REVIEW:
+        if kind is Kind.REVIEW:
             return InlineKeyboardMarkup([buttons[:1], *_rows(buttons[1:], 2)])
         long_labels = any(len(b.text) > 18 for b in buttons)
-        per_row = 1 if long_labels else (3 if asked.step.kind is Kind.NUMBER else 2)
+        per_row = 1 if long_labels else (3 if kind is Kind.NUMBER else 2)
         return InlineKeyboardMarkup(_rows(buttons, per_row))
 
     def _multi_markup(self, tr: Translator, toggled: Toggled) -> InlineKeyboardMarkup:
         asked = Asked(toggled.key, toggled.step, toggled.revision, selected=toggled.selected)
         return self._keyboard(tr, asked, toggled.options)
 
-    def _option_label(self, tr: Translator, asked: Asked, option: Option) -> str:
-        step = asked.step
-        if step.kind is Kind.COUNTRY and not option.label:
+    def _option_label(
+        self, tr: Translator, kind: Kind, selected: tuple[str, ...], option: Option
+    ) -> str:
+        if kind is Kind.COUNTRY and not option.label:
             return tr.country(option.value)
-        if step.kind is Kind.LANGUAGE:
+        if kind is Kind.LANGUAGE:
             return language_name(option.value)
-        if step.kind is Kind.REVIEW:
+        if kind is Kind.REVIEW:
             return f"{'✅' if option.value == CONFIRM else '✏️'} {tr.gettext(option.label)}"
         label = tr.gettext(option.label)
-        if step.kind is Kind.MULTI and option.value != DONE:
-            return f"{'☑️' if option.value in asked.selected else '⬜'} {label}"
+        if kind is Kind.MULTI and option.value != DONE:
+            return f"{'☑️' if option.value in selected else '⬜'} {label}"
         return label
 
     # Notices

@@ -9,6 +9,7 @@ handing them to `Application.process_update` directly (tests).
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import json
 import time
@@ -140,10 +141,11 @@ class OfflineBotAPI(BaseRequest):
                 body["parameters"] = {"retry_after": fault.retry_after}
             return fault.status, json.dumps(body).encode()
         # Bot API method names are case-insensitive (PTB sends "setwebhook", for one).
-        handler = self._methods().get(endpoint.lower())
+        method = self._methods().get(endpoint.lower())
         try:
-            if handler is None:
+            if method is None:
                 raise _BadRequest(f"method {endpoint} is not available offline")
+            handler: Callable[[dict[str, Any]], Awaitable[Any]] = getattr(self, method)
             result = await handler(params)
         except _BadRequest as error:
             body = {"ok": False, "error_code": 400, "description": f"Bad Request: {error}"}
@@ -156,13 +158,12 @@ class OfflineBotAPI(BaseRequest):
         """Make the next call to `endpoint` fail as Telegram would (status TIMEOUT: no answer)."""
         self.faults[endpoint].append(Fault(status, description, retry_after))
 
-    def _methods(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[Any]]]:
+    @classmethod
+    @functools.cache
+    def _methods(cls) -> dict[str, str]:
+        """Bot API method name, lower case -> the attribute that answers it."""
         prefix = "_api_"
-        return {
-            name[len(prefix) :].lower(): getattr(self, name)
-            for name in dir(type(self))
-            if name.startswith(prefix)
-        }
+        return {name[len(prefix) :].lower(): name for name in dir(cls) if name.startswith(prefix)}
 
     # The phone side
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 
-from bot.store.models import Base, Followup
-from bot.store.repository import Unit, people, registrations, sessions
+from bot.store.models import Base, Followup, equals_constant
+from bot.store.repository import ACTIVE, Unit, people, registrations, sessions
 
 followups = Base.metadata.tables[Followup.__tablename__]
 
@@ -174,7 +174,7 @@ async def recover(unit: Unit, now: datetime, reminder_at: datetime) -> int:
     the reminder asks the same question later; sending again now could send it twice."""
     result = await unit.connection.execute(
         update(followups)
-        .where(followups.c.status == SENDING, followups.c.claimed_until < now)
+        .where(equals_constant(followups.c.status, SENDING), followups.c.claimed_until < now)
         .values(status=SENT, claimed_until=None, due_at=reminder_at, updated_at=now)
     )
     return result.rowcount
@@ -240,7 +240,7 @@ _START_SENDING = (
 )
 _MARK_SENT = (
     update(followups)
-    .where(followups.c.id == bindparam("row"), followups.c.status == SENDING)
+    .where(followups.c.id == bindparam("row"), equals_constant(followups.c.status, SENDING))
     .values(
         status=SENT,
         sent_at=func.coalesce(
@@ -254,7 +254,7 @@ _MARK_SENT = (
 )
 _BUSY = select(sessions.c.id).where(
     sessions.c.person_id == bindparam("person"),
-    sessions.c.status == "active",
+    equals_constant(sessions.c.status, ACTIVE),
     or_(sessions.c.followup_id.is_(None), sessions.c.followup_id != bindparam("row")),
 )
 

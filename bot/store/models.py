@@ -16,10 +16,12 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    literal_column,
     text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -28,6 +30,18 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def equals_constant(column: ColumnElement[str], value: str) -> ColumnElement[bool]:
+    """`column = 'value'` with the program's own constant written into the SQL.
+
+    SQLite plans a statement again on every run when a bound value could decide whether a
+    partial index applies (`status = ?` against `... WHERE status = 'active'`), which costs
+    more than running it. Written in, the plan is made once.
+    """
+    if not value.isidentifier():
+        raise ValueError(f"not a plain constant: {value!r}")
+    return column == literal_column(f"'{value}'")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

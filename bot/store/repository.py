@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import Executable
 
+from bot.engine.session import ACTIVE
 from bot.store.database import async_engine, is_sqlite, run_migrations, sqlite_engine
 from bot.store.models import (
     AnswerVersion,
@@ -36,6 +37,7 @@ from bot.store.models import (
     Person,
     PreRegistration,
     ReferenceCounter,
+    equals_constant,
 )
 
 SUBMITTED = "submitted"
@@ -66,7 +68,8 @@ _PERSON_AND_SESSION = (
     )
     .select_from(
         people.outerjoin(
-            sessions, (sessions.c.person_id == people.c.id) & (sessions.c.status == "active")
+            sessions,
+            (sessions.c.person_id == people.c.id) & equals_constant(sessions.c.status, ACTIVE),
         )
     )
     .where(people.c.telegram_id == bindparam("telegram_id"))

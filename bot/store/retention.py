@@ -7,7 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, delete, exists, func, select, update
 
-from bot.store.repository import Unit, people, registrations, sessions
+from bot.store.models import equals_constant
+from bot.store.repository import ACTIVE, Unit, people, registrations, sessions
 
 OVER = ("closed", "rejected", "withdrawn")
 
@@ -68,7 +69,7 @@ async def unfinished(unit: Unit, before: datetime, not_before: datetime) -> list
         select(sessions.c.id, people.c.telegram_id, people.c.language)
         .join(people, people.c.id == sessions.c.person_id)
         .where(
-            sessions.c.status == "active",
+            equals_constant(sessions.c.status, ACTIVE),
             _abandoned(before),
             sessions.c.updated_at >= not_before,
             sessions.c.reminded_at.is_(None),
