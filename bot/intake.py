@@ -75,12 +75,12 @@ class LanguageMenu:
 
 @dataclass(frozen=True)
 class ConfirmCancel:
-    pass
+    checkin: bool = False  # the open conversation is a check-in, not a request
 
 
 @dataclass(frozen=True)
 class Cancelled:
-    pass
+    checkin: bool = False
 
 
 @dataclass(frozen=True)
@@ -327,18 +327,26 @@ class Intake:
         return await self._run(work)
 
     async def cancel(self, user: User, confirmed: bool | None = None) -> Reply:
-        """/cancel asks first; confirmed, it keeps nothing of the open intake."""
+        """/cancel asks first; confirmed, it keeps nothing of the open intake, or ends the
+        open check-in (the others stay planned: /stop is for all of them)."""
 
         async def work(unit: Unit, now: datetime) -> Reply:
             person, row = await unit.person_and_session(user.telegram_id)
             language = person.language if person else self.negotiate(user.language_code)
             if person is None or row is None:
                 return Reply(language, [NothingOpen()])
+            checkin = row.followup_id is not None
             if confirmed is None:
-                return Reply(language, [ConfirmCancel()])
+                return Reply(language, [ConfirmCancel(checkin)])
             if not confirmed:
                 return Reply(language, [KeepGoing(), *self._current(row, now)])
             await unit.delete_session(row)
+            if row.followup_id is not None:
+                await followup_store.update_row(
+                    unit, row.followup_id, now, status=followup_store.CANCELLED, reason="person"
+                )
+                await unit.audit("followup.cancelled", now, person_id=person.id)
+                return Reply(language, [Cancelled(checkin=True)])
             await self._forget_if_empty(unit, person, now, "intake.cancelled")
             return Reply(language, [Cancelled()])
 

@@ -371,3 +371,26 @@ async def test_stop_in_the_middle_of_a_check_in_ends_it(
     assert (await bot.dispatcher.run_once()).outcomes == {}  # no reminder
     await phone.say("/start")
     assert "AVR-" in phone.last.text  # back to the request, not the check-in
+
+
+async def test_cancel_in_the_middle_of_a_check_in_ends_that_one_only(
+    bot: Bot, clock: Clock, phone_factory: Any
+) -> None:
+    case_id = await returned_case(bot, 92)
+    clock.now = at(27, 10)
+    await bot.dispatcher.run_once()
+    phone: Phone = phone_factory(92)
+    await phone.choose("yes")
+    confirm = await phone.say("/cancel")  # the person writes in French
+    assert confirm.text.startswith("Arrêter de répondre à ces questions\u00a0?")
+    assert "Votre demande n'est pas touchée." in confirm.text
+    done = await phone.tap("Oui, arrêter")
+    assert done.text.startswith("C'est noté\u00a0: ces questions sont closes.")
+    planned = await checkins(bot, case_id)
+    assert (planned["day_7"].status, planned["day_7"].reason) == ("cancelled", "person")
+    assert planned["day_7"].answers in (None, {})
+    assert {r.status for name, r in planned.items() if name != "day_7"} == {"planned"}
+    clock.advance(hours=49)
+    assert (await bot.dispatcher.run_once()).outcomes == {}  # no reminder for it
+    await phone.say("/start")
+    assert "AVR-" in phone.last.text  # the request is still there

@@ -311,8 +311,18 @@ class Renderer:
             )
         if isinstance(item, intake.LanguageMenu):
             return tr.gettext("Choose your language.")
+        if isinstance(item, intake.ConfirmCancel) and item.checkin:
+            return tr.gettext(
+                "Stop answering these questions? Your answers to them will not be kept. "
+                "Your request is not affected."
+            )
         if isinstance(item, intake.ConfirmCancel):
             return tr.gettext("Stop this request? Your answers will not be kept.")
+        if isinstance(item, intake.Cancelled) and item.checkin:
+            return tr.gettext(
+                "Understood: these questions are closed. Your request is not affected. "
+                "To receive no more messages after your return, send /stop."
+            )
         if isinstance(item, intake.Cancelled):
             return tr.gettext(
                 "Your request has been stopped and your answers erased. "
