@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 
+from bot.engine.session import ACTIVE
 from bot.store.models import Base, Followup, equals_constant
-from bot.store.repository import ACTIVE, Unit, people, registrations, sessions
+from bot.store.repository import Unit, people, registrations, sessions
 
 followups = Base.metadata.tables[Followup.__tablename__]
 

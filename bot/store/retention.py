@@ -7,8 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, delete, exists, func, select, update
 
+from bot.engine.session import ACTIVE
 from bot.store.models import equals_constant
-from bot.store.repository import ACTIVE, Unit, people, registrations, sessions
+from bot.store.repository import Unit, people, registrations, sessions
 
 OVER = ("closed", "rejected", "withdrawn")
 
