@@ -356,14 +356,22 @@ async def test_the_dashboard_plans_check_ins_and_shows_their_answers(
         assert 'class="flag flag-urgent_health"' in queue
 
 
+async def in_a_check_in(
+    bot: Bot, clock: Clock, phone_factory: Any, telegram_id: int
+) -> tuple[int, Phone]:
+    """A returned case whose first check-in went out and got its first answer."""
+    case_id = await returned_case(bot, telegram_id)
+    clock.now = at(27, 10)
+    await bot.dispatcher.run_once()
+    phone: Phone = phone_factory(telegram_id)
+    await phone.choose("yes")
+    return case_id, phone
+
+
 async def test_stop_in_the_middle_of_a_check_in_ends_it(
     bot: Bot, clock: Clock, phone_factory: Any
 ) -> None:
-    case_id = await returned_case(bot, 91)
-    clock.now = at(27, 10)
-    await bot.dispatcher.run_once()
-    phone: Phone = phone_factory(91)
-    await phone.choose("yes")
+    case_id, phone = await in_a_check_in(bot, clock, phone_factory, 91)
     await phone.say("/stop")
     planned = await checkins(bot, case_id)
     assert {(r.status, r.reason) for r in planned.values()} == {("cancelled", "stopped")}
@@ -376,11 +384,7 @@ async def test_stop_in_the_middle_of_a_check_in_ends_it(
 async def test_cancel_in_the_middle_of_a_check_in_ends_that_one_only(
     bot: Bot, clock: Clock, phone_factory: Any
 ) -> None:
-    case_id = await returned_case(bot, 92)
-    clock.now = at(27, 10)
-    await bot.dispatcher.run_once()
-    phone: Phone = phone_factory(92)
-    await phone.choose("yes")
+    case_id, phone = await in_a_check_in(bot, clock, phone_factory, 92)
     confirm = await phone.say("/cancel")  # the person writes in French
     assert confirm.text.startswith("Arrêter de répondre à ces questions\u00a0?")
     assert "Votre demande n'est pas touchée." in confirm.text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from telegram import (
@@ -162,7 +161,7 @@ class Renderer:
             share = KeyboardButton(tr.gettext("📱 Share my phone number"), request_contact=True)
             keyboard = ReplyKeyboardMarkup([[share]], resize_keyboard=True, one_time_keyboard=True)
             return Outgoing(text, keyboard)
-        return Outgoing(text, self._keyboard(tr, asked, asked.options) if asked.options else None)
+        return Outgoing(text, self._keyboard(tr, asked) if asked.options else None)
 
     # Events
 
@@ -186,11 +185,9 @@ class Renderer:
                 answers[review.key] = review.value
         return answers
 
-    def _keyboard(
-        self, tr: Translator, asked: Asked, options: Sequence[Option]
-    ) -> InlineKeyboardMarkup:
+    def _keyboard(self, tr: Translator, asked: Asked) -> InlineKeyboardMarkup:
         return self._keyboards(
-            tr.language, asked.step.kind, asked.key, asked.revision, tuple(options), asked.selected
+            tr.language, asked.step.kind, asked.key, asked.revision, asked.options, asked.selected
         )
 
     def _build_keyboard(
@@ -216,8 +213,14 @@ class Renderer:
         return InlineKeyboardMarkup(_rows(buttons, per_row))
 
     def _multi_markup(self, tr: Translator, toggled: Toggled) -> InlineKeyboardMarkup:
-        asked = Asked(toggled.key, toggled.step, toggled.revision, selected=toggled.selected)
-        return self._keyboard(tr, asked, toggled.options)
+        return self._keyboards(
+            tr.language,
+            toggled.step.kind,
+            toggled.key,
+            toggled.revision,
+            toggled.options,
+            toggled.selected,
+        )
 
     def _option_label(
         self, tr: Translator, kind: Kind, selected: tuple[str, ...], option: Option
