@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot")
 
+# Longer than clients keep an idle connection (httpx 5 s, an nginx upstream pool 60 s), so
+# the client is the one to close it. With uvicorn's default of 5 s, which equals httpx's,
+# a request sent on an idle connection just as the server closes it fails outright.
+KEEP_ALIVE_SECONDS = 75
+
 OFFLINE = """\
 No TELEGRAM_BOT_TOKEN is set: the bot runs offline, on its built-in phone simulator.
 
@@ -155,6 +160,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             port=port,
             log_level="warning",
             lifespan="off",
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
             timeout_graceful_shutdown=3,  # open simulator pages wait for news: don't wait on them
         )
     )

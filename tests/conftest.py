@@ -115,6 +115,9 @@ async def local_telegram() -> AsyncIterator[tuple[OfflineBotAPI, str]]:
         host="127.0.0.1",
         port=0,
         log_level="warning",
+        # Like Telegram's servers, it keeps idle connections longer than the bot's client
+        # (httpx, 5 s) does, so a request never meets a connection being closed.
+        timeout_keep_alive=75,
         timeout_graceful_shutdown=1,
     )
     server = uvicorn.Server(config)

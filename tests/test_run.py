@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import sys
@@ -110,6 +111,9 @@ async def test_run_in_webhook_mode_checks_the_secret(
             assert right.status_code == 200
         await wait_for(lambda: len(person.inbox) == 1)
         assert person.last.text == "Choose your language."
+        # Clients drop an idle connection after 5 s (httpx) or 60 s (nginx); the server
+        # must not close it first, or a request sent at that moment fails.
+        assert await statuses_on_one_connection(port, idle=6) == [200, 200]
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
@@ -121,6 +125,26 @@ async def test_run_in_webhook_mode_checks_the_secret(
 
     with sqlite3.connect(tmp_path / "intake.db") as db:
         assert db.execute("SELECT count(*) FROM people").fetchone() == (1,)
+
+
+async def statuses_on_one_connection(port: int, idle: float) -> list[int]:
+    """GET /login twice on one HTTP/1.1 connection, idle for `idle` seconds in between."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    statuses = []
+    try:
+        for pause in (0, idle):
+            await asyncio.sleep(pause)
+            writer.write(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")  # fails if the server closed it
+            length = re.search(rb"(?i)content-length: *(\d+)", head)
+            assert length is not None
+            await reader.readexactly(int(length[1]))
+            statuses.append(int(head.split()[1]))
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    return statuses
 
 
 async def wait_for_port(client: httpx.AsyncClient, port: int) -> None:

@@ -8,9 +8,11 @@ Bot API sets no flood limit, so the processes may send faster than Telegram's 30
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -140,15 +142,22 @@ async def test_two_webhook_processes_share_200_concurrent_intakes(
         )  # fmt: skip
     chats = Chats(api)
     handled = [0, 0]
+    # A client per process, allowed to keep every connection it opens: httpcore's pool
+    # closes "surplus" idle connections, or one of another host to make room, and may
+    # pick one it has just handed to a waiting request (encode/httpcore#1110).
+    limits = httpx.Limits(max_connections=25, max_keepalive_connections=25)
     try:
-        limits = httpx.Limits(max_connections=50)
-        async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-            for port in ports:
+        async with contextlib.AsyncExitStack() as stack:
+            clients = [
+                await stack.enter_async_context(httpx.AsyncClient(limits=limits, timeout=30))
+                for _ in ports
+            ]
+            for client, port in zip(clients, ports, strict=True):
                 await wait_for_port(client, port)
             await wait_for(lambda: api.webhook is not None)
 
             async def post(update: dict[str, Any], index: int) -> None:
-                response = await client.post(
+                response = await clients[index].post(
                     f"http://127.0.0.1:{ports[index]}/telegram/webhook",
                     json=update,
                     headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
@@ -157,15 +166,20 @@ async def test_two_webhook_processes_share_200_concurrent_intakes(
                 handled[index] += 1
 
             people = [api.person(900_000 + n, f"P{n}", "en") for n in range(PEOPLE)]
-            await asyncio.gather(*(intake(p, n, post, chats) for n, p in enumerate(people)))
+            async with asyncio.TaskGroup() as intakes:  # one failure stops them all
+                for number, person in enumerate(people):
+                    intakes.create_task(intake(person, number, post, chats))
     finally:
         for process in processes:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)
         outputs = [await asyncio.wait_for(p.communicate(), timeout=60) for p in processes]
+        for index, (_, stderr) in enumerate(outputs):  # shown by pytest if the test fails
+            print(f"process {index} (exit {processes[index].returncode}):\n{stderr.decode()}")
     for process, (_, stderr) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, stderr.decode()[-3000:]
         assert "Traceback" not in stderr.decode()
+        assert not re.search(r"\bERROR\b", stderr.decode())  # no update failed
     assert min(handled) > 0.45 * sum(handled)  # both processes did their share
 
     engine = create_async_engine(POSTGRES)
