@@ -15,6 +15,7 @@ from markupsafe import escape
 from bot.app import Bot
 from bot.store import AuditEvent, PreRegistration, Submission
 from bot.store import accounts as account_store
+from bot.store.models import SignIn
 from bot.web.auth import hash_password
 from tests.conftest import Clock, table_rows
 
@@ -243,6 +244,64 @@ async def test_logout_ends_the_session(bot: Bot, client: httpx.AsyncClient) -> N
     assert page.status_code == 200
     await client.post("/logout", data={"csrf_token": token(page)})
     assert (await client.get("/")).status_code == 303
+
+
+def same_browser(bot: Bot, client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """Another client with a copy of this one's cookies, as a stolen cookie would be."""
+    transport = httpx.ASGITransport(app=bot.web)
+    copy = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+    copy.cookies.update(client.cookies)
+    return copy
+
+
+async def test_sign_out_ends_every_copy_of_the_cookie(bot: Bot, client: httpx.AsyncClient) -> None:
+    await add_account(bot)
+    await sign_in(client)
+    (row,) = await table_rows(bot, SignIn)
+    cookie = client.cookies["intake_session"]
+    assert row["token_hash"] not in cookie  # the table holds a hash, never the token
+    async with same_browser(bot, client) as copy:
+        assert (await copy.get("/")).status_code == 200
+        page = await client.get("/")
+        await client.post("/logout", data={"csrf_token": token(page)})
+        assert (await copy.get("/")).status_code == 303
+    assert await table_rows(bot, SignIn) == []
+
+
+async def test_a_sign_in_lasts_a_working_day(
+    bot: Bot, client: httpx.AsyncClient, clock: Clock
+) -> None:
+    await add_account(bot)
+    await sign_in(client)
+    clock.advance(hours=11, minutes=59)
+    assert (await client.get("/")).status_code == 200
+    clock.advance(minutes=2)
+    assert (await client.get("/")).status_code == 303  # whatever the browser keeps
+    await sign_in(client)  # a new sign-in clears the expired ones
+    assert len(await table_rows(bot, SignIn)) == 1
+    assert (await client.get("/")).status_code == 200
+
+
+async def test_deactivating_an_account_signs_it_out_for_good(
+    bot: Bot, client: httpx.AsyncClient
+) -> None:
+    await add_account(bot, "chief", "supervisor")
+    await add_account(bot, "bakary")
+    await sign_in(client, "chief")
+    transport = httpx.ASGITransport(app=bot.web)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
+        await sign_in(other, "bakary")
+        async with bot.store.unit() as unit:
+            bakary = await account_store.by_username(unit, "bakary")
+        assert bakary is not None
+        for active in ("0", "1"):
+            page = await client.get("/accounts")
+            await client.post(
+                f"/accounts/{bakary.id}/active", data={"csrf_token": token(page), "active": active}
+            )
+            assert (await other.get("/")).status_code == 303
+        await sign_in(other, "bakary")  # reactivated: a new sign-in works
+        assert (await other.get("/")).status_code == 200
 
 
 async def post_on_case(

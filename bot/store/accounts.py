@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
-from bot.store.models import Account, Base
+from bot.store.models import Account, Base, SignIn
 from bot.store.repository import Unit
 
 ROLES = ("caseworker", "supervisor")
 accounts = Base.metadata.tables[Account.__tablename__]
+sign_ins = Base.metadata.tables[SignIn.__tablename__]
 
 
 @dataclass(frozen=True)
@@ -55,13 +58,6 @@ async def by_username(unit: Unit, username: str) -> AccountRecord | None:
     return _record(row) if row else None
 
 
-async def by_id(unit: Unit, account_id: int) -> AccountRecord | None:
-    row = (
-        await unit.connection.execute(select(accounts).where(accounts.c.id == account_id))
-    ).first()
-    return _record(row) if row else None
-
-
 async def set_language(unit: Unit, account_id: int, language: str) -> None:
     await unit.connection.execute(
         update(accounts).where(accounts.c.id == account_id).values(language=language)
@@ -74,6 +70,45 @@ async def all_accounts(unit: Unit) -> list[AccountRecord]:
 
 
 async def set_active(unit: Unit, account_id: int, active: bool) -> None:
+    """Activate or deactivate; deactivating signs the account out everywhere for good."""
     await unit.connection.execute(
         update(accounts).where(accounts.c.id == account_id).values(active=active)
     )
+    if not active:
+        await unit.connection.execute(delete(sign_ins).where(sign_ins.c.account_id == account_id))
+
+
+async def sign_in(unit: Unit, account_id: int, now: datetime, lifetime: timedelta) -> str:
+    """Record a new sign-in and return its token, for the browser's cookie only."""
+    token = secrets.token_urlsafe(32)
+    await unit.connection.execute(delete(sign_ins).where(sign_ins.c.expires_at <= now))
+    values = {
+        "token_hash": _token_hash(token),
+        "account_id": account_id,
+        "created_at": now,
+        "expires_at": now + lifetime,
+    }
+    await unit.connection.execute(insert(sign_ins).values(values))
+    return token
+
+
+async def by_sign_in(unit: Unit, token: str, now: datetime) -> AccountRecord | None:
+    """The account signed in with this token, if the sign-in is still current."""
+    query = (
+        select(accounts)
+        .join(sign_ins, sign_ins.c.account_id == accounts.c.id)
+        .where(sign_ins.c.token_hash == _token_hash(token), sign_ins.c.expires_at > now)
+    )
+    row = (await unit.connection.execute(query)).first()
+    return _record(row) if row else None
+
+
+async def sign_out(unit: Unit, token: str) -> None:
+    await unit.connection.execute(
+        delete(sign_ins).where(sign_ins.c.token_hash == _token_hash(token))
+    )
+
+
+def _token_hash(token: str) -> str:
+    """Only a hash is stored: a copy of the table does not sign anyone in."""
+    return hashlib.sha256(token.encode()).hexdigest()

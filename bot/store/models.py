@@ -230,6 +230,21 @@ class Account(Base):
     created_at: Mapped[datetime]
 
 
+class SignIn(Base):
+    """A browser signed in to the dashboard. Its cookie holds a random token; the table only
+    the token's hash, so signing out, or an administrator deactivating the account, ends
+    that access even for a copy of the cookie."""
+
+    __tablename__ = "sign_ins"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class CaseNote(Base):
     """A caseworker's note on a case (a status change's reason, or a plain note)."""
 

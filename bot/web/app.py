@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,7 @@ AskAgain = Callable[[int, list[str]], Awaitable[bool]]  # (case id, step ids) ->
 Updates = Callable[[dict[str, Any]], Awaitable[None]]  # a Telegram update, to be handled
 WEBHOOK_PATH = "/telegram/webhook"
 MAX_UPDATE_BYTES = 1_000_000
+SIGN_IN_LIFETIME = timedelta(hours=12)  # a working day; then the caseworker signs in again
 SECURITY_HEADERS = [
     (
         b"content-security-policy",
@@ -131,11 +132,11 @@ class Dashboard:
     # Helpers
 
     async def account(self, request: Request) -> AccountRecord | None:
-        account_id = request.session.get("account")
-        if not isinstance(account_id, int):
+        token = request.session.get("sign_in")
+        if not isinstance(token, str):
             return None
         async with self.store.unit() as unit:
-            account = await account_store.by_id(unit, account_id)
+            account = await account_store.by_sign_in(unit, token, self.clock())
         return account if account is not None and account.active else None
 
     async def signed_in(self, request: Request) -> AccountRecord:
@@ -242,14 +243,19 @@ class Dashboard:
                 error = tr.gettext("Wrong username or password.")
                 return self.render(request, "login.html", None, 401, error=error, next=next_url)
             await unit.audit("account.login", now, actor=account.username)
+            token = await account_store.sign_in(unit, account.id, now, SIGN_IN_LIFETIME)
         self.by_account.reset(username)
         self.by_address.reset(address)
         request.session.clear()  # a new session at login: no fixation
-        request.session["account"] = account.id
+        request.session["sign_in"] = token
         return RedirectResponse(next_url, 303)
 
     async def logout(self, request: Request) -> Response:
         await self.form(request)
+        token = request.session.get("sign_in")
+        if isinstance(token, str):  # a copy of the cookie stops working too
+            async with self.store.unit() as unit:
+                await account_store.sign_out(unit, token)
         request.session.clear()
         return RedirectResponse("/login", 303)
 
@@ -738,7 +744,7 @@ def create_app(
             session_cookie="intake_session",
             same_site="lax",
             https_only=secure,
-            max_age=12 * 3600,
+            max_age=int(SIGN_IN_LIFETIME.total_seconds()),
         ),
     ]
     return Starlette(
