@@ -119,6 +119,7 @@ async def test_two_webhook_processes_share_200_concurrent_intakes(
     api.record_calls = False
     ports = [free_port(), free_port()]
     processes = []
+    logs = [tmp_path / f"process-{index}.log" for index in range(len(ports))]
     for index, port in enumerate(ports):
         data = tmp_path / f"process-{index}"
         data.mkdir()
@@ -133,18 +134,20 @@ async def test_two_webhook_processes_share_200_concurrent_intakes(
             "INTAKE_LOG_LEVEL": "WARNING",
             "INTAKE_MESSAGES_PER_SECOND": "1000",  # the local Bot API sets no limit
         }
-        processes.append(
-            await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "run",
-                "--webhook-url", f"http://127.0.0.1:{port}/telegram/webhook",
-                cwd=data, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            )
-        )  # fmt: skip
+        with logs[index].open("wb") as log:  # a file, not a pipe nobody reads until the end
+            processes.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "bot.cli", "run",
+                    "--webhook-url", f"http://127.0.0.1:{port}/telegram/webhook",
+                    cwd=data, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=log,
+                )
+            )  # fmt: skip
     chats = Chats(api)
     handled = [0, 0]
-    # A client per process, allowed to keep every connection it opens: httpcore's pool
-    # closes "surplus" idle connections, or one of another host to make room, and may
-    # pick one it has just handed to a waiting request (encode/httpcore#1110).
+    # A client per process that may keep all its connections open: httpcore's pool would
+    # otherwise close "surplus" idle ones, or one to the other process to make room, and
+    # may pick one it has just handed to a waiting request (encode/httpcore#1110). Only
+    # its 5 s idle expiry is left to close connections, a far rarer moment.
     limits = httpx.Limits(max_connections=25, max_keepalive_connections=25)
     try:
         async with contextlib.AsyncExitStack() as stack:
@@ -173,13 +176,19 @@ async def test_two_webhook_processes_share_200_concurrent_intakes(
         for process in processes:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)
-        outputs = [await asyncio.wait_for(p.communicate(), timeout=60) for p in processes]
-        for index, (_, stderr) in enumerate(outputs):  # shown by pytest if the test fails
-            print(f"process {index} (exit {processes[index].returncode}):\n{stderr.decode()}")
-    for process, (_, stderr) in zip(processes, outputs, strict=True):
-        assert process.returncode == 0, stderr.decode()[-3000:]
-        assert "Traceback" not in stderr.decode()
-        assert not re.search(r"\bERROR\b", stderr.decode())  # no update failed
+        for process in processes:
+            try:
+                await asyncio.wait_for(process.wait(), timeout=60)
+            except TimeoutError:
+                process.kill()  # it would hold its database connections for the next test
+                await process.wait()
+        outputs = [log.read_text() for log in logs]
+        for index, output in enumerate(outputs):  # shown by pytest if the test fails
+            print(f"process {index} (exit {processes[index].returncode}):\n{output}")
+    for process, output in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, output[-3000:]
+        assert "Traceback" not in output
+        assert not re.search(r"\bERROR\b", output)  # no update failed
     assert min(handled) > 0.45 * sum(handled)  # both processes did their share
 
     engine = create_async_engine(POSTGRES)

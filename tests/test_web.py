@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
+import json
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -246,26 +249,53 @@ async def test_logout_ends_the_session(bot: Bot, client: httpx.AsyncClient) -> N
     assert (await client.get("/")).status_code == 303
 
 
-def same_browser(bot: Bot, client: httpx.AsyncClient) -> httpx.AsyncClient:
-    """Another client with a copy of this one's cookies, as a stolen cookie would be."""
+def with_copied_cookies(bot: Bot, client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """Another browser holding a copy of this one's cookies, as a stolen cookie would be."""
     transport = httpx.ASGITransport(app=bot.web)
     copy = httpx.AsyncClient(transport=transport, base_url="http://testserver")
     copy.cookies.update(client.cookies)
     return copy
 
 
+def cookie_token(client: httpx.AsyncClient) -> str:
+    """The sign-in token inside the signed session cookie (base64 JSON, then signature)."""
+    data = client.cookies["intake_session"].split(".")[0]
+    return str(json.loads(base64.b64decode(data + "=" * (-len(data) % 4)))["sign_in"])
+
+
 async def test_sign_out_ends_every_copy_of_the_cookie(bot: Bot, client: httpx.AsyncClient) -> None:
     await add_account(bot)
     await sign_in(client)
     (row,) = await table_rows(bot, SignIn)
-    cookie = client.cookies["intake_session"]
-    assert row["token_hash"] not in cookie  # the table holds a hash, never the token
-    async with same_browser(bot, client) as copy:
+    token_in_cookie = cookie_token(client)
+    assert row["token_hash"] == hashlib.sha256(token_in_cookie.encode()).hexdigest()
+    assert token_in_cookie not in row.values()  # the table holds the hash, never the token
+    async with with_copied_cookies(bot, client) as copy:
         assert (await copy.get("/")).status_code == 200
         page = await client.get("/")
         await client.post("/logout", data={"csrf_token": token(page)})
         assert (await copy.get("/")).status_code == 303
     assert await table_rows(bot, SignIn) == []
+
+
+async def test_signing_in_again_ends_the_previous_sign_in(
+    bot: Bot, client: httpx.AsyncClient
+) -> None:
+    await add_account(bot)
+    await add_account(bot, "bakary")
+    await sign_in(client)
+    async with with_copied_cookies(bot, client) as copy:
+        # Someone else signs in on the same shared computer, without signing out first.
+        page = await client.get("/")
+        again = await client.post(
+            "/login", data={"username": "bakary", "password": PASSWORD, "csrf_token": token(page)}
+        )
+        assert again.status_code == 303
+        assert (await copy.get("/")).status_code == 303
+    async with bot.store.unit() as unit:
+        bakary = await account_store.by_username(unit, "bakary")
+    assert bakary is not None
+    assert [row["account_id"] for row in await table_rows(bot, SignIn)] == [bakary.id]
 
 
 async def test_a_sign_in_lasts_a_working_day(
@@ -283,7 +313,7 @@ async def test_a_sign_in_lasts_a_working_day(
 
 
 async def test_deactivating_an_account_signs_it_out_for_good(
-    bot: Bot, client: httpx.AsyncClient
+    bot: Bot, client: httpx.AsyncClient, clock: Clock
 ) -> None:
     await add_account(bot, "chief", "supervisor")
     await add_account(bot, "bakary")
@@ -300,6 +330,10 @@ async def test_deactivating_an_account_signs_it_out_for_good(
                 f"/accounts/{bakary.id}/active", data={"csrf_token": token(page), "active": active}
             )
             assert (await other.get("/")).status_code == 303
+            if active == "0":  # deactivated while a password was being checked
+                async with bot.store.unit() as unit:
+                    late = await account_store.sign_in(unit, bakary.id, clock(), timedelta(hours=1))
+                assert late is None
         await sign_in(other, "bakary")  # reactivated: a new sign-in works
         assert (await other.get("/")).status_code == 200
 

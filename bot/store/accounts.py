@@ -78,10 +78,17 @@ async def set_active(unit: Unit, account_id: int, active: bool) -> None:
         await unit.connection.execute(delete(sign_ins).where(sign_ins.c.account_id == account_id))
 
 
-async def sign_in(unit: Unit, account_id: int, now: datetime, lifetime: timedelta) -> str:
-    """Record a new sign-in and return its token, for the browser's cookie only."""
+async def sign_in(unit: Unit, account_id: int, now: datetime, lifetime: timedelta) -> str | None:
+    """Record a new sign-in and return its token, for the browser's cookie only; None if
+    the account is not active (deactivated while its password was being checked)."""
+    # The account row stays locked until commit: a deactivation either came first and is
+    # seen here, or waits and then deletes this sign-in.
+    active = select(accounts.c.active).where(accounts.c.id == account_id)
+    if not (await unit.connection.execute(active.with_for_update(read=True))).scalar():
+        return None
+    expired = (sign_ins.c.account_id == account_id) & (sign_ins.c.expires_at <= now)
+    await unit.connection.execute(delete(sign_ins).where(expired))
     token = secrets.token_urlsafe(32)
-    await unit.connection.execute(delete(sign_ins).where(sign_ins.c.expires_at <= now))
     values = {
         "token_hash": _token_hash(token),
         "account_id": account_id,

@@ -235,15 +235,21 @@ class Dashboard:
         stored = account.password_hash if account else None
         ok = await run_in_threadpool(verify_password, stored, password)
         async with self.store.unit() as unit:
-            if account is None or not ok or not account.active:
+            token = None
+            if account is not None and ok and account.active:
+                # None if the account was deactivated while the password was checked.
+                token = await account_store.sign_in(unit, account.id, now, SIGN_IN_LIFETIME)
+            if account is None or token is None:
                 self.by_account.failed(username, now)
                 self.by_address.failed(address, now)
                 await unit.audit("account.login_failed", now, actor="dashboard")
                 tr = self.translator(request, None)
                 error = tr.gettext("Wrong username or password.")
                 return self.render(request, "login.html", None, 401, error=error, next=next_url)
+            previous = request.session.get("sign_in")
+            if isinstance(previous, str):  # signing in again, or as someone else
+                await account_store.sign_out(unit, previous)
             await unit.audit("account.login", now, actor=account.username)
-            token = await account_store.sign_in(unit, account.id, now, SIGN_IN_LIFETIME)
         self.by_account.reset(username)
         self.by_address.reset(address)
         request.session.clear()  # a new session at login: no fixation
