@@ -15,10 +15,12 @@ import httpx
 import pytest
 from markupsafe import escape
 
-from bot.app import Bot
+from bot.app import Bot, build
+from bot.chat.transport import OfflineBotAPI
+from bot.config import Settings
 from bot.store import AuditEvent, PreRegistration, Submission
 from bot.store import accounts as account_store
-from bot.store.models import SignIn
+from bot.store.models import SignIn, SignInFailure
 from bot.web.auth import hash_password
 from tests.conftest import Clock, table_rows
 
@@ -150,6 +152,37 @@ async def test_wrong_passwords_are_throttled_per_account(
     failed = [a for a in await table_rows(bot, AuditEvent)
               if a["action"] == "account.login_failed"]  # fmt: skip
     assert len(failed) == 5
+
+
+async def test_failed_sign_ins_count_across_processes_and_are_kept_hashed(
+    bot: Bot,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    api: OfflineBotAPI,
+    clock: Clock,
+) -> None:
+    """Behind a proxy, each attempt may reach another process: all count the same failures."""
+    await add_account(bot)
+    other = await build(settings, offline=api, clock=clock)  # a second process's dashboard
+    transport = httpx.ASGITransport(app=other.web)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as second:
+        for attempt in range(5):
+            browser = (client, second)[attempt % 2]
+            page = await browser.get("/login")
+            data = {"username": "amina", "password": "my secret pw", "csrf_token": token(page)}
+            assert (await browser.post("/login", data=data)).status_code == 401
+        for browser in (client, second):
+            page = await browser.get("/login")
+            data = {"username": "amina", "password": PASSWORD, "csrf_token": token(page)}
+            assert (await browser.post("/login", data=data)).status_code == 429
+    await other.stop()
+    rows = await table_rows(bot, SignInFailure)
+    assert len(rows) == 10  # five failures, each under the account's and the address's key
+    assert all(re.fullmatch("[0-9a-f]{64}", row["key"]) for row in rows)  # keyed hashes
+    assert len({row["key"] for row in rows}) == 2
+    clock.advance(minutes=16)
+    await sign_in(client)
+    assert len(await table_rows(bot, SignInFailure)) == 0  # forgotten at the next success
 
 
 async def test_queue_lists_filters_searches_and_counts(

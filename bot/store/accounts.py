@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
-from bot.store.models import Account, Base, SignIn
+from bot.store.models import Account, Base, SignIn, SignInFailure
 from bot.store.repository import Unit
 
 ROLES = ("caseworker", "supervisor")
 accounts = Base.metadata.tables[Account.__tablename__]
 sign_ins = Base.metadata.tables[SignIn.__tablename__]
+failures = Base.metadata.tables[SignInFailure.__tablename__]
 
 
 @dataclass(frozen=True)
@@ -119,3 +121,27 @@ async def sign_out(unit: Unit, token: str) -> None:
 def _token_hash(token: str) -> str:
     """Only a hash is stored: a copy of the table does not sign anyone in."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def failed_sign_ins(unit: Unit, keys: Sequence[str], since: datetime) -> dict[str, int]:
+    """How many failed sign-ins each key has had since then."""
+    query = (
+        select(failures.c.key, func.count().label("failures"))
+        .where(failures.c.key.in_(keys), failures.c.at >= since)
+        .group_by(failures.c.key)
+    )
+    return {row.key: row.failures for row in await unit.connection.execute(query)}
+
+
+async def add_failed_sign_in(
+    unit: Unit, keys: Sequence[str], now: datetime, since: datetime
+) -> None:
+    """Count a failed sign-in under each key; failures older than `since` are forgotten."""
+    # Rows another process is deleting at the same moment are left to it: no waiting.
+    stale = select(failures.c.id).where(failures.c.at < since).with_for_update(skip_locked=True)
+    await unit.connection.execute(delete(failures).where(failures.c.id.in_(stale)))
+    await unit.connection.execute(insert(failures), [{"key": key, "at": now} for key in keys])
+
+
+async def forget_failed_sign_ins(unit: Unit, keys: Sequence[str]) -> None:
+    await unit.connection.execute(delete(failures).where(failures.c.key.in_(keys)))

@@ -245,6 +245,19 @@ class SignIn(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class SignInFailure(Base):
+    """A failed dashboard sign-in, under a keyed hash of the username or of the address;
+    kept only as long as the throttling window."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_sign_in_failures_key_at", "key", "at"),)
+
+
 class CaseNote(Base):
     """A caseworker's note on a case (a status change's reason, or a plain note)."""
 

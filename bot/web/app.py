@@ -108,6 +108,7 @@ class Dashboard:
         ask_again: AskAgain,
         office: str,
         notified: frozenset[str],
+        throttle: Throttle,
         updates: Updates | None = None,
         webhook_secret: str | None = None,
         phones: Phones | None = None,
@@ -126,8 +127,7 @@ class Dashboard:
         self.simulator = Simulator(self, phones)
         self.followups = followups
         self.templates = Jinja2Templates(directory=HERE / "templates")
-        self.by_account = Throttle(limit=5)
-        self.by_address = Throttle(limit=20)
+        self.throttle = throttle
 
     # Helpers
 
@@ -225,12 +225,15 @@ class Dashboard:
         address = request.client.host if request.client else "unknown"
         now = self.clock()
         next_url = _safe_next(form)
-        if self.by_account.blocked(username, now) or self.by_address.blocked(address, now):
+        keys = self.throttle.keys(username, address)
+        since = now - self.throttle.window
+        async with self.store.unit() as unit:
+            failures = await account_store.failed_sign_ins(unit, keys, since)
+            account = await account_store.by_username(unit, username)
+        if self.throttle.blocked(failures, keys):
             tr = self.translator(request, None)
             error = tr.gettext("Too many failed attempts. Wait 15 minutes, then try again.")
             return self.render(request, "login.html", None, 429, error=error, next=next_url)
-        async with self.store.unit() as unit:
-            account = await account_store.by_username(unit, username)
         # argon2 takes tens of milliseconds: off the event loop, like any slow work.
         stored = account.password_hash if account else None
         ok = await run_in_threadpool(verify_password, stored, password)
@@ -240,8 +243,7 @@ class Dashboard:
                 # None if the account was deactivated while the password was checked.
                 token = await account_store.sign_in(unit, account.id, now, SIGN_IN_LIFETIME)
             if account is None or token is None:
-                self.by_account.failed(username, now)
-                self.by_address.failed(address, now)
+                await account_store.add_failed_sign_in(unit, keys, now, since)
                 await unit.audit("account.login_failed", now, actor="dashboard")
                 tr = self.translator(request, None)
                 error = tr.gettext("Wrong username or password.")
@@ -249,9 +251,8 @@ class Dashboard:
             previous = request.session.get("sign_in")
             if isinstance(previous, str):  # signing in again, or as someone else
                 await account_store.sign_out(unit, previous)
+            await account_store.forget_failed_sign_ins(unit, keys)
             await unit.audit("account.login", now, actor=account.username)
-        self.by_account.reset(username)
-        self.by_address.reset(address)
         request.session.clear()  # a new session at login: no fixation
         request.session["sign_in"] = token
         return RedirectResponse(next_url, 303)
@@ -716,6 +717,7 @@ def create_app(
         ask_again,
         office,
         notified,
+        Throttle.keyed_by(secret),  # the same in every process
         updates,
         webhook_secret,
         phones,

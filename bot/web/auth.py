@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections import defaultdict, deque
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -30,30 +29,39 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-@dataclass
+@dataclass(frozen=True)
 class Throttle:
-    """At most `limit` failed logins per key within `window`; in this process's memory."""
+    """How many failed sign-ins an account and an address may have within `window`.
 
-    limit: int
+    The failures are counted in the database, so every process behind a proxy sees the same
+    count, and under keyed hashes: a password typed into the username field is never stored
+    readable.
+    """
+
+    secret: bytes
+    per_account: int = 5
+    per_address: int = 20
     window: timedelta = timedelta(minutes=15)
-    _failures: dict[str, deque[datetime]] = field(default_factory=lambda: defaultdict(deque))
 
-    def blocked(self, key: str, now: datetime) -> bool:
-        failures = self._failures.get(key)
-        if failures is None:
-            return False
-        while failures and now - failures[0] > self.window:
-            failures.popleft()
-        if not failures:
-            del self._failures[key]  # nothing kept for names that were only tried once
-            return False
-        return len(failures) >= self.limit
+    @classmethod
+    def keyed_by(cls, secret: str) -> Throttle:
+        """A throttle whose hashes use a key derived from `secret`, the same in every process."""
+        return cls(hmac.new(secret.encode(), b"sign-in throttle", "sha256").digest())
 
-    def failed(self, key: str, now: datetime) -> None:
-        self._failures[key].append(now)
+    def keys(self, username: str, address: str) -> tuple[str, str]:
+        """The (account, address) keys under which failures are counted."""
+        return self._key("account", username), self._key("address", address)
 
-    def reset(self, key: str) -> None:
-        self._failures.pop(key, None)
+    def blocked(self, failures: dict[str, int], keys: tuple[str, str]) -> bool:
+        """Whether these failure counts, by key, are enough to refuse a sign-in."""
+        account, address = keys
+        return (
+            failures.get(account, 0) >= self.per_account
+            or failures.get(address, 0) >= self.per_address
+        )
+
+    def _key(self, kind: str, value: str) -> str:
+        return hmac.new(self.secret, f"{kind}:{value}".encode(), "sha256").hexdigest()
 
 
 def csrf_token(session: dict[str, Any]) -> str:
