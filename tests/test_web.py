@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import io
 import json
 import re
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -21,7 +23,7 @@ from bot.config import Settings
 from bot.store import AuditEvent, PreRegistration, Submission
 from bot.store import accounts as account_store
 from bot.store.models import SignIn, SignInFailure
-from bot.web.auth import hash_password
+from bot.web.auth import Throttle, hash_password
 from tests.conftest import Clock, table_rows
 
 PASSWORD = "correct horse battery"
@@ -165,24 +167,42 @@ async def test_failed_sign_ins_count_across_processes_and_are_kept_hashed(
     await add_account(bot)
     other = await build(settings, offline=api, clock=clock)  # a second process's dashboard
     transport = httpx.ASGITransport(app=other.web)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as second:
-        for attempt in range(5):
-            browser = (client, second)[attempt % 2]
-            page = await browser.get("/login")
-            data = {"username": "amina", "password": "my secret pw", "csrf_token": token(page)}
-            assert (await browser.post("/login", data=data)).status_code == 401
-        for browser in (client, second):
-            page = await browser.get("/login")
-            data = {"username": "amina", "password": PASSWORD, "csrf_token": token(page)}
-            assert (await browser.post("/login", data=data)).status_code == 429
-    await other.stop()
-    rows = await table_rows(bot, SignInFailure)
-    assert len(rows) == 10  # five failures, each under the account's and the address's key
-    assert all(re.fullmatch("[0-9a-f]{64}", row["key"]) for row in rows)  # keyed hashes
-    assert len({row["key"] for row in rows}) == 2
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as second:
+            for attempt in range(5):
+                browser = (client, second)[attempt % 2]
+                page = await browser.get("/login")
+                data = {"username": "amina", "password": "my secret pw", "csrf_token": token(page)}
+                assert (await browser.post("/login", data=data)).status_code == 401
+            for browser in (client, second):
+                page = await browser.get("/login")
+                data = {"username": "amina", "password": PASSWORD, "csrf_token": token(page)}
+                assert (await browser.post("/login", data=data)).status_code == 429
+    finally:
+        await other.stop()
+    account_key, address_key = Throttle.keyed_by(settings.session_secret()).keys(
+        "amina", "127.0.0.1"
+    )
+    assert account_key != hashlib.sha256(b"account:amina").hexdigest()  # keyed, not plain
+    keys = [row["key"] for row in await table_rows(bot, SignInFailure)]
+    assert sorted(keys) == sorted([account_key] * 5 + [address_key] * 5)  # refusals not kept
     clock.advance(minutes=16)
     await sign_in(client)
-    assert len(await table_rows(bot, SignInFailure)) == 0  # forgotten at the next success
+    # Older attempts are swept at the next one; a successful one leaves nothing.
+    assert await table_rows(bot, SignInFailure) == []
+
+
+async def test_attempts_made_at_once_get_no_more_password_checks_than_the_limit(
+    bot: Bot, client: httpx.AsyncClient
+) -> None:
+    await add_account(bot)
+    page = await client.get("/login")
+    data = {"username": "amina", "password": "wrong", "csrf_token": token(page)}
+    responses = await asyncio.gather(*(client.post("/login", data=data) for _ in range(12)))
+    statuses = Counter(r.status_code for r in responses)
+    assert set(statuses) <= {401, 429} and statuses[401] <= 5, statuses
+    # Each failure is kept under the account's and the address's key; refusals are not.
+    assert len(await table_rows(bot, SignInFailure)) == 2 * statuses[401]
 
 
 async def test_queue_lists_filters_searches_and_counts(

@@ -123,25 +123,33 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def failed_sign_ins(unit: Unit, keys: Sequence[str], since: datetime) -> dict[str, int]:
-    """How many failed sign-ins each key has had since then."""
-    query = (
-        select(failures.c.key, func.count().label("failures"))
-        .where(failures.c.key.in_(keys), failures.c.at >= since)
-        .group_by(failures.c.key)
-    )
-    return {row.key: row.failures for row in await unit.connection.execute(query)}
-
-
-async def add_failed_sign_in(
+async def add_sign_in_attempt(
     unit: Unit, keys: Sequence[str], now: datetime, since: datetime
-) -> None:
-    """Count a failed sign-in under each key; failures older than `since` are forgotten."""
+) -> list[int]:
+    """Record an attempt under each key, as a failure until it succeeds; attempts older than
+    `since` are forgotten. Returns the rows, to drop if the attempt is refused."""
     # Rows another process is deleting at the same moment are left to it: no waiting.
     stale = select(failures.c.id).where(failures.c.at < since).with_for_update(skip_locked=True)
     await unit.connection.execute(delete(failures).where(failures.c.id.in_(stale)))
-    await unit.connection.execute(insert(failures), [{"key": key, "at": now} for key in keys])
+    added = insert(failures).returning(failures.c.id)
+    return [
+        (await unit.connection.execute(added, {"key": key, "at": now})).scalar_one() for key in keys
+    ]
 
 
-async def forget_failed_sign_ins(unit: Unit, keys: Sequence[str]) -> None:
-    await unit.connection.execute(delete(failures).where(failures.c.key.in_(keys)))
+async def sign_in_attempts(unit: Unit, keys: Sequence[str], since: datetime) -> dict[str, int]:
+    """How many attempts (failed, or still being checked) each key has had since then."""
+    query = (
+        select(failures.c.key, func.count().label("attempts"))
+        .where(failures.c.key.in_(keys), failures.c.at >= since)
+        .group_by(failures.c.key)
+    )
+    return {row.key: row.attempts for row in await unit.connection.execute(query)}
+
+
+async def drop_sign_in_attempt(unit: Unit, rows: Sequence[int]) -> None:
+    await unit.connection.execute(delete(failures).where(failures.c.id.in_(rows)))
+
+
+async def forget_failed_sign_ins(unit: Unit, key: str) -> None:
+    await unit.connection.execute(delete(failures).where(failures.c.key == key))

@@ -246,14 +246,14 @@ class SignIn(Base):
 
 
 class SignInFailure(Base):
-    """A failed dashboard sign-in, under a keyed hash of the username or of the address;
-    kept only as long as the throttling window."""
+    """A dashboard sign-in attempt, failed or being checked, under a keyed hash of the
+    username or of the address; kept only as long as the throttling window."""
 
     __tablename__ = "sign_in_failures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime]
+    at: Mapped[datetime] = mapped_column(index=True)  # for sweeping
 
     __table_args__ = (Index("ix_sign_in_failures_key_at", "key", "at"),)
 

@@ -227,10 +227,18 @@ class Dashboard:
         next_url = _safe_next(form)
         keys = self.throttle.keys(username, address)
         since = now - self.throttle.window
+        # The attempt is committed before it is counted, so attempts made at the same time,
+        # on any process, count each other: no more than the limit reach the password check.
         async with self.store.unit() as unit:
-            failures = await account_store.failed_sign_ins(unit, keys, since)
+            attempt = await account_store.add_sign_in_attempt(unit, keys, now, since)
+        async with self.store.unit() as unit:
+            refused = self.throttle.refused(
+                await account_store.sign_in_attempts(unit, keys, since), keys
+            )
+            if refused:  # a refused attempt is not one more failure
+                await account_store.drop_sign_in_attempt(unit, attempt)
             account = await account_store.by_username(unit, username)
-        if self.throttle.blocked(failures, keys):
+        if refused:
             tr = self.translator(request, None)
             error = tr.gettext("Too many failed attempts. Wait 15 minutes, then try again.")
             return self.render(request, "login.html", None, 429, error=error, next=next_url)
@@ -242,8 +250,7 @@ class Dashboard:
             if account is not None and ok and account.active:
                 # None if the account was deactivated while the password was checked.
                 token = await account_store.sign_in(unit, account.id, now, SIGN_IN_LIFETIME)
-            if account is None or token is None:
-                await account_store.add_failed_sign_in(unit, keys, now, since)
+            if account is None or token is None:  # the attempt stays, as a failure
                 await unit.audit("account.login_failed", now, actor="dashboard")
                 tr = self.translator(request, None)
                 error = tr.gettext("Wrong username or password.")
@@ -251,7 +258,8 @@ class Dashboard:
             previous = request.session.get("sign_in")
             if isinstance(previous, str):  # signing in again, or as someone else
                 await account_store.sign_out(unit, previous)
-            await account_store.forget_failed_sign_ins(unit, keys)
+            await account_store.forget_failed_sign_ins(unit, keys[0])  # the account's
+            await account_store.drop_sign_in_attempt(unit, attempt)
             await unit.audit("account.login", now, actor=account.username)
         request.session.clear()  # a new session at login: no fixation
         request.session["sign_in"] = token

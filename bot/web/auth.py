@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -33,12 +33,12 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 class Throttle:
     """How many failed sign-ins an account and an address may have within `window`.
 
-    The failures are counted in the database, so every process behind a proxy sees the same
+    Attempts are counted in the database, so every process behind a proxy sees the same
     count, and under keyed hashes: a password typed into the username field is never stored
     readable.
     """
 
-    secret: bytes
+    secret: bytes = field(repr=False)
     per_account: int = 5
     per_address: int = 20
     window: timedelta = timedelta(minutes=15)
@@ -52,12 +52,12 @@ class Throttle:
         """The (account, address) keys under which failures are counted."""
         return self._key("account", username), self._key("address", address)
 
-    def blocked(self, failures: dict[str, int], keys: tuple[str, str]) -> bool:
-        """Whether these failure counts, by key, are enough to refuse a sign-in."""
+    def refused(self, attempts: dict[str, int], keys: tuple[str, str]) -> bool:
+        """Whether an attempt is refused, given the attempts by key, itself included."""
         account, address = keys
         return (
-            failures.get(account, 0) >= self.per_account
-            or failures.get(address, 0) >= self.per_address
+            attempts.get(account, 0) > self.per_account
+            or attempts.get(address, 0) > self.per_address
         )
 
     def _key(self, kind: str, value: str) -> str:

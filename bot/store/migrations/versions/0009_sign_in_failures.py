@@ -26,9 +26,11 @@ def upgrade() -> None:
         sa.Column("at", bot.store.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sign_in_failures")),
     )
+    op.create_index(op.f("ix_sign_in_failures_at"), "sign_in_failures", ["at"], unique=False)
     op.create_index("ix_sign_in_failures_key_at", "sign_in_failures", ["key", "at"], unique=False)
 
 
 def downgrade() -> None:
     op.drop_index("ix_sign_in_failures_key_at", table_name="sign_in_failures")
+    op.drop_index(op.f("ix_sign_in_failures_at"), table_name="sign_in_failures")
     op.drop_table("sign_in_failures")
