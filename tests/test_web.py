@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from markupsafe import escape
+from starlette.applications import Starlette
 
 from bot.app import Bot, build
 from bot.chat.transport import OfflineBotAPI
@@ -57,10 +58,14 @@ async def add_case(bot: Bot, telegram_id: int, **answers: Any) -> str:
     return registration.reference
 
 
+def browser(app: Starlette) -> httpx.AsyncClient:
+    """A browser on the dashboard, through the real ASGI app."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
 @pytest.fixture
 async def client(bot: Bot) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=bot.web)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with browser(bot.web) as client:
         yield client
 
 
@@ -166,18 +171,17 @@ async def test_failed_sign_ins_count_across_processes_and_are_kept_hashed(
     """Behind a proxy, each attempt may reach another process: all count the same failures."""
     await add_account(bot)
     other = await build(settings, offline=api, clock=clock)  # a second process's dashboard
-    transport = httpx.ASGITransport(app=other.web)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as second:
+        async with browser(other.web) as second:
             for attempt in range(5):
-                browser = (client, second)[attempt % 2]
-                page = await browser.get("/login")
+                via = (client, second)[attempt % 2]
+                page = await via.get("/login")
                 data = {"username": "amina", "password": "my secret pw", "csrf_token": token(page)}
-                assert (await browser.post("/login", data=data)).status_code == 401
-            for browser in (client, second):
-                page = await browser.get("/login")
+                assert (await via.post("/login", data=data)).status_code == 401
+            for via in (client, second):
+                page = await via.get("/login")
                 data = {"username": "amina", "password": PASSWORD, "csrf_token": token(page)}
-                assert (await browser.post("/login", data=data)).status_code == 429
+                assert (await via.post("/login", data=data)).status_code == 429
     finally:
         await other.stop()
     account_key, address_key = Throttle.keyed_by(settings.session_secret()).keys(
@@ -304,8 +308,7 @@ async def test_logout_ends_the_session(bot: Bot, client: httpx.AsyncClient) -> N
 
 def with_copied_cookies(bot: Bot, client: httpx.AsyncClient) -> httpx.AsyncClient:
     """Another browser holding a copy of this one's cookies, as a stolen cookie would be."""
-    transport = httpx.ASGITransport(app=bot.web)
-    copy = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+    copy = browser(bot.web)
     copy.cookies.update(client.cookies)
     return copy
 
@@ -371,8 +374,7 @@ async def test_deactivating_an_account_signs_it_out_for_good(
     await add_account(bot, "chief", "supervisor")
     await add_account(bot, "bakary")
     await sign_in(client, "chief")
-    transport = httpx.ASGITransport(app=bot.web)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
+    async with browser(bot.web) as other:
         await sign_in(other, "bakary")
         async with bot.store.unit() as unit:
             bakary = await account_store.by_username(unit, "bakary")
