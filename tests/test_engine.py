@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
@@ -13,15 +14,20 @@ from bot.engine import (
     Asked,
     ChoiceInput,
     Completed,
+    ConsentGiven,
     ContactInput,
     CountryIndex,
     Ended,
+    Event,
     Ignored,
     Input,
+    LanguageChosen,
+    Option,
     Outdated,
     Recorded,
     Rejected,
     Resources,
+    ReviewItem,
     Said,
     Session,
     TextInput,
@@ -490,3 +496,125 @@ def test_session_round_trips_through_json_ready_dict() -> None:
     to_review(run)
     assert Session.from_dict(run.session.to_dict()) == run.session
     assert isinstance(run.events[0], Recorded)
+
+
+# Events as plain data
+
+_BORN, _SKILLS, _PEOPLE = FLOW.step("born"), FLOW.step("skills"), FLOW.step("people")
+_NAME = _PEOPLE.steps[0]
+PLAIN_EVENTS: list[tuple[Event, dict[str, Any]]] = [
+    (
+        Asked("born", _BORN, 3),
+        {"type": "asked", "key": "born", "step": "born", "revision": 3},
+    ),
+    (
+        Asked(
+            "people.0.name",
+            _NAME,
+            7,
+            options=(Option("keep", "Keep the current answer"),),
+            index=0,
+            total=2,
+            previous=False,
+            hint="country_which",
+        ),
+        {
+            "type": "asked",
+            "key": "people.0.name",
+            "step": "name",
+            "revision": 7,
+            "options": ["keep"],
+            "index": 0,
+            "total": 2,
+            "previous": False,
+            "hint": "country_which",
+        },
+    ),
+    (
+        Asked(
+            "review",
+            FLOW.step("review"),
+            9,
+            options=(Option("confirm", "Confirm"), Option("edit:born", "Born")),
+            review=(
+                ReviewItem("born", _BORN, "1990-01-01"),
+                ReviewItem("people", _PEOPLE, [{"name": "Ana"}]),
+                ReviewItem("people.0.name", _NAME, "Ana", 0),
+            ),
+        ),
+        {
+            "type": "asked",
+            "key": "review",
+            "step": "review",
+            "revision": 9,
+            "options": ["confirm", "edit:born"],
+            "review": {"born": "1990-01-01", "people": [{"name": "Ana"}], "people.0.name": "Ana"},
+        },
+    ),
+    (
+        Recorded("born", _BORN, date(1990, 12, 25)),
+        {"type": "recorded", "key": "born", "step": "born", "value": "1990-12-25"},
+    ),
+    (
+        Recorded("count", FLOW.step("count"), 0),
+        {"type": "recorded", "key": "count", "step": "count", "value": 0},
+    ),
+    (
+        Toggled("skills", _SKILLS, 4, ("other",), (Option("other", "Other"), Option("done", ""))),
+        {
+            "type": "toggled",
+            "key": "skills",
+            "step": "skills",
+            "revision": 4,
+            "selected": ["other"],
+            "options": ["other", "done"],
+        },
+    ),
+    (
+        Rejected("count", FLOW.step("count"), "number_range", {"min": 0, "max": None}),
+        {
+            "type": "rejected",
+            "key": "count",
+            "step": "count",
+            "reason": "number_range",
+            "params": {"min": 0, "max": None},
+        },
+    ),
+    (
+        Rejected("born", _BORN, "date_future"),
+        {"type": "rejected", "key": "born", "step": "born", "reason": "date_future"},
+    ),
+    (Said("You are young."), {"type": "said", "text": "You are young."}),
+    (LanguageChosen("fr"), {"type": "language_chosen", "language": "fr"}),
+    (ConsentGiven("2026-11"), {"type": "consent_given", "version": "2026-11"}),
+    (
+        Completed({"born": "2010", "people": [{"born": date(2015, 1, 1)}]}, ("minor",)),
+        {
+            "type": "completed",
+            "answers": {"born": "2010", "people": [{"born": "2015-01-01"}]},
+            "flags": ["minor"],
+        },
+    ),
+    (
+        Ended("declined", "Bye"),
+        {"type": "ended", "outcome": "declined", "text": "Bye"},
+    ),
+    (Outdated("consent"), {"type": "outdated", "key": "consent"}),
+    (Ignored("unknown_value"), {"type": "ignored", "reason": "unknown_value"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    PLAIN_EVENTS,
+    ids=[f"{type(e).__name__}-{i}" for i, (e, _) in enumerate(PLAIN_EVENTS)],
+)
+def test_an_event_as_plain_data_names_steps_by_id_and_leaves_out_defaults(
+    event: Event, expected: dict[str, Any]
+) -> None:
+    assert event.to_dict() == expected
+    assert json.loads(json.dumps(event.to_dict())) == expected
+
+
+def test_every_event_type_has_a_plain_data_example() -> None:
+    assert {type(e) for e, _ in PLAIN_EVENTS} == set(get_args(Event))
