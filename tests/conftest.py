@@ -185,3 +185,11 @@ async def table_rows(bot: Bot, model: Any) -> list[Any]:
         query = query.order_by(table.c.id)
     async with bot.store.unit() as unit:
         return list((await unit.connection.execute(query)).mappings())
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-transcripts",
+        action="store_true",
+        help="rewrite the expected events of tests/engine/*.yaml from what the engine does now",
+    )
