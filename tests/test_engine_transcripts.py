@@ -1,5 +1,11 @@
-"""The engine replayed from data: each tests/engine/*.yaml holds a flow, inputs and the events
-expected after each input, in the manner of goflow's test files.
+"""The engine replayed from data, in the manner of goflow's tests.
+
+Each tests/engine/*.yaml holds a `description`, a `flow` ('conversations/intake.yaml',
+'conversations/followup.yaml#day_7', or a flow written inline in the same format), a fixed
+`now`, and `turns`: one input each (`start: true`, `current: true`, `language: en`,
+`text: ...`, `choice: {key, value, revision}` with the revision optional, `contact: ...`,
+`other: sticker`), an optional `note`, and the `events` expected after it, as
+Event.to_dict() gives them. An optional `session` holds the status and answers at the end.
 
 `pytest tests/test_engine_transcripts.py --update-transcripts` rewrites the expected parts
 from what the engine does now. Read the diff before committing it: it is the specification.
@@ -128,15 +134,15 @@ class Replay:
         if not isinstance(value, dict) or not {"key", "value"} <= set(value):
             raise ValueError(f"choice is {{key: ..., value: ..., revision: ...}}, not {value!r}")
         revision = value.get("revision", self.session.revision)
+        if not isinstance(revision, int):
+            raise ValueError(f"a choice's revision is a whole number, not {revision!r}")
         return ChoiceInput(_text(value["key"], "key"), revision, _text(value["value"], "value"))
 
     def final(self) -> dict[str, Any]:
         """The session's outcome, for the optional `session:` part of a transcript."""
         assert self.session is not None
-        state = {"status": self.session.status, "answers": self.session.answers}
-        if self.session.outcome is not None:
-            state["outcome"] = self.session.outcome
-        return _plain(state)
+        data = self.session.to_dict()
+        return {k: data[k] for k in ("status", "answers", "outcome") if data[k] is not None}
 
 
 def _text(value: Any, what: str) -> str:
