@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
-from enum import Enum
 from typing import Any
 
 from bot.engine.flow import Option, Step
@@ -49,8 +48,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Step):
         return value.id
     if isinstance(value, Option):
-        return value.value
-    if isinstance(value, Enum):
         return value.value
     if isinstance(value, date):  # datetimes too
         return value.isoformat()
