@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from bot.app import Bot
+from bot.app import Runtime
 from bot.chat.transport import BotMessage, SimulatedPerson
 
 HELP = (
@@ -49,7 +49,7 @@ def interpret(line: str, person: SimulatedPerson, phone: str) -> dict[str, objec
     return person.text(line)
 
 
-async def chat(bot: Bot, person: SimulatedPerson, phone: str, read_line: ReadLine) -> None:
+async def chat(bot: Runtime, person: SimulatedPerson, phone: str, read_line: ReadLine) -> None:
     """Run the bot by polling the in-process API until the input ends."""
     api = bot.offline
     assert api is not None, "the terminal chat runs on the offline transport"
