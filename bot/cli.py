@@ -166,21 +166,23 @@ async def _first_account(store: Store) -> None:
 async def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build
     from bot.chat.terminal import chat
+    from bot.lifecycle import running, started
 
     settings = settings.model_copy(update={"telegram_bot_token": None})
     logs.configure("WARNING")  # the terminal is the chat: keep it for the conversation
-    bot = await build(settings)
-    assert bot.offline is not None
-    person = bot.offline.person(args.user_id, args.name, args.language)
-
-    async def read_line() -> str | None:
-        try:
-            return await asyncio.to_thread(input, "> ")
-        except EOFError:
-            return None
-
-    await chat(bot, person, args.phone, read_line)
+    runtime = await build(settings)
+    assert runtime.offline is not None
+    person = runtime.offline.person(args.user_id, args.name, args.language)
+    async with started(runtime), running(runtime):
+        await chat(person, args.phone, _read_line)
     return 0
+
+
+async def _read_line() -> str | None:
+    try:
+        return await asyncio.to_thread(input, "> ")
+    except EOFError:
+        return None
 
 
 async def _users_add(args: argparse.Namespace, settings: Settings) -> int:

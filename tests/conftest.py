@@ -21,6 +21,7 @@ from bot.app import Runtime, build
 from bot.chat import local_api
 from bot.chat.transport import BotMessage, OfflineBotAPI, SimulatedPerson
 from bot.config import Settings
+from bot.lifecycle import running
 
 POSTGRES_ENV = "TEST_DATABASE_URL"
 
@@ -97,13 +98,8 @@ async def bot(settings: Settings, api: OfflineBotAPI, clock: Clock) -> AsyncIter
 @pytest.fixture
 async def polling(bot: Runtime) -> AsyncIterator[Runtime]:
     """The bot fetching its updates with getUpdates, as in production."""
-    application = bot.application
-    assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0.0, timeout=1)
-    await application.start()
-    yield bot
-    await application.updater.stop()
-    await application.stop()
+    async with running(bot):
+        yield bot
 
 
 @pytest.fixture
