@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from bot.app import Runtime, build
 from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
+from bot.lifecycle import running, started
 from bot.store import Person
 from tests.conftest import Clock, table_rows
 
@@ -26,11 +27,8 @@ async def hooked(settings: Settings, api: OfflineBotAPI, clock: Clock) -> AsyncI
                 "webhook_secret": SecretStr(SECRET)}
     )  # fmt: skip
     bot = await build(settings, offline=api, clock=clock)
-    await bot.start()
-    await bot.application.start()  # consumes the update queue, as `intake-bot run` does
-    yield bot
-    await bot.application.stop()
-    await bot.stop()
+    async with started(bot), running(bot):  # as `intake-bot run --webhook-url` does
+        yield bot
 
 
 async def post(bot: Runtime, update: dict[str, Any], secret: str | None) -> httpx.Response:
@@ -41,6 +39,7 @@ async def post(bot: Runtime, update: dict[str, Any], secret: str | None) -> http
 
 
 async def test_updates_with_the_secret_are_handled(hooked: Runtime, api: OfflineBotAPI) -> None:
+    assert api.webhook == {"url": "https://intake.example/telegram/webhook", "secret_token": SECRET}
     person = api.person(77, "Awa", "fr")
     response = await post(hooked, person.text("/start"), SECRET)
     assert response.status_code == 200
