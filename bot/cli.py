@@ -248,12 +248,12 @@ async def _followups_send_now(args: argparse.Namespace, settings: Settings) -> i
             "Sending needs TELEGRAM_BOT_TOKEN: offline, nobody would receive them.", file=sys.stderr
         )
         return 2
-    bot = await build(settings)
-    await bot.application.initialize()
+    runtime = await build(settings)
+    await runtime.application.initialize()
     try:
-        report = await bot.dispatcher.run_once()
+        report = await runtime.dispatcher.run_once()
     finally:
-        await bot.stop()
+        await runtime.stop()
     print(f"check-ins: {report}")
     return 0
 
@@ -261,11 +261,11 @@ async def _followups_send_now(args: argparse.Namespace, settings: Settings) -> i
 async def _purge(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build
 
-    bot = await build(settings)
+    runtime = await build(settings)
     try:  # reminders to unfinished intakes are the daily job's: none from here
-        report = await bot.retention.run(dry_run=args.dry_run, remind=False)
+        report = await runtime.retention.run(dry_run=args.dry_run, remind=False)
     finally:
-        await bot.stop()
+        await runtime.stop()
     print(report)
     return 0
 
