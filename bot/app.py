@@ -65,6 +65,7 @@ class Runtime:
         await register_commands(self.application, self.renderer)
 
     async def stop(self) -> None:
+        """Shut PTB down and close the database."""
         await self.application.shutdown()
         await self.store.close()
 
