@@ -42,7 +42,7 @@ def utcnow() -> datetime:
 
 
 @dataclass
-class Bot:
+class Runtime:
     """Everything `intake-bot run` and the tests need, wired together."""
 
     settings: Settings
@@ -65,6 +65,7 @@ class Bot:
         await register_commands(self.application, self.renderer)
 
     async def stop(self) -> None:
+        """Shut PTB down and close the database."""
         await self.application.shutdown()
         await self.store.close()
 
@@ -83,7 +84,7 @@ async def build(
     clock: Clock = utcnow,
     migrate: bool = True,
     rate_limited: bool | None = None,
-) -> Bot:
+) -> Runtime:
     """Open the database (migrating it), load flows and catalogs, build the PTB application.
 
     Without a token the bot runs on the in-process Bot API (`offline`, made if not given).
@@ -186,7 +187,7 @@ async def build(
         phones=phones,
         followups=followups,
     )
-    return Bot(
+    return Runtime(
         settings,
         store,
         flow,

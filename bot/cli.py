@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import getpass
 import logging
 import secrets
-import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-
-import uvicorn
 
 from bot import logs
 from bot.config import Settings
@@ -23,11 +19,6 @@ if TYPE_CHECKING:
     from bot.store import Store
 
 log = logging.getLogger("bot")
-
-# Longer than clients keep an idle connection (httpx 5 s, an nginx upstream pool 60 s), so
-# the client is the one to close it. With uvicorn's default of 5 s, which equals httpx's,
-# a request sent on an idle connection just as the server closes it fails outright.
-KEEP_ALIVE_SECONDS = 75
 
 OFFLINE = """\
 No TELEGRAM_BOT_TOKEN is set: the bot runs offline, on its built-in phone simulator.
@@ -134,70 +125,26 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from telegram.error import TelegramError
-
     from bot.app import build
+    from bot.lifecycle import WebhookRefused, serve
 
     if args.webhook_url:
         settings = settings.model_copy(update={"webhook_url": args.webhook_url})
-    offline = settings.telegram_bot_token is None
-    if offline and settings.webhook_url:
+    if settings.telegram_bot_token is None and settings.webhook_url:
         print("A webhook needs TELEGRAM_BOT_TOKEN: Telegram sends the updates.", file=sys.stderr)
         return 2
-    bot = await build(settings)
-    application = bot.application
-    assert application.updater is not None
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    host = args.host or settings.host
-    port = args.port or settings.port
-    server = _WebServer(
-        uvicorn.Config(
-            bot.web,
-            host=host,
-            port=port,
-            log_level="warning",
-            lifespan="off",
-            timeout_keep_alive=KEEP_ALIVE_SECONDS,
-            timeout_graceful_shutdown=3,  # open simulator pages wait for news: don't wait on them
-        )
-    )
-    await bot.start()
-    web = asyncio.create_task(server.serve())
-    updates = ["message", "edited_message", "callback_query"]
-    if settings.webhook_url:
-        try:
-            await application.bot.set_webhook(
-                settings.webhook_url, secret_token=settings.webhook_token(), allowed_updates=updates
-            )
-        except TelegramError as error:
-            log.error("Telegram refused the webhook %s: %s", settings.webhook_url, error)
-            server.should_exit = True
-            await web
-            await bot.stop()
-            return 1
-        mode = "webhook"
-    else:
-        await application.updater.start_polling(
-            allowed_updates=updates, poll_interval=0.0, timeout=10 if offline else 30
-        )
-        mode = "offline simulator" if offline else "polling"
-    await application.start()
-    url = f"http://{host}:{port}/"
-    if offline:
-        print(OFFLINE.format(url=url), flush=True)
-        await _first_account(bot.store)
-    log.info("bot running (%s); dashboard on %s; Ctrl-C stops", mode, url)
-    await stop.wait()
-    log.info("stopping")
-    server.should_exit = True
-    await web
-    if application.updater.running:
-        await application.updater.stop()
-    await application.stop()
-    await bot.stop()
+    runtime = await build(settings)
+
+    async def ready(url: str) -> None:
+        if runtime.offline is not None:
+            print(OFFLINE.format(url=url), flush=True)
+            await _first_account(runtime.store)
+
+    try:
+        await serve(runtime, args.host or settings.host, args.port or settings.port, ready=ready)
+    except WebhookRefused as error:
+        log.error("%s", error)
+        return 1
     return 0
 
 
@@ -219,29 +166,23 @@ async def _first_account(store: Store) -> None:
 async def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build
     from bot.chat.terminal import chat
+    from bot.lifecycle import running, started
 
     settings = settings.model_copy(update={"telegram_bot_token": None})
     logs.configure("WARNING")  # the terminal is the chat: keep it for the conversation
-    bot = await build(settings)
-    assert bot.offline is not None
-    person = bot.offline.person(args.user_id, args.name, args.language)
-
-    async def read_line() -> str | None:
-        try:
-            return await asyncio.to_thread(input, "> ")
-        except EOFError:
-            return None
-
-    await chat(bot, person, args.phone, read_line)
+    runtime = await build(settings)
+    assert runtime.offline is not None
+    person = runtime.offline.person(args.user_id, args.name, args.language)
+    async with started(runtime), running(runtime):
+        await chat(person, args.phone, _read_line)
     return 0
 
 
-class _WebServer(uvicorn.Server):
-    """uvicorn without signal handlers of its own: `run` stops the bot and it together."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
+async def _read_line() -> str | None:
+    try:
+        return await asyncio.to_thread(input, "> ")
+    except EOFError:
+        return None
 
 
 async def _users_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -307,12 +248,12 @@ async def _followups_send_now(args: argparse.Namespace, settings: Settings) -> i
             "Sending needs TELEGRAM_BOT_TOKEN: offline, nobody would receive them.", file=sys.stderr
         )
         return 2
-    bot = await build(settings)
-    await bot.application.initialize()
+    runtime = await build(settings)
+    await runtime.application.initialize()
     try:
-        report = await bot.dispatcher.run_once()
+        report = await runtime.dispatcher.run_once()
     finally:
-        await bot.stop()
+        await runtime.stop()
     print(f"check-ins: {report}")
     return 0
 
@@ -320,11 +261,11 @@ async def _followups_send_now(args: argparse.Namespace, settings: Settings) -> i
 async def _purge(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build
 
-    bot = await build(settings)
+    runtime = await build(settings)
     try:  # reminders to unfinished intakes are the daily job's: none from here
-        report = await bot.retention.run(dry_run=args.dry_run, remind=False)
+        report = await runtime.retention.run(dry_run=args.dry_run, remind=False)
     finally:
-        await bot.stop()
+        await runtime.stop()
     print(report)
     return 0
 

@@ -17,10 +17,11 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from telegram import Update
 
-from bot.app import Bot, build
+from bot.app import Runtime, build
 from bot.chat import local_api
 from bot.chat.transport import BotMessage, OfflineBotAPI, SimulatedPerson
 from bot.config import Settings
+from bot.lifecycle import running
 
 POSTGRES_ENV = "TEST_DATABASE_URL"
 
@@ -87,7 +88,7 @@ def api() -> OfflineBotAPI:
 
 
 @pytest.fixture
-async def bot(settings: Settings, api: OfflineBotAPI, clock: Clock) -> AsyncIterator[Bot]:
+async def bot(settings: Settings, api: OfflineBotAPI, clock: Clock) -> AsyncIterator[Runtime]:
     bot = await build(settings, offline=api, clock=clock)
     await bot.start()
     yield bot
@@ -95,15 +96,10 @@ async def bot(settings: Settings, api: OfflineBotAPI, clock: Clock) -> AsyncIter
 
 
 @pytest.fixture
-async def polling(bot: Bot) -> AsyncIterator[Bot]:
+async def polling(bot: Runtime) -> AsyncIterator[Runtime]:
     """The bot fetching its updates with getUpdates, as in production."""
-    application = bot.application
-    assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0.0, timeout=1)
-    await application.start()
-    yield bot
-    await application.updater.stop()
-    await application.stop()
+    async with running(bot):
+        yield bot
 
 
 @pytest.fixture
@@ -134,7 +130,7 @@ async def local_telegram() -> AsyncIterator[tuple[OfflineBotAPI, str]]:
 class Phone:
     """A simulated person whose updates go through the real PTB Application."""
 
-    bot: Bot
+    bot: Runtime
     person: SimulatedPerson
 
     async def send(self, update: dict[str, Any]) -> BotMessage:
@@ -170,14 +166,14 @@ class Phone:
 
 
 @pytest.fixture
-def phone_factory(bot: Bot, api: OfflineBotAPI) -> Any:
+def phone_factory(bot: Runtime, api: OfflineBotAPI) -> Any:
     def make(user_id: int = 5001, language: str | None = "fr", name: str = "Awa") -> Phone:
         return Phone(bot, api.person(user_id, name, language))
 
     return make
 
 
-async def table_rows(bot: Bot, model: Any) -> list[Any]:
+async def table_rows(bot: Runtime, model: Any) -> list[Any]:
     """Every row of a model's table, as mappings, in id order where there is one."""
     table = model.__table__
     query = select(table)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from bot.app import Bot
+from bot.app import Runtime
 from bot.config import ROOT
 from tests.test_web import PASSWORD, add_account, add_case
 
@@ -32,7 +32,7 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-async def dashboard(bot: Bot) -> AsyncIterator[str]:
+async def dashboard(bot: Runtime) -> AsyncIterator[str]:
     """The real dashboard on 127.0.0.1, with its base URL."""
     config = uvicorn.Config(
         bot.web,
@@ -79,7 +79,7 @@ async def screenshot(page: Any, name: str, tmp_path: Path) -> None:
 
 
 async def test_a_caseworker_works_a_case_in_the_browser(
-    bot: Bot, dashboard: str, page: Any, api: Any, tmp_path: Path
+    bot: Runtime, dashboard: str, page: Any, api: Any, tmp_path: Path
 ) -> None:
     await add_account(bot)
     await add_case(bot, 50, full_name="Fatou Ndiaye", nationality="SN")
@@ -142,7 +142,7 @@ async def test_a_caseworker_works_a_case_in_the_browser(
 
 
 async def test_an_intake_accepted_in_the_browser_reaches_the_person_in_french(
-    bot: Bot, dashboard: str, page: Any, api: Any
+    bot: Runtime, dashboard: str, page: Any, api: Any
 ) -> None:
     from tests.conftest import Phone
 
@@ -184,7 +184,7 @@ async def test_an_intake_accepted_in_the_browser_reaches_the_person_in_french(
 
 
 async def test_an_intake_completed_on_the_simulator_page_by_clicking(
-    polling: Bot, dashboard: str, page: Any, tmp_path: Path
+    polling: Runtime, dashboard: str, page: Any, tmp_path: Path
 ) -> None:
     bot = polling
     assert bot.phones is not None

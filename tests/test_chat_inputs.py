@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bot.app import Bot, build
+from bot.app import Runtime, build
 from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
 from bot.engine import Session
@@ -23,7 +23,7 @@ async def at_full_name(phone: Phone) -> None:
     await phone.tap("Yes")
 
 
-async def session_state(bot: Bot) -> Session:
+async def session_state(bot: Runtime) -> Session:
     (row,) = await table_rows(bot, IntakeSession)
     return Session.from_dict(row["state"])
 
@@ -36,7 +36,7 @@ BIRTH_QUESTION = (
 
 
 @pytest.mark.parametrize("kind", ["sticker", "photo", "voice", "location"])
-async def test_non_text_gets_a_polite_reask(bot: Bot, phone_factory: Any, kind: str) -> None:
+async def test_non_text_gets_a_polite_reask(bot: Runtime, phone_factory: Any, kind: str) -> None:
     phone: Phone = phone_factory(language="en")
     await at_full_name(phone)
     reply = await phone.send(getattr(phone.person, kind)())
@@ -44,7 +44,9 @@ async def test_non_text_gets_a_polite_reask(bot: Bot, phone_factory: Any, kind: 
     assert "full_name" not in (await session_state(bot)).answers
 
 
-async def test_text_where_a_button_is_expected_asks_for_a_tap(bot: Bot, phone_factory: Any) -> None:
+async def test_text_where_a_button_is_expected_asks_for_a_tap(
+    bot: Runtime, phone_factory: Any
+) -> None:
     phone: Phone = phone_factory(language="en")
     await at_full_name(phone)
     await phone.say("Awa Diallo")
@@ -55,7 +57,7 @@ async def test_text_where_a_button_is_expected_asks_for_a_tap(bot: Bot, phone_fa
     assert "sex" not in (await session_state(bot)).answers
 
 
-async def test_over_long_text_gets_a_clear_message(bot: Bot, phone_factory: Any) -> None:
+async def test_over_long_text_gets_a_clear_message(bot: Runtime, phone_factory: Any) -> None:
     phone: Phone = phone_factory(language="en")
     await at_full_name(phone)
     reply = await phone.say("x" * 3000)
@@ -78,7 +80,7 @@ async def test_over_long_text_gets_a_clear_message(bot: Bot, phone_factory: Any)
     ],
 )
 async def test_bad_dates_are_refused_with_a_reason(
-    bot: Bot, phone_factory: Any, typed: str, reason: str
+    bot: Runtime, phone_factory: Any, typed: str, reason: str
 ) -> None:
     phone: Phone = phone_factory(language="en")
     await at_full_name(phone)
@@ -89,7 +91,7 @@ async def test_bad_dates_are_refused_with_a_reason(
     assert reply.text.endswith(BIRTH_QUESTION)
 
 
-async def test_phone_number_validation(bot: Bot, phone_factory: Any) -> None:
+async def test_phone_number_validation(bot: Runtime, phone_factory: Any) -> None:
     phone: Phone = phone_factory(language="en")
     await at_full_name(phone)
     for answer in ("Awa Diallo", None, "01/01/1990", "Senegal"):
@@ -102,7 +104,7 @@ async def test_phone_number_validation(bot: Bot, phone_factory: Any) -> None:
     assert (await session_state(bot)).answers["phone"] == "+212612345678"
 
 
-async def test_unknown_country_and_numbers_out_of_range(bot: Bot, phone_factory: Any) -> None:
+async def test_unknown_country_and_numbers_out_of_range(bot: Runtime, phone_factory: Any) -> None:
     phone: Phone = phone_factory(language="en")
     await at_full_name(phone)
     for answer in ("Awa Diallo", None, "01/01/1990"):
@@ -126,7 +128,7 @@ async def test_unknown_country_and_numbers_out_of_range(bot: Bot, phone_factory:
     assert "Family member 1 of 12" in phone.last.text
 
 
-async def test_multi_choice_needs_one_answer(bot: Bot, phone_factory: Any) -> None:
+async def test_multi_choice_needs_one_answer(bot: Runtime, phone_factory: Any) -> None:
     phone: Phone = phone_factory(language="en")
     state = await fast_forward(bot, phone, until="occupation")
     assert state.key == "occupation"
@@ -134,7 +136,7 @@ async def test_multi_choice_needs_one_answer(bot: Bot, phone_factory: Any) -> No
     assert reply.text.startswith("⚠️ Please choose at least one answer, then tap Done.")
 
 
-async def fast_forward(bot: Bot, phone: Phone, until: str) -> Session:
+async def fast_forward(bot: Runtime, phone: Phone, until: str) -> Session:
     """Answer the intake with plain choices up to the question `until`."""
     await at_full_name(phone)
     script = [
@@ -167,7 +169,7 @@ async def fast_forward(bot: Bot, phone: Phone, until: str) -> Session:
     return await session_state(bot)
 
 
-async def test_old_button_reasks_current_question(bot: Bot, phone_factory: Any) -> None:
+async def test_old_button_reasks_current_question(bot: Runtime, phone_factory: Any) -> None:
     phone: Phone = phone_factory(language="en")
     await at_full_name(phone)
     await phone.say("Awa Diallo")
@@ -197,7 +199,7 @@ async def test_old_button_reasks_current_question(bot: Bot, phone_factory: Any) 
     ],
 )
 async def test_forged_button_is_ignored_and_logged(
-    bot: Bot, phone_factory: Any, data: str, caplog: pytest.LogCaptureFixture
+    bot: Runtime, phone_factory: Any, data: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     phone: Phone = phone_factory(language="en")
     await at_full_name(phone)
@@ -212,7 +214,7 @@ async def test_forged_button_is_ignored_and_logged(
     assert any("ignored" in r.getMessage() for r in caplog.records)
 
 
-async def test_edited_message_never_rewrites_an_answer(bot: Bot, phone_factory: Any) -> None:
+async def test_edited_message_never_rewrites_an_answer(bot: Runtime, phone_factory: Any) -> None:
     phone: Phone = phone_factory(language="en")
     await at_full_name(phone)
     await phone.say("Awa Diallo")
@@ -251,7 +253,9 @@ async def test_restart_mid_intake_loses_nothing(
     await second.stop()
 
 
-async def test_language_switch_reasks_the_current_question(bot: Bot, phone_factory: Any) -> None:
+async def test_language_switch_reasks_the_current_question(
+    bot: Runtime, phone_factory: Any
+) -> None:
     phone: Phone = phone_factory(language="en")
     await at_full_name(phone)
     menu = await phone.say("/language")
@@ -263,7 +267,7 @@ async def test_language_switch_reasks_the_current_question(bot: Bot, phone_facto
     assert [p["language"] for p in await table_rows(bot, Person)] == ["fr"]
 
 
-async def test_decline_consent_keeps_nothing(bot: Bot, phone_factory: Any) -> None:
+async def test_decline_consent_keeps_nothing(bot: Runtime, phone_factory: Any) -> None:
     phone: Phone = phone_factory(language="en")
     await phone.say("/start")
     await phone.tap("English")
@@ -273,7 +277,7 @@ async def test_decline_consent_keeps_nothing(bot: Bot, phone_factory: Any) -> No
     await assert_no_personal_rows(bot)
 
 
-async def test_not_voluntary_ends_with_referral(bot: Bot, phone_factory: Any) -> None:
+async def test_not_voluntary_ends_with_referral(bot: Runtime, phone_factory: Any) -> None:
     phone: Phone = phone_factory(language="en")
     await phone.say("/start")
     await phone.tap("English")
@@ -283,7 +287,7 @@ async def test_not_voluntary_ends_with_referral(bot: Bot, phone_factory: Any) ->
     await assert_no_personal_rows(bot)
 
 
-async def test_cancel_asks_then_keeps_nothing(bot: Bot, phone_factory: Any) -> None:
+async def test_cancel_asks_then_keeps_nothing(bot: Runtime, phone_factory: Any) -> None:
     phone: Phone = phone_factory(language="en")
     await at_full_name(phone)
     await phone.say("Awa Diallo")
@@ -298,12 +302,12 @@ async def test_cancel_asks_then_keeps_nothing(bot: Bot, phone_factory: Any) -> N
     assert (await phone.say("/cancel")).text.startswith("You have no request in progress.")
 
 
-async def assert_no_personal_rows(bot: Bot) -> None:
+async def assert_no_personal_rows(bot: Runtime) -> None:
     assert await table_rows(bot, Person) == []
     assert await table_rows(bot, IntakeSession) == []
 
 
-async def test_status_mydata_and_help(bot: Bot, phone_factory: Any) -> None:
+async def test_status_mydata_and_help(bot: Runtime, phone_factory: Any) -> None:
     phone: Phone = phone_factory(language="en")
     assert (await phone.say("/status")).text.startswith("You have not sent a request yet.")
     assert (await phone.say("/mydata")).text == "We keep no data about you."
@@ -316,7 +320,7 @@ async def test_status_mydata_and_help(bot: Bot, phone_factory: Any) -> None:
     assert "Full name: Awa Diallo" in data and "Consent given on: November 27, 2026" in data
 
 
-async def test_commands_registered_in_both_languages(bot: Bot, api: OfflineBotAPI) -> None:
+async def test_commands_registered_in_both_languages(bot: Runtime, api: OfflineBotAPI) -> None:
     assert set(api.commands) == {"", "en", "fr"}
     assert [c["command"] for c in api.commands["fr"]][:2] == ["start", "language"]
     fr = bot.catalogs.translator("fr")
@@ -338,7 +342,7 @@ async def test_failed_command_registration_is_logged_and_ignored(
 
 
 async def test_an_old_suggestion_of_the_same_question_reasks_it(
-    bot: Bot, phone_factory: Any
+    bot: Runtime, phone_factory: Any
 ) -> None:
     phone: Phone = phone_factory(language="en")
     await at_full_name(phone)
@@ -352,7 +356,9 @@ async def test_an_old_suggestion_of_the_same_question_reasks_it(
     assert "nationality" not in (await session_state(bot)).answers
 
 
-async def test_sensitive_answers_are_not_echoed_after_a_tap(bot: Bot, phone_factory: Any) -> None:
+async def test_sensitive_answers_are_not_echoed_after_a_tap(
+    bot: Runtime, phone_factory: Any
+) -> None:
     phone: Phone = phone_factory(language="en")
     await fast_forward(bot, phone, until="medical_needs")
     question = phone.last
@@ -361,7 +367,7 @@ async def test_sensitive_answers_are_not_echoed_after_a_tap(bot: Bot, phone_fact
     assert "Yes" not in question.text.rsplit("\n", 1)[-1]
 
 
-async def test_a_button_after_cancel_starts_nothing(bot: Bot, phone_factory: Any) -> None:
+async def test_a_button_after_cancel_starts_nothing(bot: Runtime, phone_factory: Any) -> None:
     phone: Phone = phone_factory(language="en")
     await at_full_name(phone)
     await phone.say("Awa Diallo")
@@ -375,7 +381,7 @@ async def test_a_button_after_cancel_starts_nothing(bot: Bot, phone_factory: Any
     await assert_no_personal_rows(bot)
 
 
-async def test_language_change_without_an_intake(bot: Bot, phone_factory: Any) -> None:
+async def test_language_change_without_an_intake(bot: Runtime, phone_factory: Any) -> None:
     phone: Phone = phone_factory(language="en")
     await phone.say("/language")
     reply = await phone.tap("Français")
@@ -384,7 +390,7 @@ async def test_language_change_without_an_intake(bot: Bot, phone_factory: Any) -
     await assert_no_personal_rows(bot)  # choosing a language stores nothing by itself
 
 
-async def test_stop_withdraws_followup_consent(bot: Bot, phone_factory: Any) -> None:
+async def test_stop_withdraws_followup_consent(bot: Runtime, phone_factory: Any) -> None:
     phone: Phone = phone_factory(language="en")
     await fast_forward(bot, phone, until="review")
     await phone.tap("Confirm and send")
@@ -397,7 +403,7 @@ async def test_stop_withdraws_followup_consent(bot: Bot, phone_factory: Any) -> 
 
 
 async def test_a_failed_update_apologises_and_logs_no_personal_data(
-    bot: Bot, phone_factory: Any, caplog: pytest.LogCaptureFixture
+    bot: Runtime, phone_factory: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     phone: Phone = phone_factory(language="en")
     await at_full_name(phone)
@@ -425,7 +431,7 @@ async def test_a_failed_update_apologises_and_logs_no_personal_data(
     assert "Secret-Name" not in caplog.text  # nor in any traceback
 
 
-async def test_talk_to_a_person_flags_the_request(bot: Bot, phone_factory: Any) -> None:
+async def test_talk_to_a_person_flags_the_request(bot: Runtime, phone_factory: Any) -> None:
     phone: Phone = phone_factory(language="en")
     help_message = await phone.say("/help")
     reply = await phone.tap("Talk to a person")  # nothing sent yet: where to turn instead

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from bot.app import Bot, build
+from bot.app import Runtime, build
 from bot.chat.transport import TIMEOUT, OfflineBotAPI
 from bot.config import Settings
 from bot.followups.service import schedule_case
@@ -25,7 +25,7 @@ RETURNED = date(2026, 11, 20)  # day_7 is due on 27 November, 10:00 local
 
 
 async def returned_case(
-    bot: Bot,
+    bot: Runtime,
     telegram_id: int,
     country: str = "SN",
     consent: bool = True,
@@ -47,12 +47,12 @@ async def returned_case(
     return case.id
 
 
-async def checkins(bot: Bot, case_id: int) -> dict[str, rows.FollowupRecord]:
+async def checkins(bot: Runtime, case_id: int) -> dict[str, rows.FollowupRecord]:
     async with bot.store.unit() as unit:
         return {r.checkin: r for r in await rows.for_case(unit, case_id)}
 
 
-async def case_flags(bot: Bot, case_id: int) -> set[str]:
+async def case_flags(bot: Runtime, case_id: int) -> set[str]:
     async with bot.store.unit() as unit:
         found = await cases.by_id(unit, case_id)
     assert found is not None
@@ -63,7 +63,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
 
 
-async def test_a_returned_case_gets_its_check_ins_planned(bot: Bot) -> None:
+async def test_a_returned_case_gets_its_check_ins_planned(bot: Runtime) -> None:
     case_id = await returned_case(bot, 71, country="CM")
     planned = await checkins(bot, case_id)
     assert set(planned) == {"day_7", "month_1", "month_3", "month_6", "month_12"}
@@ -72,12 +72,12 @@ async def test_a_returned_case_gets_its_check_ins_planned(bot: Bot) -> None:
     assert planned["month_12"].due_at == datetime(2027, 11, 20, 9, tzinfo=UTC)
 
 
-async def test_no_consent_no_check_ins(bot: Bot) -> None:
+async def test_no_consent_no_check_ins(bot: Runtime) -> None:
     case_id = await returned_case(bot, 72, consent=False)
     assert await checkins(bot, case_id) == {}
 
 
-async def test_a_new_return_date_moves_what_is_not_sent_yet(bot: Bot, clock: Clock) -> None:
+async def test_a_new_return_date_moves_what_is_not_sent_yet(bot: Runtime, clock: Clock) -> None:
     case_id = await returned_case(bot, 73)
     async with bot.store.unit() as unit:
         await rows.update_row(unit, (await checkins(bot, case_id))["day_7"].id, clock(),
@@ -90,7 +90,7 @@ async def test_a_new_return_date_moves_what_is_not_sent_yet(bot: Bot, clock: Clo
 
 
 async def test_a_return_date_entered_late_skips_check_ins_whose_time_passed(
-    bot: Bot, clock: Clock
+    bot: Runtime, clock: Clock
 ) -> None:
     case_id = await returned_case(bot, 74, return_date=date(2026, 9, 1))
     planned = await checkins(bot, case_id)
@@ -98,7 +98,7 @@ async def test_a_return_date_entered_late_skips_check_ins_whose_time_passed(
     assert planned["month_3"].due_at == datetime(2026, 12, 1, 10, tzinfo=UTC)
 
 
-async def test_closing_the_case_cancels_what_is_left(bot: Bot, clock: Clock) -> None:
+async def test_closing_the_case_cancels_what_is_left(bot: Runtime, clock: Clock) -> None:
     case_id = await returned_case(bot, 75)
     async with bot.store.unit() as unit:
         case = await cases.by_id(unit, case_id)
@@ -109,7 +109,7 @@ async def test_closing_the_case_cancels_what_is_left(bot: Bot, clock: Clock) -> 
     assert {(r.status, r.reason) for r in planned.values()} == {("cancelled", "closed")}
 
 
-async def test_stop_cancels_every_check_in_not_sent(bot: Bot, phone_factory: Any) -> None:
+async def test_stop_cancels_every_check_in_not_sent(bot: Runtime, phone_factory: Any) -> None:
     case_id = await returned_case(bot, 76)
     phone = phone_factory(76)
     await phone.say("/stop")
@@ -119,7 +119,7 @@ async def test_stop_cancels_every_check_in_not_sent(bot: Bot, phone_factory: Any
 
 
 async def test_delete_erases_the_check_ins_with_everything_else(
-    bot: Bot, phone_factory: Any
+    bot: Runtime, phone_factory: Any
 ) -> None:
     await returned_case(bot, 77)
     phone = phone_factory(77)
@@ -129,7 +129,7 @@ async def test_delete_erases_the_check_ins_with_everything_else(
 
 
 async def test_a_check_in_goes_out_at_ten_local_and_its_answers_reach_the_case(
-    bot: Bot, api: OfflineBotAPI, clock: Clock, phone_factory: Any
+    bot: Runtime, api: OfflineBotAPI, clock: Clock, phone_factory: Any
 ) -> None:
     case_id = await returned_case(bot, 78)
     clock.now = at(27, 9, 59)
@@ -165,7 +165,7 @@ async def test_a_check_in_goes_out_at_ten_local_and_its_answers_reach_the_case(
 
 
 async def test_no_answer_gets_one_reminder_then_the_no_reply_flag(
-    bot: Bot, api: OfflineBotAPI, clock: Clock, phone_factory: Any
+    bot: Runtime, api: OfflineBotAPI, clock: Clock, phone_factory: Any
 ) -> None:
     case_id = await returned_case(bot, 79)
     clock.now = at(27, 10)
@@ -188,7 +188,9 @@ async def test_no_answer_gets_one_reminder_then_the_no_reply_flag(
     assert len(phone.inbox) == 3  # the check-in, the edit of the answer aside, one reminder
 
 
-async def test_nothing_is_sent_at_night_there(bot: Bot, api: OfflineBotAPI, clock: Clock) -> None:
+async def test_nothing_is_sent_at_night_there(
+    bot: Runtime, api: OfflineBotAPI, clock: Clock
+) -> None:
     case_id = await returned_case(bot, 80, country="CM")
     clock.now = at(27, 21, 30)  # the server was down all day; 22:30 in Douala
     assert (await bot.dispatcher.run_once()).outcomes == {"waiting_for_morning": 1}
@@ -199,7 +201,7 @@ async def test_nothing_is_sent_at_night_there(bot: Bot, api: OfflineBotAPI, cloc
 
 
 async def test_a_check_in_waits_for_another_conversation_to_end(
-    bot: Bot, clock: Clock, phone_factory: Any
+    bot: Runtime, clock: Clock, phone_factory: Any
 ) -> None:
     case_id = await returned_case(bot, 81)
     phone: Phone = phone_factory(81)
@@ -220,7 +222,7 @@ async def test_a_check_in_waits_for_another_conversation_to_end(
 
 
 async def test_telegram_429_makes_the_dispatcher_wait_as_told(
-    bot: Bot, api: OfflineBotAPI, clock: Clock
+    bot: Runtime, api: OfflineBotAPI, clock: Clock
 ) -> None:
     first, second = await returned_case(bot, 82), await returned_case(bot, 83)
     clock.now = at(27, 10)
@@ -240,7 +242,7 @@ async def test_telegram_429_makes_the_dispatcher_wait_as_told(
 
 @pytest.mark.parametrize("status", [500, TIMEOUT])
 async def test_server_errors_and_timeouts_retry_with_backoff_then_fail(
-    bot: Bot, api: OfflineBotAPI, clock: Clock, status: int
+    bot: Runtime, api: OfflineBotAPI, clock: Clock, status: int
 ) -> None:
     case_id = await returned_case(bot, 84)
     clock.now = at(27, 10)
@@ -260,7 +262,9 @@ async def test_server_errors_and_timeouts_retry_with_backoff_then_fail(
     assert api.messages(84) == []
 
 
-async def test_a_retry_that_succeeds_sends_once(bot: Bot, api: OfflineBotAPI, clock: Clock) -> None:
+async def test_a_retry_that_succeeds_sends_once(
+    bot: Runtime, api: OfflineBotAPI, clock: Clock
+) -> None:
     case_id = await returned_case(bot, 85)
     clock.now = at(27, 10)
     api.fail("sendMessage", 502, "Bad Gateway")
@@ -272,7 +276,7 @@ async def test_a_retry_that_succeeds_sends_once(bot: Bot, api: OfflineBotAPI, cl
 
 
 async def test_a_person_who_blocked_the_bot_gets_nothing_more(
-    bot: Bot, api: OfflineBotAPI, clock: Clock
+    bot: Runtime, api: OfflineBotAPI, clock: Clock
 ) -> None:
     case_id = await returned_case(bot, 86)
     clock.now = at(27, 10)
@@ -290,7 +294,7 @@ async def test_a_person_who_blocked_the_bot_gets_nothing_more(
 
 
 async def test_two_dispatchers_working_the_same_rows_send_each_once(
-    bot: Bot, settings: Settings, api: OfflineBotAPI, clock: Clock
+    bot: Runtime, settings: Settings, api: OfflineBotAPI, clock: Clock
 ) -> None:
     """Two dispatchers (two stores, two connection pools, as two processes would have)
     claim from the same due rows at once; on PostgreSQL with FOR UPDATE SKIP LOCKED."""
@@ -309,7 +313,7 @@ async def test_two_dispatchers_working_the_same_rows_send_each_once(
 
 
 async def test_the_dashboard_plans_check_ins_and_shows_their_answers(
-    bot: Bot, api: OfflineBotAPI, clock: Clock, phone_factory: Any
+    bot: Runtime, api: OfflineBotAPI, clock: Clock, phone_factory: Any
 ) -> None:
     reference = await add_case(bot, 90, destination_country="CD", followup_consent=True)
     await add_account(bot)
@@ -357,7 +361,7 @@ async def test_the_dashboard_plans_check_ins_and_shows_their_answers(
 
 
 async def in_a_check_in(
-    bot: Bot, clock: Clock, phone_factory: Any, telegram_id: int
+    bot: Runtime, clock: Clock, phone_factory: Any, telegram_id: int
 ) -> tuple[int, Phone]:
     """A returned case whose first check-in went out and got its first answer."""
     case_id = await returned_case(bot, telegram_id)
@@ -369,7 +373,7 @@ async def in_a_check_in(
 
 
 async def test_stop_in_the_middle_of_a_check_in_ends_it(
-    bot: Bot, clock: Clock, phone_factory: Any
+    bot: Runtime, clock: Clock, phone_factory: Any
 ) -> None:
     case_id, phone = await in_a_check_in(bot, clock, phone_factory, 91)
     await phone.say("/stop")
@@ -382,7 +386,7 @@ async def test_stop_in_the_middle_of_a_check_in_ends_it(
 
 
 async def test_cancel_in_the_middle_of_a_check_in_ends_that_one_only(
-    bot: Bot, clock: Clock, phone_factory: Any
+    bot: Runtime, clock: Clock, phone_factory: Any
 ) -> None:
     case_id, phone = await in_a_check_in(bot, clock, phone_factory, 92)
     confirm = await phone.say("/cancel")  # the person writes in French

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.app import Bot
+from bot.app import Runtime
 from bot.store import AuditEvent, Flag, Person, PreRegistration
 from tests.conftest import Clock, Phone, table_rows
 
 
-async def registration(bot: Bot) -> Any:
+async def registration(bot: Runtime) -> Any:
     (row,) = await table_rows(bot, PreRegistration)
     return row
 
 
-async def flags_of(bot: Bot, registration: Any) -> list[str]:
+async def flags_of(bot: Runtime, registration: Any) -> list[str]:
     rows = await table_rows(bot, Flag)
     return sorted(r["flag"] for r in rows if r["pre_registration_id"] == registration["id"])
 
 
-def fr(bot: Bot, message: str, **params: Any) -> str:
+def fr(bot: Runtime, message: str, **params: Any) -> str:
     return bot.catalogs.translator("fr").gettext(message, **params)
 
 
-async def test_complete_french_intake(bot: Bot, phone_factory: Any, clock: Clock) -> None:
+async def test_complete_french_intake(bot: Runtime, phone_factory: Any, clock: Clock) -> None:
     phone: Phone = phone_factory(user_id=7001, language="fr")
     first = await phone.say("/start")
     assert [b["text"] for b in first.buttons] == ["Français", "English"]
@@ -151,7 +151,7 @@ async def test_complete_french_intake(bot: Bot, phone_factory: Any, clock: Clock
     assert actions == ["consent.given", "pre_registration.submitted"]
 
 
-async def test_complete_english_intake(bot: Bot, phone_factory: Any) -> None:
+async def test_complete_english_intake(bot: Runtime, phone_factory: Any) -> None:
     phone: Phone = phone_factory(user_id=7002, language="en", name="John")
     await phone.say("hello")  # any first message starts the intake
     await phone.tap("English")
@@ -227,7 +227,7 @@ async def test_complete_english_intake(bot: Bot, phone_factory: Any) -> None:
 
 
 async def test_a_long_review_is_split_and_a_long_folded_name_is_stored(
-    bot: Bot, phone_factory: Any
+    bot: Runtime, phone_factory: Any
 ) -> None:
     """15 family members with the longest names: no message over Telegram's 4096 characters."""
     phone: Phone = phone_factory(user_id=7003, language="fr")

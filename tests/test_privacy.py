@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import logs
-from bot.app import Bot
+from bot.app import Runtime
 from bot.store.models import Base
 from tests.conftest import Phone
 from tests.test_chat_inputs import fast_forward
@@ -17,13 +17,13 @@ from tests.test_chat_inputs import fast_forward
 PERSONAL = ("Awa Diallo", "+22376123456", "Bamako", "Tailoring", "9123")
 
 
-async def complete(bot: Bot, phone: Phone) -> None:
+async def complete(bot: Runtime, phone: Phone) -> None:
     state = await fast_forward(bot, phone, until="review")
     assert state.key == "review"
     assert "AVR-2026-00001" in (await phone.tap("Confirm and send")).text
 
 
-async def all_rows(bot: Bot) -> str:
+async def all_rows(bot: Runtime) -> str:
     dump = []
     async with bot.store.unit() as unit:
         for table in Base.metadata.sorted_tables:
@@ -32,7 +32,9 @@ async def all_rows(bot: Bot) -> str:
     return "\n".join(dump)
 
 
-async def test_delete_leaves_no_personal_data_in_any_table(bot: Bot, phone_factory: Any) -> None:
+async def test_delete_leaves_no_personal_data_in_any_table(
+    bot: Runtime, phone_factory: Any
+) -> None:
     phone: Phone = phone_factory(user_id=9123, language="en")
     await complete(bot, phone)
     before = await all_rows(bot)
@@ -56,7 +58,7 @@ async def test_delete_leaves_no_personal_data_in_any_table(bot: Bot, phone_facto
 
 
 async def test_no_personal_data_in_logs(
-    bot: Bot, phone_factory: Any, caplog: pytest.LogCaptureFixture
+    bot: Runtime, phone_factory: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     phone: Phone = phone_factory(user_id=9123, language="en")
     logs.configure("DEBUG")  # as an operator would, to investigate a problem

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from bot.app import Bot
+from bot.app import Runtime
 from bot.chat.transport import OfflineBotAPI
 from bot.cli import main
 from bot.store import AuditEvent, Person, PreRegistration, cases
@@ -18,7 +18,7 @@ from tests.conftest import Clock, table_rows
 from tests.test_followups import returned_case
 
 
-async def age_case(bot: Bot, case_id: int, status: str, days: float) -> None:
+async def age_case(bot: Runtime, case_id: int, status: str, days: float) -> None:
     table = PreRegistration.__table__
     async with bot.store.unit() as unit:
         await unit.connection.execute(
@@ -28,7 +28,7 @@ async def age_case(bot: Bot, case_id: int, status: str, days: float) -> None:
         )  # fmt: skip
 
 
-async def age_sessions(bot: Bot, telegram_id: int, hours: float) -> None:
+async def age_sessions(bot: Runtime, telegram_id: int, hours: float) -> None:
     sessions = IntakeSession.__table__
     async with bot.store.unit() as unit:
         person = await unit.person(telegram_id)
@@ -40,7 +40,7 @@ async def age_sessions(bot: Bot, telegram_id: int, hours: float) -> None:
         )  # fmt: skip
 
 
-async def test_cases_over_for_a_year_are_erased_with_their_people(bot: Bot) -> None:
+async def test_cases_over_for_a_year_are_erased_with_their_people(bot: Runtime) -> None:
     old = await returned_case(bot, 60)
     await age_case(bot, old, "closed", 366)
     recent = await returned_case(bot, 61)
@@ -57,7 +57,7 @@ async def test_cases_over_for_a_year_are_erased_with_their_people(bot: Bot) -> N
 
 
 async def test_abandoned_intakes_are_erased_and_unfinished_ones_reminded_once(
-    bot: Bot, api: OfflineBotAPI, clock: Clock, phone_factory: Any
+    bot: Runtime, api: OfflineBotAPI, clock: Clock, phone_factory: Any
 ) -> None:
     abandoned, waiting, fresh = phone_factory(63), phone_factory(64), phone_factory(65)
     for phone in (abandoned, waiting, fresh):
@@ -103,7 +103,7 @@ def test_purge_dry_run_from_the_command_line(
 
 
 async def test_followups_commands_list_what_is_due(
-    bot: Bot, clock: Clock, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    bot: Runtime, clock: Clock, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bot.cli import _followups_list
 

@@ -12,13 +12,13 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from bot.app import Bot, build
+from bot.app import Runtime, build
 from bot.config import Settings
 from tests.test_web import add_account, sign_in, token
 
 
 @pytest.fixture
-async def staff(polling: Bot) -> AsyncIterator[httpx.AsyncClient]:
+async def staff(polling: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     await add_account(polling)
     transport = httpx.ASGITransport(app=polling.web)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -79,7 +79,7 @@ async def tap(client: httpx.AsyncClient, user_id: int, label: str) -> None:
     await send(client, user_id, message=message, data=data)
 
 
-async def test_pages_need_a_signed_in_account(bot: Bot) -> None:
+async def test_pages_need_a_signed_in_account(bot: Runtime) -> None:
     transport = httpx.ASGITransport(app=bot.web)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         response = await client.get("/simulator")
@@ -89,7 +89,7 @@ async def test_pages_need_a_signed_in_account(bot: Bot) -> None:
 
 
 async def test_two_people_use_the_bot_at_once_and_see_answers_and_edits(
-    staff: httpx.AsyncClient, polling: Bot
+    staff: httpx.AsyncClient, polling: Runtime
 ) -> None:
     awa = await new_phone(staff, "Awa", "fr")
     john = await new_phone(staff, "John", "en")
@@ -121,7 +121,7 @@ async def test_two_people_use_the_bot_at_once_and_see_answers_and_edits(
 
 
 async def test_a_forged_tap_or_unknown_phone_changes_nothing(
-    staff: httpx.AsyncClient, polling: Bot
+    staff: httpx.AsyncClient, polling: Runtime
 ) -> None:
     awa = await new_phone(staff, "Awa", "en")
     await send(staff, awa, kind="text", text="/start")
@@ -147,7 +147,7 @@ async def test_a_forged_tap_or_unknown_phone_changes_nothing(
 
 
 async def test_with_a_telegram_token_the_page_explains_and_offers_no_phones(
-    bot: Bot, settings: Settings
+    bot: Runtime, settings: Settings
 ) -> None:
     online = await build(
         settings.model_copy(update={"telegram_bot_token": SecretStr("123:abc")}), migrate=False

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bot.app import Bot
+from bot.app import Runtime
 from bot.engine import ChoiceInput, Outdated, Recorded, TextInput
 from bot.intake import User
 from bot.store import (
@@ -104,7 +104,7 @@ async def test_a_stale_session_write_is_refused(store: Store) -> None:
     assert latest is not None and (latest.step, latest.version) == ("b", 2)
 
 
-async def test_a_double_tap_is_applied_once(bot: Bot, phone_factory: Any) -> None:
+async def test_a_double_tap_is_applied_once(bot: Runtime, phone_factory: Any) -> None:
     phone = phone_factory(language="en")
     await phone.say("/start")
     tap = phone.person.tap("English")
@@ -119,7 +119,7 @@ async def test_a_double_tap_is_applied_once(bot: Bot, phone_factory: Any) -> Non
     assert row["state"]["answers"] == {"language": "en"} and row["step"] == "consent"
 
 
-async def test_service_retries_when_another_writer_moved_the_session_first(bot: Bot) -> None:
+async def test_service_retries_when_another_writer_moved_the_session_first(bot: Runtime) -> None:
     async with bot.store.unit() as unit:
         person = await unit.add_person(400, "fr", NOW)
         await unit.add_session(
@@ -156,7 +156,7 @@ async def test_erasing_a_case_clears_its_twins_duplicate_flag(store: Store) -> N
         assert "possible_duplicate" not in (await unit.registrations(first.id))[0].flags
 
 
-async def test_two_first_messages_at_once_make_one_person_and_one_session(bot: Bot) -> None:
+async def test_two_first_messages_at_once_make_one_person_and_one_session(bot: Runtime) -> None:
     """On PostgreSQL the two run concurrently: the loser of the race retries on fresh data."""
     user = User(600, "fr")
     replies = await asyncio.gather(

@@ -18,7 +18,7 @@ import pytest
 from markupsafe import escape
 from starlette.applications import Starlette
 
-from bot.app import Bot, build
+from bot.app import Runtime, build
 from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
 from bot.store import AuditEvent, PreRegistration, Submission
@@ -30,14 +30,14 @@ from tests.conftest import Clock, table_rows
 PASSWORD = "correct horse battery"
 
 
-async def add_account(bot: Bot, name: str = "amina", role: str = "caseworker") -> None:
+async def add_account(bot: Runtime, name: str = "amina", role: str = "caseworker") -> None:
     async with bot.store.unit() as unit:
         await account_store.add_account(
             unit, name, hash_password(PASSWORD), role, "en", bot.service.clock()
         )
 
 
-async def add_case(bot: Bot, telegram_id: int, **answers: Any) -> str:
+async def add_case(bot: Runtime, telegram_id: int, **answers: Any) -> str:
     values = {
         "full_name": "Awa Diallo",
         "date_of_birth": "1990-01-01",
@@ -64,7 +64,7 @@ def browser(app: Starlette) -> httpx.AsyncClient:
 
 
 @pytest.fixture
-async def client(bot: Bot) -> AsyncIterator[httpx.AsyncClient]:
+async def client(bot: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     async with browser(bot.web) as client:
         yield client
 
@@ -109,7 +109,7 @@ async def test_security_headers_on_every_page(client: httpx.AsyncClient) -> None
     ],
 )
 async def test_forms_without_csrf_token_are_refused(
-    bot: Bot, client: httpx.AsyncClient, path: str, data: dict[str, str]
+    bot: Runtime, client: httpx.AsyncClient, path: str, data: dict[str, str]
 ) -> None:
     await add_account(bot)
     response = await client.post(path, data=data)
@@ -119,7 +119,7 @@ async def test_forms_without_csrf_token_are_refused(
 
 
 async def test_login_sets_a_safe_cookie_and_goes_where_asked(
-    bot: Bot, client: httpx.AsyncClient
+    bot: Runtime, client: httpx.AsyncClient
 ) -> None:
     await add_account(bot)
     page = await client.get("/login?next=/cases/AVR-2026-00009")
@@ -133,7 +133,7 @@ async def test_login_sets_a_safe_cookie_and_goes_where_asked(
     assert "httponly" in cookie and "samesite=lax" in cookie
 
 
-async def test_login_never_redirects_off_site(bot: Bot, client: httpx.AsyncClient) -> None:
+async def test_login_never_redirects_off_site(bot: Runtime, client: httpx.AsyncClient) -> None:
     await add_account(bot)
     page = await client.get("/login")
     response = await client.post(
@@ -145,7 +145,7 @@ async def test_login_never_redirects_off_site(bot: Bot, client: httpx.AsyncClien
 
 
 async def test_wrong_passwords_are_throttled_per_account(
-    bot: Bot, client: httpx.AsyncClient, clock: Clock
+    bot: Runtime, client: httpx.AsyncClient, clock: Clock
 ) -> None:
     await add_account(bot)
     page = await client.get("/login")
@@ -162,7 +162,7 @@ async def test_wrong_passwords_are_throttled_per_account(
 
 
 async def test_failed_sign_ins_count_across_processes_and_are_kept_hashed(
-    bot: Bot,
+    bot: Runtime,
     client: httpx.AsyncClient,
     settings: Settings,
     api: OfflineBotAPI,
@@ -197,7 +197,7 @@ async def test_failed_sign_ins_count_across_processes_and_are_kept_hashed(
 
 
 async def test_attempts_made_at_once_get_no_more_password_checks_than_the_limit(
-    bot: Bot, client: httpx.AsyncClient
+    bot: Runtime, client: httpx.AsyncClient
 ) -> None:
     await add_account(bot)
     page = await client.get("/login")
@@ -210,7 +210,7 @@ async def test_attempts_made_at_once_get_no_more_password_checks_than_the_limit(
 
 
 async def test_queue_lists_filters_searches_and_counts(
-    bot: Bot, client: httpx.AsyncClient, clock: Clock
+    bot: Runtime, client: httpx.AsyncClient, clock: Clock
 ) -> None:
     await add_account(bot)
     first = await add_case(bot, 1, full_name="Awa Diallo")
@@ -240,7 +240,7 @@ async def test_queue_lists_filters_searches_and_counts(
     assert refs(await client.get("/?status=accepted")) == []
 
 
-async def test_queue_pages(bot: Bot, client: httpx.AsyncClient) -> None:
+async def test_queue_pages(bot: Runtime, client: httpx.AsyncClient) -> None:
     await add_account(bot)
     for n in range(55):
         await add_case(bot, 100 + n, full_name=f"Person {n}")
@@ -252,7 +252,7 @@ async def test_queue_pages(bot: Bot, client: httpx.AsyncClient) -> None:
 
 
 async def test_case_page_shows_answers_translated_and_escaped(
-    bot: Bot, client: httpx.AsyncClient
+    bot: Runtime, client: httpx.AsyncClient
 ) -> None:
     await add_account(bot)
     reference = await add_case(
@@ -278,7 +278,7 @@ async def test_case_page_shows_answers_translated_and_escaped(
 
 
 async def test_language_is_the_caseworkers_choice_and_remembered(
-    bot: Bot, client: httpx.AsyncClient
+    bot: Runtime, client: httpx.AsyncClient
 ) -> None:
     await add_account(bot)
     await add_case(bot, 8)
@@ -297,7 +297,7 @@ async def test_language_is_the_caseworkers_choice_and_remembered(
     assert account is not None and account.language == "fr"
 
 
-async def test_logout_ends_the_session(bot: Bot, client: httpx.AsyncClient) -> None:
+async def test_logout_ends_the_session(bot: Runtime, client: httpx.AsyncClient) -> None:
     await add_account(bot)
     await sign_in(client)
     page = await client.get("/")
@@ -306,7 +306,7 @@ async def test_logout_ends_the_session(bot: Bot, client: httpx.AsyncClient) -> N
     assert (await client.get("/")).status_code == 303
 
 
-def with_copied_cookies(bot: Bot, client: httpx.AsyncClient) -> httpx.AsyncClient:
+def with_copied_cookies(bot: Runtime, client: httpx.AsyncClient) -> httpx.AsyncClient:
     """Another browser holding a copy of this one's cookies, as a stolen cookie would be."""
     copy = browser(bot.web)
     copy.cookies.update(client.cookies)
@@ -319,7 +319,9 @@ def cookie_token(client: httpx.AsyncClient) -> str:
     return str(json.loads(base64.b64decode(data + "=" * (-len(data) % 4)))["sign_in"])
 
 
-async def test_sign_out_ends_every_copy_of_the_cookie(bot: Bot, client: httpx.AsyncClient) -> None:
+async def test_sign_out_ends_every_copy_of_the_cookie(
+    bot: Runtime, client: httpx.AsyncClient
+) -> None:
     await add_account(bot)
     await sign_in(client)
     (row,) = await table_rows(bot, SignIn)
@@ -335,7 +337,7 @@ async def test_sign_out_ends_every_copy_of_the_cookie(bot: Bot, client: httpx.As
 
 
 async def test_signing_in_again_ends_the_previous_sign_in(
-    bot: Bot, client: httpx.AsyncClient
+    bot: Runtime, client: httpx.AsyncClient
 ) -> None:
     await add_account(bot)
     await add_account(bot, "bakary")
@@ -355,7 +357,7 @@ async def test_signing_in_again_ends_the_previous_sign_in(
 
 
 async def test_a_sign_in_lasts_a_working_day(
-    bot: Bot, client: httpx.AsyncClient, clock: Clock
+    bot: Runtime, client: httpx.AsyncClient, clock: Clock
 ) -> None:
     await add_account(bot)
     await sign_in(client)
@@ -369,7 +371,7 @@ async def test_a_sign_in_lasts_a_working_day(
 
 
 async def test_deactivating_an_account_signs_it_out_for_good(
-    bot: Bot, client: httpx.AsyncClient, clock: Clock
+    bot: Runtime, client: httpx.AsyncClient, clock: Clock
 ) -> None:
     await add_account(bot, "chief", "supervisor")
     await add_account(bot, "bakary")
@@ -402,7 +404,7 @@ async def post_on_case(
     )
 
 
-async def case_status(bot: Bot, reference: str) -> str:
+async def case_status(bot: Runtime, reference: str) -> str:
     rows = await table_rows(bot, PreRegistration)
     return next(r["status"] for r in rows if r["reference"] == reference)
 
@@ -424,7 +426,7 @@ async def case_status(bot: Bot, reference: str) -> str:
     ],
 )
 async def test_workflow_transitions_allowed_or_refused(
-    bot: Bot, client: httpx.AsyncClient, path: list[str], target: str, note: str, allowed: bool
+    bot: Runtime, client: httpx.AsyncClient, path: list[str], target: str, note: str, allowed: bool
 ) -> None:
     await add_account(bot)
     reference = await add_case(bot, 9)
@@ -445,7 +447,7 @@ async def test_workflow_transitions_allowed_or_refused(
 
 
 async def test_status_changes_are_audited_with_their_note(
-    bot: Bot, client: httpx.AsyncClient
+    bot: Runtime, client: httpx.AsyncClient
 ) -> None:
     await add_account(bot)
     reference = await add_case(bot, 10)
@@ -462,7 +464,7 @@ async def test_status_changes_are_audited_with_their_note(
 
 
 async def test_accepting_tells_the_person_in_their_language(
-    bot: Bot, client: httpx.AsyncClient, api: Any
+    bot: Runtime, client: httpx.AsyncClient, api: Any
 ) -> None:
     await add_account(bot)
     reference = await add_case(bot, 11)  # the person wrote in French
@@ -483,7 +485,7 @@ async def test_accepting_tells_the_person_in_their_language(
 
 
 async def test_a_caseworker_writes_to_the_person(
-    bot: Bot, client: httpx.AsyncClient, api: Any
+    bot: Runtime, client: httpx.AsyncClient, api: Any
 ) -> None:
     await add_account(bot)
     reference = await add_case(bot, 12)
@@ -497,7 +499,7 @@ async def test_a_caseworker_writes_to_the_person(
 
 
 async def test_exports_follow_the_filter_neutralise_formulas_and_are_audited(
-    bot: Bot, client: httpx.AsyncClient
+    bot: Runtime, client: httpx.AsyncClient
 ) -> None:
     await add_account(bot)
     await add_case(bot, 20, full_name='=HYPERLINK("http://evil")', nationality="SN")
@@ -555,7 +557,7 @@ ROUTES = [
 SUPERVISOR_ONLY = {"/audit", "/accounts", "/accounts/1/active"}
 
 
-def test_every_route_is_in_the_route_tests(bot: Bot) -> None:
+def test_every_route_is_in_the_route_tests(bot: Runtime) -> None:
     from starlette.routing import Route
 
     paths = {r.path for r in bot.web.routes if isinstance(r, Route)}
@@ -572,7 +574,7 @@ def test_every_route_is_in_the_route_tests(bot: Bot) -> None:
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
 async def test_every_route_wants_a_session_then_the_right_role_then_a_csrf_token(
-    bot: Bot, client: httpx.AsyncClient, method: str, path: str
+    bot: Runtime, client: httpx.AsyncClient, method: str, path: str
 ) -> None:
     reference = await add_case(bot, 30)
     assert bot.phones is not None
@@ -593,7 +595,7 @@ async def test_every_route_wants_a_session_then_the_right_role_then_a_csrf_token
     assert response.status_code == expected
 
 
-async def test_supervisors_manage_accounts(bot: Bot, client: httpx.AsyncClient) -> None:
+async def test_supervisors_manage_accounts(bot: Runtime, client: httpx.AsyncClient) -> None:
     await add_account(bot, "chief", "supervisor")
     await sign_in(client, "chief")
     page = await client.get("/accounts")
@@ -623,7 +625,7 @@ async def test_supervisors_manage_accounts(bot: Bot, client: httpx.AsyncClient) 
 
 
 async def test_an_intake_reaches_the_queue_and_its_acceptance_reaches_the_person(
-    bot: Bot, client: httpx.AsyncClient, api: Any
+    bot: Runtime, client: httpx.AsyncClient, api: Any
 ) -> None:
     """End to end: the bot's intake, the caseworker's decision, the person's phone."""
     from tests.conftest import Phone
@@ -667,7 +669,7 @@ async def test_an_intake_reaches_the_queue_and_its_acceptance_reaches_the_person
 
 
 async def test_the_persons_replies_reach_the_case_while_it_is_open(
-    bot: Bot, client: httpx.AsyncClient, api: Any
+    bot: Runtime, client: httpx.AsyncClient, api: Any
 ) -> None:
     from tests.conftest import Phone
 
@@ -692,7 +694,7 @@ async def test_the_persons_replies_reach_the_case_while_it_is_open(
 
 
 async def test_needs_info_asks_exactly_the_ticked_questions_again(
-    bot: Bot, client: httpx.AsyncClient, api: Any
+    bot: Runtime, client: httpx.AsyncClient, api: Any
 ) -> None:
     from tests.conftest import Phone
     from tests.test_privacy import complete
@@ -730,7 +732,7 @@ async def test_needs_info_asks_exactly_the_ticked_questions_again(
 
 
 async def test_needs_info_without_ticked_answers_is_refused(
-    bot: Bot, client: httpx.AsyncClient
+    bot: Runtime, client: httpx.AsyncClient
 ) -> None:
     await add_account(bot)
     reference = await add_case(bot, 14)
@@ -742,7 +744,7 @@ async def test_needs_info_without_ticked_answers_is_refused(
 
 
 async def test_possible_duplicates_can_be_linked_as_one_person(
-    bot: Bot, client: httpx.AsyncClient
+    bot: Runtime, client: httpx.AsyncClient
 ) -> None:
     await add_account(bot)
     first = await add_case(bot, 15, phone="+212611111111")
@@ -768,7 +770,7 @@ async def test_possible_duplicates_can_be_linked_as_one_person(
 @pytest.mark.parametrize(
     "query", ["page=²", "page=" + "9" * 5000, "until=9999-12-31", "since=garbage", "status=x"]
 )
-async def test_odd_queries_never_fail(bot: Bot, client: httpx.AsyncClient, query: str) -> None:
+async def test_odd_queries_never_fail(bot: Runtime, client: httpx.AsyncClient, query: str) -> None:
     await add_account(bot, "chief", "supervisor")
     await add_case(bot, 40)
     await sign_in(client, "chief")
@@ -776,14 +778,14 @@ async def test_odd_queries_never_fail(bot: Bot, client: httpx.AsyncClient, query
         assert (await client.get(f"{path}?{query}")).status_code == 200
 
 
-async def test_pages_are_not_cached(bot: Bot, client: httpx.AsyncClient) -> None:
+async def test_pages_are_not_cached(bot: Runtime, client: httpx.AsyncClient) -> None:
     await add_account(bot)
     await sign_in(client)
     assert (await client.get("/")).headers["cache-control"] == "no-store"
 
 
 async def test_status_changes_are_checked_against_the_current_status(
-    bot: Bot, client: httpx.AsyncClient
+    bot: Runtime, client: httpx.AsyncClient
 ) -> None:
     await add_account(bot)
     reference = await add_case(bot, 41)
@@ -805,7 +807,7 @@ async def test_status_changes_are_checked_against_the_current_status(
     assert await case_status(bot, reference) == "closed"
 
 
-async def test_xlsx_survives_control_characters(bot: Bot, client: httpx.AsyncClient) -> None:
+async def test_xlsx_survives_control_characters(bot: Runtime, client: httpx.AsyncClient) -> None:
     await add_account(bot)
     await add_case(bot, 42, full_name="Awa\x01 Diallo")
     await sign_in(client)

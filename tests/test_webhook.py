@@ -10,9 +10,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from bot.app import Bot, build
+from bot.app import Runtime, build
 from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
+from bot.lifecycle import running, started
 from bot.store import Person
 from tests.conftest import Clock, table_rows
 
@@ -20,27 +21,25 @@ SECRET = "webhook-secret_123"
 
 
 @pytest.fixture
-async def hooked(settings: Settings, api: OfflineBotAPI, clock: Clock) -> AsyncIterator[Bot]:
+async def hooked(settings: Settings, api: OfflineBotAPI, clock: Clock) -> AsyncIterator[Runtime]:
     settings = settings.model_copy(
         update={"webhook_url": "https://intake.example/telegram/webhook",
                 "webhook_secret": SecretStr(SECRET)}
     )  # fmt: skip
     bot = await build(settings, offline=api, clock=clock)
-    await bot.start()
-    await bot.application.start()  # consumes the update queue, as `intake-bot run` does
-    yield bot
-    await bot.application.stop()
-    await bot.stop()
+    async with started(bot), running(bot):  # as `intake-bot run --webhook-url` does
+        yield bot
 
 
-async def post(bot: Bot, update: dict[str, Any], secret: str | None) -> httpx.Response:
+async def post(bot: Runtime, update: dict[str, Any], secret: str | None) -> httpx.Response:
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
     transport = httpx.ASGITransport(app=bot.web)
     async with httpx.AsyncClient(transport=transport, base_url="http://bot") as client:
         return await client.post("/telegram/webhook", json=update, headers=headers)
 
 
-async def test_updates_with_the_secret_are_handled(hooked: Bot, api: OfflineBotAPI) -> None:
+async def test_updates_with_the_secret_are_handled(hooked: Runtime, api: OfflineBotAPI) -> None:
+    assert api.webhook == {"url": "https://intake.example/telegram/webhook", "secret_token": SECRET}
     person = api.person(77, "Awa", "fr")
     response = await post(hooked, person.text("/start"), SECRET)
     assert response.status_code == 200
@@ -52,7 +51,7 @@ async def test_updates_with_the_secret_are_handled(hooked: Bot, api: OfflineBotA
 
 @pytest.mark.parametrize("secret", [None, "", "wrong", SECRET + "x"])
 async def test_a_missing_or_wrong_secret_is_refused_and_stores_nothing(
-    hooked: Bot, api: OfflineBotAPI, secret: str | None
+    hooked: Runtime, api: OfflineBotAPI, secret: str | None
 ) -> None:
     person = api.person(78, "Awa", "fr")
     response = await post(hooked, person.text("/start"), secret)
@@ -63,12 +62,12 @@ async def test_a_missing_or_wrong_secret_is_refused_and_stores_nothing(
 
 
 @pytest.mark.parametrize("body", [[1, 2], {"no": "update_id"}, {"update_id": "7"}])
-async def test_malformed_updates_are_refused(hooked: Bot, body: Any) -> None:
+async def test_malformed_updates_are_refused(hooked: Runtime, body: Any) -> None:
     assert (await post(hooked, body, SECRET)).status_code == 400
 
 
 async def test_without_webhook_mode_the_route_refuses_everything(
-    bot: Bot, api: OfflineBotAPI
+    bot: Runtime, api: OfflineBotAPI
 ) -> None:
     person = api.person(79, "Awa", "fr")
     assert (await post(bot, person.text("/start"), "")).status_code == 403

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from bot.app import Bot
 from bot.chat.transport import BotMessage, SimulatedPerson
 
 HELP = (
@@ -49,10 +48,9 @@ def interpret(line: str, person: SimulatedPerson, phone: str) -> dict[str, objec
     return person.text(line)
 
 
-async def chat(bot: Bot, person: SimulatedPerson, phone: str, read_line: ReadLine) -> None:
-    """Run the bot by polling the in-process API until the input ends."""
-    api = bot.offline
-    assert api is not None, "the terminal chat runs on the offline transport"
+async def chat(person: SimulatedPerson, phone: str, read_line: ReadLine) -> None:
+    """Talk as `person` to a bot receiving from their in-process API, until the input ends."""
+    api = person.api
     activity = asyncio.Event()
 
     def on_message(kind: str, message: BotMessage) -> None:
@@ -60,11 +58,6 @@ async def chat(bot: Bot, person: SimulatedPerson, phone: str, read_line: ReadLin
         activity.set()
 
     api.listeners.append(on_message)
-    application = bot.application
-    assert application.updater is not None
-    await bot.start()
-    await application.updater.start_polling(poll_interval=0.0, timeout=1)
-    await application.start()
     print(HELP, flush=True)
     try:
         line: str | None = "/start"
@@ -75,9 +68,7 @@ async def chat(bot: Bot, person: SimulatedPerson, phone: str, read_line: ReadLin
                 await _settle(activity)
             line = await read_line()
     finally:
-        await application.updater.stop()
-        await application.stop()
-        await bot.stop()
+        api.listeners.remove(on_message)
 
 
 async def _settle(activity: asyncio.Event) -> None:
