@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import intake
+from bot import intake, replies
 from bot.chat import callbacks
 from bot.chat.render import MESSAGE_LIMIT, Outgoing, Renderer
 from bot.engine import (
@@ -87,7 +87,7 @@ class Chat:
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/help, and any unknown command."""
-        reply = await self.service.notice(_user(update), intake.Help())
+        reply = await self.service.notice(_user(update), replies.Help())
         await self._send(update, context, reply)
 
     async def on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -116,7 +116,7 @@ class Chat:
 
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An edited message: answers already given stay as they are."""
-        reply = await self.service.notice(_user(update), intake.EditIgnored())
+        reply = await self.service.notice(_user(update), replies.EditIgnored())
         await self._send(update, context, reply)
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -125,7 +125,7 @@ class Chat:
         given = to_input(update.message)
         user = _user(update)
         if isinstance(given, TextInput) and len(given.text) > MAX_TEXT:
-            reply = await self.service.notice(user, intake.TooLong())
+            reply = await self.service.notice(user, replies.TooLong())
         else:
             reply = await self.service.answer(user, given)
         await self._send(update, context, reply)
@@ -158,7 +158,7 @@ class Chat:
         await query.answer(toast)
         await self._send(update, context, reply, tapped=tapped)
 
-    async def _command(self, user: intake.User, data: callbacks.CommandData) -> intake.Reply:
+    async def _command(self, user: replies.User, data: callbacks.CommandData) -> replies.Reply:
         action, arg = data.action, data.argument
         if action == "lang" and arg in self.renderer.catalogs.languages:
             return await self.service.set_language(user, arg)
@@ -171,7 +171,7 @@ class Chat:
         if action == "human" and arg == "yes":
             return await self.service.human(user)
         log.warning("ignored unknown command button %r", action)
-        return intake.Reply(self.renderer.catalogs.default, [])
+        return replies.Reply(self.renderer.catalogs.default, [])
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a failed update, then apologise to the person.
@@ -202,7 +202,7 @@ class Chat:
         self,
         update: Update,
         context: ContextTypes.DEFAULT_TYPE,
-        reply: intake.Reply,
+        reply: replies.Reply,
         tapped: str | None = None,
     ) -> None:
         chat = update.effective_chat
@@ -243,10 +243,10 @@ async def _drop_keyboard(message: Message) -> None:
         log.info("could not remove keyboard: %s", error)
 
 
-def _user(update: Update) -> intake.User:
+def _user(update: Update) -> replies.User:
     user = update.effective_user
     assert user is not None
-    return intake.User(user.id, user.language_code)
+    return replies.User(user.id, user.language_code)
 
 
 def to_input(message: Message) -> Input:

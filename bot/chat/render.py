@@ -13,7 +13,7 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from bot import intake
+from bot import replies
 from bot.answers import answer_lines, format_answer, status_label
 from bot.chat import callbacks
 from bot.engine import (
@@ -94,14 +94,14 @@ class Renderer:
         # so one built keyboard serves them all.
         self._keyboards = functools.lru_cache(maxsize=KEYBOARDS_CACHED)(self._build_keyboard)
 
-    def render(self, reply: intake.Reply, tapped: str | None = None) -> list[Outgoing]:
+    def render(self, reply: replies.Reply, tapped: str | None = None) -> list[Outgoing]:
         """Messages for a reply; `tapped` is the key of the question whose button was tapped."""
         tr = self.catalogs.translator(reply.language)
         out: list[Outgoing] = []
         warning: str | None = None
         lead: str | None = None  # said in the same message as the next question
         for item in reply.items:
-            if isinstance(item, intake.CheckinReminder):
+            if isinstance(item, replies.CheckinReminder):
                 lead = tr.gettext(
                     "A reminder: {office} would like to know how you are since your return. "
                     "Your answers help us support you. To stop these messages, send /stop.",
@@ -240,7 +240,7 @@ class Renderer:
 
     def _notice(self, tr: Translator, item: object) -> list[Outgoing]:
         text = self._notice_text(tr, item)
-        if isinstance(item, intake.ResumeOffer):
+        if isinstance(item, replies.ResumeOffer):
             return [
                 Outgoing(
                     text,
@@ -252,12 +252,12 @@ class Renderer:
                     ),
                 )
             ]
-        if isinstance(item, intake.LanguageMenu):
+        if isinstance(item, replies.LanguageMenu):
             menu = [
                 (language_name(c), callbacks.command("lang", c)) for c in self.catalogs.languages
             ]
             return [Outgoing(text, _buttons(menu))]
-        if isinstance(item, intake.ConfirmCancel):
+        if isinstance(item, replies.ConfirmCancel):
             return [
                 Outgoing(
                     text,
@@ -269,7 +269,7 @@ class Renderer:
                     ),
                 )
             ]
-        if isinstance(item, intake.ConfirmDelete):
+        if isinstance(item, replies.ConfirmDelete):
             return [
                 Outgoing(
                     text,
@@ -284,15 +284,15 @@ class Renderer:
                     ),
                 )
             ]
-        if isinstance(item, intake.Help):
+        if isinstance(item, replies.Help):
             button = (tr.gettext("🙋 Talk to a person"), callbacks.command("human", "yes"))
             return [Outgoing(text, _buttons([button]))]
-        if isinstance(item, intake.Cancelled | intake.Erased):
+        if isinstance(item, replies.Cancelled | replies.Erased):
             return [Outgoing(text, ReplyKeyboardRemove())]
         return [Outgoing(text)] if text else []
 
     def _notice_text(self, tr: Translator, item: object) -> str:
-        if isinstance(item, intake.Submitted):
+        if isinstance(item, replies.Submitted):
             return tr.gettext(
                 "Thank you. Your request has been sent.\n\n"
                 "Your reference number is {reference}. Keep it: staff will ask for it.\n\n"
@@ -301,59 +301,59 @@ class Renderer:
                 "with /status, see your data with /mydata, and erase it with /delete.",
                 reference=item.reference,
             )
-        if isinstance(item, intake.AlreadySubmitted):
+        if isinstance(item, replies.AlreadySubmitted):
             return tr.gettext(
                 "You have already sent a request: {reference} ({status}). "
                 "Use /status to follow it, /mydata to see your data, or /delete to erase it.",
                 reference=item.reference,
                 status=status_label(item.status, tr),
             )
-        if isinstance(item, intake.ResumeOffer):
+        if isinstance(item, replies.ResumeOffer):
             return tr.gettext(
                 "You have a request in progress. Continue where you left off, or start again?"
             )
-        if isinstance(item, intake.LanguageMenu):
+        if isinstance(item, replies.LanguageMenu):
             return tr.gettext("Choose your language.")
-        if isinstance(item, intake.ConfirmCancel) and item.checkin:
+        if isinstance(item, replies.ConfirmCancel) and item.checkin:
             return tr.gettext(
                 "Stop answering these questions? Your answers to them will not be kept. "
                 "Your request is not affected."
             )
-        if isinstance(item, intake.ConfirmCancel):
+        if isinstance(item, replies.ConfirmCancel):
             return tr.gettext("Stop this request? Your answers will not be kept.")
-        if isinstance(item, intake.Cancelled) and item.checkin:
+        if isinstance(item, replies.Cancelled) and item.checkin:
             return tr.gettext(
                 "Understood: these questions are closed. Your request is not affected. "
                 "To receive no more messages after your return, send /stop."
             )
-        if isinstance(item, intake.Cancelled):
+        if isinstance(item, replies.Cancelled):
             return tr.gettext(
                 "Your request has been stopped and your answers erased. "
                 "Send /start if you want to begin again."
             )
-        if isinstance(item, intake.NothingOpen):
+        if isinstance(item, replies.NothingOpen):
             return tr.gettext("You have no request in progress. Send /start to begin.")
-        if isinstance(item, intake.ConfirmDelete):
+        if isinstance(item, replies.ConfirmDelete):
             return tr.gettext(
                 "Erase all your data? Any request you sent will be withdrawn. "
                 "This cannot be undone."
             )
-        if isinstance(item, intake.Erased):
+        if isinstance(item, replies.Erased):
             return tr.gettext(
                 "All your data has been erased. You can send /start at any time if you need help."
             )
-        if isinstance(item, intake.NothingStored):
+        if isinstance(item, replies.NothingStored):
             return tr.gettext("We keep no data about you.")
-        if isinstance(item, intake.StatusReport):
+        if isinstance(item, replies.StatusReport):
             return self._status(tr, item)
-        if isinstance(item, intake.DataReport):
+        if isinstance(item, replies.DataReport):
             return self._data(tr, item)
-        if isinstance(item, intake.EditIgnored):
+        if isinstance(item, replies.EditIgnored):
             return tr.gettext(
                 "Changes to a message already sent are not read. To correct an answer, "
                 "use the summary at the end of the questions: every answer can be changed there."
             )
-        if isinstance(item, intake.Help):
+        if isinstance(item, replies.Help):
             lines = [f"/{name} — {text}" for name, text in self.commands(tr.language)]
             intro = tr.gettext(
                 "This assistant helps you ask {office} for help to return home. "
@@ -361,60 +361,60 @@ class Renderer:
                 office=self.office,
             )
             return "\n".join([intro, "", *lines])
-        if isinstance(item, intake.TooLong):
+        if isinstance(item, replies.TooLong):
             return tr.gettext("Your message is too long. Please send a shorter answer.")
-        if isinstance(item, intake.LanguageChanged):
+        if isinstance(item, replies.LanguageChanged):
             return tr.gettext("From now on, I will write to you in this language.")
-        if isinstance(item, intake.CheckinDone) and item.urgent:
+        if isinstance(item, replies.CheckinDone) and item.urgent:
             return tr.gettext(
                 "Thank you for your answers. A staff member will call you soon about the "
                 "problem you told us about. If you are in danger now, contact {office}: {contact}",
                 office=self.office,
                 contact=self.contact or self.office,
             )
-        if isinstance(item, intake.CheckinDone):
+        if isinstance(item, replies.CheckinDone):
             return tr.gettext(
                 "Thank you for your answers. They help us support you. "
                 "You can stop these messages at any time with /stop."
             )
-        if isinstance(item, intake.FollowupsStopped):
+        if isinstance(item, replies.FollowupsStopped):
             return tr.gettext(
                 "Understood: we will not send you messages after your return. "
                 "Your request itself is not affected."
             )
-        if isinstance(item, intake.MessagePassed):
+        if isinstance(item, replies.MessagePassed):
             return tr.gettext(
                 "Thank you. Your message has been passed to the staff handling your request "
                 "{reference}.",
                 reference=item.reference,
             )
-        if isinstance(item, intake.Corrected):
+        if isinstance(item, replies.Corrected):
             return tr.gettext(
                 "Thank you. Your answers have been updated. Your reference stays {reference}.",
                 reference=item.reference,
             )
-        if isinstance(item, intake.HumanRequested):
+        if isinstance(item, replies.HumanRequested):
             return tr.gettext(
                 "We have noted that you want to talk to a person. "
                 "A staff member will contact you as soon as possible."
             )
-        if isinstance(item, intake.HumanWithoutRequest):
+        if isinstance(item, replies.HumanWithoutRequest):
             return tr.gettext(
                 "To talk to a person, contact {office}, or send /start to make a request: "
                 "staff will then call you back.",
                 office=self.office,
             )
-        if isinstance(item, intake.KeepGoing):
+        if isinstance(item, replies.KeepGoing):
             return tr.gettext("All right, nothing has changed.")
         return ""
 
-    def _status(self, tr: Translator, report: intake.StatusReport) -> str:
+    def _status(self, tr: Translator, report: replies.StatusReport) -> str:
         if not report.registrations:
             return tr.gettext("You have not sent a request yet. Send /start to begin.")
         lines = [f"{ref}: {status_label(status, tr)}" for ref, status in report.registrations]
         return "\n".join([tr.gettext("Your requests:"), *lines])
 
-    def _data(self, tr: Translator, report: intake.DataReport) -> str:
+    def _data(self, tr: Translator, report: replies.DataReport) -> str:
         lines = [
             tr.gettext("This is the data we keep about you:"),
             "",

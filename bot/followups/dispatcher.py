@@ -32,7 +32,7 @@ from bot.engine import Session
 from bot.engine.checkins import Followups
 from bot.followups.planning import allowed
 from bot.followups.zones import zone_for
-from bot.intake import CheckinReminder, Item, Reply
+from bot.replies import CheckinReminder, Item, Reply
 from bot.store import Conflict, Store, Unit
 from bot.store import followups as rows
 
