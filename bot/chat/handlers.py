@@ -18,7 +18,8 @@ from telegram.ext import (
 
 from bot import intake, replies
 from bot.chat import callbacks
-from bot.chat.render import MESSAGE_LIMIT, Outgoing, Renderer
+from bot.chat.outgoing import MESSAGE_LIMIT, Outgoing
+from bot.chat.render import Renderer
 from bot.engine import (
     ChoiceInput,
     ContactInput,
