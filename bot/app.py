@@ -138,7 +138,7 @@ async def build(
         lease=timedelta(seconds=settings.dispatch_lease_seconds),
     )
     policy = Policy(settings.retention_days, settings.abandoned_days)
-    retention = Retention(store, policy, catalogs, application.bot, clock)
+    retention = Retention(store, policy, renderer, application.bot, clock)
     _schedule_jobs(application, dispatcher, retention, settings)
 
     async def notify(telegram_id: int, text: str) -> bool:

@@ -142,6 +142,18 @@ class CheckinReminder:
     """A check-in is still unanswered: its question follows again."""
 
 
+@dataclass(frozen=True)
+class IntakeReminder:
+    """An intake left unfinished: it will be erased after `days` days untouched."""
+
+    days: int
+
+
+@dataclass(frozen=True)
+class Apology:
+    """Something failed on our side while handling the person's last message."""
+
+
 Notice = (
     Submitted
     | ResumeOffer
@@ -167,6 +179,8 @@ Notice = (
     | KeepGoing
     | CheckinDone
     | CheckinReminder
+    | IntakeReminder
+    | Apology
 )
 Item = Event | Notice
 

@@ -19,7 +19,8 @@ from typing import Any
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.i18n import Catalogs
+from bot.chat.render import Renderer
+from bot.replies import IntakeReminder, Reply
 from bot.store import Store
 from bot.store import retention as queries
 
@@ -57,13 +58,13 @@ class Retention:
         self,
         store: Store,
         policy: Policy,
-        catalogs: Catalogs,
+        renderer: Renderer,
         bot: Bot,
         clock: Callable[[], datetime],
     ) -> None:
         self.store = store
         self.policy = policy
-        self.catalogs = catalogs
+        self.renderer = renderer
         self.bot = bot
         self.clock = clock
 
@@ -96,15 +97,10 @@ class Retention:
             waiting = await queries.unfinished(unit, before, not_before)
         reminded = 0
         for intake in waiting:
-            tr = self.catalogs.translator(intake.language)
-            text = tr.gettext(
-                "You started a request for help to return home and did not finish it. "
-                "Send /start to continue where you left off. If you do nothing, your answers "
-                "will be erased after {days} days.",
-                days=self.policy.abandoned_days,
-            )
+            reply = Reply(intake.language, [IntakeReminder(self.policy.abandoned_days)])
             try:
-                await self.bot.send_message(intake.telegram_id, text)
+                for out in self.renderer.render(reply):
+                    await self.bot.send_message(intake.telegram_id, out.text)
             except TelegramError as error:
                 log.warning("intake reminder not delivered: %s", type(error).__name__)
                 continue

@@ -26,7 +26,6 @@ from bot.engine import (
     Ignored,
     Input,
     OtherInput,
-    Outdated,
     TextInput,
 )
 
@@ -149,14 +148,9 @@ class Chat:
                 user, ChoiceInput(data.key, data.revision, data.value)
             )
             tapped = data.key
-        toast = None
-        if any(isinstance(i, Outdated) for i in reply.items):
-            toast = self.renderer.catalogs.translator(reply.language).gettext(
-                "This question was already answered. Here is the current question."
-            )
         if any(isinstance(i, Ignored) for i in reply.items):
             log.warning("ignored button not offered by this question (update %s)", update.update_id)
-        await query.answer(toast)
+        await query.answer(self.renderer.toast(reply))
         await self._send(update, context, reply, tapped=tapped)
 
     async def _command(self, user: replies.User, data: callbacks.CommandData) -> replies.Reply:
@@ -188,14 +182,12 @@ class Chat:
             return
         user = update.effective_user
         language = self.renderer.catalogs.negotiate(user.language_code if user else None)
-        sorry = self.renderer.catalogs.translator(language).gettext(
-            "Sorry, something went wrong on our side. Your earlier answers are kept. "
-            "Please send your answer again in a moment."
-        )
+        sorry = self.renderer.render(replies.Reply(language, [replies.Apology()]))
         try:
             if update.callback_query is not None:
                 await update.callback_query.answer()
-            await context.bot.send_message(update.effective_chat.id, sorry)
+            for out in sorry:
+                await context.bot.send_message(update.effective_chat.id, out.text)
         except TelegramError as failure:
             log.warning("could not apologise for update %s: %s", update_id, type(failure).__name__)
 

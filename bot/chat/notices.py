@@ -18,6 +18,7 @@ from bot.engine.flow import N_
 from bot.i18n import Catalogs, Translator, language_name
 from bot.replies import (
     AlreadySubmitted,
+    Apology,
     Cancelled,
     CheckinDone,
     CheckinReminder,
@@ -31,6 +32,7 @@ from bot.replies import (
     Help,
     HumanRequested,
     HumanWithoutRequest,
+    IntakeReminder,
     KeepGoing,
     LanguageChanged,
     LanguageMenu,
@@ -262,6 +264,22 @@ class Notices:
                 )
             case KeepGoing():
                 return Outgoing(tr.gettext("All right, nothing has changed."))
+            case IntakeReminder(days=days):
+                return Outgoing(
+                    tr.gettext(
+                        "You started a request for help to return home and did not finish it. "
+                        "Send /start to continue where you left off. If you do nothing, your "
+                        "answers will be erased after {days} days.",
+                        days=days,
+                    )
+                )
+            case Apology():
+                return Outgoing(
+                    tr.gettext(
+                        "Sorry, something went wrong on our side. Your earlier answers are kept. "
+                        "Please send your answer again in a moment."
+                    )
+                )
             case _:
                 assert_never(item)
 

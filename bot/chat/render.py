@@ -117,6 +117,14 @@ class Renderer:
             out.append(Outgoing(warning))
         return [piece for message in out for piece in _split(message)]
 
+    def toast(self, reply: Reply) -> str | None:
+        """The short text shown over a tapped button, if the reply calls for one."""
+        if any(isinstance(item, Outdated) for item in reply.items):
+            return self.catalogs.translator(reply.language).gettext(
+                "This question was already answered. Here is the current question."
+            )
+        return None
+
     def commands(self, language: str) -> list[tuple[str, str]]:
         """The command menu: (command, description) in `language`."""
         return self.notices.commands(language)
