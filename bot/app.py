@@ -17,6 +17,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.chat.handlers import Chat, register_commands
 from bot.chat.ordering import ChatOrderedProcessor
+from bot.chat.outbox import Outbox
 from bot.chat.render import Renderer
 from bot.chat.simulator import Phones
 from bot.chat.transport import OFFLINE_TOKEN, OfflineBotAPI
@@ -128,7 +129,8 @@ async def build(
         )
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application = builder.build()
-    Chat(service, renderer).register(application)
+    outbox = Outbox(renderer, application.bot)
+    Chat(service, renderer, outbox).register(application)
     dispatcher = Dispatcher(
         store,
         followups,

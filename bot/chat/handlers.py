@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import traceback
 
-from telegram import BotCommand, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram import BotCommand, Message, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -18,7 +18,7 @@ from telegram.ext import (
 
 from bot import intake, replies
 from bot.chat import callbacks
-from bot.chat.outgoing import MESSAGE_LIMIT, Outgoing
+from bot.chat.outbox import Outbox
 from bot.chat.render import Renderer
 from bot.engine import (
     ChoiceInput,
@@ -51,9 +51,10 @@ _OTHER_KINDS = (
 class Chat:
     """The bot's handlers, bound to the intake service and the renderer."""
 
-    def __init__(self, service: intake.Intake, renderer: Renderer) -> None:
+    def __init__(self, service: intake.Intake, renderer: Renderer, outbox: Outbox) -> None:
         self.service = service
         self.renderer = renderer
+        self.outbox = outbox
 
     def register(self, app: Application) -> None:  # type: ignore[type-arg]
         private = filters.ChatType.PRIVATE
@@ -79,45 +80,45 @@ class Chat:
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start: begin an intake, or offer to continue the open one."""
-        await self._send(update, context, await self.service.start(_user(update)))
+        await self._send(update, await self.service.start(_user(update)))
 
     async def on_language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/language: show the language buttons."""
-        await self._send(update, context, await self.service.language_menu(_user(update)))
+        await self._send(update, await self.service.language_menu(_user(update)))
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/help, and any unknown command."""
         reply = await self.service.notice(_user(update), replies.Help())
-        await self._send(update, context, reply)
+        await self._send(update, reply)
 
     async def on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/cancel: ask to confirm stopping the open intake."""
-        await self._send(update, context, await self.service.cancel(_user(update)))
+        await self._send(update, await self.service.cancel(_user(update)))
 
     async def on_status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/status: references and their status."""
-        await self._send(update, context, await self.service.status(_user(update)))
+        await self._send(update, await self.service.status(_user(update)))
 
     async def on_mydata(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/mydata: everything stored about the person."""
-        await self._send(update, context, await self.service.my_data(_user(update)))
+        await self._send(update, await self.service.my_data(_user(update)))
 
     async def on_delete(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/delete: ask to confirm erasing everything."""
-        await self._send(update, context, await self.service.delete(_user(update)))
+        await self._send(update, await self.service.delete(_user(update)))
 
     async def on_human(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/human: ask to talk to a person."""
-        await self._send(update, context, await self.service.human(_user(update)))
+        await self._send(update, await self.service.human(_user(update)))
 
     async def on_stop(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/stop: no messages after return."""
-        await self._send(update, context, await self.service.stop_followups(_user(update)))
+        await self._send(update, await self.service.stop_followups(_user(update)))
 
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An edited message: answers already given stay as they are."""
         reply = await self.service.notice(_user(update), replies.EditIgnored())
-        await self._send(update, context, reply)
+        await self._send(update, reply)
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Text, a shared contact, or anything else sent as an answer."""
@@ -128,7 +129,7 @@ class Chat:
             reply = await self.service.notice(user, replies.TooLong())
         else:
             reply = await self.service.answer(user, given)
-        await self._send(update, context, reply)
+        await self._send(update, reply)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A tap on an inline button."""
@@ -138,7 +139,7 @@ class Chat:
         user = _user(update)
         if data is None:
             log.warning("ignored unknown callback data (update %s)", update.update_id)
-            await query.answer()
+            await self.outbox.acknowledge(query)
             return
         if isinstance(data, callbacks.CommandData):
             reply = await self._command(user, data)
@@ -150,8 +151,7 @@ class Chat:
             tapped = data.key
         if any(isinstance(i, Ignored) for i in reply.items):
             log.warning("ignored button not offered by this question (update %s)", update.update_id)
-        await query.answer(self.renderer.toast(reply))
-        await self._send(update, context, reply, tapped=tapped)
+        await self._send(update, reply, tapped=tapped)
 
     async def _command(self, user: replies.User, data: callbacks.CommandData) -> replies.Reply:
         action, arg = data.action, data.argument
@@ -182,58 +182,29 @@ class Chat:
             return
         user = update.effective_user
         language = self.renderer.catalogs.negotiate(user.language_code if user else None)
-        sorry = self.renderer.render(replies.Reply(language, [replies.Apology()]))
-        try:
-            if update.callback_query is not None:
-                await update.callback_query.answer()
-            for out in sorry:
-                await context.bot.send_message(update.effective_chat.id, out.text)
-        except TelegramError as failure:
-            log.warning("could not apologise for update %s: %s", update_id, type(failure).__name__)
+        if update.callback_query is not None:
+            await self.outbox.acknowledge(update.callback_query)
+        sorry = replies.Reply(language, [replies.Apology()])
+        delivery = await self.outbox.send(update.effective_chat.id, sorry)
+        if not delivery.sent:
+            log.warning("could not apologise for update %s: %s", update_id, delivery.error)
 
-    async def _send(
-        self,
-        update: Update,
-        context: ContextTypes.DEFAULT_TYPE,
-        reply: replies.Reply,
-        tapped: str | None = None,
-    ) -> None:
+    async def _send(self, update: Update, reply: replies.Reply, tapped: str | None = None) -> None:
+        """Deliver the reply; a tap is acknowledged (with its toast) and its question edited."""
         chat = update.effective_chat
         if chat is None:
             return
-        query = update.callback_query
-        touched = False
-        for out in self.renderer.render(reply, tapped):
-            if (out.edit or out.markup_only) and query is not None:
-                touched = True
-                await self._edit(query.message, out)
-            elif not (out.edit or out.markup_only):
-                await context.bot.send_message(chat.id, out.text, reply_markup=out.markup)
-        if query is not None and not touched and isinstance(query.message, Message):
-            await _drop_keyboard(query.message)
-
-    async def _edit(self, message: object, out: Outgoing) -> None:
-        if not isinstance(message, Message):
-            return
-        try:
-            if out.markup_only:
-                assert isinstance(out.markup, InlineKeyboardMarkup)
-                await message.edit_reply_markup(out.markup)
-            elif len(text := f"{message.text}\n\n{out.text}") <= MESSAGE_LIMIT:
-                await message.edit_text(text, reply_markup=None)
-            else:  # no room to show the answer: the question just loses its buttons
-                await message.edit_reply_markup(None)
-        except BadRequest as error:  # e.g. "message is not modified" after a double tap
-            log.info("could not edit message: %s", error)
-
-
-async def _drop_keyboard(message: Message) -> None:
-    if message.reply_markup is None:
-        return
-    try:
-        await message.edit_reply_markup(None)
-    except BadRequest as error:
-        log.info("could not remove keyboard: %s", error)
+        delivery = await self.outbox.answer(
+            chat.id, reply, tapped=tapped, query=update.callback_query
+        )
+        if not delivery.sent:
+            # The person's input is already recorded; their next message gets the question.
+            log.warning(
+                "reply to update %s not delivered (%s): %s",
+                update.update_id,
+                delivery.outcome.value,
+                delivery.error,
+            )
 
 
 def _user(update: Update) -> replies.User:
