@@ -134,8 +134,7 @@ async def build(
     dispatcher = Dispatcher(
         store,
         followups,
-        renderer,
-        application.bot,
+        outbox,
         clock,
         lease=timedelta(seconds=settings.dispatch_lease_seconds),
     )
