@@ -16,10 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot
-from telegram.error import TelegramError
-
-from bot.chat.render import Renderer
+from bot.chat.outbox import Outbox
 from bot.replies import IntakeReminder, Reply
 from bot.store import Store
 from bot.store import retention as queries
@@ -58,14 +55,12 @@ class Retention:
         self,
         store: Store,
         policy: Policy,
-        renderer: Renderer,
-        bot: Bot,
+        outbox: Outbox,
         clock: Callable[[], datetime],
     ) -> None:
         self.store = store
         self.policy = policy
-        self.renderer = renderer
-        self.bot = bot
+        self.outbox = outbox
         self.clock = clock
 
     async def run(self, dry_run: bool = False, remind: bool = True) -> Purge:
@@ -98,11 +93,9 @@ class Retention:
         reminded = 0
         for intake in waiting:
             reply = Reply(intake.language, [IntakeReminder(self.policy.abandoned_days)])
-            try:
-                for out in self.renderer.render(reply):
-                    await self.bot.send_message(intake.telegram_id, out.text)
-            except TelegramError as error:
-                log.warning("intake reminder not delivered: %s", type(error).__name__)
+            delivery = await self.outbox.send(intake.telegram_id, reply)
+            if not delivery.sent:
+                log.warning("intake reminder not delivered: %s", delivery.error)
                 continue
             async with self.store.unit() as unit:
                 await queries.mark_reminded(unit, intake.session_id, now)
