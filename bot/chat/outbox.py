@@ -101,7 +101,7 @@ class Outbox:
     async def _deliver(
         self, chat_id: int, outgoing: list[Outgoing], tapped: Message | None
     ) -> Delivery:
-        for out in outgoing:
+        for out in (piece for message in outgoing for piece in split(message)):
             try:
                 if _edits(out):
                     if tapped is not None:
@@ -138,6 +138,24 @@ class Outbox:
             await edit
         except BadRequest as error:
             log.info("could not edit message: %s", error)
+
+
+def split(message: Outgoing) -> list[Outgoing]:
+    """Telegram takes at most 4096 characters a message: longer ones go in several, cut
+    between lines, the buttons on the last."""
+    if message.edit or message.markup_only or len(message.text) <= MESSAGE_LIMIT:
+        return [message]
+    chunks: list[str] = []
+    for line in message.text.split("\n"):
+        while len(line) > MESSAGE_LIMIT:  # a single line too long for one message
+            chunks.append(line[:MESSAGE_LIMIT])
+            line = line[MESSAGE_LIMIT:]
+        if chunks and len(chunks[-1]) + 1 + len(line) <= MESSAGE_LIMIT:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line)
+    pieces = [Outgoing(chunk.strip("\n")) for chunk in chunks[:-1]]
+    return [*pieces, Outgoing(chunks[-1].strip("\n"), message.markup)]
 
 
 def _edits(out: Outgoing) -> bool:

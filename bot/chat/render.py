@@ -16,7 +16,7 @@ from telegram import (
 from bot.answers import answer_lines, format_answer
 from bot.chat import callbacks
 from bot.chat.notices import Notices
-from bot.chat.outgoing import MESSAGE_LIMIT, Outgoing, rows
+from bot.chat.outgoing import Outgoing, rows
 from bot.engine import (
     Asked,
     Completed,
@@ -115,7 +115,7 @@ class Renderer:
                     out.append(self.notices.render(tr, item))
         if warning:
             out.append(Outgoing(warning))
-        return [piece for message in out for piece in _split(message)]
+        return out
 
     def toast(self, reply: Reply) -> str | None:
         """The short text shown over a tapped button, if the reply calls for one."""
@@ -233,21 +233,3 @@ class Renderer:
         if not self.contact:
             return text
         return f"{text}\n\n{tr.gettext('Contact: {contact}', contact=self.contact)}"
-
-
-def _split(message: Outgoing) -> list[Outgoing]:
-    """Telegram takes at most 4096 characters a message: longer ones go in several, cut
-    between lines, the buttons on the last."""
-    if message.edit or message.markup_only or len(message.text) <= MESSAGE_LIMIT:
-        return [message]
-    chunks: list[str] = []
-    for line in message.text.split("\n"):
-        while len(line) > MESSAGE_LIMIT:  # a single line too long for one message
-            chunks.append(line[:MESSAGE_LIMIT])
-            line = line[MESSAGE_LIMIT:]
-        if chunks and len(chunks[-1]) + 1 + len(line) <= MESSAGE_LIMIT:
-            chunks[-1] += "\n" + line
-        else:
-            chunks.append(line)
-    pieces = [Outgoing(chunk.strip("\n")) for chunk in chunks[:-1]]
-    return [*pieces, Outgoing(chunks[-1].strip("\n"), message.markup)]
