@@ -402,7 +402,7 @@ EVENTS: list[tuple[str, list[replies.Item], str | None, Expected, Expected]] = [
                 False,
             )
         ],
-        [("venir parler à OIM Rabat en personne.", REMOVE, False, False)],
+        [("à OIM Rabat en personne.\n\nContact\xa0: +212 537 00 00 00", REMOVE, False, False)],
     ),
     ("language_chosen", [LanguageChosen("fr")], None, [], []),
     ("consent_given", [ConsentGiven("2026-11")], None, [], []),

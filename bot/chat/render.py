@@ -232,4 +232,6 @@ class Renderer:
     def _with_contact(self, tr: Translator, text: str) -> str:
         if not self.contact:
             return text
-        return f"{text}\n\n{tr.gettext('Contact: {contact}', contact=self.contact)}"
+        # Not inside the f-string: Babel would not extract it there, nor translate it.
+        contact = tr.gettext("Contact: {contact}", contact=self.contact)
+        return f"{text}\n\n{contact}"
