@@ -67,6 +67,8 @@ HINTS = {
 
 
 class Renderer:
+    """Replies as Telegram messages in the person's language: one `case` per item type."""
+
     def __init__(
         self, catalogs: Catalogs, flow: Flow, office_name: str, office_contact: str = ""
     ) -> None:
