@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from telegram import Bot
 
 from bot import replies
+from bot.app import Bot as BotApp
 from bot.chat.outbox import Delivery, Outbox, Outcome, split
 from bot.chat.outgoing import MESSAGE_LIMIT, Outgoing, buttons
 from bot.chat.render import Renderer
@@ -73,3 +75,12 @@ def test_splitting_cuts_between_lines_and_keeps_the_buttons_on_the_last() -> Non
     assert [len(p.text) for p in pieces] == [3000, 3000, 4096, 4096, 808]
     assert [p.markup for p in pieces] == [None, None, None, None, markup]
     assert split(Outgoing("x" * 5000, edit=True)) == [Outgoing("x" * 5000, edit=True)]
+
+
+async def test_a_reply_that_fails_gets_the_apology_instead(
+    bot: BotApp, api: OfflineBotAPI, phone_factory: Any
+) -> None:
+    phone = phone_factory(language="en")
+    api.fail("sendMessage", 502, "Bad Gateway")
+    reply = await phone.say("/help")
+    assert reply.text.startswith("Sorry, something went wrong on our side.")

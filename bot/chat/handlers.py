@@ -184,10 +184,7 @@ class Chat:
         language = self.renderer.catalogs.negotiate(user.language_code if user else None)
         if update.callback_query is not None:
             await self.outbox.acknowledge(update.callback_query)
-        sorry = replies.Reply(language, [replies.Apology()])
-        delivery = await self.outbox.send(update.effective_chat.id, sorry)
-        if not delivery.sent:
-            log.warning("could not apologise for update %s: %s", update_id, delivery.error)
+        await self._apologise(update.update_id, update.effective_chat.id, language)
 
     async def _send(self, update: Update, reply: replies.Reply, tapped: str | None = None) -> None:
         """Deliver the reply; a tap is acknowledged (with its toast) and its question edited."""
@@ -197,14 +194,20 @@ class Chat:
         delivery = await self.outbox.answer(
             chat.id, reply, tapped=tapped, query=update.callback_query
         )
-        if not delivery.sent:
-            # The person's input is already recorded; their next message gets the question.
+        if not delivery.sent:  # as for any failed update: say so, if Telegram lets us
             log.warning(
                 "reply to update %s not delivered (%s): %s",
                 update.update_id,
                 delivery.outcome.value,
                 delivery.error,
             )
+            await self._apologise(update.update_id, chat.id, reply.language)
+
+    async def _apologise(self, update_id: int, chat_id: int, language: str) -> None:
+        sorry = replies.Reply(language, [replies.Apology()])
+        delivery = await self.outbox.send(chat_id, sorry)
+        if not delivery.sent:
+            log.warning("could not apologise for update %s: %s", update_id, delivery.error)
 
 
 def _user(update: Update) -> replies.User:
