@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.chat.handlers import Chat, register_commands
 from bot.chat.ordering import ChatOrderedProcessor
+from bot.chat.outbox import Outbox
 from bot.chat.render import Renderer
 from bot.chat.simulator import Phones
 from bot.chat.transport import OFFLINE_TOKEN, OfflineBotAPI
@@ -129,42 +129,35 @@ async def build(
         )
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application = builder.build()
-    Chat(service, renderer).register(application)
+    outbox = Outbox(renderer, application.bot)
+    Chat(service, renderer, outbox).register(application)
     dispatcher = Dispatcher(
         store,
         followups,
-        renderer,
-        application.bot,
+        outbox,
         clock,
         lease=timedelta(seconds=settings.dispatch_lease_seconds),
     )
     policy = Policy(settings.retention_days, settings.abandoned_days)
-    retention = Retention(store, policy, catalogs, application.bot, clock)
+    retention = Retention(store, policy, outbox, clock)
     _schedule_jobs(application, dispatcher, retention, settings)
 
     async def notify(telegram_id: int, text: str) -> bool:
         """Send a caseworker's message through the bot; False if Telegram refused it."""
-        try:
-            await application.bot.send_message(telegram_id, text)
-        except TelegramError as error:
-            log.warning("message to a person not delivered: %s", type(error).__name__)
-            return False
-        return True
+        delivery = await outbox.send_text(telegram_id, text)
+        if not delivery.sent:
+            log.warning("message to a person not delivered: %s", delivery.error)
+        return delivery.sent
 
     async def ask_again(registration_id: int, steps: list[str]) -> bool:
         """Ask the person exactly these questions again ("needs info"); False if not possible."""
         user = await service.open_correction(registration_id, steps)
         if user is None:
             return False
-        try:
-            for out in renderer.render(await service.prompt(user)):
-                await application.bot.send_message(
-                    user.telegram_id, out.text, reply_markup=out.markup
-                )
-        except TelegramError as error:
-            log.warning("questions to a person not delivered: %s", type(error).__name__)
-            return False
-        return True
+        delivery = await outbox.send(user.telegram_id, await service.prompt(user))
+        if not delivery.sent:
+            log.warning("questions to a person not delivered: %s", delivery.error)
+        return delivery.sent
 
     async def deliver(data: dict[str, Any]) -> None:
         """An update from the webhook, queued for the application (each chat's in order)."""

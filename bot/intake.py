@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from bot import engine
 from bot.engine import (
@@ -17,13 +17,38 @@ from bot.engine import (
     Completed,
     ConsentGiven,
     Ended,
-    Event,
     Flow,
     Input,
     LanguageChosen,
     Resources,
     Session,
     TextInput,
+)
+from bot.replies import (
+    AlreadySubmitted,
+    Cancelled,
+    CheckinDone,
+    ConfirmCancel,
+    ConfirmDelete,
+    Corrected,
+    DataReport,
+    Erased,
+    FollowupsStopped,
+    HumanRequested,
+    HumanWithoutRequest,
+    Item,
+    KeepGoing,
+    LanguageChanged,
+    LanguageMenu,
+    MessagePassed,
+    NothingOpen,
+    NothingStored,
+    Notice,
+    Reply,
+    ResumeOffer,
+    StatusReport,
+    Submitted,
+    User,
 )
 from bot.store import (
     NAME_KEY_LENGTH,
@@ -47,182 +72,6 @@ HUMAN_WISH = "person.asked_for_a_person"
 CLOSED_STATUSES = frozenset({"rejected", "withdrawn", "closed"})
 URGENT_FLAGS = frozenset({"unsafe", "urgent_health"})
 _ATTEMPTS = 3
-
-
-# What the service tells the channel, besides the engine's own events.
-
-
-@dataclass(frozen=True)
-class Submitted:
-    reference: str
-
-
-@dataclass(frozen=True)
-class ResumeOffer:
-    """An intake is open: continue it, or start again?"""
-
-
-@dataclass(frozen=True)
-class AlreadySubmitted:
-    reference: str
-    status: str
-
-
-@dataclass(frozen=True)
-class LanguageMenu:
-    current: str
-
-
-@dataclass(frozen=True)
-class ConfirmCancel:
-    checkin: bool = False  # the open conversation is a check-in, not a request
-
-
-@dataclass(frozen=True)
-class Cancelled:
-    checkin: bool = False
-
-
-@dataclass(frozen=True)
-class NothingOpen:
-    """A command that needs an open intake, with none open."""
-
-
-@dataclass(frozen=True)
-class ConfirmDelete:
-    pass
-
-
-@dataclass(frozen=True)
-class Erased:
-    pass
-
-
-@dataclass(frozen=True)
-class NothingStored:
-    pass
-
-
-@dataclass(frozen=True)
-class StatusReport:
-    registrations: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class DataReport:
-    language: str
-    consented_at: datetime | None
-    answers: dict[str, Any]
-    references: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class EditIgnored:
-    pass
-
-
-@dataclass(frozen=True)
-class Help:
-    pass
-
-
-@dataclass(frozen=True)
-class TooLong:
-    pass
-
-
-@dataclass(frozen=True)
-class MessagePassed:
-    """A message after the request was sent, passed on to the staff handling it."""
-
-    reference: str
-
-
-@dataclass(frozen=True)
-class Corrected:
-    """A correction asked by staff ("needs info") is done."""
-
-    reference: str
-
-
-@dataclass(frozen=True)
-class HumanRequested:
-    pass
-
-
-@dataclass(frozen=True)
-class HumanWithoutRequest:
-    pass
-
-
-@dataclass(frozen=True)
-class LanguageChanged:
-    pass
-
-
-@dataclass(frozen=True)
-class FollowupsStopped:
-    pass
-
-
-@dataclass(frozen=True)
-class KeepGoing:
-    """A dismissed confirmation: nothing changed."""
-
-
-@dataclass(frozen=True)
-class CheckinDone:
-    """A check-in after return is answered; `urgent` if it raised a health or safety flag."""
-
-    urgent: bool
-
-
-@dataclass(frozen=True)
-class CheckinReminder:
-    """A check-in is still unanswered: its question follows again."""
-
-
-Notice = (
-    Submitted
-    | ResumeOffer
-    | AlreadySubmitted
-    | LanguageMenu
-    | ConfirmCancel
-    | Cancelled
-    | NothingOpen
-    | ConfirmDelete
-    | Erased
-    | NothingStored
-    | StatusReport
-    | DataReport
-    | EditIgnored
-    | Help
-    | TooLong
-    | MessagePassed
-    | Corrected
-    | HumanRequested
-    | HumanWithoutRequest
-    | LanguageChanged
-    | FollowupsStopped
-    | KeepGoing
-    | CheckinDone
-    | CheckinReminder
-)
-Item = Event | Notice
-
-
-@dataclass(frozen=True)
-class User:
-    telegram_id: int
-    language_code: str | None = None
-
-
-@dataclass
-class Reply:
-    """What to send back, in `language`."""
-
-    language: str
-    items: list[Item] = field(default_factory=list)
 
 
 class Intake:

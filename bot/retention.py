@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot
-from telegram.error import TelegramError
-
-from bot.i18n import Catalogs
+from bot.chat.outbox import Outbox
+from bot.replies import IntakeReminder, Reply
 from bot.store import Store
 from bot.store import retention as queries
 
@@ -57,14 +55,12 @@ class Retention:
         self,
         store: Store,
         policy: Policy,
-        catalogs: Catalogs,
-        bot: Bot,
+        outbox: Outbox,
         clock: Callable[[], datetime],
     ) -> None:
         self.store = store
         self.policy = policy
-        self.catalogs = catalogs
-        self.bot = bot
+        self.outbox = outbox
         self.clock = clock
 
     async def run(self, dry_run: bool = False, remind: bool = True) -> Purge:
@@ -96,17 +92,10 @@ class Retention:
             waiting = await queries.unfinished(unit, before, not_before)
         reminded = 0
         for intake in waiting:
-            tr = self.catalogs.translator(intake.language)
-            text = tr.gettext(
-                "You started a request for help to return home and did not finish it. "
-                "Send /start to continue where you left off. If you do nothing, your answers "
-                "will be erased after {days} days.",
-                days=self.policy.abandoned_days,
-            )
-            try:
-                await self.bot.send_message(intake.telegram_id, text)
-            except TelegramError as error:
-                log.warning("intake reminder not delivered: %s", type(error).__name__)
+            reply = Reply(intake.language, [IntakeReminder(self.policy.abandoned_days)])
+            delivery = await self.outbox.send(intake.telegram_id, reply)
+            if not delivery.sent:
+                log.warning("intake reminder not delivered: %s", delivery.error)
                 continue
             async with self.store.unit() as unit:
                 await queries.mark_reminded(unit, intake.session_id, now)

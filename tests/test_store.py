@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from bot.app import Runtime
 from bot.engine import ChoiceInput, Outdated, Recorded, TextInput
-from bot.intake import User
+from bot.replies import User
 from bot.store import (
     IntakeSession,
     Person,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import traceback
 
-from telegram import BotCommand, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram import BotCommand, Message, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -16,16 +16,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot import intake
+from bot import intake, replies
 from bot.chat import callbacks
-from bot.chat.render import MESSAGE_LIMIT, Outgoing, Renderer
+from bot.chat.outbox import Outbox
+from bot.chat.render import Renderer
 from bot.engine import (
     ChoiceInput,
     ContactInput,
     Ignored,
     Input,
     OtherInput,
-    Outdated,
     TextInput,
 )
 
@@ -51,9 +51,10 @@ _OTHER_KINDS = (
 class Chat:
     """The bot's handlers, bound to the intake service and the renderer."""
 
-    def __init__(self, service: intake.Intake, renderer: Renderer) -> None:
+    def __init__(self, service: intake.Intake, renderer: Renderer, outbox: Outbox) -> None:
         self.service = service
         self.renderer = renderer
+        self.outbox = outbox
 
     def register(self, app: Application) -> None:  # type: ignore[type-arg]
         private = filters.ChatType.PRIVATE
@@ -79,45 +80,45 @@ class Chat:
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start: begin an intake, or offer to continue the open one."""
-        await self._send(update, context, await self.service.start(_user(update)))
+        await self._send(update, await self.service.start(_user(update)))
 
     async def on_language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/language: show the language buttons."""
-        await self._send(update, context, await self.service.language_menu(_user(update)))
+        await self._send(update, await self.service.language_menu(_user(update)))
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/help, and any unknown command."""
-        reply = await self.service.notice(_user(update), intake.Help())
-        await self._send(update, context, reply)
+        reply = await self.service.notice(_user(update), replies.Help())
+        await self._send(update, reply)
 
     async def on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/cancel: ask to confirm stopping the open intake."""
-        await self._send(update, context, await self.service.cancel(_user(update)))
+        await self._send(update, await self.service.cancel(_user(update)))
 
     async def on_status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/status: references and their status."""
-        await self._send(update, context, await self.service.status(_user(update)))
+        await self._send(update, await self.service.status(_user(update)))
 
     async def on_mydata(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/mydata: everything stored about the person."""
-        await self._send(update, context, await self.service.my_data(_user(update)))
+        await self._send(update, await self.service.my_data(_user(update)))
 
     async def on_delete(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/delete: ask to confirm erasing everything."""
-        await self._send(update, context, await self.service.delete(_user(update)))
+        await self._send(update, await self.service.delete(_user(update)))
 
     async def on_human(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/human: ask to talk to a person."""
-        await self._send(update, context, await self.service.human(_user(update)))
+        await self._send(update, await self.service.human(_user(update)))
 
     async def on_stop(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/stop: no messages after return."""
-        await self._send(update, context, await self.service.stop_followups(_user(update)))
+        await self._send(update, await self.service.stop_followups(_user(update)))
 
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An edited message: answers already given stay as they are."""
-        reply = await self.service.notice(_user(update), intake.EditIgnored())
-        await self._send(update, context, reply)
+        reply = await self.service.notice(_user(update), replies.EditIgnored())
+        await self._send(update, reply)
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Text, a shared contact, or anything else sent as an answer."""
@@ -125,10 +126,10 @@ class Chat:
         given = to_input(update.message)
         user = _user(update)
         if isinstance(given, TextInput) and len(given.text) > MAX_TEXT:
-            reply = await self.service.notice(user, intake.TooLong())
+            reply = await self.service.notice(user, replies.TooLong())
         else:
             reply = await self.service.answer(user, given)
-        await self._send(update, context, reply)
+        await self._send(update, reply)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A tap on an inline button."""
@@ -138,7 +139,7 @@ class Chat:
         user = _user(update)
         if data is None:
             log.warning("ignored unknown callback data (update %s)", update.update_id)
-            await query.answer()
+            await self.outbox.acknowledge(query)
             return
         if isinstance(data, callbacks.CommandData):
             reply = await self._command(user, data)
@@ -148,17 +149,11 @@ class Chat:
                 user, ChoiceInput(data.key, data.revision, data.value)
             )
             tapped = data.key
-        toast = None
-        if any(isinstance(i, Outdated) for i in reply.items):
-            toast = self.renderer.catalogs.translator(reply.language).gettext(
-                "This question was already answered. Here is the current question."
-            )
         if any(isinstance(i, Ignored) for i in reply.items):
             log.warning("ignored button not offered by this question (update %s)", update.update_id)
-        await query.answer(toast)
-        await self._send(update, context, reply, tapped=tapped)
+        await self._send(update, reply, tapped=tapped)
 
-    async def _command(self, user: intake.User, data: callbacks.CommandData) -> intake.Reply:
+    async def _command(self, user: replies.User, data: callbacks.CommandData) -> replies.Reply:
         action, arg = data.action, data.argument
         if action == "lang" and arg in self.renderer.catalogs.languages:
             return await self.service.set_language(user, arg)
@@ -171,7 +166,7 @@ class Chat:
         if action == "human" and arg == "yes":
             return await self.service.human(user)
         log.warning("ignored unknown command button %r", action)
-        return intake.Reply(self.renderer.catalogs.default, [])
+        return replies.Reply(self.renderer.catalogs.default, [])
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a failed update, then apologise to the person.
@@ -187,66 +182,38 @@ class Chat:
             return
         user = update.effective_user
         language = self.renderer.catalogs.negotiate(user.language_code if user else None)
-        sorry = self.renderer.catalogs.translator(language).gettext(
-            "Sorry, something went wrong on our side. Your earlier answers are kept. "
-            "Please send your answer again in a moment."
-        )
-        try:
-            if update.callback_query is not None:
-                await update.callback_query.answer()
-            await context.bot.send_message(update.effective_chat.id, sorry)
-        except TelegramError as failure:
-            log.warning("could not apologise for update %s: %s", update_id, type(failure).__name__)
+        if update.callback_query is not None:
+            await self.outbox.acknowledge(update.callback_query)
+        await self._apologise(update.update_id, update.effective_chat.id, language)
 
-    async def _send(
-        self,
-        update: Update,
-        context: ContextTypes.DEFAULT_TYPE,
-        reply: intake.Reply,
-        tapped: str | None = None,
-    ) -> None:
+    async def _send(self, update: Update, reply: replies.Reply, tapped: str | None = None) -> None:
+        """Deliver the reply; a tap is acknowledged (with its toast) and its question edited."""
         chat = update.effective_chat
         if chat is None:
             return
-        query = update.callback_query
-        touched = False
-        for out in self.renderer.render(reply, tapped):
-            if (out.edit or out.markup_only) and query is not None:
-                touched = True
-                await self._edit(query.message, out)
-            elif not (out.edit or out.markup_only):
-                await context.bot.send_message(chat.id, out.text, reply_markup=out.markup)
-        if query is not None and not touched and isinstance(query.message, Message):
-            await _drop_keyboard(query.message)
+        delivery = await self.outbox.answer(
+            chat.id, reply, tapped=tapped, query=update.callback_query
+        )
+        if not delivery.sent:  # as for any failed update: say so, if Telegram lets us
+            log.warning(
+                "reply to update %s not delivered (%s): %s",
+                update.update_id,
+                delivery.outcome.value,
+                delivery.error,
+            )
+            await self._apologise(update.update_id, chat.id, reply.language)
 
-    async def _edit(self, message: object, out: Outgoing) -> None:
-        if not isinstance(message, Message):
-            return
-        try:
-            if out.markup_only:
-                assert isinstance(out.markup, InlineKeyboardMarkup)
-                await message.edit_reply_markup(out.markup)
-            elif len(text := f"{message.text}\n\n{out.text}") <= MESSAGE_LIMIT:
-                await message.edit_text(text, reply_markup=None)
-            else:  # no room to show the answer: the question just loses its buttons
-                await message.edit_reply_markup(None)
-        except BadRequest as error:  # e.g. "message is not modified" after a double tap
-            log.info("could not edit message: %s", error)
+    async def _apologise(self, update_id: int, chat_id: int, language: str) -> None:
+        sorry = replies.Reply(language, [replies.Apology()])
+        delivery = await self.outbox.send(chat_id, sorry)
+        if not delivery.sent:
+            log.warning("could not apologise for update %s: %s", update_id, delivery.error)
 
 
-async def _drop_keyboard(message: Message) -> None:
-    if message.reply_markup is None:
-        return
-    try:
-        await message.edit_reply_markup(None)
-    except BadRequest as error:
-        log.info("could not remove keyboard: %s", error)
-
-
-def _user(update: Update) -> intake.User:
+def _user(update: Update) -> replies.User:
     user = update.effective_user
     assert user is not None
-    return intake.User(user.id, user.language_code)
+    return replies.User(user.id, user.language_code)
 
 
 def to_input(message: Message) -> Input:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from telegram import (
     InlineKeyboardButton,
@@ -13,15 +13,21 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from bot import intake
-from bot.answers import answer_lines, format_answer, status_label
+from bot.answers import answer_lines, format_answer
 from bot.chat import callbacks
+from bot.chat.notices import Notices
+from bot.chat.outgoing import Outgoing, rows
 from bot.engine import (
     Asked,
+    Completed,
+    ConsentGiven,
     Ended,
     Flow,
+    Ignored,
     Kind,
+    LanguageChosen,
     Option,
+    Outdated,
     Recorded,
     Rejected,
     Said,
@@ -30,9 +36,8 @@ from bot.engine import (
 from bot.engine.flow import N_
 from bot.engine.runner import CONFIRM, DONE
 from bot.i18n import Catalogs, Translator, language_name
+from bot.replies import CheckinReminder, Reply
 
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
-MESSAGE_LIMIT = 4096
 KEYBOARDS_CACHED = 4096
 
 REASONS = {
@@ -59,30 +64,11 @@ HINTS = {
     "country_type": N_("Please type the name of the country."),
     "country_which": N_("Which one do you mean?"),
 }
-COMMANDS = (
-    ("start", N_("Start or continue your request")),
-    ("language", N_("Change the language")),
-    ("status", N_("See where your request is")),
-    ("mydata", N_("See the data we keep about you")),
-    ("delete", N_("Erase all your data")),
-    ("cancel", N_("Stop the request in progress")),
-    ("human", N_("Talk to a person")),
-    ("stop", N_("No messages after your return")),
-    ("help", N_("How this assistant works")),
-)
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """A message to send; `edit` replaces the tapped message's text, `markup_only` its buttons."""
-
-    text: str
-    markup: Markup | None = None
-    edit: bool = False
-    markup_only: bool = False
 
 
 class Renderer:
+    """Replies as Telegram messages in the person's language: one `case` per item type."""
+
     def __init__(
         self, catalogs: Catalogs, flow: Flow, office_name: str, office_contact: str = ""
     ) -> None:
@@ -90,54 +76,60 @@ class Renderer:
         self.flow = flow
         self.office = office_name
         self.contact = office_contact
+        self.notices = Notices(catalogs, flow, office_name, office_contact)
         # Most people at a question see the same buttons; PTB's objects are immutable,
         # so one built keyboard serves them all.
         self._keyboards = functools.lru_cache(maxsize=KEYBOARDS_CACHED)(self._build_keyboard)
 
-    def render(self, reply: intake.Reply, tapped: str | None = None) -> list[Outgoing]:
+    def render(self, reply: Reply, tapped: str | None = None) -> list[Outgoing]:
         """Messages for a reply; `tapped` is the key of the question whose button was tapped."""
         tr = self.catalogs.translator(reply.language)
         out: list[Outgoing] = []
         warning: str | None = None
         lead: str | None = None  # said in the same message as the next question
         for item in reply.items:
-            if isinstance(item, intake.CheckinReminder):
-                lead = tr.gettext(
-                    "A reminder: {office} would like to know how you are since your return. "
-                    "Your answers help us support you. To stop these messages, send /stop.",
-                    office=self.office,
-                )
-            elif isinstance(item, Rejected):
-                warning = self._text(
-                    tr, REASONS.get(item.reason, REASONS["use_buttons"]), **item.params
-                )
-            elif isinstance(item, Asked):
-                asked = self.ask(tr, item, warning)
-                if lead:
-                    asked = replace(asked, text=f"{lead}\n\n{asked.text}")
-                out.append(asked)
-                warning = lead = None
-            elif isinstance(item, Recorded):
-                out.extend(self._recorded(tr, item, tapped))
-            elif isinstance(item, Toggled) and item.key == tapped:
-                out.append(Outgoing("", self._multi_markup(tr, item), markup_only=True))
-            elif isinstance(item, Said):
-                out.append(Outgoing(self._text(tr, item.text)))
-            elif isinstance(item, Ended):
-                out.append(
-                    Outgoing(
-                        self._with_contact(tr, self._text(tr, item.text)), ReplyKeyboardRemove()
-                    )
-                )
-            else:
-                out.extend(self._notice(tr, item))
+            match item:
+                case Rejected(reason=reason, params=params):
+                    warning = self._text(tr, REASONS.get(reason, REASONS["use_buttons"]), **params)
+                case Asked():
+                    asked = self.ask(tr, item, warning)
+                    if lead:
+                        asked = replace(asked, text=f"{lead}\n\n{asked.text}")
+                    out.append(asked)
+                    warning = lead = None
+                case Recorded():
+                    out.extend(self._recorded(tr, item, tapped))
+                case Toggled():
+                    if item.key == tapped:  # the tapped question's buttons show the selection
+                        out.append(Outgoing("", self._multi_markup(tr, item), markup_only=True))
+                case Said(text=text):
+                    out.append(Outgoing(self._text(tr, text)))
+                case Ended(text=text):
+                    goodbye = self._with_contact(tr, self._text(tr, text))
+                    out.append(Outgoing(goodbye, ReplyKeyboardRemove()))
+                case LanguageChosen() | ConsentGiven() | Completed():
+                    pass  # for the service to store; the question or notice after it speaks
+                case Outdated() | Ignored():
+                    pass  # the current question follows; Outdated's word is the `toast`
+                case CheckinReminder():
+                    lead = self.notices.render(tr, item).text
+                case _:  # every other item is a notice: mypy rejects anything else here
+                    out.append(self.notices.render(tr, item))
         if warning:
             out.append(Outgoing(warning))
-        return [piece for message in out for piece in _split(message)]
+        return out
+
+    def toast(self, reply: Reply) -> str | None:
+        """The short text shown over a tapped button, if the reply calls for one."""
+        if any(isinstance(item, Outdated) for item in reply.items):
+            return self.catalogs.translator(reply.language).gettext(
+                "This question was already answered. Here is the current question."
+            )
+        return None
 
     def commands(self, language: str) -> list[tuple[str, str]]:
-        tr = self.catalogs.translator(language)
-        return [(name, tr.gettext(text)) for name, text in COMMANDS]
+        """The command menu: (command, description) in `language`."""
+        return self.notices.commands(language)
 
     def ask(self, tr: Translator, asked: Asked, warning: str | None = None) -> Outgoing:
         step = asked.step
@@ -207,10 +199,10 @@ class Renderer:
             data = callbacks.answer(revision, key, option.value)
             buttons.append(InlineKeyboardButton(label, callback_data=data))
         if kind is Kind.REVIEW:
-            return InlineKeyboardMarkup([buttons[:1], *_rows(buttons[1:], 2)])
+            return InlineKeyboardMarkup([buttons[:1], *rows(buttons[1:], 2)])
         long_labels = any(len(b.text) > 18 for b in buttons)
         per_row = 1 if long_labels else (3 if kind is Kind.NUMBER else 2)
-        return InlineKeyboardMarkup(_rows(buttons, per_row))
+        return InlineKeyboardMarkup(rows(buttons, per_row))
 
     def _multi_markup(self, tr: Translator, toggled: Toggled) -> InlineKeyboardMarkup:
         return self._keyboards(
@@ -236,231 +228,12 @@ class Renderer:
             return f"{'☑️' if option.value in selected else '⬜'} {label}"
         return label
 
-    # Notices
-
-    def _notice(self, tr: Translator, item: object) -> list[Outgoing]:
-        text = self._notice_text(tr, item)
-        if isinstance(item, intake.ResumeOffer):
-            return [
-                Outgoing(
-                    text,
-                    _buttons(
-                        [
-                            (tr.gettext("Continue"), callbacks.command("resume", "continue")),
-                            (tr.gettext("Start again"), callbacks.command("resume", "restart")),
-                        ]
-                    ),
-                )
-            ]
-        if isinstance(item, intake.LanguageMenu):
-            menu = [
-                (language_name(c), callbacks.command("lang", c)) for c in self.catalogs.languages
-            ]
-            return [Outgoing(text, _buttons(menu))]
-        if isinstance(item, intake.ConfirmCancel):
-            return [
-                Outgoing(
-                    text,
-                    _buttons(
-                        [
-                            (tr.gettext("Yes, stop"), callbacks.command("cancel", "yes")),
-                            (tr.gettext("No, continue"), callbacks.command("cancel", "no")),
-                        ]
-                    ),
-                )
-            ]
-        if isinstance(item, intake.ConfirmDelete):
-            return [
-                Outgoing(
-                    text,
-                    _buttons(
-                        [
-                            (
-                                tr.gettext("Yes, erase everything"),
-                                callbacks.command("delete", "yes"),
-                            ),
-                            (tr.gettext("No, keep my data"), callbacks.command("delete", "no")),
-                        ]
-                    ),
-                )
-            ]
-        if isinstance(item, intake.Help):
-            button = (tr.gettext("🙋 Talk to a person"), callbacks.command("human", "yes"))
-            return [Outgoing(text, _buttons([button]))]
-        if isinstance(item, intake.Cancelled | intake.Erased):
-            return [Outgoing(text, ReplyKeyboardRemove())]
-        return [Outgoing(text)] if text else []
-
-    def _notice_text(self, tr: Translator, item: object) -> str:
-        if isinstance(item, intake.Submitted):
-            return tr.gettext(
-                "Thank you. Your request has been sent.\n\n"
-                "Your reference number is {reference}. Keep it: staff will ask for it.\n\n"
-                "What happens next: a caseworker will study your request and call you on the "
-                "number you gave. This can take several weeks. You can follow your request "
-                "with /status, see your data with /mydata, and erase it with /delete.",
-                reference=item.reference,
-            )
-        if isinstance(item, intake.AlreadySubmitted):
-            return tr.gettext(
-                "You have already sent a request: {reference} ({status}). "
-                "Use /status to follow it, /mydata to see your data, or /delete to erase it.",
-                reference=item.reference,
-                status=status_label(item.status, tr),
-            )
-        if isinstance(item, intake.ResumeOffer):
-            return tr.gettext(
-                "You have a request in progress. Continue where you left off, or start again?"
-            )
-        if isinstance(item, intake.LanguageMenu):
-            return tr.gettext("Choose your language.")
-        if isinstance(item, intake.ConfirmCancel) and item.checkin:
-            return tr.gettext(
-                "Stop answering these questions? Your answers to them will not be kept. "
-                "Your request is not affected."
-            )
-        if isinstance(item, intake.ConfirmCancel):
-            return tr.gettext("Stop this request? Your answers will not be kept.")
-        if isinstance(item, intake.Cancelled) and item.checkin:
-            return tr.gettext(
-                "Understood: these questions are closed. Your request is not affected. "
-                "To receive no more messages after your return, send /stop."
-            )
-        if isinstance(item, intake.Cancelled):
-            return tr.gettext(
-                "Your request has been stopped and your answers erased. "
-                "Send /start if you want to begin again."
-            )
-        if isinstance(item, intake.NothingOpen):
-            return tr.gettext("You have no request in progress. Send /start to begin.")
-        if isinstance(item, intake.ConfirmDelete):
-            return tr.gettext(
-                "Erase all your data? Any request you sent will be withdrawn. "
-                "This cannot be undone."
-            )
-        if isinstance(item, intake.Erased):
-            return tr.gettext(
-                "All your data has been erased. You can send /start at any time if you need help."
-            )
-        if isinstance(item, intake.NothingStored):
-            return tr.gettext("We keep no data about you.")
-        if isinstance(item, intake.StatusReport):
-            return self._status(tr, item)
-        if isinstance(item, intake.DataReport):
-            return self._data(tr, item)
-        if isinstance(item, intake.EditIgnored):
-            return tr.gettext(
-                "Changes to a message already sent are not read. To correct an answer, "
-                "use the summary at the end of the questions: every answer can be changed there."
-            )
-        if isinstance(item, intake.Help):
-            lines = [f"/{name} — {text}" for name, text in self.commands(tr.language)]
-            intro = tr.gettext(
-                "This assistant helps you ask {office} for help to return home. "
-                "Answer the questions with the buttons, or by typing. Commands:",
-                office=self.office,
-            )
-            return "\n".join([intro, "", *lines])
-        if isinstance(item, intake.TooLong):
-            return tr.gettext("Your message is too long. Please send a shorter answer.")
-        if isinstance(item, intake.LanguageChanged):
-            return tr.gettext("From now on, I will write to you in this language.")
-        if isinstance(item, intake.CheckinDone) and item.urgent:
-            return tr.gettext(
-                "Thank you for your answers. A staff member will call you soon about the "
-                "problem you told us about. If you are in danger now, contact {office}: {contact}",
-                office=self.office,
-                contact=self.contact or self.office,
-            )
-        if isinstance(item, intake.CheckinDone):
-            return tr.gettext(
-                "Thank you for your answers. They help us support you. "
-                "You can stop these messages at any time with /stop."
-            )
-        if isinstance(item, intake.FollowupsStopped):
-            return tr.gettext(
-                "Understood: we will not send you messages after your return. "
-                "Your request itself is not affected."
-            )
-        if isinstance(item, intake.MessagePassed):
-            return tr.gettext(
-                "Thank you. Your message has been passed to the staff handling your request "
-                "{reference}.",
-                reference=item.reference,
-            )
-        if isinstance(item, intake.Corrected):
-            return tr.gettext(
-                "Thank you. Your answers have been updated. Your reference stays {reference}.",
-                reference=item.reference,
-            )
-        if isinstance(item, intake.HumanRequested):
-            return tr.gettext(
-                "We have noted that you want to talk to a person. "
-                "A staff member will contact you as soon as possible."
-            )
-        if isinstance(item, intake.HumanWithoutRequest):
-            return tr.gettext(
-                "To talk to a person, contact {office}, or send /start to make a request: "
-                "staff will then call you back.",
-                office=self.office,
-            )
-        if isinstance(item, intake.KeepGoing):
-            return tr.gettext("All right, nothing has changed.")
-        return ""
-
-    def _status(self, tr: Translator, report: intake.StatusReport) -> str:
-        if not report.registrations:
-            return tr.gettext("You have not sent a request yet. Send /start to begin.")
-        lines = [f"{ref}: {status_label(status, tr)}" for ref, status in report.registrations]
-        return "\n".join([tr.gettext("Your requests:"), *lines])
-
-    def _data(self, tr: Translator, report: intake.DataReport) -> str:
-        lines = [
-            tr.gettext("This is the data we keep about you:"),
-            "",
-            tr.gettext("Language: {language}", language=language_name(report.language)),
-        ]
-        if report.consented_at:
-            when = tr.date(report.consented_at.date())
-            lines.append(tr.gettext("Consent given on: {date}", date=when))
-        if report.references:
-            lines.append(
-                tr.gettext("Requests: {references}", references=", ".join(report.references))
-            )
-        lines.extend(["", *answer_lines(self.flow, report.answers, tr)])
-        lines.extend(["", tr.gettext("To erase all of it, send /delete.")])
-        return "\n".join(lines)
-
     def _text(self, tr: Translator, text: str, **params: object) -> str:
         return tr.gettext(text, office=self.office, **params)
 
     def _with_contact(self, tr: Translator, text: str) -> str:
         if not self.contact:
             return text
-        return f"{text}\n\n{tr.gettext('Contact: {contact}', contact=self.contact)}"
-
-
-def _split(message: Outgoing) -> list[Outgoing]:
-    """Telegram takes at most 4096 characters a message: longer ones go in several, cut
-    between lines, the buttons on the last."""
-    if message.edit or message.markup_only or len(message.text) <= MESSAGE_LIMIT:
-        return [message]
-    chunks: list[str] = []
-    for line in message.text.split("\n"):
-        while len(line) > MESSAGE_LIMIT:  # a single line too long for one message
-            chunks.append(line[:MESSAGE_LIMIT])
-            line = line[MESSAGE_LIMIT:]
-        if chunks and len(chunks[-1]) + 1 + len(line) <= MESSAGE_LIMIT:
-            chunks[-1] += "\n" + line
-        else:
-            chunks.append(line)
-    pieces = [Outgoing(chunk.strip("\n")) for chunk in chunks[:-1]]
-    return [*pieces, Outgoing(chunks[-1].strip("\n"), message.markup)]
-
-
-def _rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[InlineKeyboardButton]]:
-    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
-
-
-def _buttons(pairs: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d)] for t, d in pairs])
+        # Not inside the f-string: Babel would not extract it there, nor translate it.
+        contact = tr.gettext("Contact: {contact}", contact=self.contact)
+        return f"{text}\n\n{contact}"

@@ -20,19 +20,16 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, assert_never
 from zoneinfo import ZoneInfo
 
-from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-
 from bot import engine
-from bot.chat.render import Renderer
+from bot.chat.outbox import Outbox, Outcome
 from bot.engine import Session
 from bot.engine.checkins import Followups
 from bot.followups.planning import allowed
 from bot.followups.zones import zone_for
-from bot.intake import CheckinReminder, Item, Reply
+from bot.replies import CheckinReminder, Item, Reply
 from bot.store import Conflict, Store, Unit
 from bot.store import followups as rows
 
@@ -59,8 +56,7 @@ class Dispatcher:
         self,
         store: Store,
         followups: Followups,
-        renderer: Renderer,
-        bot: Bot,
+        outbox: Outbox,
         clock: Clock,
         *,
         batch: int = 100,
@@ -69,8 +65,7 @@ class Dispatcher:
         self.store = store
         self.followups = followups
         self.schedule = followups.schedule
-        self.renderer = renderer
-        self.bot = bot
+        self.outbox = outbox
         self.clock = clock
         self.batch = batch
         self.lease = lease
@@ -188,43 +183,49 @@ class Dispatcher:
         self, claimed: rows.Claimed, zone: ZoneInfo, items: list[Item], *, first: bool
     ) -> str:
         row = claimed.followup
-        try:
-            for out in self.renderer.render(Reply(claimed.language, items)):
-                await self.bot.send_message(claimed.telegram_id, out.text, reply_markup=out.markup)
-        except RetryAfter as error:
-            wait = _seconds(error.retry_after)
-            self.paused_until = self.clock() + timedelta(seconds=wait)
-            log.warning("Telegram asked to wait %.0f s before sending more", wait)
-            await self._undo(claimed, first, self.paused_until, count_attempt=False)
-            return "rate_limited"
-        except Forbidden:
-            async with self.store.unit() as unit:
-                await self._blocked(unit, claimed, self.clock())
-            return "blocked"
-        except BadRequest as error:  # Telegram will never take this message: no retry
-            log.warning("check-in %s refused: %s", row.id, type(error).__name__)
-            async with self.store.unit() as unit:
-                await self._give_up(
-                    unit, claimed, rows.FAILED, "refused", FAILED_FLAG, self.clock()
+        delivery = await self.outbox.send(claimed.telegram_id, Reply(claimed.language, items))
+        match delivery.outcome:
+            case Outcome.SENT:
+                self.delivered.append(row.id)  # marked sent with the rest of the batch
+                return "sent" if first else "reminded"
+            case Outcome.RATE_LIMITED:
+                self.paused_until = self.clock() + timedelta(seconds=delivery.retry_after)
+                log.warning(
+                    "Telegram asked to wait %.0f s before sending more", delivery.retry_after
                 )
-            return "failed"
-        except (NetworkError, TelegramError) as error:  # 5xx, timeouts (TimedOut is one)
-            attempts = row.attempts + 1
-            log.warning(
-                "check-in %s not sent (attempt %d): %s", row.id, attempts, type(error).__name__
-            )
-            if attempts >= self.schedule.max_attempts:
+                await self._undo(claimed, first, self.paused_until, count_attempt=False)
+                return "rate_limited"
+            case Outcome.BLOCKED:
+                async with self.store.unit() as unit:
+                    await self._blocked(unit, claimed, self.clock())
+                return "blocked"
+            case Outcome.REFUSED:  # Telegram will never take this message: no retry
+                log.warning("check-in %s refused: %s", row.id, delivery.error)
                 async with self.store.unit() as unit:
                     await self._give_up(
-                        unit, claimed, rows.FAILED, "network", FAILED_FLAG, self.clock()
+                        unit, claimed, rows.FAILED, "refused", FAILED_FLAG, self.clock()
                     )
                 return "failed"
-            delay = self.schedule.retry_delay_seconds * 2 ** max(attempts - 1, 0)
-            retry_at = allowed(self.clock() + timedelta(seconds=delay), self.schedule, zone)
-            await self._undo(claimed, first, retry_at, count_attempt=True)
-            return "retry"
-        self.delivered.append(row.id)  # marked sent with the rest of the batch
-        return "sent" if first else "reminded"
+            case Outcome.NETWORK_ERROR:  # 5xx, timeouts
+                return await self._retry(claimed, zone, first, delivery.error)
+            case _:
+                assert_never(delivery.outcome)
+
+    async def _retry(self, claimed: rows.Claimed, zone: ZoneInfo, first: bool, error: str) -> str:
+        """A failure that may pass: again later with exponential backoff, up to a limit."""
+        row = claimed.followup
+        attempts = row.attempts + 1
+        log.warning("check-in %s not sent (attempt %d): %s", row.id, attempts, error)
+        if attempts >= self.schedule.max_attempts:
+            async with self.store.unit() as unit:
+                await self._give_up(
+                    unit, claimed, rows.FAILED, "network", FAILED_FLAG, self.clock()
+                )
+            return "failed"
+        delay = self.schedule.retry_delay_seconds * 2 ** max(attempts - 1, 0)
+        retry_at = allowed(self.clock() + timedelta(seconds=delay), self.schedule, zone)
+        await self._undo(claimed, first, retry_at, count_attempt=True)
+        return "retry"
 
     # Outcomes
 
@@ -288,8 +289,3 @@ class Dispatcher:
 
     def _reminder_time(self, now: datetime) -> datetime:
         return now + timedelta(hours=self.schedule.reminder_after_hours)
-
-
-def _seconds(value: int | float | timedelta) -> float:
-    """RetryAfter.retry_after is seconds or a timedelta, depending on PTB's settings."""
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -1,0 +1,316 @@
+"""What each of the intake service's notices says, and the buttons it offers.
+
+One `case` per notice type, ending in `assert_never`: a notice added to `bot.replies`
+without its words here fails mypy.
+"""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+from telegram import ReplyKeyboardRemove
+
+from bot.answers import answer_lines, status_label
+from bot.chat import callbacks
+from bot.chat.outgoing import Outgoing, buttons
+from bot.engine import Flow
+from bot.engine.flow import N_
+from bot.i18n import Catalogs, Translator, language_name
+from bot.replies import (
+    AlreadySubmitted,
+    Apology,
+    Cancelled,
+    CheckinDone,
+    CheckinReminder,
+    ConfirmCancel,
+    ConfirmDelete,
+    Corrected,
+    DataReport,
+    EditIgnored,
+    Erased,
+    FollowupsStopped,
+    Help,
+    HumanRequested,
+    HumanWithoutRequest,
+    IntakeReminder,
+    KeepGoing,
+    LanguageChanged,
+    LanguageMenu,
+    MessagePassed,
+    NothingOpen,
+    NothingStored,
+    Notice,
+    ResumeOffer,
+    StatusReport,
+    Submitted,
+    TooLong,
+)
+
+COMMANDS = (
+    ("start", N_("Start or continue your request")),
+    ("language", N_("Change the language")),
+    ("status", N_("See where your request is")),
+    ("mydata", N_("See the data we keep about you")),
+    ("delete", N_("Erase all your data")),
+    ("cancel", N_("Stop the request in progress")),
+    ("human", N_("Talk to a person")),
+    ("stop", N_("No messages after your return")),
+    ("help", N_("How this assistant works")),
+)
+
+
+class Notices:
+    """The notices' texts, for one office and one flow."""
+
+    def __init__(self, catalogs: Catalogs, flow: Flow, office: str, contact: str = "") -> None:
+        self.catalogs = catalogs
+        self.flow = flow
+        self.office = office
+        self.contact = contact
+
+    def commands(self, language: str) -> list[tuple[str, str]]:
+        """The command menu: (command, description) in `language`."""
+        tr = self.catalogs.translator(language)
+        return [(name, tr.gettext(text)) for name, text in COMMANDS]
+
+    def render(self, tr: Translator, item: Notice) -> Outgoing:
+        """The message for one notice."""
+        match item:
+            case Submitted(reference=reference):
+                return Outgoing(
+                    tr.gettext(
+                        "Thank you. Your request has been sent.\n\n"
+                        "Your reference number is {reference}. Keep it: staff will ask for it."
+                        "\n\nWhat happens next: a caseworker will study your request and call "
+                        "you on the number you gave. This can take several weeks. You can "
+                        "follow your request with /status, see your data with /mydata, and "
+                        "erase it with /delete.",
+                        reference=reference,
+                    )
+                )
+            case AlreadySubmitted(reference=reference, status=status):
+                return Outgoing(
+                    tr.gettext(
+                        "You have already sent a request: {reference} ({status}). "
+                        "Use /status to follow it, /mydata to see your data, or /delete to "
+                        "erase it.",
+                        reference=reference,
+                        status=status_label(status, tr),
+                    )
+                )
+            case ResumeOffer():
+                text = tr.gettext(
+                    "You have a request in progress. Continue where you left off, or start again?"
+                )
+                return Outgoing(
+                    text,
+                    buttons(
+                        [
+                            (tr.gettext("Continue"), callbacks.command("resume", "continue")),
+                            (tr.gettext("Start again"), callbacks.command("resume", "restart")),
+                        ]
+                    ),
+                )
+            case LanguageMenu():
+                menu = [
+                    (language_name(c), callbacks.command("lang", c))
+                    for c in self.catalogs.languages
+                ]
+                return Outgoing(tr.gettext("Choose your language."), buttons(menu))
+            case ConfirmCancel(checkin=checkin):
+                text = (
+                    tr.gettext(
+                        "Stop answering these questions? Your answers to them will not be kept. "
+                        "Your request is not affected."
+                    )
+                    if checkin
+                    else tr.gettext("Stop this request? Your answers will not be kept.")
+                )
+                return Outgoing(
+                    text,
+                    buttons(
+                        [
+                            (tr.gettext("Yes, stop"), callbacks.command("cancel", "yes")),
+                            (tr.gettext("No, continue"), callbacks.command("cancel", "no")),
+                        ]
+                    ),
+                )
+            case Cancelled(checkin=checkin):
+                text = (
+                    tr.gettext(
+                        "Understood: these questions are closed. Your request is not affected. "
+                        "To receive no more messages after your return, send /stop."
+                    )
+                    if checkin
+                    else tr.gettext(
+                        "Your request has been stopped and your answers erased. "
+                        "Send /start if you want to begin again."
+                    )
+                )
+                return Outgoing(text, ReplyKeyboardRemove())
+            case NothingOpen():
+                return Outgoing(
+                    tr.gettext("You have no request in progress. Send /start to begin.")
+                )
+            case ConfirmDelete():
+                text = tr.gettext(
+                    "Erase all your data? Any request you sent will be withdrawn. "
+                    "This cannot be undone."
+                )
+                return Outgoing(
+                    text,
+                    buttons(
+                        [
+                            (
+                                tr.gettext("Yes, erase everything"),
+                                callbacks.command("delete", "yes"),
+                            ),
+                            (tr.gettext("No, keep my data"), callbacks.command("delete", "no")),
+                        ]
+                    ),
+                )
+            case Erased():
+                text = tr.gettext(
+                    "All your data has been erased. You can send /start at any time if you "
+                    "need help."
+                )
+                return Outgoing(text, ReplyKeyboardRemove())
+            case NothingStored():
+                return Outgoing(tr.gettext("We keep no data about you."))
+            case StatusReport():
+                return Outgoing(self._status(tr, item))
+            case DataReport():
+                return Outgoing(self._data(tr, item))
+            case EditIgnored():
+                return Outgoing(
+                    tr.gettext(
+                        "Changes to a message already sent are not read. To correct an answer, "
+                        "use the summary at the end of the questions: every answer can be "
+                        "changed there."
+                    )
+                )
+            case Help():
+                button = (tr.gettext("🙋 Talk to a person"), callbacks.command("human", "yes"))
+                return Outgoing(self._help(tr), buttons([button]))
+            case TooLong():
+                return Outgoing(
+                    tr.gettext("Your message is too long. Please send a shorter answer.")
+                )
+            case LanguageChanged():
+                return Outgoing(tr.gettext("From now on, I will write to you in this language."))
+            case CheckinDone(urgent=True):
+                return Outgoing(
+                    tr.gettext(
+                        "Thank you for your answers. A staff member will call you soon about "
+                        "the problem you told us about. If you are in danger now, contact "
+                        "{office}: {contact}",
+                        office=self.office,
+                        contact=self.contact or self.office,
+                    )
+                )
+            case CheckinDone():
+                return Outgoing(
+                    tr.gettext(
+                        "Thank you for your answers. They help us support you. "
+                        "You can stop these messages at any time with /stop."
+                    )
+                )
+            case CheckinReminder():
+                return Outgoing(
+                    tr.gettext(
+                        "A reminder: {office} would like to know how you are since your "
+                        "return. Your answers help us support you. To stop these messages, "
+                        "send /stop.",
+                        office=self.office,
+                    )
+                )
+            case FollowupsStopped():
+                return Outgoing(
+                    tr.gettext(
+                        "Understood: we will not send you messages after your return. "
+                        "Your request itself is not affected."
+                    )
+                )
+            case MessagePassed(reference=reference):
+                return Outgoing(
+                    tr.gettext(
+                        "Thank you. Your message has been passed to the staff handling your "
+                        "request {reference}.",
+                        reference=reference,
+                    )
+                )
+            case Corrected(reference=reference):
+                return Outgoing(
+                    tr.gettext(
+                        "Thank you. Your answers have been updated. Your reference stays "
+                        "{reference}.",
+                        reference=reference,
+                    )
+                )
+            case HumanRequested():
+                return Outgoing(
+                    tr.gettext(
+                        "We have noted that you want to talk to a person. "
+                        "A staff member will contact you as soon as possible."
+                    )
+                )
+            case HumanWithoutRequest():
+                return Outgoing(
+                    tr.gettext(
+                        "To talk to a person, contact {office}, or send /start to make a "
+                        "request: staff will then call you back.",
+                        office=self.office,
+                    )
+                )
+            case KeepGoing():
+                return Outgoing(tr.gettext("All right, nothing has changed."))
+            case IntakeReminder(days=days):
+                return Outgoing(
+                    tr.gettext(
+                        "You started a request for help to return home and did not finish it. "
+                        "Send /start to continue where you left off. If you do nothing, your "
+                        "answers will be erased after {days} days.",
+                        days=days,
+                    )
+                )
+            case Apology():
+                return Outgoing(
+                    tr.gettext(
+                        "Sorry, something went wrong on our side. Your earlier answers are kept. "
+                        "Please send your answer again in a moment."
+                    )
+                )
+            case _:
+                assert_never(item)
+
+    def _help(self, tr: Translator) -> str:
+        lines = [f"/{name} — {text}" for name, text in self.commands(tr.language)]
+        intro = tr.gettext(
+            "This assistant helps you ask {office} for help to return home. "
+            "Answer the questions with the buttons, or by typing. Commands:",
+            office=self.office,
+        )
+        return "\n".join([intro, "", *lines])
+
+    def _status(self, tr: Translator, report: StatusReport) -> str:
+        if not report.registrations:
+            return tr.gettext("You have not sent a request yet. Send /start to begin.")
+        lines = [f"{ref}: {status_label(status, tr)}" for ref, status in report.registrations]
+        return "\n".join([tr.gettext("Your requests:"), *lines])
+
+    def _data(self, tr: Translator, report: DataReport) -> str:
+        lines = [
+            tr.gettext("This is the data we keep about you:"),
+            "",
+            tr.gettext("Language: {language}", language=language_name(report.language)),
+        ]
+        if report.consented_at:
+            when = tr.date(report.consented_at.date())
+            lines.append(tr.gettext("Consent given on: {date}", date=when))
+        if report.references:
+            lines.append(
+                tr.gettext("Requests: {references}", references=", ".join(report.references))
+            )
+        lines.extend(["", *answer_lines(self.flow, report.answers, tr)])
+        lines.extend(["", tr.gettext("To erase all of it, send /delete.")])
+        return "\n".join(lines)

@@ -1,0 +1,199 @@
+"""What the intake service tells the channel: the engine's events, its own notices, and
+the reply that carries them in the person's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.engine import Event
+
+# The service's notices, besides the engine's own events.
+
+
+@dataclass(frozen=True)
+class Submitted:
+    reference: str
+
+
+@dataclass(frozen=True)
+class ResumeOffer:
+    """An intake is open: continue it, or start again?"""
+
+
+@dataclass(frozen=True)
+class AlreadySubmitted:
+    reference: str
+    status: str
+
+
+@dataclass(frozen=True)
+class LanguageMenu:
+    current: str
+
+
+@dataclass(frozen=True)
+class ConfirmCancel:
+    checkin: bool = False  # the open conversation is a check-in, not a request
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    checkin: bool = False
+
+
+@dataclass(frozen=True)
+class NothingOpen:
+    """A command that needs an open intake, with none open."""
+
+
+@dataclass(frozen=True)
+class ConfirmDelete:
+    pass
+
+
+@dataclass(frozen=True)
+class Erased:
+    pass
+
+
+@dataclass(frozen=True)
+class NothingStored:
+    pass
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    registrations: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class DataReport:
+    language: str
+    consented_at: datetime | None
+    answers: dict[str, Any]
+    references: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EditIgnored:
+    pass
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class TooLong:
+    pass
+
+
+@dataclass(frozen=True)
+class MessagePassed:
+    """A message after the request was sent, passed on to the staff handling it."""
+
+    reference: str
+
+
+@dataclass(frozen=True)
+class Corrected:
+    """A correction asked by staff ("needs info") is done."""
+
+    reference: str
+
+
+@dataclass(frozen=True)
+class HumanRequested:
+    pass
+
+
+@dataclass(frozen=True)
+class HumanWithoutRequest:
+    pass
+
+
+@dataclass(frozen=True)
+class LanguageChanged:
+    pass
+
+
+@dataclass(frozen=True)
+class FollowupsStopped:
+    pass
+
+
+@dataclass(frozen=True)
+class KeepGoing:
+    """A dismissed confirmation: nothing changed."""
+
+
+@dataclass(frozen=True)
+class CheckinDone:
+    """A check-in after return is answered; `urgent` if it raised a health or safety flag."""
+
+    urgent: bool
+
+
+@dataclass(frozen=True)
+class CheckinReminder:
+    """A check-in is still unanswered: its question follows again."""
+
+
+@dataclass(frozen=True)
+class IntakeReminder:
+    """An intake left unfinished: it will be erased after `days` days untouched."""
+
+    days: int
+
+
+@dataclass(frozen=True)
+class Apology:
+    """Something failed on our side while handling the person's last message."""
+
+
+Notice = (
+    Submitted
+    | ResumeOffer
+    | AlreadySubmitted
+    | LanguageMenu
+    | ConfirmCancel
+    | Cancelled
+    | NothingOpen
+    | ConfirmDelete
+    | Erased
+    | NothingStored
+    | StatusReport
+    | DataReport
+    | EditIgnored
+    | Help
+    | TooLong
+    | MessagePassed
+    | Corrected
+    | HumanRequested
+    | HumanWithoutRequest
+    | LanguageChanged
+    | FollowupsStopped
+    | KeepGoing
+    | CheckinDone
+    | CheckinReminder
+    | IntakeReminder
+    | Apology
+)
+Item = Event | Notice
+
+
+@dataclass(frozen=True)
+class User:
+    telegram_id: int
+    language_code: str | None = None
+
+
+@dataclass
+class Reply:
+    """What to send back, in `language`."""
+
+    language: str
+    items: list[Item] = field(default_factory=list)

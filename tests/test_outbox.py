@@ -1,0 +1,86 @@
+"""The outbox: replies split to Telegram's size, and Telegram's answers as outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from telegram import Bot
+
+from bot import replies
+from bot.app import Bot as BotApp
+from bot.chat.outbox import Delivery, Outbox, Outcome, split
+from bot.chat.outgoing import MESSAGE_LIMIT, Outgoing, buttons
+from bot.chat.render import Renderer
+from bot.chat.transport import OFFLINE_TOKEN, TIMEOUT, OfflineBotAPI
+from bot.config import ROOT
+from bot.conversations import load_flows
+from bot.i18n import Catalogs
+
+PERSON = 4242
+FLOW = load_flows(ROOT / "conversations")["intake"]
+RENDERER = Renderer(Catalogs(ROOT / "locales", "fr"), FLOW, "OIM Rabat")
+
+
+@pytest.fixture
+async def outbox(api: OfflineBotAPI) -> AsyncIterator[Outbox]:
+    bot = Bot(OFFLINE_TOKEN, request=api)
+    await bot.initialize()
+    yield Outbox(RENDERER, bot)
+    await bot.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("status", "description", "expected"),
+    [
+        (403, "Forbidden: bot was blocked by the user", Delivery(Outcome.BLOCKED, 0, "Forbidden")),
+        (400, "Bad Request: chat not found", Delivery(Outcome.REFUSED, 0, "BadRequest")),
+        (
+            429,
+            "Too Many Requests: retry after 30",
+            Delivery(Outcome.RATE_LIMITED, 30, "RetryAfter"),
+        ),
+        (502, "Bad Gateway", Delivery(Outcome.NETWORK_ERROR, 0, "NetworkError")),
+        (TIMEOUT, "", Delivery(Outcome.NETWORK_ERROR, 0, "TimedOut")),
+    ],
+)
+async def test_telegram_errors_become_outcomes(
+    outbox: Outbox, api: OfflineBotAPI, status: int, description: str, expected: Delivery
+) -> None:
+    api.fail("sendMessage", status, description, retry_after=30 if status == 429 else None)
+    assert await outbox.send(PERSON, replies.Reply("en", [replies.Help()])) == expected
+    assert api.messages(PERSON) == []
+    assert (await outbox.send_text(PERSON, "Hello")).sent  # the fault was for one call only
+
+
+async def test_a_failure_stops_the_messages_after_it(outbox: Outbox, api: OfflineBotAPI) -> None:
+    api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    reply = replies.Reply("en", [replies.KeepGoing(), replies.Help()])
+    assert (await outbox.send(PERSON, reply)).outcome is Outcome.BLOCKED
+    assert api.messages(PERSON) == []
+
+
+async def test_a_long_text_goes_in_several_messages(outbox: Outbox, api: OfflineBotAPI) -> None:
+    text = "\n".join(f"line {n} " + "x" * 90 for n in range(100))
+    assert (await outbox.send_text(PERSON, text)).sent
+    sent = [m.text for m in api.messages(PERSON)]
+    assert len(sent) == 3 and all(len(t) <= MESSAGE_LIMIT for t in sent)
+    assert "\n".join(sent) == text
+
+
+def test_splitting_cuts_between_lines_and_keeps_the_buttons_on_the_last() -> None:
+    markup = buttons([("OK", "!human|yes")])
+    pieces = split(Outgoing("a" * 3000 + "\n" + "b" * 3000 + "\n" + "c" * 9000, markup))
+    assert [len(p.text) for p in pieces] == [3000, 3000, 4096, 4096, 808]
+    assert [p.markup for p in pieces] == [None, None, None, None, markup]
+    assert split(Outgoing("x" * 5000, edit=True)) == [Outgoing("x" * 5000, edit=True)]
+
+
+async def test_a_reply_that_fails_gets_the_apology_instead(
+    bot: BotApp, api: OfflineBotAPI, phone_factory: Any
+) -> None:
+    phone = phone_factory(language="en")
+    api.fail("sendMessage", 502, "Bad Gateway")
+    reply = await phone.say("/help")
+    assert reply.text.startswith("Sorry, something went wrong on our side.")
