@@ -14,7 +14,7 @@ import uvicorn
 
 from bot.app import Bot
 from bot.config import ROOT
-from tests.test_web import PASSWORD, add_account, add_case
+from tests.helpers import PASSWORD, Phone, add_account, add_case
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -144,8 +144,6 @@ async def test_a_caseworker_works_a_case_in_the_browser(
 async def test_an_intake_accepted_in_the_browser_reaches_the_person_in_french(
     bot: Bot, dashboard: str, page: Any, api: Any
 ) -> None:
-    from tests.conftest import Phone
-
     phone = Phone(bot, api.person(4343, "Awa", "fr"))
     await phone.say("/start")
     for value in ("fr", "agree", "yes"):

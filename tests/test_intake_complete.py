@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.app import Bot
 from bot.store import AuditEvent, Flag, Person, PreRegistration
-from tests.conftest import Clock, Phone, table_rows
+from tests.helpers import Clock, Phone, table_rows
 
 
 async def registration(bot: Bot) -> Any:

@@ -11,16 +11,9 @@ from sqlalchemy import select
 from bot import logs
 from bot.app import Bot
 from bot.store.models import Base
-from tests.conftest import Phone
-from tests.test_chat_inputs import fast_forward
+from tests.helpers import Phone, complete
 
 PERSONAL = ("Awa Diallo", "+22376123456", "Bamako", "Tailoring", "9123")
-
-
-async def complete(bot: Bot, phone: Phone) -> None:
-    state = await fast_forward(bot, phone, until="review")
-    assert state.key == "review"
-    assert "AVR-2026-00001" in (await phone.tap("Confirm and send")).text
 
 
 async def all_rows(bot: Bot) -> str:

@@ -8,22 +8,14 @@ import re
 import signal
 import socket
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
 from bot.chat.transport import OfflineBotAPI
-from tests.test_web import token
+from tests.helpers import token, wait_for, wait_for_port
 
 TOKEN = "123456:local-test-token"
-
-
-async def wait_for(condition: Callable[[], bool], seconds: float = 20) -> None:
-    """Poll what another process does, up to `seconds`."""
-    async with asyncio.timeout(seconds):
-        while not condition():  # noqa: ASYNC110 - the other side is a separate process
-            await asyncio.sleep(0.05)
 
 
 async def test_run_polls_answers_and_stops_cleanly_on_sigterm(
@@ -145,16 +137,6 @@ async def statuses_on_one_connection(port: int, idle: float) -> list[int]:
         writer.close()
         await writer.wait_closed()
     return statuses
-
-
-async def wait_for_port(client: httpx.AsyncClient, port: int) -> None:
-    async with asyncio.timeout(20):
-        while True:
-            try:
-                await client.get(f"http://127.0.0.1:{port}/login")
-                return
-            except httpx.ConnectError:
-                await asyncio.sleep(0.05)
 
 
 async def test_an_intake_over_real_http_survives_a_restart(

@@ -26,8 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.chat.transport import BotMessage, OfflineBotAPI, SimulatedPerson
-from tests.conftest import reset_postgres
-from tests.test_run import wait_for, wait_for_port
+from tests.helpers import reset_postgres, wait_for, wait_for_port
 
 PEOPLE = int(os.environ.get("LOAD_PEOPLE", "200"))
 SECRET = "load-test-webhook-secret"

@@ -19,7 +19,7 @@ from bot.store import (
     Store,
     Submission,
 )
-from tests.conftest import table_rows
+from tests.helpers import table_rows
 
 NOW = datetime(2026, 11, 27, 10, tzinfo=UTC)
 

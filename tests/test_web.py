@@ -21,41 +21,21 @@ from starlette.applications import Starlette
 from bot.app import Bot, build
 from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
-from bot.store import AuditEvent, PreRegistration, Submission
+from bot.store import AuditEvent, PreRegistration
 from bot.store import accounts as account_store
 from bot.store.models import SignIn, SignInFailure
-from bot.web.auth import Throttle, hash_password
-from tests.conftest import Clock, table_rows
-
-PASSWORD = "correct horse battery"
-
-
-async def add_account(bot: Bot, name: str = "amina", role: str = "caseworker") -> None:
-    async with bot.store.unit() as unit:
-        await account_store.add_account(
-            unit, name, hash_password(PASSWORD), role, "en", bot.service.clock()
-        )
-
-
-async def add_case(bot: Bot, telegram_id: int, **answers: Any) -> str:
-    values = {
-        "full_name": "Awa Diallo",
-        "date_of_birth": "1990-01-01",
-        "phone": f"+2126000{telegram_id:05d}",
-        "nationality": "SN",
-        "current_city": "rabat",
-        "sex": "female",
-        **answers,
-    }
-    flags = tuple(values.pop("flags", ()))
-    async with bot.store.unit() as unit:
-        person = await unit.add_person(telegram_id, "fr", bot.service.clock())
-        name_key = str(values["full_name"]).casefold()
-        submission = Submission(
-            values, {"full_name": "2026-11-27T10:00:00+00:00"}, flags, "1", name_key
-        )
-        registration = await unit.submit(person, submission, "AVR", bot.service.clock())
-    return registration.reference
+from bot.web.auth import Throttle
+from tests.helpers import (
+    PASSWORD,
+    Clock,
+    Phone,
+    add_account,
+    add_case,
+    complete,
+    sign_in,
+    table_rows,
+    token,
+)
 
 
 def browser(app: Starlette) -> httpx.AsyncClient:
@@ -67,20 +47,6 @@ def browser(app: Starlette) -> httpx.AsyncClient:
 async def client(bot: Bot) -> AsyncIterator[httpx.AsyncClient]:
     async with browser(bot.web) as client:
         yield client
-
-
-def token(page: httpx.Response) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match, page.text[:500]
-    return match.group(1)
-
-
-async def sign_in(client: httpx.AsyncClient, name: str = "amina") -> None:
-    page = await client.get("/login")
-    response = await client.post(
-        "/login", data={"username": name, "password": PASSWORD, "csrf_token": token(page)}
-    )
-    assert response.status_code == 303, response.text
 
 
 @pytest.mark.parametrize("path", ["/", "/cases/AVR-2026-00001", "/?status=submitted"])
@@ -626,8 +592,6 @@ async def test_an_intake_reaches_the_queue_and_its_acceptance_reaches_the_person
     bot: Bot, client: httpx.AsyncClient, api: Any
 ) -> None:
     """End to end: the bot's intake, the caseworker's decision, the person's phone."""
-    from tests.conftest import Phone
-
     phone = Phone(bot, api.person(4242, "Awa", "fr"))
     await phone.say("/start")
     await phone.choose("fr")
@@ -669,8 +633,6 @@ async def test_an_intake_reaches_the_queue_and_its_acceptance_reaches_the_person
 async def test_the_persons_replies_reach_the_case_while_it_is_open(
     bot: Bot, client: httpx.AsyncClient, api: Any
 ) -> None:
-    from tests.conftest import Phone
-
     reference = await add_case(bot, 13)
     phone = Phone(bot, api.person(13, "Awa", "fr"))
     reply = await phone.say("Je suis disponible mardi.")
@@ -694,9 +656,6 @@ async def test_the_persons_replies_reach_the_case_while_it_is_open(
 async def test_needs_info_asks_exactly_the_ticked_questions_again(
     bot: Bot, client: httpx.AsyncClient, api: Any
 ) -> None:
-    from tests.conftest import Phone
-    from tests.test_privacy import complete
-
     phone = Phone(bot, api.person(9123, "Awa", "en"))
     await complete(bot, phone)  # an English intake, sent
     (case,) = await table_rows(bot, PreRegistration)

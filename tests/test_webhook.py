@@ -14,7 +14,7 @@ from bot.app import Bot, build
 from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
 from bot.store import Person
-from tests.conftest import Clock, table_rows
+from tests.helpers import Clock, table_rows
 
 SECRET = "webhook-secret_123"
 
