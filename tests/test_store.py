@@ -46,10 +46,6 @@ async def test_migrations_create_every_table(store: Store) -> None:
             assert count.scalar_one() == (1 if table == "alembic_version" else 0)
 
 
-async def test_migrations_are_idempotent(store: Store) -> None:
-    await store.upgrade()  # a second start-up changes nothing and does not fail
-
-
 async def test_references_count_per_year_and_prefix(store: Store) -> None:
     refs = []
     for i, (year, prefix) in enumerate(
