@@ -7,7 +7,7 @@ import ast
 import asyncio
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -24,6 +24,7 @@ from bot.followups.service import schedule_case
 from bot.store import IntakeSession, PreRegistration, Submission, cases
 from bot.store import accounts as account_store
 from bot.web.auth import hash_password
+from tests.walker import answer_until, is_turn
 
 
 class Clock:
@@ -76,6 +77,43 @@ class Phone:
     @property
     def inbox(self) -> list[BotMessage]:
         return self.person.inbox
+
+
+@dataclass
+class RemotePhone:
+    """A person whose updates reach a bot in another process, through `post`: each answer
+    waits, through `wait`, until the bot has answered it."""
+
+    person: SimulatedPerson
+    post: Callable[[dict[str, Any]], Awaitable[object]]
+    wait: Callable[[Callable[[], bool]], Awaitable[None]]
+
+    @property
+    def inbox(self) -> list[BotMessage]:
+        return self.person.inbox
+
+    async def say(self, text: str) -> None:
+        count = len(self.inbox)
+        await self.post(self.person.text(text))
+        await self.wait(lambda: len(self.inbox) > count and is_turn(self.inbox[-1]))
+
+    async def choose(self, value: str) -> None:
+        """Tap the newest button for `value`; a toggle is answered by new buttons only."""
+        message, data = next(
+            (m, b["callback_data"])
+            for m in reversed(self.inbox)
+            for b in m.buttons
+            if b["callback_data"].endswith(f"|{value}")
+        )
+        count, before = len(self.inbox), message.reply_markup
+        await self.post(self.person.tap(data=data, message=message))
+
+        def answered() -> bool:
+            if len(self.inbox) > count:
+                return is_turn(self.inbox[-1])
+            return bool(message.buttons) and message.reply_markup != before
+
+        await self.wait(answered)
 
 
 async def table_rows(bot: Bot, model: Any) -> list[Any]:
@@ -154,42 +192,9 @@ async def session_state(bot: Bot) -> Session:
 
 
 async def fast_forward(bot: Bot, phone: Phone, until: str) -> Session:
-    """Answer the intake with plain choices up to the question `until`."""
-    await at_full_name(phone)
-    script = [
-        ("say", "Awa Diallo"),
-        ("tap", "Female"),
-        ("say", "01/01/1990"),
-        ("say", "Mali"),
-        ("say", "+223 76 12 34 56"),
-        ("tap", "Rabat"),
-        ("tap", "1 to 3 years"),
-        ("tap", "No papers"),
-        ("tap", "Valid passport"),
-        ("tap", "Mali"),
-        ("say", "Bamako"),
-        ("tap", "0"),
-        ("tap", "No"),
-        ("tap", "No"),
-        ("tap", "No"),
-        ("tap", "Crafts"),
-        ("tap", "Done"),
-        ("tap", "Training"),
-        ("say", "Tailoring"),
-        ("tap", "Yes"),
-    ]
-    for action, value in script:
-        state = await session_state(bot)
-        if state.key == until:
-            return state
-        await (phone.say(value) if action == "say" else phone.tap(value))
+    """Answer an English intake with plain answers up to the question `until`."""
+    await answer_until(phone, until, language="en")
     return await session_state(bot)
-
-
-async def complete(bot: Bot, phone: Phone) -> None:
-    state = await fast_forward(bot, phone, until="review")
-    assert state.key == "review"
-    assert "AVR-2026-00001" in (await phone.tap("Confirm and send")).text
 
 
 RETURNED = date(2026, 11, 20)  # day_7 is due on 27 November, 10:00 local

@@ -13,6 +13,7 @@ from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
 from bot.store import Flag, IntakeSession, Person, PreRegistration
 from tests.helpers import Clock, Phone, at_full_name, fast_forward, session_state, table_rows
+from tests.walker import complete_intake
 
 NAME_QUESTION = "What is your full name? Write it as on your documents, if you have any."
 BIRTH_QUESTION = (
@@ -387,11 +388,7 @@ async def test_talk_to_a_person_flags_the_request(bot: Bot, phone_factory: Any) 
     await phone.say("/human")
     assert phone.inbox[-2].text.startswith("We have noted that you want to talk to a person.")
     assert phone.last.text.startswith("Do you, or someone travelling with you")  # and on
-    for label in ("No", "No", "No", "Crafts", "Done", "Training"):
-        await phone.tap(label)
-    await phone.say("Tailoring")
-    await phone.tap("Yes")
-    await phone.tap("Confirm and send")
+    await complete_intake(phone)
     flags = {f["flag"] for f in await table_rows(bot, Flag)}
     assert "wants_human" in flags
     assert help_message.buttons == []  # the tapped help message lost its button

@@ -31,11 +31,11 @@ from tests.helpers import (
     Phone,
     add_account,
     add_case,
-    complete,
     sign_in,
     table_rows,
     token,
 )
+from tests.walker import complete_intake
 
 
 def browser(app: Starlette) -> httpx.AsyncClient:
@@ -593,39 +593,21 @@ async def test_an_intake_reaches_the_queue_and_its_acceptance_reaches_the_person
 ) -> None:
     """End to end: the bot's intake, the caseworker's decision, the person's phone."""
     phone = Phone(bot, api.person(4242, "Awa", "fr"))
-    await phone.say("/start")
-    await phone.choose("fr")
-    for value in ("agree", "yes"):
-        await phone.choose(value)
-    await phone.say("Awa Diallo")
-    await phone.choose("female")
-    await phone.say("01/01/1990")
-    await phone.say("Sénégal")
-    await phone.send(phone.person.contact("+221771234567"))
-    for value in ("rabat", "years_1_to_3", "no_papers", "valid_passport", "SN"):
-        await phone.choose(value)
-    await phone.say("Dakar")
-    for value in ("0", "no", "no", "no", "crafts", "done", "training"):
-        await phone.choose(value)
-    await phone.say("Couture")
-    await phone.choose("yes")
-    done = await phone.choose("confirm")
-    reference = re.search(r"AVR-\d{4}-\d{5}", done.text)
-    assert reference is not None
+    reference = await complete_intake(phone, nationality="SN", plan_details="Couture")
 
     await add_account(bot)
     await sign_in(client)
     queue = await client.get("/")
-    assert reference.group() in queue.text and "Awa Diallo" in queue.text
-    case = await client.get(f"/cases/{reference.group()}")
+    assert reference in queue.text and "Awa Diallo" in queue.text
+    case = await client.get(f"/cases/{reference}")
     assert "Couture" in case.text and "Senegal" in case.text
-    await post_on_case(client, reference.group(), "status", status="in_review", notify="default")
-    await post_on_case(client, reference.group(), "status", status="accepted", notify="default")
+    await post_on_case(client, reference, "status", status="in_review", notify="default")
+    await post_on_case(client, reference, "status", status="accepted", notify="default")
     fr = bot.catalogs.translator("fr")
     assert phone.last.text == fr.gettext(
         "Good news: your request {reference} has been accepted. "
         "Staff will call you to prepare your return.",
-        reference=reference.group(),
+        reference=reference,
     )
     assert (await phone.say("/status")).text.endswith(fr.gettext("Accepted"))
 
@@ -657,7 +639,7 @@ async def test_needs_info_asks_exactly_the_ticked_questions_again(
     bot: Bot, client: httpx.AsyncClient, api: Any
 ) -> None:
     phone = Phone(bot, api.person(9123, "Awa", "en"))
-    await complete(bot, phone)  # an English intake, sent
+    await complete_intake(phone, language="en", destination_city="Bamako")
     (case,) = await table_rows(bot, PreRegistration)
     reference = case["reference"]
     await add_account(bot)
