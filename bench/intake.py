@@ -49,51 +49,51 @@ from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRem
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.app import build
-from bot.chat.transport import OFFLINE_TOKEN, OfflineBotAPI, SimulatedPerson
+from bot.chat.transport import OFFLINE_TOKEN, BotMessage, OfflineBotAPI, SimulatedPerson
 from bot.config import Settings
 from bot.phones import parse_phone
 from bot.store import Store
 
-Action = tuple[str, str]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for the tests' walker
+from tests.walker import answer_until
+
 Call = tuple[str, dict[str, Any]]
 HANDLING: contextvars.ContextVar[int] = contextvars.ContextVar("handling")
 FIRST_NAMES = ["Awa", "Moussa", "Fatou", "Jean", "Grace", "Ibrahim", "Aminata", "Paul"]
 LAST_NAMES = ["Diallo", "Traoré", "Mbeki", "Koné", "Ndiaye", "Okafor", "Mbappé", "Camara"]
 
 
-def script(rng: random.Random) -> list[Action]:
-    """One person's whole intake, with some variety."""
+def answers(rng: random.Random) -> dict[str, Any]:
+    """One person's answers, with some variety; the questions not named get plain ones."""
     language = rng.choice(["fr", "en"])
     family = rng.choice([0, 0, 1, 3])
     name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)} {rng.randrange(10**6)}"
     phone = ""
     while parse_phone(phone, "MA") is None:
         phone = f"+2126{rng.randrange(10**8):08d}"
-    actions: list[Action] = [
-        ("say", "/start"), ("choose", language), ("choose", "agree"), ("choose", "yes"),
-        ("say", name), ("choose", "female"), ("say", "12/03/1991"),
-        ("say", rng.choice(["Senegal", "Mali", "Cameroun", "RDC"])),
-        ("contact", phone), ("choose", "rabat"), ("choose", "years_1_to_3"),
-        ("choose", "no_papers"), ("choose", "valid_passport"), ("choose", "SN"),
-        ("say", "Dakar"), ("choose", str(family)),
-    ]  # fmt: skip
-    for _ in range(family):
-        actions += [("say", "Moussa Diallo"), ("choose", "child"), ("say", "01/01/2015")]
-    actions += [
-        ("choose", "no"), ("choose", "no"), ("choose", "no"), ("choose", "crafts"),
-        ("choose", "done"), ("choose", "business"), ("say", "A tailoring shop"),
-        ("choose", "yes"), ("choose", "edit:full_name"), ("say", f"{name} K"),
-        ("choose", "confirm"),
-    ]  # fmt: skip
-    return actions
+    return {
+        "language": language, "full_name": name, "sex": "female",
+        "date_of_birth": "12/03/1991",
+        "nationality": rng.choice(["Senegal", "Mali", "Cameroun", "RDC"]),  # typed
+        "phone": phone, "current_city": "rabat", "time_in_country": "years_1_to_3",
+        "status_in_country": "no_papers", "travel_document": "valid_passport",
+        "destination_country": "SN", "destination_city": "Dakar", "family": family,
+        "medical_needs": False, "pregnant": "no", "protection": False,
+        "occupation": ["crafts"], "reintegration_plan": "business",
+        "plan_details": "A tailoring shop", "followup_consent": True,
+    }  # fmt: skip
 
 
-def make_update(person: SimulatedPerson, action: Action) -> dict[str, Any]:
-    kind, value = action
-    if kind == "say":
-        return person.text(value)
-    if kind == "contact":
-        return person.contact(value)
+async def intake(phone: BenchPhone, given: dict[str, Any]) -> None:
+    """A whole intake, with one answer corrected at the review."""
+    await answer_until(phone, "review", **given)
+    await phone.choose("edit:full_name")
+    await phone.say(f"{given['full_name']} K")
+    await phone.choose("confirm")
+
+
+def tap(person: SimulatedPerson, value: str) -> dict[str, Any]:
+    """A tap on the newest button that answers `value`."""
     for message in reversed(person.inbox):
         for button in message.buttons:
             if button["callback_data"].endswith(f"|{value}"):
@@ -132,22 +132,43 @@ class Timing:
         await future
 
 
+@dataclass
+class BenchPhone:
+    """A simulated person for the intake walker: each update is recorded, then handled."""
+
+    person: SimulatedPerson
+    app: Application  # type: ignore[type-arg]
+    timing: Timing
+    sent: list[dict[str, Any]]
+
+    @property
+    def inbox(self) -> list[BotMessage]:
+        return self.person.inbox
+
+    async def say(self, text: str) -> None:
+        await self._send(self.person.text(text))
+
+    async def choose(self, value: str) -> None:
+        await self._send(tap(self.person, value))
+
+    async def _send(self, payload: dict[str, Any]) -> None:
+        self.sent.append(payload)
+        await self.timing.submit(self.app, payload)
+
+
 async def run_people(
     app: Application,  # type: ignore[type-arg]
     timing: Timing,
     people: list[SimulatedPerson],
-    scripts: list[list[Action]],
+    given: list[dict[str, Any]],
     sent: list[dict[str, Any]],
 ) -> float:
-    async def person_task(person: SimulatedPerson, actions: list[Action]) -> None:
-        for action in actions:
-            payload = make_update(person, action)
-            sent.append(payload)
-            await timing.submit(app, payload)
+    async def person_task(person: SimulatedPerson, answers: dict[str, Any]) -> None:
+        await intake(BenchPhone(person, app, timing, sent), answers)
         assert "AVR-" in person.inbox[-1].text, person.inbox[-1].text
 
     began = time.perf_counter()
-    await asyncio.gather(*(person_task(p, s) for p, s in zip(people, scripts, strict=True)))
+    await asyncio.gather(*(person_task(p, a) for p, a in zip(people, given, strict=True)))
     return time.perf_counter() - began
 
 
@@ -279,10 +300,10 @@ async def live(settings: Settings, people_count: int, seed: int) -> list[dict[st
     people = [
         api.person(10_000 + i, f"P{i}", rng.choice(["fr", "en"])) for i in range(people_count)
     ]
-    scripts = [script(rng) for _ in people]
+    given = [answers(rng) for _ in people]
     sent: list[dict[str, Any]] = []
     await bot.application.start()
-    wall = await run_people(bot.application, timing, people, scripts, sent)
+    wall = await run_people(bot.application, timing, people, given, sent)
     await bot.application.stop()
     await bot.stop()
     print(

@@ -6,45 +6,20 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import create_async_engine
-from telegram import Update
 
 from bot.app import Runtime, build
 from bot.chat import local_api
-from bot.chat.transport import BotMessage, OfflineBotAPI, SimulatedPerson
+from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
 from bot.lifecycle import running
+from tests.helpers import Clock, Phone, reset_postgres
 
 POSTGRES_ENV = "TEST_DATABASE_URL"
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-async def reset_postgres(url: str) -> None:
-    engine = create_async_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
 
 
 def _backends() -> list[Any]:
@@ -126,61 +101,12 @@ async def local_telegram() -> AsyncIterator[tuple[OfflineBotAPI, str]]:
     await task
 
 
-@dataclass
-class Phone:
-    """A simulated person whose updates go through the real PTB Application."""
-
-    bot: Runtime
-    person: SimulatedPerson
-
-    async def send(self, update: dict[str, Any]) -> BotMessage:
-        app = self.bot.application
-        await app.process_update(Update.de_json(update, app.bot))
-        return self.person.last
-
-    async def say(self, text: str) -> BotMessage:
-        return await self.send(self.person.text(text))
-
-    async def tap(self, label: str) -> BotMessage:
-        """Tap the newest button whose text contains `label`."""
-        return await self.send(self.person.tap(label))
-
-    async def choose(self, value: str) -> BotMessage:
-        """Tap the newest button that answers `value` (whatever its label's language)."""
-        for message in reversed(self.inbox):
-            for button in message.buttons:
-                data = button["callback_data"]
-                if data.endswith(f"|{value}"):
-                    return await self.send(self.person.tap(data=data, message=message))
-        raise LookupError(
-            f"no button for {value!r} in {[b for m in self.inbox[-2:] for b in m.buttons]}"
-        )
-
-    @property
-    def last(self) -> BotMessage:
-        return self.person.last
-
-    @property
-    def inbox(self) -> list[BotMessage]:
-        return self.person.inbox
-
-
 @pytest.fixture
 def phone_factory(bot: Runtime, api: OfflineBotAPI) -> Any:
     def make(user_id: int = 5001, language: str | None = "fr", name: str = "Awa") -> Phone:
         return Phone(bot, api.person(user_id, name, language))
 
     return make
-
-
-async def table_rows(bot: Runtime, model: Any) -> list[Any]:
-    """Every row of a model's table, as mappings, in id order where there is one."""
-    table = model.__table__
-    query = select(table)
-    if "id" in table.c:
-        query = query.order_by(table.c.id)
-    async with bot.store.unit() as unit:
-        return list((await unit.connection.execute(query)).mappings())
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -14,7 +14,8 @@ import uvicorn
 
 from bot.app import Runtime
 from bot.config import ROOT
-from tests.test_web import PASSWORD, add_account, add_case
+from tests.helpers import PASSWORD, Phone, add_account, add_case
+from tests.walker import complete_intake
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -144,24 +145,8 @@ async def test_a_caseworker_works_a_case_in_the_browser(
 async def test_an_intake_accepted_in_the_browser_reaches_the_person_in_french(
     bot: Runtime, dashboard: str, page: Any, api: Any
 ) -> None:
-    from tests.conftest import Phone
-
     phone = Phone(bot, api.person(4343, "Awa", "fr"))
-    await phone.say("/start")
-    for value in ("fr", "agree", "yes"):
-        await phone.choose(value)
-    await phone.say("Awa Diallo")
-    await phone.choose("female")
-    await phone.say("1990")
-    await phone.say("Mali")
-    await phone.send(phone.person.contact("+22376123456"))
-    for value in ("rabat", "years_1_to_3", "no_papers", "valid_passport", "ML"):
-        await phone.choose(value)
-    await phone.say("Bamako")
-    for value in ("0", "no", "no", "no", "crafts", "done", "dont_know", "yes"):
-        await phone.choose(value)
-    reference = (await phone.choose("confirm")).text.split("AVR-")[1][:10]
-    reference = "AVR-" + reference
+    reference = await complete_intake(phone, date_of_birth="1990", reintegration_plan="dont_know")
 
     await add_account(bot)
     await page.goto(dashboard + "/login")

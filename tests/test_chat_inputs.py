@@ -11,22 +11,9 @@ from sqlalchemy import text
 from bot.app import Runtime, build
 from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
-from bot.engine import Session
 from bot.store import Flag, IntakeSession, Person, PreRegistration
-from tests.conftest import Clock, Phone, table_rows
-
-
-async def at_full_name(phone: Phone) -> None:
-    await phone.say("/start")
-    await phone.tap("English")
-    await phone.tap("I agree")
-    await phone.tap("Yes")
-
-
-async def session_state(bot: Runtime) -> Session:
-    (row,) = await table_rows(bot, IntakeSession)
-    return Session.from_dict(row["state"])
-
+from tests.helpers import Clock, Phone, at_full_name, fast_forward, session_state, table_rows
+from tests.walker import complete_intake
 
 NAME_QUESTION = "What is your full name? Write it as on your documents, if you have any."
 BIRTH_QUESTION = (
@@ -134,39 +121,6 @@ async def test_multi_choice_needs_one_answer(bot: Runtime, phone_factory: Any) -
     assert state.key == "occupation"
     reply = await phone.tap("Done")
     assert reply.text.startswith("⚠️ Please choose at least one answer, then tap Done.")
-
-
-async def fast_forward(bot: Runtime, phone: Phone, until: str) -> Session:
-    """Answer the intake with plain choices up to the question `until`."""
-    await at_full_name(phone)
-    script = [
-        ("say", "Awa Diallo"),
-        ("tap", "Female"),
-        ("say", "01/01/1990"),
-        ("say", "Mali"),
-        ("say", "+223 76 12 34 56"),
-        ("tap", "Rabat"),
-        ("tap", "1 to 3 years"),
-        ("tap", "No papers"),
-        ("tap", "Valid passport"),
-        ("tap", "Mali"),
-        ("say", "Bamako"),
-        ("tap", "0"),
-        ("tap", "No"),
-        ("tap", "No"),
-        ("tap", "No"),
-        ("tap", "Crafts"),
-        ("tap", "Done"),
-        ("tap", "Training"),
-        ("say", "Tailoring"),
-        ("tap", "Yes"),
-    ]
-    for action, value in script:
-        state = await session_state(bot)
-        if state.key == until:
-            return state
-        await (phone.say(value) if action == "say" else phone.tap(value))
-    return await session_state(bot)
 
 
 async def test_old_button_reasks_current_question(bot: Runtime, phone_factory: Any) -> None:
@@ -440,11 +394,7 @@ async def test_talk_to_a_person_flags_the_request(bot: Runtime, phone_factory: A
     await phone.say("/human")
     assert phone.inbox[-2].text.startswith("We have noted that you want to talk to a person.")
     assert phone.last.text.startswith("Do you, or someone travelling with you")  # and on
-    for label in ("No", "No", "No", "Crafts", "Done", "Training"):
-        await phone.tap(label)
-    await phone.say("Tailoring")
-    await phone.tap("Yes")
-    await phone.tap("Confirm and send")
+    await complete_intake(phone)
     flags = {f["flag"] for f in await table_rows(bot, Flag)}
     assert "wants_human" in flags
     assert help_message.buttons == []  # the tapped help message lost its button

@@ -17,9 +17,7 @@ from bot.app import build
 from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
 from bot.store.models import Followup, PreRegistration
-from tests.conftest import Clock
-from tests.test_run import wait_for
-from tests.test_web import add_case
+from tests.helpers import Clock, add_case, wait_for
 
 ROWS = 300
 TOKEN = "123456:crash-test-token"

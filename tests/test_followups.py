@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
 
 from bot.app import Runtime, build
 from bot.chat.transport import TIMEOUT, OfflineBotAPI
@@ -17,34 +16,17 @@ from bot.config import Settings
 from bot.followups.service import schedule_case
 from bot.store import cases
 from bot.store import followups as rows
-from bot.store.models import Followup, Person, PreRegistration
-from tests.conftest import Clock, Phone, table_rows
-from tests.test_web import add_account, add_case, sign_in, token
-
-RETURNED = date(2026, 11, 20)  # day_7 is due on 27 November, 10:00 local
-
-
-async def returned_case(
-    bot: Runtime,
-    telegram_id: int,
-    country: str = "SN",
-    consent: bool = True,
-    return_date: date = RETURNED,
-) -> int:
-    """A case marked returned, its check-ins planned, as the dashboard does it."""
-    reference = await add_case(
-        bot, telegram_id, destination_country=country, followup_consent=consent
-    )
-    async with bot.store.unit() as unit:
-        case = await cases.by_reference(unit, reference)
-        assert case is not None
-        await unit.connection.execute(
-            update(PreRegistration.__table__)
-            .where(PreRegistration.__table__.c.id == case.id)
-            .values(status="returned", return_date=return_date)
-        )
-        await schedule_case(unit, case.id, bot.followups, bot.service.clock())
-    return case.id
+from bot.store.models import Followup, Person
+from tests.helpers import (
+    Clock,
+    Phone,
+    add_account,
+    add_case,
+    returned_case,
+    sign_in,
+    table_rows,
+    token,
+)
 
 
 async def checkins(bot: Runtime, case_id: int) -> dict[str, rows.FollowupRecord]:

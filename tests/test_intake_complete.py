@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from bot.app import Runtime
 from bot.store import AuditEvent, Flag, Person, PreRegistration
-from tests.conftest import Clock, Phone, table_rows
+from tests.helpers import Clock, Phone, table_rows
+from tests.walker import complete_intake
 
 
 async def registration(bot: Runtime) -> Any:
@@ -262,3 +265,31 @@ async def test_a_long_review_is_split_and_a_long_folded_name_is_stored(
     assert all(f"{n:02d}" + "N" * 98 in text for n in range(15))
     done = await phone.choose("confirm")
     assert "AVR-2026-00001" in done.text
+
+
+async def test_complete_intake_answers_what_it_is_told_and_the_rest_plainly(
+    bot: Runtime, phone_factory: Any
+) -> None:
+    """The tests' intake helper: answers named by step id, defaults for the others."""
+    phone: Phone = phone_factory(user_id=7004, language="fr")
+    with pytest.raises(TypeError, match="nationalty"):
+        await complete_intake(phone, nationalty="SN")
+    family = [{"name": "Fanta Diallo", "relationship": "spouse", "date_of_birth": "1992"}, {}]
+    reference = await complete_intake(
+        phone, nationality="CI", sex="male", family=family, medical_needs=True
+    )
+    saved = await registration(bot)
+    assert saved["reference"] == reference == "AVR-2026-00001"
+    answers = saved["answers"]
+    assert (answers["language"], answers["full_name"], answers["phone"]) == (
+        "fr",
+        "Awa Diallo",
+        "+22376123456",
+    )
+    assert (answers["nationality"], answers["destination_country"]) == ("CI", "CI")
+    assert "pregnant" not in answers  # not asked of a man
+    assert answers["medical_needs"] is True and answers["family_count"] == 2
+    assert answers["family_members"] == [
+        {"name": "Fanta Diallo", "relationship": "spouse", "date_of_birth": "1992"},
+        {"name": "Moussa Diallo", "relationship": "child", "date_of_birth": "2015-01-01"},
+    ]

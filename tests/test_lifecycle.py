@@ -9,7 +9,7 @@ from bot.app import build
 from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
 from bot.lifecycle import WebhookRefused, serve
-from tests.conftest import Clock
+from tests.helpers import Clock
 
 
 async def test_a_refused_webhook_stops_everything_it_started(

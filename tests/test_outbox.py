@@ -9,7 +9,7 @@ import pytest
 from telegram import Bot
 
 from bot import replies
-from bot.app import Bot as BotApp
+from bot.app import Runtime
 from bot.chat.outbox import Delivery, Outbox, Outcome, split
 from bot.chat.outgoing import MESSAGE_LIMIT, Outgoing, buttons
 from bot.chat.render import Renderer
@@ -78,7 +78,7 @@ def test_splitting_cuts_between_lines_and_keeps_the_buttons_on_the_last() -> Non
 
 
 async def test_a_reply_that_fails_gets_the_apology_instead(
-    bot: BotApp, api: OfflineBotAPI, phone_factory: Any
+    bot: Runtime, api: OfflineBotAPI, phone_factory: Any
 ) -> None:
     phone = phone_factory(language="en")
     api.fail("sendMessage", 502, "Bad Gateway")

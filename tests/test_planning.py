@@ -12,7 +12,7 @@ from bot.conversations import load_followups
 from bot.engine.checkins import Followups, Schedule
 from bot.followups.planning import add_months, allowed, at_local, plan
 from bot.followups.zones import country_zone, zone_for
-from tests.test_architecture import foreign_imports
+from tests.helpers import foreign_imports
 
 FOLLOWUPS: Followups = load_followups(ROOT / "conversations" / "followup.yaml")
 SCHEDULE = FOLLOWUPS.schedule

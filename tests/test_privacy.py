@@ -11,16 +11,10 @@ from sqlalchemy import select
 from bot import logs
 from bot.app import Runtime
 from bot.store.models import Base
-from tests.conftest import Phone
-from tests.test_chat_inputs import fast_forward
+from tests.helpers import Phone
+from tests.walker import complete_intake
 
 PERSONAL = ("Awa Diallo", "+22376123456", "Bamako", "Tailoring", "9123")
-
-
-async def complete(bot: Runtime, phone: Phone) -> None:
-    state = await fast_forward(bot, phone, until="review")
-    assert state.key == "review"
-    assert "AVR-2026-00001" in (await phone.tap("Confirm and send")).text
 
 
 async def all_rows(bot: Runtime) -> str:
@@ -36,7 +30,7 @@ async def test_delete_leaves_no_personal_data_in_any_table(
     bot: Runtime, phone_factory: Any
 ) -> None:
     phone: Phone = phone_factory(user_id=9123, language="en")
-    await complete(bot, phone)
+    assert await complete_intake(phone, language="en") == "AVR-2026-00001"
     before = await all_rows(bot)
     assert all(value in before for value in PERSONAL)
 
@@ -63,7 +57,7 @@ async def test_no_personal_data_in_logs(
     phone: Phone = phone_factory(user_id=9123, language="en")
     logs.configure("DEBUG")  # as an operator would, to investigate a problem
     with caplog.at_level(logging.DEBUG):
-        await complete(bot, phone)
+        assert await complete_intake(phone, language="en") == "AVR-2026-00001"
         await phone.send(phone.person.tap(data="garbage", message=phone.last))
         await phone.say("/delete")
         await phone.tap("Yes, erase everything")

@@ -14,8 +14,7 @@ from bot.chat.transport import OfflineBotAPI
 from bot.cli import main
 from bot.store import AuditEvent, Person, PreRegistration, cases
 from bot.store.models import IntakeSession
-from tests.conftest import Clock, table_rows
-from tests.test_followups import returned_case
+from tests.helpers import Clock, returned_case, table_rows
 
 
 async def age_case(bot: Runtime, case_id: int, status: str, days: float) -> None:

@@ -26,8 +26,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.chat.transport import BotMessage, OfflineBotAPI, SimulatedPerson
-from tests.conftest import reset_postgres
-from tests.test_run import wait_for, wait_for_port
+from tests.helpers import RemotePhone, reset_postgres, wait_for, wait_for_port
+from tests.walker import complete_intake
 
 PEOPLE = int(os.environ.get("LOAD_PEOPLE", "200"))
 SECRET = "load-test-webhook-secret"
@@ -75,10 +75,10 @@ async def intake(
     inbox = person.inbox
     turn = itertools.count(number)
 
-    async def send(update: dict[str, Any], replies: int = 1) -> None:
+    async def send(update: dict[str, Any]) -> None:
         count = len(inbox)
         await post(update, next(turn) % 2)
-        await chats.until(person.user_id, lambda: len(inbox) >= count + replies)
+        await chats.until(person.user_id, lambda: len(inbox) > count)
 
     await send(person.text("/start"))
     for label in ("English", "I agree", "Yes"):
@@ -90,24 +90,19 @@ async def intake(
     await asyncio.gather(post(first, 0), post(second, 1))
     await chats.until(person.user_id, lambda: len(inbox) >= count + 2)
     assert inbox[-1].text == inbox[-2].text and "date of birth" in inbox[-1].text
-    await send(person.text(f"{1 + number % 28:02d}/03/1990"))
-    await send(person.text("Senegal"))
-    await send(person.contact(f"+22177{number:07d}"), replies=2)
-    for label in ("Rabat", "1 to 3 years", "No papers", "Valid passport", "Senegal"):
-        await send(person.tap(label))
-    await send(person.text("Dakar"))
-    for label in ("0", "No", "No", "No"):
-        await send(person.tap(label))
-    await post(
-        person.tap("Crafts"), next(turn) % 2
-    )  # a toggle: the question is edited, nothing new sent
-    await chats.until(person.user_id, lambda: any("☑️" in b["text"] for b in inbox[-1].buttons))
-    for label in ("Done", "Training"):
-        await send(person.tap(label))
-    await send(person.text(f"Tailoring {number}"))
-    await send(person.tap("Yes"))
-    await send(person.tap("Confirm and send"))
-    assert "Your reference number is AVR-" in inbox[-1].text
+    remote = RemotePhone(
+        person,
+        post=lambda update: post(update, next(turn) % 2),
+        wait=lambda condition: chats.until(person.user_id, condition),
+    )
+    await complete_intake(
+        remote,
+        date_of_birth=f"{1 + number % 28:02d}/03/1990",
+        nationality="Senegal",  # typed
+        phone=f"+22177{number:07d}",
+        destination_city="Dakar",
+        plan_details=f"Tailoring {number}",
+    )
 
 
 async def test_two_webhook_processes_share_200_concurrent_intakes(

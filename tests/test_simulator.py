@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from bot.app import Runtime, build
 from bot.config import Settings
-from tests.test_web import add_account, sign_in, token
+from tests.helpers import add_account, sign_in, token
 
 
 @pytest.fixture

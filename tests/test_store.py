@@ -19,7 +19,7 @@ from bot.store import (
     Store,
     Submission,
 )
-from tests.conftest import table_rows
+from tests.helpers import table_rows
 
 NOW = datetime(2026, 11, 27, 10, tzinfo=UTC)
 
@@ -44,10 +44,6 @@ async def test_migrations_create_every_table(store: Store) -> None:
         for table in tables:
             count = await unit.connection.execute(text(f"SELECT count(*) FROM {table}"))
             assert count.scalar_one() == (1 if table == "alembic_version" else 0)
-
-
-async def test_migrations_are_idempotent(store: Store) -> None:
-    await store.upgrade()  # a second start-up changes nothing and does not fail
 
 
 async def test_references_count_per_year_and_prefix(store: Store) -> None:

@@ -21,41 +21,21 @@ from starlette.applications import Starlette
 from bot.app import Runtime, build
 from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
-from bot.store import AuditEvent, PreRegistration, Submission
+from bot.store import AuditEvent, PreRegistration
 from bot.store import accounts as account_store
 from bot.store.models import SignIn, SignInFailure
-from bot.web.auth import Throttle, hash_password
-from tests.conftest import Clock, table_rows
-
-PASSWORD = "correct horse battery"
-
-
-async def add_account(bot: Runtime, name: str = "amina", role: str = "caseworker") -> None:
-    async with bot.store.unit() as unit:
-        await account_store.add_account(
-            unit, name, hash_password(PASSWORD), role, "en", bot.service.clock()
-        )
-
-
-async def add_case(bot: Runtime, telegram_id: int, **answers: Any) -> str:
-    values = {
-        "full_name": "Awa Diallo",
-        "date_of_birth": "1990-01-01",
-        "phone": f"+2126000{telegram_id:05d}",
-        "nationality": "SN",
-        "current_city": "rabat",
-        "sex": "female",
-        **answers,
-    }
-    flags = tuple(values.pop("flags", ()))
-    async with bot.store.unit() as unit:
-        person = await unit.add_person(telegram_id, "fr", bot.service.clock())
-        name_key = str(values["full_name"]).casefold()
-        submission = Submission(
-            values, {"full_name": "2026-11-27T10:00:00+00:00"}, flags, "1", name_key
-        )
-        registration = await unit.submit(person, submission, "AVR", bot.service.clock())
-    return registration.reference
+from bot.web.auth import Throttle
+from tests.helpers import (
+    PASSWORD,
+    Clock,
+    Phone,
+    add_account,
+    add_case,
+    sign_in,
+    table_rows,
+    token,
+)
+from tests.walker import complete_intake
 
 
 def browser(app: Starlette) -> httpx.AsyncClient:
@@ -67,20 +47,6 @@ def browser(app: Starlette) -> httpx.AsyncClient:
 async def client(bot: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     async with browser(bot.web) as client:
         yield client
-
-
-def token(page: httpx.Response) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match, page.text[:500]
-    return match.group(1)
-
-
-async def sign_in(client: httpx.AsyncClient, name: str = "amina") -> None:
-    page = await client.get("/login")
-    response = await client.post(
-        "/login", data={"username": name, "password": PASSWORD, "csrf_token": token(page)}
-    )
-    assert response.status_code == 303, response.text
 
 
 @pytest.mark.parametrize("path", ["/", "/cases/AVR-2026-00001", "/?status=submitted"])
@@ -628,42 +594,22 @@ async def test_an_intake_reaches_the_queue_and_its_acceptance_reaches_the_person
     bot: Runtime, client: httpx.AsyncClient, api: Any
 ) -> None:
     """End to end: the bot's intake, the caseworker's decision, the person's phone."""
-    from tests.conftest import Phone
-
     phone = Phone(bot, api.person(4242, "Awa", "fr"))
-    await phone.say("/start")
-    await phone.choose("fr")
-    for value in ("agree", "yes"):
-        await phone.choose(value)
-    await phone.say("Awa Diallo")
-    await phone.choose("female")
-    await phone.say("01/01/1990")
-    await phone.say("Sénégal")
-    await phone.send(phone.person.contact("+221771234567"))
-    for value in ("rabat", "years_1_to_3", "no_papers", "valid_passport", "SN"):
-        await phone.choose(value)
-    await phone.say("Dakar")
-    for value in ("0", "no", "no", "no", "crafts", "done", "training"):
-        await phone.choose(value)
-    await phone.say("Couture")
-    await phone.choose("yes")
-    done = await phone.choose("confirm")
-    reference = re.search(r"AVR-\d{4}-\d{5}", done.text)
-    assert reference is not None
+    reference = await complete_intake(phone, nationality="SN", plan_details="Couture")
 
     await add_account(bot)
     await sign_in(client)
     queue = await client.get("/")
-    assert reference.group() in queue.text and "Awa Diallo" in queue.text
-    case = await client.get(f"/cases/{reference.group()}")
+    assert reference in queue.text and "Awa Diallo" in queue.text
+    case = await client.get(f"/cases/{reference}")
     assert "Couture" in case.text and "Senegal" in case.text
-    await post_on_case(client, reference.group(), "status", status="in_review", notify="default")
-    await post_on_case(client, reference.group(), "status", status="accepted", notify="default")
+    await post_on_case(client, reference, "status", status="in_review", notify="default")
+    await post_on_case(client, reference, "status", status="accepted", notify="default")
     fr = bot.catalogs.translator("fr")
     assert phone.last.text == fr.gettext(
         "Good news: your request {reference} has been accepted. "
         "Staff will call you to prepare your return.",
-        reference=reference.group(),
+        reference=reference,
     )
     assert (await phone.say("/status")).text.endswith(fr.gettext("Accepted"))
 
@@ -671,8 +617,6 @@ async def test_an_intake_reaches_the_queue_and_its_acceptance_reaches_the_person
 async def test_the_persons_replies_reach_the_case_while_it_is_open(
     bot: Runtime, client: httpx.AsyncClient, api: Any
 ) -> None:
-    from tests.conftest import Phone
-
     reference = await add_case(bot, 13)
     phone = Phone(bot, api.person(13, "Awa", "fr"))
     reply = await phone.say("Je suis disponible mardi.")
@@ -696,11 +640,8 @@ async def test_the_persons_replies_reach_the_case_while_it_is_open(
 async def test_needs_info_asks_exactly_the_ticked_questions_again(
     bot: Runtime, client: httpx.AsyncClient, api: Any
 ) -> None:
-    from tests.conftest import Phone
-    from tests.test_privacy import complete
-
     phone = Phone(bot, api.person(9123, "Awa", "en"))
-    await complete(bot, phone)  # an English intake, sent
+    await complete_intake(phone, language="en", destination_city="Bamako")
     (case,) = await table_rows(bot, PreRegistration)
     reference = case["reference"]
     await add_account(bot)

@@ -15,7 +15,7 @@ from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
 from bot.lifecycle import running, started
 from bot.store import Person
-from tests.conftest import Clock, table_rows
+from tests.helpers import Clock, table_rows
 
 SECRET = "webhook-secret_123"
 

@@ -1,0 +1,252 @@
+"""Helpers shared by the test modules: a hand-moved clock, simulated phones, database
+rows, dashboard accounts and cases, and waiting on other processes."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import create_async_engine
+from telegram import Update
+
+from bot.app import Runtime
+from bot.chat.transport import BotMessage, SimulatedPerson
+from bot.engine import Session
+from bot.followups.service import schedule_case
+from bot.store import IntakeSession, PreRegistration, Submission, cases
+from bot.store import accounts as account_store
+from bot.web.auth import hash_password
+from tests.walker import answer_until, is_turn
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class Phone:
+    """A simulated person whose updates go through the real PTB Application."""
+
+    bot: Runtime
+    person: SimulatedPerson
+
+    async def send(self, update: dict[str, Any]) -> BotMessage:
+        app = self.bot.application
+        await app.process_update(Update.de_json(update, app.bot))
+        return self.person.last
+
+    async def say(self, text: str) -> BotMessage:
+        return await self.send(self.person.text(text))
+
+    async def tap(self, label: str) -> BotMessage:
+        """Tap the newest button whose text contains `label`."""
+        return await self.send(self.person.tap(label))
+
+    async def choose(self, value: str) -> BotMessage:
+        """Tap the newest button that answers `value` (whatever its label's language)."""
+        for message in reversed(self.inbox):
+            for button in message.buttons:
+                data = button["callback_data"]
+                if data.endswith(f"|{value}"):
+                    return await self.send(self.person.tap(data=data, message=message))
+        raise LookupError(
+            f"no button for {value!r} in {[b for m in self.inbox[-2:] for b in m.buttons]}"
+        )
+
+    @property
+    def last(self) -> BotMessage:
+        return self.person.last
+
+    @property
+    def inbox(self) -> list[BotMessage]:
+        return self.person.inbox
+
+
+@dataclass
+class RemotePhone:
+    """A person whose updates reach a bot in another process, through `post`: each answer
+    waits, through `wait`, until the bot has answered it."""
+
+    person: SimulatedPerson
+    post: Callable[[dict[str, Any]], Awaitable[object]]
+    wait: Callable[[Callable[[], bool]], Awaitable[None]]
+
+    @property
+    def inbox(self) -> list[BotMessage]:
+        return self.person.inbox
+
+    async def say(self, text: str) -> None:
+        count = len(self.inbox)
+        await self.post(self.person.text(text))
+        await self.wait(lambda: len(self.inbox) > count and is_turn(self.inbox[-1]))
+
+    async def choose(self, value: str) -> None:
+        """Tap the newest button for `value`; a toggle is answered by new buttons only."""
+        message, data = next(
+            (m, b["callback_data"])
+            for m in reversed(self.inbox)
+            for b in m.buttons
+            if b["callback_data"].endswith(f"|{value}")
+        )
+        count, before = len(self.inbox), message.reply_markup
+        await self.post(self.person.tap(data=data, message=message))
+
+        def answered() -> bool:
+            if len(self.inbox) > count:
+                return is_turn(self.inbox[-1])
+            return bool(message.buttons) and message.reply_markup != before
+
+        await self.wait(answered)
+
+
+async def table_rows(bot: Runtime, model: Any) -> list[Any]:
+    """Every row of a model's table, as mappings, in id order where there is one."""
+    table = model.__table__
+    query = select(table)
+    if "id" in table.c:
+        query = query.order_by(table.c.id)
+    async with bot.store.unit() as unit:
+        return list((await unit.connection.execute(query)).mappings())
+
+
+async def reset_postgres(url: str) -> None:
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+PASSWORD = "correct horse battery"
+
+
+async def add_account(bot: Runtime, name: str = "amina", role: str = "caseworker") -> None:
+    async with bot.store.unit() as unit:
+        await account_store.add_account(
+            unit, name, hash_password(PASSWORD), role, "en", bot.service.clock()
+        )
+
+
+async def add_case(bot: Runtime, telegram_id: int, **answers: Any) -> str:
+    values = {
+        "full_name": "Awa Diallo",
+        "date_of_birth": "1990-01-01",
+        "phone": f"+2126000{telegram_id:05d}",
+        "nationality": "SN",
+        "current_city": "rabat",
+        "sex": "female",
+        **answers,
+    }
+    flags = tuple(values.pop("flags", ()))
+    async with bot.store.unit() as unit:
+        person = await unit.add_person(telegram_id, "fr", bot.service.clock())
+        name_key = str(values["full_name"]).casefold()
+        submission = Submission(
+            values, {"full_name": "2026-11-27T10:00:00+00:00"}, flags, "1", name_key
+        )
+        registration = await unit.submit(person, submission, "AVR", bot.service.clock())
+    return registration.reference
+
+
+def token(page: httpx.Response) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match, page.text[:500]
+    return match.group(1)
+
+
+async def sign_in(client: httpx.AsyncClient, name: str = "amina") -> None:
+    page = await client.get("/login")
+    response = await client.post(
+        "/login", data={"username": name, "password": PASSWORD, "csrf_token": token(page)}
+    )
+    assert response.status_code == 303, response.text
+
+
+async def at_full_name(phone: Phone) -> None:
+    await phone.say("/start")
+    await phone.tap("English")
+    await phone.tap("I agree")
+    await phone.tap("Yes")
+
+
+async def session_state(bot: Runtime) -> Session:
+    (row,) = await table_rows(bot, IntakeSession)
+    return Session.from_dict(row["state"])
+
+
+async def fast_forward(bot: Runtime, phone: Phone, until: str) -> Session:
+    """Answer an English intake with plain answers up to the question `until`."""
+    await answer_until(phone, until, language="en")
+    return await session_state(bot)
+
+
+RETURNED = date(2026, 11, 20)  # day_7 is due on 27 November, 10:00 local
+
+
+async def returned_case(
+    bot: Runtime,
+    telegram_id: int,
+    country: str = "SN",
+    consent: bool = True,
+    return_date: date = RETURNED,
+) -> int:
+    """A case marked returned, its check-ins planned, as the dashboard does it."""
+    reference = await add_case(
+        bot, telegram_id, destination_country=country, followup_consent=consent
+    )
+    async with bot.store.unit() as unit:
+        case = await cases.by_reference(unit, reference)
+        assert case is not None
+        await unit.connection.execute(
+            update(PreRegistration.__table__)
+            .where(PreRegistration.__table__.c.id == case.id)
+            .values(status="returned", return_date=return_date)
+        )
+        await schedule_case(unit, case.id, bot.followups, bot.service.clock())
+    return case.id
+
+
+async def wait_for(condition: Callable[[], bool], seconds: float = 20) -> None:
+    """Poll what another process does, up to `seconds`."""
+    async with asyncio.timeout(seconds):
+        while not condition():  # noqa: ASYNC110 - the other side is a separate process
+            await asyncio.sleep(0.05)
+
+
+async def wait_for_port(client: httpx.AsyncClient, port: int) -> None:
+    async with asyncio.timeout(20):
+        while True:
+            try:
+                await client.get(f"http://127.0.0.1:{port}/login")
+                return
+            except httpx.ConnectError:
+                await asyncio.sleep(0.05)
+
+
+def foreign_imports(source: str) -> set[str]:
+    """Modules imported by `source` that are neither standard library nor bot.engine."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    allowed = sys.stdlib_module_names | {"__future__"}
+    return {n for n in names if n.split(".")[0] not in allowed and not n.startswith("bot.engine")}
