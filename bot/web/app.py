@@ -9,13 +9,14 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.casework import AskAgain, Casework, Notify
 from bot.chat.simulator import Phones
 from bot.engine import Flow
 from bot.engine.checkins import Followups
 from bot.i18n import Catalogs
 from bot.store import Store
 from bot.web.auth import Throttle
-from bot.web.case import AskAgain, CaseView, Notify
+from bot.web.case import CaseView
 from bot.web.pages import HERE, Clock, Pages
 from bot.web.queue import Queue
 from bot.web.security import SecurityHeaders
@@ -46,7 +47,18 @@ def create_app(
     pages = Pages(store, catalogs, clock, simulator=phones is not None)
     sign_in = SignIn(pages, Throttle.keyed_by(secret))  # the same in every process
     queue = Queue(pages, flow)
-    case = CaseView(pages, flow, notify, ask_again, office, notified, followups)
+    casework = Casework(
+        store,
+        flow,
+        catalogs,
+        clock,
+        notify,
+        ask_again,
+        office=office,
+        notified=notified,
+        followups=followups,
+    )
+    case = CaseView(pages, flow, casework, followups)
     supervisors = Supervisors(pages)
     webhook = Webhook(webhook_secret, updates)
     simulator = Simulator(pages, phones)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,19 +19,15 @@ from bot.answers import (
     format_answer,
     status_label,
 )
+from bot.casework import Casework, NoSuchCase, Refused, StatusChange, correctable
 from bot.engine import Flow, Kind
 from bot.engine.checkins import Followups
 from bot.engine.flow import N_
-from bot.followups.service import schedule_case
-from bot.followups.zones import valid_zone, zone_for, zones_of
+from bot.followups.zones import zone_for, zones_of
 from bot.i18n import Translator
 from bot.store import cases
 from bot.store import followups as followup_rows
-from bot.store.accounts import AccountRecord
 from bot.web.pages import Pages, parse_date
-
-Notify = Callable[[int, str], Awaitable[bool]]  # (telegram id, text) -> delivered?
-AskAgain = Callable[[int, list[str]], Awaitable[bool]]  # (case id, step ids) -> asked?
 
 
 class CaseView:
@@ -40,21 +37,14 @@ class CaseView:
         self,
         pages: Pages,
         flow: Flow,
-        notify: Notify,
-        ask_again: AskAgain,
-        office: str,
-        notified: frozenset[str],
+        casework: Casework,
         followups: Followups | None,
     ) -> None:
         self.pages = pages
         self.store = pages.store
-        self.catalogs = pages.catalogs
         self.clock = pages.clock
         self.flow = flow
-        self.notify = notify
-        self.ask_again = ask_again
-        self.office = office
-        self.notified = notified
+        self.casework = casework
         self.followups = followups
 
     async def case(self, request: Request, error: str = "", status_code: int = 200) -> Response:
@@ -96,7 +86,9 @@ class CaseView:
             targets=[(s, status_label(s, tr)) for s in workflow.TRANSITIONS[found.status]],
             correctable=list(self._correctable(found.answers, tr)),
             twins=twins,
-            notified=", ".join(status_label(s, tr) for s in STATUS_LABELS if s in self.notified),
+            notified=", ".join(
+                status_label(s, tr) for s in STATUS_LABELS if s in self.casework.notified
+            ),
             versions=versions,
             error=error,
             status_label=lambda s: status_label(s, tr),
@@ -131,46 +123,26 @@ class CaseView:
     async def change_status(self, request: Request) -> Response:
         account = await self.pages.signed_in(request)
         form = await self.pages.form(request)
-        target = str(form.get("status", ""))
-        note = str(form.get("note", ""))[:2000]
-        return_date = parse_date(str(form.get("return_date", "")))
-        tr = self.pages.translator(request, account)
-        async with self.store.unit() as unit:
-            found = await self._case(unit, request)
-            editable = {step for step, _label in self._correctable(found.answers, tr)}
-            ticked = [str(step) for step in form.getlist("ask") if step in editable]
-            asked = ticked if target == "needs_info" else []
-            refusal: tuple[str, int] | None = None
-            try:
-                workflow.check(found.status, target, note, return_date)
-                if target == "needs_info" and not asked:
-                    reason = N_("Tick the answers the person must give again.")
-                    raise workflow.TransitionRefused(reason)
-                await cases.change_status(
-                    unit, found, target, account.username, note, return_date, self.clock()
-                )
-                if self.followups is not None:
-                    await schedule_case(unit, found.id, self.followups, self.clock())
-            except workflow.TransitionRefused as refused:
-                refusal = (tr.gettext(refused.reason), 400)
-            except cases.StatusChanged:
-                changed = N_("Someone changed this case meanwhile. Check it, then retry.")
-                refusal = (tr.gettext(changed), 409)
-        if refusal is not None:  # shown once the transaction above is over
-            return await self.case(request, *refusal)
         choice = form.get("notify", "default")
-        notify = target in self.notified if choice == "default" else choice == "yes"
-        if notify and target in workflow.PERSON_MESSAGES:
-            await self._tell_person(
-                found, workflow.PERSON_MESSAGES[target], account, translate=True
-            )
-        if asked and not await self.ask_again(found.id, asked):
-            body = tr.gettext(
-                "The questions could not be sent: the person is in the middle of another "
-                "conversation with the bot, or has blocked it."
-            )
-            async with self.store.unit() as unit:
-                await cases.add_note(unit, found.id, account.username, body, self.clock())
+        change = StatusChange(
+            target=str(form.get("status", "")),
+            note=str(form.get("note", "")),
+            return_date=parse_date(str(form.get("return_date", ""))),
+            ask=tuple(str(step) for step in form.getlist("ask")),
+            tell=None if choice == "default" else choice == "yes",
+        )
+        tr = self.pages.translator(request, account)
+        reference = request.path_params["reference"]
+        try:
+            with _known_case():
+                found = await self.casework.change_status(
+                    reference, change, account.username, account.language
+                )
+        except workflow.TransitionRefused as refused:
+            return await self.case(request, tr.gettext(refused.reason), 400)
+        except cases.StatusChanged:
+            changed = N_("Someone changed this case meanwhile. Check it, then retry.")
+            return await self.case(request, tr.gettext(changed), 409)
         return RedirectResponse(f"/cases/{found.reference}", 303)
 
     async def change_return(self, request: Request) -> Response:
@@ -180,91 +152,47 @@ class CaseView:
         tr = self.pages.translator(request, account)
         return_date = parse_date(str(form.get("return_date", "")))
         zone = str(form.get("time_zone", "")).strip() or None
-        async with self.store.unit() as unit:
-            found = await self._case(unit, request)
-            if (
-                found.status != "returned"
-                or return_date is None
-                or return_date > self.clock().date()
-            ):
-                refusal = N_("Give the date of return: a past date, for a returned case.")
-                return await self.case(request, tr.gettext(refusal), 400)
-            if zone is not None and not valid_zone(zone):
-                return await self.case(request, tr.gettext(N_("Unknown time zone.")), 400)
-            now = self.clock()
-            await followup_rows.set_return(unit, found.id, return_date, zone, now)
-            await unit.audit("case.return_changed", now, actor=account.username,
-                             pre_registration_id=found.id)  # fmt: skip
-            if self.followups is not None:
-                await schedule_case(unit, found.id, self.followups, now)
+        reference = request.path_params["reference"]
+        try:
+            with _known_case():
+                found = await self.casework.change_return(
+                    reference, return_date, zone, account.username
+                )
+        except Refused as refused:
+            return await self.case(request, tr.gettext(refused.reason), 400)
         return RedirectResponse(f"/cases/{found.reference}", 303)
 
     async def link(self, request: Request) -> Response:
         """Link this case and another as the same person."""
         account = await self.pages.signed_in(request)
         form = await self.pages.form(request)
-        async with self.store.unit() as unit:
-            found = await self._case(unit, request)
-            other = await cases.by_reference(unit, str(form.get("other", "")))
-            if other is None or other.id == found.id:
-                raise HTTPException(400, N_("No such other case."))
-            await cases.link(unit, found, other, account.username, self.clock())
+        reference = request.path_params["reference"]
+        try:
+            with _known_case():
+                found = await self.casework.link(
+                    reference, str(form.get("other", "")), account.username
+                )
+        except Refused as refused:
+            raise HTTPException(400, refused.reason) from None
         return RedirectResponse(f"/cases/{found.reference}", 303)
 
     async def add_note(self, request: Request) -> Response:
         account = await self.pages.signed_in(request)
         form = await self.pages.form(request)
-        body = str(form.get("body", "")).strip()[:2000]
-        if body:
-            async with self.store.unit() as unit:
-                found = await self._case(unit, request)
-                now = self.clock()
-                await cases.add_note(unit, found.id, account.username, body, now)
-                await unit.audit("case.note_added", now, actor=account.username,
-                                 pre_registration_id=found.id)  # fmt: skip
-        return RedirectResponse(f"/cases/{request.path_params['reference']}", 303)
+        reference = request.path_params["reference"]
+        with _known_case():
+            await self.casework.add_note(reference, str(form.get("body", "")), account.username)
+        return RedirectResponse(f"/cases/{reference}", 303)
 
     async def send_message(self, request: Request) -> Response:
         account = await self.pages.signed_in(request)
         form = await self.pages.form(request)
-        body = str(form.get("body", "")).strip()[:3000]
-        async with self.store.unit() as unit:
-            found = await self._case(unit, request)
-        if body:
-            await self._tell_person(found, body, account, translate=False)
-        return RedirectResponse(f"/cases/{found.reference}", 303)
-
-    async def _case(self, unit: Any, request: Request) -> cases.Case:
-        found = await cases.by_reference(unit, request.path_params["reference"])
-        if found is None:
-            raise HTTPException(404, N_("No such case."))
-        return found
-
-    async def _tell_person(
-        self, case: cases.Case, text: str, account: AccountRecord, *, translate: bool
-    ) -> None:
-        """Send through the bot (outside any transaction), then record what happened."""
-        async with self.store.unit() as unit:
-            person = await cases.recipient(unit, case.id)
-        if person is None:
-            return
-        telegram_id, language = person
-        if translate:
-            tr = self.catalogs.translator(language)
-            text = tr.gettext(text, reference=case.reference, office=self.office)
-        delivered = await self.notify(telegram_id, text)
-        async with self.store.unit() as unit:
-            now = self.clock()
-            await cases.add_message(unit, case.id, "out", account.username, text, delivered, now)
-            await unit.audit(
-                "case.message_sent",
-                now,
-                actor=account.username,
-                pre_registration_id=case.id,
-                delivered=delivered,
+        reference = request.path_params["reference"]
+        with _known_case():
+            found = await self.casework.send_message(
+                reference, str(form.get("body", "")), account.username
             )
-
-    # Case page pieces
+        return RedirectResponse(f"/cases/{found.reference}", 303)
 
     def _answers(self, answers: dict[str, Any], tr: Translator) -> Any:
         for step in self.flow.steps:
@@ -272,10 +200,9 @@ class CaseView:
                 yield tr.gettext(step.review_label), format_answer(step, answers[step.id], tr)
 
     def _correctable(self, answers: dict[str, Any], tr: Translator) -> Any:
-        """The answers a caseworker may ask again (not language or consent)."""
-        for step in self.flow.steps:
-            if step.id in answers and step.kind not in (Kind.LANGUAGE, Kind.CONSENT):
-                yield step.id, tr.gettext(step.review_label)
+        """The answers a caseworker may ask again, with their labels."""
+        for step in correctable(self.flow, answers):
+            yield step.id, tr.gettext(step.review_label)
 
     def _changes(self, before: dict[str, Any], after: dict[str, Any], tr: Translator) -> Any:
         """(label, old, new) for each answer a correction changed."""
@@ -302,3 +229,12 @@ class CaseView:
             for sub in step.steps:
                 labels[sub.id] = tr.gettext(sub.review_label)
         return labels
+
+
+@contextmanager
+def _known_case() -> Iterator[None]:
+    """A case the service does not find is this page's 404."""
+    try:
+        yield
+    except NoSuchCase:
+        raise HTTPException(404, N_("No such case.")) from None
