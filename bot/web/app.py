@@ -9,59 +9,29 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.casework import AskAgain, Casework, Notify
-from bot.chat.simulator import Phones
-from bot.engine import Flow
-from bot.engine.checkins import Followups
-from bot.i18n import Catalogs
-from bot.store import Store
-from bot.web.auth import Throttle
 from bot.web.case import CaseView
-from bot.web.pages import HERE, Clock, Pages
+from bot.web.deps import Deps
+from bot.web.pages import HERE, Pages
 from bot.web.queue import Queue
 from bot.web.security import SecurityHeaders
 from bot.web.signin import SIGN_IN_LIFETIME, SignIn
 from bot.web.simulator import Simulator
 from bot.web.supervisors import Supervisors
-from bot.web.webhook import WEBHOOK_PATH, Updates, Webhook
+from bot.web.webhook import WEBHOOK_PATH, Webhook
 
 
-def create_app(
-    store: Store,
-    flow: Flow,
-    catalogs: Catalogs,
-    clock: Clock,
-    notify: Notify,
-    ask_again: AskAgain,
-    *,
-    secret: str,
-    secure: bool,
-    office: str,
-    notified: frozenset[str] = frozenset({"accepted", "needs_info", "rejected"}),
-    updates: Updates | None = None,
-    webhook_secret: str | None = None,
-    phones: Phones | None = None,
-    followups: Followups | None = None,
-) -> Starlette:
-    """The dashboard, the webhook endpoint and the phone simulator as one ASGI app."""
-    pages = Pages(store, catalogs, clock, simulator=phones is not None)
-    sign_in = SignIn(pages, Throttle.keyed_by(secret))  # the same in every process
-    queue = Queue(pages, flow)
-    casework = Casework(
-        store,
-        flow,
-        catalogs,
-        clock,
-        notify,
-        ask_again,
-        office=office,
-        notified=notified,
-        followups=followups,
-    )
-    case = CaseView(pages, flow, casework, followups)
+def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
+    """The dashboard, the webhook endpoint and the phone simulator as one ASGI app.
+
+    `secret` signs the session cookie, which is sent only over HTTPS when `secure`.
+    """
+    pages = Pages(deps.store, deps.catalogs, deps.clock, simulator=deps.phones is not None)
+    sign_in = SignIn(pages, deps.throttle)
+    queue = Queue(pages, deps.flow)
+    case = CaseView(pages, deps.flow, deps.casework, deps.followups)
     supervisors = Supervisors(pages)
-    webhook = Webhook(webhook_secret, updates)
-    simulator = Simulator(pages, phones)
+    webhook = Webhook(deps.webhook_secret, deps.updates)
+    simulator = Simulator(pages, deps.phones)
     routes = [
         Route("/", queue.queue),
         Route(WEBHOOK_PATH, webhook.on_update, methods=["POST"]),
