@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.casework import Casework
 from bot.chat.handlers import Chat, register_commands
 from bot.chat.ordering import ChatOrderedProcessor
 from bot.chat.outbox import Outbox
@@ -32,6 +33,8 @@ from bot.phones import parse_phone
 from bot.retention import Policy, Retention
 from bot.store import Store
 from bot.web.app import create_app
+from bot.web.auth import Throttle
+from bot.web.deps import Deps
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -164,22 +167,30 @@ async def build(
         await application.update_queue.put(Update.de_json(data, application.bot))
 
     phones = Phones(offline) if offline is not None else None
-    web = create_app(
+    casework = Casework(
         store,
         flow,
         catalogs,
         clock,
         notify,
         ask_again,
-        secret=settings.session_secret(),
-        secure=settings.secure_cookies,
         office=settings.office_name,
         notified=frozenset(s.strip() for s in settings.notify_statuses.split(",") if s.strip()),
-        updates=deliver,
-        webhook_secret=settings.webhook_token() if settings.webhook_url else None,
-        phones=phones,
         followups=followups,
     )
+    deps = Deps(
+        store,
+        flow,
+        catalogs,
+        clock,
+        casework,
+        Throttle.keyed_by(settings.session_secret()),  # the same in every process
+        followups=followups,
+        phones=phones,
+        updates=deliver,
+        webhook_secret=settings.webhook_token() if settings.webhook_url else None,
+    )
+    web = create_app(deps, secret=settings.session_secret(), secure=settings.secure_cookies)
     return Runtime(
         settings,
         store,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -18,9 +18,7 @@ from starlette.routing import Route
 
 from bot.chat.simulator import KINDS, Kind, Phone, Phones
 from bot.engine.flow import N_
-
-if TYPE_CHECKING:
-    from bot.web.app import Dashboard
+from bot.web.pages import Pages
 
 MAX_TEXT = 4096
 MAX_NAME = 64
@@ -28,8 +26,8 @@ WAIT_SECONDS = 20.0
 
 
 class Simulator:
-    def __init__(self, dashboard: Dashboard, phones: Phones | None) -> None:
-        self.dashboard = dashboard
+    def __init__(self, pages: Pages, phones: Phones | None) -> None:
+        self.pages = pages
         self.phones = phones
 
     def routes(self) -> list[Route]:
@@ -42,12 +40,12 @@ class Simulator:
         ]
 
     async def page(self, request: Request) -> Response:
-        account = await self.dashboard.signed_in(request)
+        account = await self.pages.signed_in(request)
         phones = list(self.phones.phones.values()) if self.phones else []
         chosen = self._phone(request.query_params.get("phone")) if self.phones else None
         if chosen is None and phones:
             chosen = phones[-1]
-        return self.dashboard.render(
+        return self.pages.render(
             request,
             "simulator.html",
             account,
@@ -57,8 +55,8 @@ class Simulator:
         )
 
     async def add_phone(self, request: Request) -> Response:
-        await self.dashboard.signed_in(request)
-        form = await self.dashboard.form(request)
+        await self.pages.signed_in(request)
+        form = await self.pages.form(request)
         phones = self._available()
         name = " ".join(str(form.get("name", "")).split())[:MAX_NAME] or "Awa"
         language = str(form.get("language", ""))
@@ -67,7 +65,7 @@ class Simulator:
 
     async def screen(self, request: Request) -> Response:
         """The phone's screen as HTML; with `since`, waits for a newer version first."""
-        account = await self.dashboard.signed_in(request)
+        account = await self.pages.signed_in(request)
         phone = self._required(request)
         since = request.query_params.get("since", "")
         if since.isdigit():
@@ -76,13 +74,13 @@ class Simulator:
                     await self._available().wait(phone, int(since))
             if phone.version <= int(since):
                 return Response(status_code=204)
-        response = self.dashboard.render(request, "_phone_screen.html", account, phone=phone)
+        response = self.pages.render(request, "_phone_screen.html", account, phone=phone)
         response.headers["x-phone-version"] = str(phone.version)
         return response
 
     async def send(self, request: Request) -> Response:
-        await self.dashboard.signed_in(request)
-        form = await self.dashboard.form(request)
+        await self.pages.signed_in(request)
+        form = await self.pages.form(request)
         phone = self._required(request)
         kind = str(form.get("kind", "text"))
         text = str(form.get("text", ""))[:MAX_TEXT]
@@ -92,8 +90,8 @@ class Simulator:
         return self._done(request, phone)
 
     async def tap(self, request: Request) -> Response:
-        await self.dashboard.signed_in(request)
-        form = await self.dashboard.form(request)
+        await self.pages.signed_in(request)
+        form = await self.pages.form(request)
         phone = self._required(request)
         message_id = str(form.get("message", ""))
         if message_id.isdigit():

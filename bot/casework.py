@@ -1,0 +1,220 @@
+"""What caseworkers do to a case: move its status, set its return, write notes and messages.
+
+The dashboard's handlers call these with plain values (and a CLI could); refusals come back
+as typed errors, raised once their transaction is over. Sends to the person happen outside
+any transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bot import workflow
+from bot.engine import Flow, Kind, Step
+from bot.engine.checkins import Followups
+from bot.engine.flow import N_
+from bot.followups.service import schedule_case
+from bot.followups.zones import valid_zone
+from bot.i18n import Catalogs
+from bot.store import Store, Unit, cases
+from bot.store import followups as followup_rows
+
+Clock = Callable[[], datetime]
+Notify = Callable[[int, str], Awaitable[bool]]  # (telegram id, text) -> delivered?
+AskAgain = Callable[[int, list[str]], Awaitable[bool]]  # (case id, step ids) -> asked?
+NOTE_LIMIT = 2000
+MESSAGE_LIMIT = 3000
+
+
+class NoSuchCase(LookupError):
+    """No case has this reference."""
+
+
+class Refused(Exception):
+    """A change the case does not allow; `reason` is a translatable text."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A caseworker's decision on a case's status, with its details."""
+
+    target: str
+    note: str = ""
+    return_date: date | None = None
+    ask: tuple[str, ...] = ()  # the answers the person gives again, for "needs_info"
+    tell: bool | None = None  # tell the person; None: as the office does for this status
+
+
+def correctable(flow: Flow, answers: dict[str, Any]) -> list[Step]:
+    """The answers a caseworker may ask again (not language or consent)."""
+    return [
+        step
+        for step in flow.steps
+        if step.id in answers and step.kind not in (Kind.LANGUAGE, Kind.CONSENT)
+    ]
+
+
+class Casework:
+    """The case use-cases, bound to the store, the bot's way to reach a person, and the clock."""
+
+    def __init__(
+        self,
+        store: Store,
+        flow: Flow,
+        catalogs: Catalogs,
+        clock: Clock,
+        notify: Notify,
+        ask_again: AskAgain,
+        *,
+        office: str,
+        notified: frozenset[str],
+        followups: Followups | None = None,
+    ) -> None:
+        self.store = store
+        self.flow = flow
+        self.catalogs = catalogs
+        self.clock = clock
+        self.notify = notify
+        self.ask_again = ask_again
+        self.office = office
+        self.notified = notified  # the statuses the person is told about by default
+        self.followups = followups
+
+    async def change_status(
+        self,
+        case: cases.Case | str,
+        change: StatusChange,
+        actor: str,
+        language: str | None = None,
+    ) -> cases.Case:
+        """Move a case, plan its check-ins, then tell the person and ask them again.
+
+        `case` is a reference (the case as it is now) or a record (the case as the caller
+        saw it: StatusChanged if it moved since). Raises NoSuchCase, TransitionRefused or
+        StatusChanged with nothing done. `language` is the actor's, for the note recorded
+        when the questions cannot be sent.
+        """
+        note = change.note[:NOTE_LIMIT]
+        refusal: workflow.TransitionRefused | cases.StatusChanged | None = None
+        async with self.store.unit() as unit:
+            found = await self._case(unit, case)
+            editable = {step.id for step in correctable(self.flow, found.answers)}
+            ticked = [step for step in change.ask if step in editable]
+            asked = ticked if change.target == "needs_info" else []
+            try:
+                workflow.check(found.status, change.target, note, change.return_date)
+                if change.target == "needs_info" and not asked:
+                    reason = N_("Tick the answers the person must give again.")
+                    raise workflow.TransitionRefused(reason)
+                await cases.change_status(
+                    unit, found, change.target, actor, note, change.return_date, self.clock()
+                )
+                if self.followups is not None:
+                    await schedule_case(unit, found.id, self.followups, self.clock())
+            except (workflow.TransitionRefused, cases.StatusChanged) as error:
+                refusal = error
+        if refusal is not None:  # raised once the transaction above is over
+            raise refusal
+        tell = change.target in self.notified if change.tell is None else change.tell
+        if tell and change.target in workflow.PERSON_MESSAGES:
+            message = workflow.PERSON_MESSAGES[change.target]
+            await self._tell(found, message, actor, translate=True)
+        if asked and not await self.ask_again(found.id, asked):
+            tr = self.catalogs.translator(language)
+            body = tr.gettext(
+                "The questions could not be sent: the person is in the middle of another "
+                "conversation with the bot, or has blocked it."
+            )
+            async with self.store.unit() as unit:
+                await cases.add_note(unit, found.id, actor, body, self.clock())
+        return found
+
+    async def change_return(
+        self, reference: str, return_date: date | None, zone: str | None, actor: str
+    ) -> cases.Case:
+        """A returned case's date of return or time zone: its check-ins move with them."""
+        async with self.store.unit() as unit:
+            found = await self._case(unit, reference)
+            if (
+                found.status != "returned"
+                or return_date is None
+                or return_date > self.clock().date()
+            ):
+                raise Refused(N_("Give the date of return: a past date, for a returned case."))
+            if zone is not None and not valid_zone(zone):
+                raise Refused(N_("Unknown time zone."))
+            now = self.clock()
+            await followup_rows.set_return(unit, found.id, return_date, zone, now)
+            await unit.audit("case.return_changed", now, actor=actor,
+                             pre_registration_id=found.id)  # fmt: skip
+            if self.followups is not None:
+                await schedule_case(unit, found.id, self.followups, now)
+        return found
+
+    async def add_note(self, reference: str, body: str, actor: str) -> None:
+        """A note on the case for the office; an empty one is ignored."""
+        body = body.strip()[:NOTE_LIMIT]
+        if not body:
+            return
+        async with self.store.unit() as unit:
+            found = await self._case(unit, reference)
+            now = self.clock()
+            await cases.add_note(unit, found.id, actor, body, now)
+            await unit.audit("case.note_added", now, actor=actor,
+                             pre_registration_id=found.id)  # fmt: skip
+
+    async def send_message(self, reference: str, body: str, actor: str) -> cases.Case:
+        """A caseworker's own words to the person, through the bot; an empty one is not sent."""
+        body = body.strip()[:MESSAGE_LIMIT]
+        async with self.store.unit() as unit:
+            found = await self._case(unit, reference)
+        if body:
+            await self._tell(found, body, actor, translate=False)
+        return found
+
+    async def link(self, reference: str, other_reference: str, actor: str) -> cases.Case:
+        """Link a case and another as the same person."""
+        async with self.store.unit() as unit:
+            found = await self._case(unit, reference)
+            other = await cases.by_reference(unit, other_reference)
+            if other is None or other.id == found.id:
+                raise Refused(N_("No such other case."))
+            await cases.link(unit, found, other, actor, self.clock())
+        return found
+
+    async def _case(self, unit: Unit, case: cases.Case | str) -> cases.Case:
+        if not isinstance(case, str):
+            return case
+        found = await cases.by_reference(unit, case)
+        if found is None:
+            raise NoSuchCase(case)
+        return found
+
+    async def _tell(self, case: cases.Case, text: str, actor: str, *, translate: bool) -> None:
+        """Send through the bot (outside any transaction), then record what happened."""
+        async with self.store.unit() as unit:
+            person = await cases.recipient(unit, case.id)
+        if person is None:
+            return
+        telegram_id, language = person
+        if translate:
+            tr = self.catalogs.translator(language)
+            text = tr.gettext(text, reference=case.reference, office=self.office)
+        delivered = await self.notify(telegram_id, text)
+        async with self.store.unit() as unit:
+            now = self.clock()
+            await cases.add_message(unit, case.id, "out", actor, text, delivered, now)
+            await unit.audit(
+                "case.message_sent",
+                now,
+                actor=actor,
+                pre_registration_id=case.id,
+                delivered=delivered,
+            )

@@ -1,0 +1,240 @@
+"""The case page and what a caseworker does there: status, return date, notes, messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from bot import workflow
+from bot.answers import (
+    CHECKIN_STATUS_LABELS,
+    REASON_LABELS,
+    STATUS_LABELS,
+    format_answer,
+    status_label,
+)
+from bot.casework import Casework, NoSuchCase, Refused, StatusChange, correctable
+from bot.engine import Flow, Kind
+from bot.engine.checkins import Followups
+from bot.engine.flow import N_
+from bot.followups.zones import zone_for, zones_of
+from bot.i18n import Translator
+from bot.store import cases
+from bot.store import followups as followup_rows
+from bot.web.pages import Pages, parse_date
+
+
+class CaseView:
+    """One case: its answers, history and check-ins, and the caseworker's actions on it."""
+
+    def __init__(
+        self,
+        pages: Pages,
+        flow: Flow,
+        casework: Casework,
+        followups: Followups | None,
+    ) -> None:
+        self.pages = pages
+        self.store = pages.store
+        self.clock = pages.clock
+        self.flow = flow
+        self.casework = casework
+        self.followups = followups
+
+    async def case(self, request: Request, error: str = "", status_code: int = 200) -> Response:
+        account = await self.pages.signed_in(request)
+        reference = request.path_params["reference"]
+        now = self.clock()
+        tr = self.pages.translator(request, account)
+        async with self.store.unit() as unit:
+            found = await cases.by_reference(unit, reference)
+            if found is None:
+                raise HTTPException(404, N_("No such case."))
+            await unit.audit(
+                "case.viewed", now, actor=account.username, pre_registration_id=found.id
+            )
+            trail = await cases.audit_trail(unit, found.id)
+            notes = await cases.notes(unit, found.id)
+            messages = await cases.messages(unit, found.id)
+            versions = [
+                (v.replaced_at, list(self._changes(v.answers, found.answers, tr)))
+                for v in await cases.answer_versions(unit, found.id)
+            ]
+            twins = await cases.twins(unit, found)
+            checkins = await followup_rows.for_case(unit, found.id)
+            facts = await followup_rows.planning_facts(unit, found.id)
+        zone = zone_for(facts.country if facts else None, facts.time_zone if facts else None)
+        return self.pages.render(
+            request,
+            "case.html",
+            account,
+            status_code,
+            case=found,
+            answers=list(self._answers(found.answers, tr)),
+            family=list(self._family(found.answers, tr)),
+            timeline=sorted(found.answered_at.items(), key=lambda item: item[1]),
+            labels=self._labels(tr),
+            trail=trail,
+            notes=notes,
+            messages=messages,
+            targets=[(s, status_label(s, tr)) for s in workflow.TRANSITIONS[found.status]],
+            correctable=list(self._correctable(found.answers, tr)),
+            twins=twins,
+            notified=", ".join(
+                status_label(s, tr) for s in STATUS_LABELS if s in self.casework.notified
+            ),
+            versions=versions,
+            error=error,
+            status_label=lambda s: status_label(s, tr),
+            checkins=[self._checkin(row, zone, tr) for row in checkins],
+            zone=zone.key,
+            zones=zones_of(facts.country if facts else None),
+            today=self.clock().date().isoformat(),
+        )
+
+    def _checkin(
+        self, row: followup_rows.FollowupRecord, zone: ZoneInfo, tr: Translator
+    ) -> dict[str, Any]:
+        """One check-in as the case page shows it, times in the country's local time."""
+        checkin = self.followups.checkin(row.checkin) if self.followups else None
+        answers = []
+        if checkin is not None:
+            for step in checkin.flow.steps:
+                if step.id in row.answers:
+                    value = format_answer(step, row.answers[step.id], tr)
+                    answers.append((tr.gettext(step.review_label), value))
+        when = row.answered_at or row.sent_at or row.due_at
+        return {
+            "label": tr.gettext(checkin.label) if checkin else row.checkin,
+            "status": tr.gettext(CHECKIN_STATUS_LABELS.get(row.status, row.status)),
+            "when": when.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            "reason": tr.gettext(REASON_LABELS[row.reason]) if row.reason in REASON_LABELS else "",
+            "reminders": row.reminders,
+            "answers": answers,
+            "flags": row.flags,
+        }
+
+    async def change_status(self, request: Request) -> Response:
+        account = await self.pages.signed_in(request)
+        form = await self.pages.form(request)
+        choice = form.get("notify", "default")
+        change = StatusChange(
+            target=str(form.get("status", "")),
+            note=str(form.get("note", "")),
+            return_date=parse_date(str(form.get("return_date", ""))),
+            ask=tuple(str(step) for step in form.getlist("ask")),
+            tell=None if choice == "default" else choice == "yes",
+        )
+        tr = self.pages.translator(request, account)
+        reference = request.path_params["reference"]
+        try:
+            with _known_case():
+                found = await self.casework.change_status(
+                    reference, change, account.username, account.language
+                )
+        except workflow.TransitionRefused as refused:
+            return await self.case(request, tr.gettext(refused.reason), 400)
+        except cases.StatusChanged:
+            changed = N_("Someone changed this case meanwhile. Check it, then retry.")
+            return await self.case(request, tr.gettext(changed), 409)
+        return RedirectResponse(f"/cases/{found.reference}", 303)
+
+    async def change_return(self, request: Request) -> Response:
+        """A returned case's date of return or time zone: its check-ins move with them."""
+        account = await self.pages.signed_in(request)
+        form = await self.pages.form(request)
+        tr = self.pages.translator(request, account)
+        return_date = parse_date(str(form.get("return_date", "")))
+        zone = str(form.get("time_zone", "")).strip() or None
+        reference = request.path_params["reference"]
+        try:
+            with _known_case():
+                found = await self.casework.change_return(
+                    reference, return_date, zone, account.username
+                )
+        except Refused as refused:
+            return await self.case(request, tr.gettext(refused.reason), 400)
+        return RedirectResponse(f"/cases/{found.reference}", 303)
+
+    async def link(self, request: Request) -> Response:
+        """Link this case and another as the same person."""
+        account = await self.pages.signed_in(request)
+        form = await self.pages.form(request)
+        reference = request.path_params["reference"]
+        try:
+            with _known_case():
+                found = await self.casework.link(
+                    reference, str(form.get("other", "")), account.username
+                )
+        except Refused as refused:
+            raise HTTPException(400, refused.reason) from None
+        return RedirectResponse(f"/cases/{found.reference}", 303)
+
+    async def add_note(self, request: Request) -> Response:
+        account = await self.pages.signed_in(request)
+        form = await self.pages.form(request)
+        reference = request.path_params["reference"]
+        with _known_case():
+            await self.casework.add_note(reference, str(form.get("body", "")), account.username)
+        return RedirectResponse(f"/cases/{reference}", 303)
+
+    async def send_message(self, request: Request) -> Response:
+        account = await self.pages.signed_in(request)
+        form = await self.pages.form(request)
+        reference = request.path_params["reference"]
+        with _known_case():
+            found = await self.casework.send_message(
+                reference, str(form.get("body", "")), account.username
+            )
+        return RedirectResponse(f"/cases/{found.reference}", 303)
+
+    def _answers(self, answers: dict[str, Any], tr: Translator) -> Any:
+        for step in self.flow.steps:
+            if step.id in answers and step.kind not in (Kind.CONSENT, Kind.REPEAT):
+                yield tr.gettext(step.review_label), format_answer(step, answers[step.id], tr)
+
+    def _correctable(self, answers: dict[str, Any], tr: Translator) -> Any:
+        """The answers a caseworker may ask again, with their labels."""
+        for step in correctable(self.flow, answers):
+            yield step.id, tr.gettext(step.review_label)
+
+    def _changes(self, before: dict[str, Any], after: dict[str, Any], tr: Translator) -> Any:
+        """(label, old, new) for each answer a correction changed."""
+        for step in self.flow.steps:
+            if before.get(step.id) != after.get(step.id) and step.kind is not Kind.REPEAT:
+                old = format_answer(step, before.get(step.id), tr)
+                new = format_answer(step, after.get(step.id), tr)
+                yield tr.gettext(step.review_label), old, new
+
+    def _family(self, answers: dict[str, Any], tr: Translator) -> Any:
+        for step in self.flow.steps:
+            if step.kind is not Kind.REPEAT:
+                continue
+            for item in answers.get(step.id, []):
+                yield [
+                    (tr.gettext(sub.review_label), format_answer(sub, item.get(sub.id), tr))
+                    for sub in step.steps
+                ]
+
+    def _labels(self, tr: Translator) -> dict[str, str]:
+        labels: dict[str, str] = {}
+        for step in self.flow.steps:
+            labels[step.id] = tr.gettext(step.review_label)
+            for sub in step.steps:
+                labels[sub.id] = tr.gettext(sub.review_label)
+        return labels
+
+
+@contextmanager
+def _known_case() -> Iterator[None]:
+    """A case the service does not find is this page's 404."""
+    try:
+        yield
+    except NoSuchCase:
+        raise HTTPException(404, N_("No such case.")) from None

@@ -1,0 +1,31 @@
+"""What the dashboard needs from the rest of the application, handed in as one object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.casework import Casework
+from bot.chat.simulator import Phones
+from bot.engine import Flow
+from bot.engine.checkins import Followups
+from bot.i18n import Catalogs
+from bot.store import Store
+from bot.web.auth import Throttle
+from bot.web.pages import Clock
+from bot.web.webhook import Updates
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The dashboard's dependencies; the optional ones depend on how the bot runs."""
+
+    store: Store
+    flow: Flow
+    catalogs: Catalogs
+    clock: Clock
+    casework: Casework  # the use-cases on a case, and the statuses told by default
+    throttle: Throttle  # keyed the same in every process
+    followups: Followups | None = None  # the check-ins shown on a case page
+    phones: Phones | None = None  # the simulator's, on the in-process Bot API only
+    updates: Updates | None = None  # where the webhook's updates go
+    webhook_secret: str | None = None  # None: no webhook endpoint accepts anything

@@ -1,0 +1,107 @@
+"""The queue of cases, its filters, and its exports."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.background import BackgroundTask
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response, StreamingResponse
+
+from bot.answers import FOLLOWUP_FLAGS, STATUS_LABELS, status_label
+from bot.engine import Flow, fold
+from bot.engine.flow import N_
+from bot.store import cases
+from bot.web import export
+from bot.web.pages import Pages, parse_date, parse_int
+
+FILTER_KEYS = ("status", "flag", "nationality", "city", "since", "until", "q", "priority")
+
+
+class Queue:
+    """The list of cases a caseworker works through, and its CSV and XLSX exports."""
+
+    def __init__(self, pages: Pages, flow: Flow) -> None:
+        self.pages = pages
+        self.store = pages.store
+        self.clock = pages.clock
+        self.flow = flow
+
+    async def queue(self, request: Request) -> Response:
+        account = await self.pages.signed_in(request)
+        query = request.query_params
+        tr = self.pages.translator(request, account)
+        search = query.get("q", "").strip()
+        filters = case_filter(query)
+        async with self.store.unit() as unit:
+            page = await cases.queue(unit, filters)
+            nationalities = await cases.nationalities(unit)
+        city_step = self.flow.step("current_city")
+        return self.pages.render(
+            request,
+            "queue.html",
+            account,
+            page=page,
+            filters=filters,
+            q=search,
+            statuses=[(s, status_label(s, tr)) for s in STATUS_LABELS],
+            flag_names=_flag_names(self.flow),
+            nationalities=[(code, tr.country(code)) for code in nationalities],
+            cities=[(o.value, tr.gettext(o.label)) for o in city_step.options],
+            status_label=lambda s: status_label(s, tr),
+            page_link=lambda n: "?" + urlencode({**dict(query), "page": n}),
+            export_query=urlencode({k: v for k, v in query.items() if k != "page"}),
+        )
+
+    async def export(self, request: Request) -> Response:
+        """The current filter as CSV (streamed) or XLSX; audited without the search terms."""
+        account = await self.pages.signed_in(request)
+        kind = request.path_params["kind"]
+        if kind not in ("csv", "xlsx"):
+            raise HTTPException(404, N_("No such export."))
+        filters = case_filter(request.query_params)
+        tr = self.pages.translator(request, account)
+        query = request.query_params
+        used = {k: ("…" if k == "q" else query[k]) for k in FILTER_KEYS if query.get(k)}
+        async with self.store.unit() as unit:  # the search text may be a name: not recorded
+            await unit.audit(
+                "cases.exported", self.clock(), actor=account.username, format=kind, filters=used
+            )
+        stamp = self.clock().strftime("%Y%m%d-%H%M")
+        if kind == "csv":
+            return StreamingResponse(
+                export.csv_stream(self.store, self.flow, filters, tr),
+                media_type="text/csv; charset=utf-8",
+                headers={"content-disposition": f'attachment; filename="cases-{stamp}.csv"'},
+            )
+        path = await export.xlsx_file(self.store, self.flow, filters, tr)
+        return FileResponse(
+            path,
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            filename=f"cases-{stamp}.xlsx",
+            background=BackgroundTask(path.unlink),
+        )
+
+
+def case_filter(query: Any) -> cases.CaseFilter:
+    """The queue's filter from query parameters; anything malformed is ignored."""
+    search = str(query.get("q", "")).strip()[:100]
+    return cases.CaseFilter(
+        status=query.get("status", "") if query.get("status") in STATUS_LABELS else "",
+        flag=query.get("flag", ""),
+        nationality=query.get("nationality", "").upper()[:2],
+        city=query.get("city", ""),
+        since=parse_date(query.get("since")),
+        until=parse_date(query.get("until")),
+        search=search,
+        search_key=fold(search),
+        priority_first=query.get("priority") == "1",
+        page=parse_int(query.get("page"), 1),
+    )
+
+
+def _flag_names(flow: Flow) -> list[str]:
+    names = [rule.flag for rule in flow.flags]
+    return list(dict.fromkeys([*names, "possible_duplicate", "wants_human", *FOLLOWUP_FLAGS]))
