@@ -42,8 +42,8 @@ LAYERS = {
     "answers": Layer(("bot.answers",), ("engine", "i18n")),
     # The use-cases: one person's input in one transaction, the replies, the casework.
     "service": Layer(
-        ("bot.intake", "bot.replies", "bot.casework"),
-        ("engine", "store", "workflow"),
+        ("bot.intake", "bot.replies", "bot.casework", "bot.followups.service"),
+        ("engine", "store", "workflow", "i18n", "planning"),
     ),
     "chat": Layer(
         ("bot.chat",),
@@ -51,19 +51,21 @@ LAYERS = {
         ("telegram",),
     ),
     # When check-ins are due is pure: the engine's check-in definitions and the clock.
-    "planning": Layer(("bot.followups.planning",), ("engine",)),
+    "planning": Layer(("bot.followups.planning", "bot.followups.zones"), ("engine",), ("babel",)),
     "followups": Layer(
         ("bot.followups",),
         ("engine", "store", "service", "chat", "planning"),
         ("telegram", "babel"),
     ),
-    "retention": Layer(("bot.retention",), ("store", "chat", "i18n"), ("telegram",)),
+    "retention": Layer(("bot.retention",), ("store", "service", "chat", "i18n"), ("telegram",)),
     "web": Layer(
         ("bot.web",),
-        ("engine", "store", "service", "workflow", "answers", "i18n"),
+        ("engine", "store", "service", "workflow", "answers", "i18n", "planning"),
         ("starlette", "jinja2", "argon2", "openpyxl", "anyio"),
     ),
-    "app": Layer(("bot.app",), ("*",), ("telegram", "starlette", "uvicorn", "apscheduler")),
+    "app": Layer(
+        ("bot.app", "bot.lifecycle"), ("*",), ("telegram", "starlette", "uvicorn", "apscheduler")
+    ),
     "cli": Layer(("bot.cli",), ("app", "config", "store", "conversations", "i18n", "logs")),
 }
 
@@ -72,15 +74,8 @@ LAYERS = {
 TEMPORARY = {
     # The simulator page drives the offline phones of the chat layer.
     ("bot.web", "bot.chat.simulator"): "simulator page",
-    # Changing a status plans the check-ins inside the handler: a use-case for the service.
-    ("bot.web", "bot.followups"): "status use-case in a handler",
-    # The server's lifecycle lives in the CLI; it belongs in the composition root.
-    ("bot.cli", "telegram"): "lifecycle in the CLI",
-    ("bot.cli", "uvicorn"): "lifecycle in the CLI",
     ("bot.cli", "bot.chat.terminal"): "the chat command",
     ("bot.cli", "bot.web.auth"): "password hashing for new accounts",
-    # The terminal chat builds the whole bot itself.
-    ("bot.chat.terminal", "bot.app"): "terminal chat builds the app",
 }
 
 
