@@ -95,6 +95,7 @@ def is_turn(message: BotMessage, flow: Flow | None = None) -> bool:
 
 @functools.cache
 def intake_flow() -> Flow:
+    """The intake of conversations/intake.yaml, as the bot loads it."""
     return load_flows(ROOT / "conversations")["intake"]
 
 
