@@ -34,7 +34,7 @@ from bot.engine import (
     Toggled,
 )
 from bot.engine.flow import N_
-from bot.engine.runner import CONFIRM, DONE
+from bot.engine.navigation import CONFIRM, DONE
 from bot.i18n import Catalogs, Translator, language_name
 from bot.replies import CheckinReminder, Reply
 

@@ -13,7 +13,8 @@ from bot.engine import FlagRule, Flow, Kind, Option, Step
 from bot.engine.checkins import FLOW_PREFIX, Checkin, Followups, Schedule
 from bot.engine.conditions import OPERATORS, All, AnyItem, AnyOf, Condition, Test, referenced_steps
 from bot.engine.flow import N_
-from bot.engine.runner import DONE, EDIT_PREFIX, KEEP, NO, YES
+from bot.engine.navigation import DONE, EDIT_PREFIX, KEEP
+from bot.engine.runner import NO, YES
 
 CALLBACK_LIMIT = 64
 # A callback is "<revision>|<key>|<value>"; revisions stay far below a million.

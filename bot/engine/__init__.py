@@ -22,7 +22,8 @@ from bot.engine.events import (
     Toggled,
 )
 from bot.engine.flow import FlagRule, Flow, Kind, Option, Step
-from bot.engine.runner import Resources, Transition, compute_flags, current, resume, start
+from bot.engine.navigation import compute_flags
+from bot.engine.runner import Resources, Transition, current, resume, start
 from bot.engine.session import Session
 from bot.engine.values import CountryIndex, Invalid, fold
 

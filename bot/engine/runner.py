@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from bot.engine.conditions import evaluate
 from bot.engine.events import (
-    Asked,
     ChoiceInput,
     Completed,
     ConsentGiven,
@@ -27,12 +25,27 @@ from bot.engine.events import (
     Outdated,
     Recorded,
     Rejected,
-    ReviewItem,
     Said,
     TextInput,
     Toggled,
 )
-from bot.engine.flow import N_, Flow, Kind, Option, Step
+from bot.engine.flow import Flow, Kind, Step
+from bot.engine.navigation import (
+    CONFIRM,
+    DONE,
+    EDIT_PREFIX,
+    KEEP,
+    OTHER,
+    Position,
+    applicable_answers,
+    ask,
+    compute_flags,
+    editable,
+    locate,
+    next_position,
+    options_of,
+    trim_groups,
+)
 from bot.engine.session import COMPLETED, ENDED, Session
 from bot.engine.values import (
     CountryIndex,
@@ -43,11 +56,6 @@ from bot.engine.values import (
     parse_year,
 )
 
-CONFIRM = "confirm"
-DONE = "done"
-KEEP = "keep"
-OTHER = "other"
-EDIT_PREFIX = "edit:"
 YES, NO = "yes", "no"
 
 PhoneParser = Callable[[str, str | None], str | None]
@@ -67,15 +75,6 @@ class Transition:
     events: list[Event]
 
 
-@dataclass(frozen=True)
-class Position:
-    key: str
-    step: Step
-    parent: Step | None = None
-    index: int | None = None
-    total: int | None = None
-
-
 def start(flow: Flow, now: datetime) -> Transition:
     """A new session, positioned at the flow's first question."""
     session = Session(flow_id=flow.id)
@@ -87,8 +86,8 @@ def start(flow: Flow, now: datetime) -> Transition:
 def current(flow: Flow, session: Session, now: datetime) -> list[Event]:
     """The current question again (after a language switch, a /start, an old button)."""
     today = now.date()
-    pos = _locate(flow, session, today)
-    return [_ask(flow, session, pos, today)] if pos else []
+    pos = locate(flow, session, today)
+    return [ask(flow, session, pos, today)] if pos else []
 
 
 def resume(
@@ -98,20 +97,20 @@ def resume(
     today = now.date()
     if not session.active:
         return Transition(session, [Ignored("session_closed")])
-    pos = _locate(flow, session, today)
+    pos = locate(flow, session, today)
     if pos is None:
         return Transition(session, [Ignored("nothing_asked")])
     if isinstance(given, ChoiceInput) and (
         given.key != pos.key or given.revision != session.revision
     ):
-        return Transition(session, [Outdated(given.key), _ask(flow, session, pos, today)])
+        return Transition(session, [Outdated(given.key), ask(flow, session, pos, today)])
     events: list[Event] = []
     changed = session.copy()
     try:
         _apply(flow, changed, pos, given, now, resources, events)
     except Invalid as refusal:
         rejected = Rejected(pos.key, pos.step, refusal.reason, refusal.params)
-        return Transition(session, [rejected, _ask(flow, session, pos, today)])
+        return Transition(session, [rejected, ask(flow, session, pos, today)])
     except _Unknown as unknown:
         return Transition(session, [Ignored(str(unknown))])
     return Transition(changed, events)
@@ -215,7 +214,7 @@ def _toggle(session: Session, pos: Position, value: str, events: list[Event]) ->
     selected.remove(value) if value in selected else selected.append(value)
     session.pending = {"selected": selected}
     session.revision += 1
-    options = _options(session, pos)
+    options = options_of(session, pos)
     events.append(Toggled(pos.key, pos.step, session.revision, tuple(selected), options))
 
 
@@ -229,12 +228,12 @@ def _country(
     events: list[Event],
 ) -> str | None:
     """The chosen country code, or None after asking a narrower question."""
-    offered = {o.value for o in _options(session, pos)}
+    offered = {o.value for o in options_of(session, pos)}
     if isinstance(given, ChoiceInput):
         if given.value == OTHER:
             session.pending = {"typing": True}
             session.revision += 1
-            events.append(_ask(flow, session, pos, today))
+            events.append(ask(flow, session, pos, today))
             return None
         if given.value not in offered:
             raise _Unknown("unknown_value")
@@ -248,7 +247,7 @@ def _country(
         raise Invalid("country_unknown")
     session.pending = {"candidates": list(codes)}
     session.revision += 1
-    events.append(_ask(flow, session, pos, today))
+    events.append(ask(flow, session, pos, today))
     return None
 
 
@@ -266,7 +265,7 @@ def _apply_review(
         events.append(Completed(answers, compute_flags(flow, answers, today)))
         return
     step_id = given.value.removeprefix(EDIT_PREFIX)
-    if not given.value.startswith(EDIT_PREFIX) or step_id not in _editable(flow, session, today):
+    if not given.value.startswith(EDIT_PREFIX) or step_id not in editable(flow, session, today):
         raise _Unknown("unknown_value")
     previous = session.answers.pop(step_id)
     session.editing = {"step": step_id, "previous": previous}
@@ -300,8 +299,8 @@ def _record(session: Session, pos: Position, value: Any, now: datetime) -> None:
 
 def _advance(flow: Flow, session: Session, today: date, events: list[Event]) -> None:
     """Say the info steps on the way, then ask the next question or complete."""
-    _trim_groups(flow, session.answers)
-    while (pos := _next(flow, session, today)) is not None:
+    trim_groups(flow, session.answers)
+    while (pos := next_position(flow, session, today)) is not None:
         if pos.step.kind is Kind.INFO:
             session.seen.append(pos.step.id)
             events.append(Said(pos.step.prompt))
@@ -311,163 +310,9 @@ def _advance(flow: Flow, session: Session, today: date, events: list[Event]) -> 
             session.seen.append(group.id)
             events.append(Said(group.prompt))
         session.key = pos.key
-        events.append(_ask(flow, session, pos, today))
+        events.append(ask(flow, session, pos, today))
         return
     session.key = None
     answers = applicable_answers(flow, session.answers, today)
     session.answers, session.status = answers, COMPLETED
     events.append(Completed(answers, compute_flags(flow, answers, today)))
-
-
-def _trim_groups(flow: Flow, answers: dict[str, Any]) -> None:
-    """A repeat group keeps no more people than its count says (a lowered count drops them)."""
-    for step in flow.steps:
-        counted = step.count_from in answers  # a count being edited drops nobody yet
-        if step.kind is Kind.REPEAT and counted and isinstance(answers.get(step.id), list):
-            del answers[step.id][_count(step, answers) :]
-
-
-def _locate(flow: Flow, session: Session, today: date) -> Position | None:
-    pos = _next(flow, session, today)
-    return pos if pos is not None and pos.step.kind is not Kind.INFO else None
-
-
-def _next(flow: Flow, session: Session, today: date) -> Position | None:
-    answers = session.answers
-    for step in flow.steps:
-        if step.when is not None and not evaluate(step.when, answers, today):
-            continue
-        if step.kind is Kind.INFO:
-            if step.id not in session.seen:
-                return Position(step.id, step)
-        elif step.kind is Kind.REVIEW:
-            return Position(step.id, step)
-        elif step.kind is Kind.REPEAT:
-            if (pos := _next_item(step, answers, today)) is not None:
-                return pos
-        elif step.id not in answers:
-            return Position(step.id, step)
-    return None
-
-
-def _next_item(group: Step, answers: dict[str, Any], today: date) -> Position | None:
-    if group.id not in answers and group.count_from not in answers:
-        return None
-    total = _count(group, answers)
-    items = answers.get(group.id, [])
-    for index in range(total):
-        item = items[index] if index < len(items) else {}
-        for sub in group.steps:
-            if sub.when is not None and not evaluate(sub.when, item, today):
-                continue
-            if sub.id not in item:
-                return Position(f"{group.id}.{index}.{sub.id}", sub, group, index, total)
-    return None
-
-
-def _count(group: Step, answers: dict[str, Any]) -> int:
-    value = answers.get(group.count_from or "", 0)
-    return value if isinstance(value, int) else 0
-
-
-def _options(session: Session, pos: Position) -> tuple[Option, ...]:
-    step = pos.step
-    if step.kind is Kind.COUNTRY:
-        if session.pending.get("typing"):
-            return ()
-        if "candidates" in session.pending:
-            codes = list(session.pending["candidates"])
-        else:
-            default = session.answers.get(step.default_from or "")
-            codes = list(dict.fromkeys([default, *step.suggest] if default else step.suggest))
-        return (*(Option(code, "") for code in codes), Option(OTHER, N_("Other country")))
-    if step.kind is Kind.NUMBER:
-        return tuple(Option(str(n), str(n)) for n in step.buttons)
-    if step.kind is Kind.MULTI:
-        return (*step.options, Option(DONE, N_("Done")))
-    return step.options
-
-
-def _ask(flow: Flow, session: Session, pos: Position, today: date) -> Asked:
-    step = pos.step
-    options = _options(session, pos)
-    previous = None
-    editing = session.editing
-    edited = editing is not None and editing["step"] in (step.id, pos.parent and pos.parent.id)
-    first_of_group = pos.parent is None or (pos.index == 0 and step is pos.parent.steps[0])
-    if editing is not None and edited and first_of_group:
-        previous = editing["previous"]
-        options = (*options, Option(KEEP, N_("Keep the current answer")))
-    review: tuple[ReviewItem, ...] = ()
-    if step.kind is Kind.REVIEW:
-        review = tuple(_review_items(flow, session, today))
-        options = (
-            Option(CONFIRM, N_("Confirm and send")),
-            *(Option(EDIT_PREFIX + i.key, i.step.review_label) for i in review if i.index is None),
-        )
-    hint = None
-    if step.kind is Kind.COUNTRY:
-        hint = "country_type" if session.pending.get("typing") else None
-        hint = "country_which" if "candidates" in session.pending else hint
-    return Asked(
-        key=pos.key,
-        step=step,
-        revision=session.revision,
-        options=options,
-        selected=tuple(session.pending.get("selected", ())),
-        index=pos.index,
-        total=pos.total,
-        previous=previous,
-        review=review,
-        hint=hint,
-    )
-
-
-def _editable(flow: Flow, session: Session, today: date) -> list[str]:
-    return [i.key for i in _review_items(flow, session, today) if i.index is None]
-
-
-def _review_items(flow: Flow, session: Session, today: date) -> list[ReviewItem]:
-    answers = session.answers
-    items: list[ReviewItem] = []
-    for step in _applicable(flow, answers, today):
-        if step.kind in (Kind.LANGUAGE, Kind.CONSENT, Kind.INFO, Kind.REVIEW):
-            continue
-        if step.id not in answers:
-            continue
-        value = answers[step.id]
-        if step.kind is Kind.REPEAT:
-            value = value[: _count(step, answers)]
-        items.append(ReviewItem(step.id, step, value))
-        if step.kind is Kind.REPEAT:
-            for index, item in enumerate(value):
-                for sub in step.steps:
-                    if sub.id in item:
-                        key = f"{step.id}.{index}.{sub.id}"
-                        items.append(ReviewItem(key, sub, item[sub.id], index))
-    return items
-
-
-def _applicable(flow: Flow, answers: dict[str, Any], today: date) -> list[Step]:
-    return [s for s in flow.steps if s.when is None or evaluate(s.when, answers, today)]
-
-
-def applicable_answers(flow: Flow, answers: dict[str, Any], today: date) -> dict[str, Any]:
-    """Answers of the steps that apply, repeat groups cut to their count."""
-    kept: dict[str, Any] = {}
-    for step in flow.steps:
-        if step.id not in answers:
-            continue
-        if step.when is not None and not evaluate(step.when, kept, today):
-            continue
-        value = answers[step.id]
-        if step.kind is Kind.REPEAT:
-            value = [dict(item) for item in value[: _count(step, kept)]]
-        kept[step.id] = value
-    return kept
-
-
-def compute_flags(flow: Flow, answers: dict[str, Any], today: date) -> tuple[str, ...]:
-    """The flags whose rules hold, in declaration order, each once."""
-    flags = [rule.flag for rule in flow.flags if evaluate(rule.when, answers, today)]
-    return tuple(dict.fromkeys(flags))
