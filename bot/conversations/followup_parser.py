@@ -1,0 +1,93 @@
+"""The parser of the follow-up file: the schedule and every check-in, each a flow."""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from typing import Any
+
+from bot.conversations.parser import ID, Parser
+from bot.conversations.yamlines import LineDict
+from bot.engine import Flow, Kind
+from bot.engine.checkins import FLOW_PREFIX, Checkin, Followups, Schedule
+
+_FOLLOWUP_KEYS = {"flow", "version", "schedule", "checkins"}
+_CHECKIN_KEYS = {"id", "label", "after", "steps", "flags"}
+
+
+class FollowupParser(Parser):
+    """A parser that also reads the follow-up file's schedule and check-ins."""
+
+    def followups(self, data: Any) -> Followups | None:
+        if not isinstance(data, LineDict):
+            self.fail(1, "a follow-up file is a mapping with 'schedule' and 'checkins'")
+            return None
+        self._unknown_keys(data, _FOLLOWUP_KEYS, "follow-up file")
+        version = str(data.get("version", ""))
+        if not version:
+            self.fail(data.line, "missing 'version'")
+        schedule = self._schedule(data.get("schedule"), data.lines.get("schedule", data.line))
+        raw = data.get("checkins")
+        if not isinstance(raw, list) or not raw:
+            self.fail(data.lines.get("checkins", data.line), "'checkins' must be a non-empty list")
+            raw = []
+        checkins: list[Checkin] = []
+        for item in raw:
+            checkin = self._checkin(item, version)
+            if checkin is None:
+                continue
+            if any(c.id == checkin.id for c in checkins):
+                self.fail(item.line, f"duplicate check-in id {checkin.id!r}")
+            checkins.append(checkin)
+        return Followups(schedule, tuple(checkins))
+
+    def _schedule(self, raw: Any, line: int) -> Schedule:
+        if not isinstance(raw, LineDict):
+            self.fail(line, "'schedule' is a mapping")
+            return Schedule()
+        defaults = Schedule()
+        allowed = {f.name for f in fields(Schedule)}
+        self._unknown_keys(raw, allowed, "schedule")
+        values = {}
+        for name in allowed:
+            value = self._int(raw, name)
+            if value is not None and value < 0:
+                self.fail(raw.lines[name], f"schedule.{name} must not be negative")
+            values[name] = getattr(defaults, name) if value is None else value
+        schedule = Schedule(**values)
+        for name in ("send_hour", "quiet_from", "quiet_until"):
+            if not 0 <= getattr(schedule, name) <= 23:
+                self.fail(raw.lines.get(name, line), f"schedule.{name} is an hour, 0 to 23")
+        if schedule.quiet(schedule.send_hour):
+            self.fail(raw.lines.get("send_hour", line), "schedule.send_hour is in quiet hours")
+        if schedule.max_attempts < 1:
+            self.fail(raw.lines.get("max_attempts", line), "schedule.max_attempts is at least 1")
+        return schedule
+
+    def _checkin(self, raw: Any, version: str) -> Checkin | None:
+        if not isinstance(raw, LineDict):
+            self.fail(getattr(raw, "line", 1), "each check-in is a mapping with 'id' and 'after'")
+            return None
+        self._unknown_keys(raw, _CHECKIN_KEYS, "check-in")
+        checkin_id = self._string(raw, "id", required=True)
+        label = self._string(raw, "label", required=True)
+        if checkin_id and not ID.match(checkin_id):
+            self.fail(raw.lines["id"], f"check-in id {checkin_id!r}: lower case, digits, _")
+        after = raw.get("after")
+        days = months = 0
+        if not isinstance(after, LineDict) or not set(after) <= {"days", "months"} or not after:
+            self.fail(raw.lines.get("after", raw.line), "'after' is {days: N} and/or {months: N}")
+        else:
+            days, months = self._int(after, "days") or 0, self._int(after, "months") or 0
+        raw_steps = raw.get("steps")
+        if not isinstance(raw_steps, list) or not raw_steps:
+            self.fail(raw.lines.get("steps", raw.line), "'steps' must be a non-empty list")
+            raw_steps = []
+        steps = self._steps(raw_steps, known=set(), numbers=set(), countries=set())
+        for step in steps:
+            if step.kind in (Kind.LANGUAGE, Kind.CONSENT, Kind.REVIEW):
+                self.fail(step.line, f"step {step.id!r}: no {step.kind} step in a check-in")
+        if steps and steps[0].kind is Kind.INFO:
+            self.fail(steps[0].line, "a check-in starts with a question: one message, not two")
+        flags = self._flags(raw.get("flags") or [], {s.id for s in steps}, raw.line)
+        flow = Flow(id=f"{FLOW_PREFIX}{checkin_id}", version=version, steps=tuple(steps))
+        return Checkin(checkin_id, label, days, months, replace(flow, flags=tuple(flags)))
