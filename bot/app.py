@@ -107,7 +107,7 @@ async def build(
         catalogs.negotiate,
         clock,
         settings.reference_prefix,
-        checkins=followups.flows,
+        checkin_flows=followups.flows,
     )
     renderer = Renderer(catalogs, flow, settings.office_name, settings.office_contact)
     token = settings.telegram_bot_token

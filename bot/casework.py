@@ -19,8 +19,7 @@ from bot.engine.flow import N_
 from bot.followups.service import schedule_case
 from bot.followups.zones import valid_zone
 from bot.i18n import Catalogs
-from bot.store import Store, Unit, cases
-from bot.store import followups as followup_rows
+from bot.store import Store, Unit, cases, checkins, messages, notes, twins
 
 Clock = Callable[[], datetime]
 Notify = Callable[[int, str], Awaitable[bool]]  # (telegram id, text) -> delivered?
@@ -133,7 +132,7 @@ class Casework:
                 "conversation with the bot, or has blocked it."
             )
             async with self.store.unit() as unit:
-                await cases.add_note(unit, found.id, actor, body, self.clock())
+                await notes.add(unit, found.id, actor, body, self.clock())
         return found
 
     async def change_return(
@@ -151,7 +150,7 @@ class Casework:
             if zone is not None and not valid_zone(zone):
                 raise Refused(N_("Unknown time zone."))
             now = self.clock()
-            await followup_rows.set_return(unit, found.id, return_date, zone, now)
+            await checkins.set_return(unit, found.id, return_date, zone, now)
             await unit.audit("case.return_changed", now, actor=actor,
                              pre_registration_id=found.id)  # fmt: skip
             if self.followups is not None:
@@ -166,7 +165,7 @@ class Casework:
         async with self.store.unit() as unit:
             found = await self._case(unit, reference)
             now = self.clock()
-            await cases.add_note(unit, found.id, actor, body, now)
+            await notes.add(unit, found.id, actor, body, now)
             await unit.audit("case.note_added", now, actor=actor,
                              pre_registration_id=found.id)  # fmt: skip
 
@@ -186,7 +185,7 @@ class Casework:
             other = await cases.by_reference(unit, other_reference)
             if other is None or other.id == found.id:
                 raise Refused(N_("No such other case."))
-            await cases.link(unit, found, other, actor, self.clock())
+            await twins.link(unit, found, other, actor, self.clock())
         return found
 
     async def _case(self, unit: Unit, case: cases.Case | str) -> cases.Case:
@@ -210,7 +209,7 @@ class Casework:
         delivered = await self.notify(telegram_id, text)
         async with self.store.unit() as unit:
             now = self.clock()
-            await cases.add_message(unit, case.id, "out", actor, text, delivered, now)
+            await messages.add(unit, case.id, "out", actor, text, delivered, now)
             await unit.audit(
                 "case.message_sent",
                 now,

@@ -218,16 +218,17 @@ async def _users_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _followups_list(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.store import Store
-    from bot.store import followups as rows
+    from bot.store import Store, checkins
 
     store = Store(settings.database())
     await store.upgrade()
     try:
         async with store.unit() as unit:
-            counts = await rows.counts(unit)
+            counts = await checkins.counts(unit)
             now = datetime.now(UTC)
-            found = await rows.listing(unit, due_before=now if args.due else None, limit=args.limit)
+            found = await checkins.listing(
+                unit, due_before=now if args.due else None, limit=args.limit
+            )
     finally:
         await store.close()
     if not args.due:

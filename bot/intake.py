@@ -60,8 +60,9 @@ from bot.store import (
     Submission,
     Unit,
     cases,
+    checkins,
+    messages,
 )
-from bot.store import followups as followup_store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -83,11 +84,11 @@ class Intake:
         negotiate: Callable[[str | None], str],
         clock: Callable[[], datetime],
         reference_prefix: str = "AVR",
-        checkins: Mapping[str, Flow] | None = None,
+        checkin_flows: Mapping[str, Flow] | None = None,
     ) -> None:
         self.store = store
         self.flow = flow
-        self.flows = {flow.id: flow, **(checkins or {})}
+        self.flows = {flow.id: flow, **(checkin_flows or {})}
         self.resources = resources
         self.negotiate = negotiate
         self.clock = clock
@@ -108,7 +109,7 @@ class Intake:
                 if registrations := await unit.registrations(person.id):
                     latest = registrations[-1]
                     if isinstance(given, TextInput) and latest.status not in CLOSED_STATUSES:
-                        await cases.add_message(unit, latest.id, "in", None, given.text, True, now)
+                        await messages.add(unit, latest.id, "in", None, given.text, True, now)
                         await unit.audit(
                             "case.message_received", now, pre_registration_id=latest.id
                         )
@@ -191,8 +192,8 @@ class Intake:
                 return Reply(language, [KeepGoing(), *self._current(row, now)])
             await unit.delete_session(row)
             if row.followup_id is not None:
-                await followup_store.update_row(
-                    unit, row.followup_id, now, status=followup_store.CANCELLED, reason="person"
+                await checkins.update_row(
+                    unit, row.followup_id, now, status=checkins.CANCELLED, reason="person"
                 )
                 await unit.audit("followup.cancelled", now, person_id=person.id)
                 return Reply(language, [Cancelled(checkin=True)])
@@ -283,10 +284,10 @@ class Intake:
                 return Reply(self.negotiate(user.language_code), [FollowupsStopped()])
             for registration in await unit.registrations(person.id):
                 await unit.withdraw_followup_consent(registration.id, now)
-            cancelled = await followup_store.cancel(unit, now, "stopped", person_id=person.id)
+            cancelled = await checkins.cancel(unit, now, "stopped", person_id=person.id)
             if row is not None and row.followup_id is not None:  # stopped mid check-in
-                await followup_store.update_row(
-                    unit, row.followup_id, now, status=followup_store.CANCELLED, reason="stopped"
+                await checkins.update_row(
+                    unit, row.followup_id, now, status=checkins.CANCELLED, reason="stopped"
                 )
                 await unit.delete_session(row)
                 cancelled, row = cancelled + 1, None
@@ -361,9 +362,7 @@ class Intake:
                 )
                 await unit.audit("consent.given", now, person_id=person.id, version=event.version)
             elif isinstance(event, Completed) and row.followup_id is not None:
-                await followup_store.answered(
-                    unit, row.followup_id, event.answers, event.flags, now
-                )
+                await checkins.answered(unit, row.followup_id, event.answers, event.flags, now)
                 reply.items.append(CheckinDone(bool(URGENT_FLAGS & set(event.flags))))
                 await unit.delete_session(row)
                 return reply

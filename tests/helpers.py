@@ -21,8 +21,7 @@ from bot.app import Runtime
 from bot.chat.transport import BotMessage, SimulatedPerson
 from bot.engine import Session
 from bot.followups.service import schedule_case
-from bot.store import IntakeSession, PreRegistration, Submission, cases
-from bot.store import accounts as account_store
+from bot.store import IntakeSession, PreRegistration, Submission, accounts, cases
 from bot.web.auth import hash_password
 from tests.walker import answer_until, is_turn
 
@@ -139,7 +138,7 @@ PASSWORD = "correct horse battery"
 
 async def add_account(bot: Runtime, name: str = "amina", role: str = "caseworker") -> None:
     async with bot.store.unit() as unit:
-        await account_store.add_account(
+        await accounts.add_account(
             unit, name, hash_password(PASSWORD), role, "en", bot.service.clock()
         )
 

@@ -27,16 +27,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import Executable
 
 from bot.engine.session import ACTIVE
+from bot.store import tables
 from bot.store.database import async_engine, is_sqlite, run_migrations, sqlite_engine
 from bot.store.models import (
-    AnswerVersion,
-    AuditEvent,
-    Base,
-    Flag,
-    IntakeSession,
-    Person,
-    PreRegistration,
-    ReferenceCounter,
     equals_constant,
 )
 
@@ -45,14 +38,13 @@ NAME_KEY_LENGTH = 100
 DUPLICATE_FLAG = "possible_duplicate"
 NO_FOLLOWUP_FLAG = "no_followup_consent"
 
-_tables = Base.metadata.tables
-people = _tables[Person.__tablename__]
-sessions = _tables[IntakeSession.__tablename__]
-registrations = _tables[PreRegistration.__tablename__]
-flags = _tables[Flag.__tablename__]
-counters = _tables[ReferenceCounter.__tablename__]
-audit_events = _tables[AuditEvent.__tablename__]
-answer_versions = _tables[AnswerVersion.__tablename__]
+people = tables.people
+sessions = tables.sessions
+registrations = tables.pre_registrations
+flags = tables.flags
+counters = tables.counters
+audit_events = tables.audit_events
+answer_versions = tables.answer_versions
 
 
 # The statements run on every update, built once: building one costs more than running it.

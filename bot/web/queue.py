@@ -13,7 +13,7 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from bot.answers import FOLLOWUP_FLAGS, STATUS_LABELS, status_label
 from bot.engine import Flow, fold
 from bot.engine.flow import N_
-from bot.store import cases
+from bot.store import queue
 from bot.web import export
 from bot.web.pages import Pages, parse_date, parse_int
 
@@ -36,8 +36,8 @@ class Queue:
         search = query.get("q", "").strip()
         filters = case_filter(query)
         async with self.store.unit() as unit:
-            page = await cases.queue(unit, filters)
-            nationalities = await cases.nationalities(unit)
+            page = await queue.page(unit, filters)
+            nationalities = await queue.nationalities(unit)
         city_step = self.flow.step("current_city")
         return self.pages.render(
             request,
@@ -85,10 +85,10 @@ class Queue:
         )
 
 
-def case_filter(query: Any) -> cases.CaseFilter:
+def case_filter(query: Any) -> queue.CaseFilter:
     """The queue's filter from query parameters; anything malformed is ignored."""
     search = str(query.get("q", "")).strip()[:100]
-    return cases.CaseFilter(
+    return queue.CaseFilter(
         status=query.get("status", "") if query.get("status") in STATUS_LABELS else "",
         flag=query.get("flag", ""),
         nationality=query.get("nationality", "").upper()[:2],

@@ -16,10 +16,9 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 
 from bot.engine.session import ACTIVE
-from bot.store.models import Base, Followup, equals_constant
-from bot.store.repository import Unit, people, registrations, sessions
-
-followups = Base.metadata.tables[Followup.__tablename__]
+from bot.store.models import equals_constant
+from bot.store.repository import Unit
+from bot.store.tables import followups, people, pre_registrations, sessions
 
 PLANNED, SENDING, SENT = "planned", "sending", "sent"
 ANSWERED, NO_REPLY, FAILED, CANCELLED = "answered", "no_reply", "failed", "cancelled"
@@ -125,7 +124,7 @@ async def cancel(
     if person_id is not None:
         query = query.where(
             followups.c.pre_registration_id.in_(
-                select(registrations.c.id).where(registrations.c.person_id == person_id)
+                select(pre_registrations.c.id).where(pre_registrations.c.person_id == person_id)
             )
         )
     result = await unit.connection.execute(
@@ -148,8 +147,8 @@ async def listing(
 ) -> list[tuple[str, FollowupRecord]]:
     """(reference, row) for operators: the open rows, soonest first."""
     query = (
-        select(registrations.c.reference, *_RECORD_COLUMNS)
-        .join(registrations, registrations.c.id == followups.c.pre_registration_id)
+        select(pre_registrations.c.reference, *_RECORD_COLUMNS)
+        .join(pre_registrations, pre_registrations.c.id == followups.c.pre_registration_id)
         .where(followups.c.status.in_(OPEN))
         .order_by(followups.c.due_at, followups.c.id)
         .limit(limit)
@@ -209,12 +208,12 @@ async def claim(unit: Unit, now: datetime, lease_until: datetime, limit: int) ->
             people.c.id,
             people.c.telegram_id,
             people.c.language,
-            registrations.c.reference,
-            registrations.c.answers["destination_country"].as_string(),
-            registrations.c.time_zone,
+            pre_registrations.c.reference,
+            pre_registrations.c.answers["destination_country"].as_string(),
+            pre_registrations.c.time_zone,
         )
-        .join(registrations, registrations.c.id == followups.c.pre_registration_id)
-        .join(people, people.c.id == registrations.c.person_id)
+        .join(pre_registrations, pre_registrations.c.id == followups.c.pre_registration_id)
+        .join(people, people.c.id == pre_registrations.c.person_id)
         .where(followups.c.id.in_(ids))
         .order_by(followups.c.due_at)
     )
@@ -369,14 +368,14 @@ class PlanningFacts:
 async def planning_facts(unit: Unit, case_id: int) -> PlanningFacts | None:
     result = await unit.connection.execute(
         select(
-            registrations.c.status,
-            registrations.c.return_date,
-            registrations.c.time_zone,
-            registrations.c.answers,
+            pre_registrations.c.status,
+            pre_registrations.c.return_date,
+            pre_registrations.c.time_zone,
+            pre_registrations.c.answers,
             people.c.unreachable_at,
         )
-        .join(people, people.c.id == registrations.c.person_id)
-        .where(registrations.c.id == case_id)
+        .join(people, people.c.id == pre_registrations.c.person_id)
+        .where(pre_registrations.c.id == case_id)
     )
     row = result.first()
     if row is None:
@@ -397,7 +396,7 @@ async def set_return(
     unit: Unit, case_id: int, return_date: date | None, time_zone: str | None, now: datetime
 ) -> None:
     await unit.connection.execute(
-        update(registrations)
-        .where(registrations.c.id == case_id)
+        update(pre_registrations)
+        .where(pre_registrations.c.id == case_id)
         .values(return_date=return_date, time_zone=time_zone, updated_at=now)
     )

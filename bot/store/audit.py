@@ -1,0 +1,43 @@
+"""The audit log: who did what to which case, and when. Never personal data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.store.repository import Unit
+from bot.store.tables import audit_events
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor: str
+    action: str
+    details: dict[str, Any]
+
+
+async def trail(unit: Unit, case_id: int) -> list[AuditEntry]:
+    """What was done to one case, oldest first."""
+    e = audit_events.c
+    result = await unit.connection.execute(
+        select(e.at, e.actor, e.action, e.details)
+        .where(e.pre_registration_id == case_id)
+        .order_by(e.at, e.id)
+    )
+    return [AuditEntry(**row) for row in result.mappings()]
+
+
+async def log(unit: Unit, page: int, per_page: int = 100) -> list[AuditEntry]:
+    """The whole audit log, newest first."""
+    e = audit_events.c
+    result = await unit.connection.execute(
+        select(e.at, e.actor, e.action, e.details)
+        .order_by(e.at.desc(), e.id.desc())
+        .limit(per_page)
+        .offset((min(max(page, 1), 10_000) - 1) * per_page)
+    )
+    return [AuditEntry(**row) for row in result.mappings()]
