@@ -19,7 +19,7 @@ from bot.engine.flow import N_
 from bot.followups.service import schedule_case
 from bot.followups.zones import valid_zone
 from bot.i18n import Catalogs
-from bot.store import Store, Unit, cases, checkins, messages, notes, twins
+from bot.store import Store, Unit, audit, cases, checkins, messages, notes, twins
 
 Clock = Callable[[], datetime]
 Notify = Callable[[int, str], Awaitable[bool]]  # (telegram id, text) -> delivered?
@@ -151,7 +151,7 @@ class Casework:
                 raise Refused(N_("Unknown time zone."))
             now = self.clock()
             await checkins.set_return(unit, found.id, return_date, zone, now)
-            await unit.audit("case.return_changed", now, actor=actor,
+            await audit.record(unit, "case.return_changed", now, actor=actor,
                              pre_registration_id=found.id)  # fmt: skip
             if self.followups is not None:
                 await schedule_case(unit, found.id, self.followups, now)
@@ -166,7 +166,7 @@ class Casework:
             found = await self._case(unit, reference)
             now = self.clock()
             await notes.add(unit, found.id, actor, body, now)
-            await unit.audit("case.note_added", now, actor=actor,
+            await audit.record(unit, "case.note_added", now, actor=actor,
                              pre_registration_id=found.id)  # fmt: skip
 
     async def send_message(self, reference: str, body: str, actor: str) -> cases.Case:
@@ -210,7 +210,8 @@ class Casework:
         async with self.store.unit() as unit:
             now = self.clock()
             await messages.add(unit, case.id, "out", actor, text, delivered, now)
-            await unit.audit(
+            await audit.record(
+                unit,
                 "case.message_sent",
                 now,
                 actor=actor,

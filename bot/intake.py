@@ -59,9 +59,12 @@ from bot.store import (
     Store,
     Submission,
     Unit,
+    audit,
     cases,
     checkins,
     messages,
+    people,
+    sessions,
 )
 
 log = logging.getLogger(__name__)
@@ -98,7 +101,7 @@ class Intake:
         """An answer, a tap or anything else sent during (or before) an intake."""
 
         async def work(unit: Unit, now: datetime) -> Reply:
-            person, row = await unit.person_and_session(user.telegram_id)
+            person, row = await sessions.person_and_session(unit, user.telegram_id)
             if row is None and isinstance(given, ChoiceInput):
                 # A button of a conversation that is over (/cancel, /delete): start nothing.
                 language = person.language if person else self.negotiate(user.language_code)
@@ -106,12 +109,12 @@ class Intake:
             if person is None:
                 person = await self._add_person(unit, user, now)
             if row is None:
-                if registrations := await unit.registrations(person.id):
+                if registrations := await cases.of_person(unit, person.id):
                     latest = registrations[-1]
                     if isinstance(given, TextInput) and latest.status not in CLOSED_STATUSES:
                         await messages.add(unit, latest.id, "in", None, given.text, True, now)
-                        await unit.audit(
-                            "case.message_received", now, pre_registration_id=latest.id
+                        await audit.record(
+                            unit, "case.message_received", now, pre_registration_id=latest.id
                         )
                         return Reply(person.language, [MessagePassed(latest.reference)])
                     return Reply(person.language, [_already(latest)])
@@ -131,7 +134,7 @@ class Intake:
                 if row.state.get("answers", {}).get("consent"):
                     return Reply(person.language, [ResumeOffer()])
                 return Reply(person.language, self._current(row, now))
-            if registrations := await unit.registrations(person.id):
+            if registrations := await cases.of_person(unit, person.id):
                 return Reply(person.language, [_already(registrations[-1])])
             return await self._begin(unit, person, now)
 
@@ -141,21 +144,21 @@ class Intake:
         """The answer to ResumeOffer."""
 
         async def work(unit: Unit, now: datetime) -> Reply:
-            person, row = await unit.person_and_session(user.telegram_id)
+            person, row = await sessions.person_and_session(unit, user.telegram_id)
             if person is None or row is None:
                 language = person.language if person else self.negotiate(user.language_code)
                 return Reply(language, [NothingOpen()])
             if not restart:
                 return Reply(person.language, self._current(row, now))
-            await unit.delete_session(row)
-            await unit.audit("intake.restarted", now, person_id=person.id)
+            await sessions.end(unit, row)
+            await audit.record(unit, "intake.restarted", now, person_id=person.id)
             return await self._begin(unit, person, now)
 
         return await self._run(work)
 
     async def language_menu(self, user: User) -> Reply:
         async with self.store.unit() as unit:
-            person = await unit.person(user.telegram_id)
+            person = await people.find(unit, user.telegram_id)
             language = person.language if person else self.negotiate(user.language_code)
         return Reply(language, [LanguageMenu(language)])
 
@@ -163,15 +166,15 @@ class Intake:
         """/language: switch, then ask the current question again in the new language."""
 
         async def work(unit: Unit, now: datetime) -> Reply:
-            person, row = await unit.person_and_session(user.telegram_id)
+            person, row = await sessions.person_and_session(unit, user.telegram_id)
             if person is not None:
-                await unit.update_person(person, now, language=language)
+                await people.change(unit, person, now, language=language)
             if row is None:
                 return Reply(language, [LanguageChanged()])
             state = _state(row)
             if "language" in state.answers:
                 state.answers["language"] = language
-                await unit.save_session(row, state.to_dict(), now)
+                await sessions.save(unit, row, state.to_dict(), now)
             return Reply(language, [*engine.current(self.flow, state, now)])
 
         return await self._run(work)
@@ -181,7 +184,7 @@ class Intake:
         open check-in (the others stay planned: /stop is for all of them)."""
 
         async def work(unit: Unit, now: datetime) -> Reply:
-            person, row = await unit.person_and_session(user.telegram_id)
+            person, row = await sessions.person_and_session(unit, user.telegram_id)
             language = person.language if person else self.negotiate(user.language_code)
             if person is None or row is None:
                 return Reply(language, [NothingOpen()])
@@ -190,12 +193,12 @@ class Intake:
                 return Reply(language, [ConfirmCancel(checkin)])
             if not confirmed:
                 return Reply(language, [KeepGoing(), *self._current(row, now)])
-            await unit.delete_session(row)
+            await sessions.end(unit, row)
             if row.followup_id is not None:
                 await checkins.update_row(
                     unit, row.followup_id, now, status=checkins.CANCELLED, reason="person"
                 )
-                await unit.audit("followup.cancelled", now, person_id=person.id)
+                await audit.record(unit, "followup.cancelled", now, person_id=person.id)
                 return Reply(language, [Cancelled(checkin=True)])
             await self._forget_if_empty(unit, person, now, "intake.cancelled")
             return Reply(language, [Cancelled()])
@@ -204,19 +207,19 @@ class Intake:
 
     async def status(self, user: User) -> Reply:
         async with self.store.unit() as unit:
-            person = await unit.person(user.telegram_id)
+            person = await people.find(unit, user.telegram_id)
             if person is None:
                 return Reply(self.negotiate(user.language_code), [StatusReport(())])
-            registrations = await unit.registrations(person.id)
+            registrations = await cases.of_person(unit, person.id)
             report = tuple((r.reference, r.status) for r in registrations)
             return Reply(person.language, [StatusReport(report)])
 
     async def my_data(self, user: User) -> Reply:
         async with self.store.unit() as unit:
-            person, row = await unit.person_and_session(user.telegram_id)
+            person, row = await sessions.person_and_session(unit, user.telegram_id)
             if person is None:
                 return Reply(self.negotiate(user.language_code), [NothingStored()])
-            registrations = await unit.registrations(person.id)
+            registrations = await cases.of_person(unit, person.id)
             answers = registrations[-1].answers if registrations else {}
             if row is not None and row.followup_id is None:
                 answers = _state(row).answers
@@ -232,7 +235,7 @@ class Intake:
         """/delete asks first; confirmed, it erases the person and everything about them."""
 
         async def work(unit: Unit, now: datetime) -> Reply:
-            person, row = await unit.person_and_session(user.telegram_id)
+            person, row = await sessions.person_and_session(unit, user.telegram_id)
             if person is None:
                 return Reply(self.negotiate(user.language_code), [NothingStored()])
             language = person.language
@@ -240,9 +243,9 @@ class Intake:
                 return Reply(language, [ConfirmDelete()])
             if not confirmed:
                 return Reply(language, [KeepGoing(), *self._current(row, now)])
-            erased = len(await unit.registrations(person.id))
-            await unit.erase_person(person.id)
-            await unit.audit("person.erased", now, pre_registrations=erased)
+            erased = len(await cases.of_person(unit, person.id))
+            await people.erase(unit, person.id)
+            await audit.record(unit, "person.erased", now, pre_registrations=erased)
             return Reply(language, [Erased()])
 
         return await self._run(work)
@@ -250,7 +253,7 @@ class Intake:
     async def notice(self, user: User, notice: Notice) -> Reply:
         """A notice that changes nothing, then the current question if an intake is open."""
         async with self.store.unit() as unit:
-            person, row = await unit.person_and_session(user.telegram_id)
+            person, row = await sessions.person_and_session(unit, user.telegram_id)
             language = person.language if person else self.negotiate(user.language_code)
             return Reply(language, [notice, *self._current(row, self.clock())])
 
@@ -258,17 +261,17 @@ class Intake:
         """/human or "talk to a person": the case is flagged for a call back."""
 
         async def work(unit: Unit, now: datetime) -> Reply:
-            person, row = await unit.person_and_session(user.telegram_id)
+            person, row = await sessions.person_and_session(unit, user.telegram_id)
             if person is None:
                 return Reply(self.negotiate(user.language_code), [HumanWithoutRequest()])
-            registrations = await unit.registrations(person.id)
+            registrations = await cases.of_person(unit, person.id)
             if registrations:
-                await unit.add_flag(registrations[-1].id, HUMAN_FLAG)
-                await unit.audit(
-                    "case.human_requested", now, pre_registration_id=registrations[-1].id
+                await cases.add_flag(unit, registrations[-1].id, HUMAN_FLAG)
+                await audit.record(
+                    unit, "case.human_requested", now, pre_registration_id=registrations[-1].id
                 )
             elif row is not None:  # flagged when the request is sent
-                await unit.audit(HUMAN_WISH, now, person_id=person.id)
+                await audit.record(unit, HUMAN_WISH, now, person_id=person.id)
             else:
                 return Reply(person.language, [HumanWithoutRequest()])
             return Reply(person.language, [HumanRequested(), *self._current(row, now)])
@@ -279,23 +282,25 @@ class Intake:
         """/stop: no messages after return, for every request of the person."""
 
         async def work(unit: Unit, now: datetime) -> Reply:
-            person, row = await unit.person_and_session(user.telegram_id)
+            person, row = await sessions.person_and_session(unit, user.telegram_id)
             if person is None:
                 return Reply(self.negotiate(user.language_code), [FollowupsStopped()])
-            for registration in await unit.registrations(person.id):
-                await unit.withdraw_followup_consent(registration.id, now)
+            for registration in await cases.of_person(unit, person.id):
+                await cases.withdraw_followup_consent(unit, registration.id, now)
             cancelled = await checkins.cancel(unit, now, "stopped", person_id=person.id)
             if row is not None and row.followup_id is not None:  # stopped mid check-in
                 await checkins.update_row(
                     unit, row.followup_id, now, status=checkins.CANCELLED, reason="stopped"
                 )
-                await unit.delete_session(row)
+                await sessions.end(unit, row)
                 cancelled, row = cancelled + 1, None
             if row is not None and row.state.get("answers", {}).get("followup_consent"):
                 state = _state(row)
                 state.answers["followup_consent"] = False
-                await unit.save_session(row, state.fields(), now)
-            await unit.audit("followups.stopped", now, person_id=person.id, cancelled=cancelled)
+                await sessions.save(unit, row, state.fields(), now)
+            await audit.record(
+                unit, "followups.stopped", now, person_id=person.id, cancelled=cancelled
+            )
             return Reply(person.language, [FollowupsStopped(), *self._current(row, now)])
 
         return await self._run(work)
@@ -320,13 +325,13 @@ class Intake:
         self, unit: Unit, user: User, now: datetime
     ) -> tuple[PersonRecord, SessionRecord | None]:
         """The person (created on first contact) and their open session, if any."""
-        person, row = await unit.person_and_session(user.telegram_id)
+        person, row = await sessions.person_and_session(unit, user.telegram_id)
         if person is None:
             return await self._add_person(unit, user, now), None
         return person, row
 
     async def _add_person(self, unit: Unit, user: User, now: datetime) -> PersonRecord:
-        return await unit.add_person(user.telegram_id, self.negotiate(user.language_code), now)
+        return await people.add(unit, user.telegram_id, self.negotiate(user.language_code), now)
 
     def _flow(self, row: SessionRecord) -> Flow:
         return self.flows.get(row.flow, self.flow)
@@ -337,7 +342,7 @@ class Intake:
 
     async def _begin(self, unit: Unit, person: PersonRecord, now: datetime) -> Reply:
         transition = engine.start(self.flow, now)
-        await unit.add_session(person.id, self.flow.id, transition.session.to_dict(), now)
+        await sessions.add(unit, person.id, self.flow.id, transition.session.to_dict(), now)
         return Reply(person.language, list(transition.events))
 
     async def _apply(
@@ -355,41 +360,44 @@ class Intake:
             if isinstance(event, LanguageChosen):
                 person = replace(person, language=event.language)
                 reply.language = event.language
-                await unit.update_person(person, now, language=event.language)
+                await people.change(unit, person, now, language=event.language)
             elif isinstance(event, ConsentGiven):
-                await unit.update_person(
-                    person, now, consent_version=event.version, consented_at=now
+                await people.change(
+                    unit, person, now, consent_version=event.version, consented_at=now
                 )
-                await unit.audit("consent.given", now, person_id=person.id, version=event.version)
+                await audit.record(
+                    unit, "consent.given", now, person_id=person.id, version=event.version
+                )
             elif isinstance(event, Completed) and row.followup_id is not None:
                 await checkins.answered(unit, row.followup_id, event.answers, event.flags, now)
                 reply.items.append(CheckinDone(bool(URGENT_FLAGS & set(event.flags))))
-                await unit.delete_session(row)
+                await sessions.end(unit, row)
                 return reply
             elif isinstance(event, Completed) and row.pre_registration_id is not None:
                 registration = await self._correct(unit, row.pre_registration_id, state, event, now)
                 reply.items.append(Corrected(registration.reference))
-                await unit.delete_session(row)
+                await sessions.end(unit, row)
                 return reply
             elif isinstance(event, Completed):
                 registration = await self._submit(unit, person, state, event, now)
                 reply.items.append(Submitted(registration.reference))
-                await unit.delete_session(row)  # the answers now live in the registration
+                await sessions.end(unit, row)  # the answers now live in the registration
                 return reply
             elif isinstance(event, Ended):
-                await unit.delete_session(row)
+                await sessions.end(unit, row)
                 await self._forget_if_empty(unit, person, now, f"intake.ended.{event.outcome}")
                 return reply
-        await unit.save_session(row, state.fields(), now)
+        await sessions.save(unit, row, state.fields(), now)
         return reply
 
     async def _submit(
         self, unit: Unit, person: PersonRecord, state: Session, done: Completed, now: datetime
     ) -> RegistrationRecord:
-        wished = await unit.has_audit(HUMAN_WISH, person.id)
+        wished = await audit.has(unit, HUMAN_WISH, person.id)
         submission = self._submission(state, done, (HUMAN_FLAG,) if wished else ())
-        registration = await unit.submit(person, submission, self.prefix, now)
-        await unit.audit(
+        registration = await cases.submit(unit, person, submission, self.prefix, now)
+        await audit.record(
+            unit,
             "pre_registration.submitted",
             now,
             person_id=person.id,
@@ -416,8 +424,8 @@ class Intake:
     ) -> RegistrationRecord:
         flow_flags = {rule.flag for rule in self.flow.flags}
         submission = self._submission(state, done)
-        registration = await unit.correct(registration_id, submission, flow_flags, now)
-        await unit.audit("case.corrected", now, pre_registration_id=registration_id)
+        registration = await cases.correct(unit, registration_id, submission, flow_flags, now)
+        await audit.record(unit, "case.corrected", now, pre_registration_id=registration_id)
         return registration
 
     async def open_correction(self, registration_id: int, steps: list[str]) -> User | None:
@@ -428,19 +436,19 @@ class Intake:
             if target is None:
                 return None
             telegram_id, _language = target
-            person, row = await unit.person_and_session(telegram_id)
+            person, row = await sessions.person_and_session(unit, telegram_id)
             if person is None or row is not None:
                 return None  # the person is in the middle of another conversation
             registration = next(
-                r for r in await unit.registrations(person.id) if r.id == registration_id
+                r for r in await cases.of_person(unit, person.id) if r.id == registration_id
             )
             answers = {k: v for k, v in registration.answers.items() if k not in steps}
             already_said = [s.id for s in self.flow.steps if s.kind in ("info", "repeat")]
             state = Session(self.flow.id, answers=answers, seen=already_said)
             state.key = engine.current(self.flow, state, now)[0].key  # type: ignore[union-attr]
-            await unit.add_session(person.id, self.flow.id, state.to_dict(), now, registration_id)
-            await unit.audit(
-                "case.correction_asked", now, pre_registration_id=registration_id, steps=steps
+            await sessions.add(unit, person.id, self.flow.id, state.to_dict(), now, registration_id)
+            await audit.record(
+                unit, "case.correction_asked", now, pre_registration_id=registration_id, steps=steps
             )
             return User(telegram_id)
 
@@ -449,7 +457,7 @@ class Intake:
     async def prompt(self, user: User) -> Reply:
         """The open conversation's current question, as it would be asked now."""
         async with self.store.unit() as unit:
-            person, row = await unit.person_and_session(user.telegram_id)
+            person, row = await sessions.person_and_session(unit, user.telegram_id)
             language = person.language if person else self.negotiate(None)
             return Reply(language, self._current(row, self.clock()))
 
@@ -457,11 +465,11 @@ class Intake:
         self, unit: Unit, person: PersonRecord, now: datetime, why: str
     ) -> None:
         """A person with no request left keeps nothing: not even their Telegram id."""
-        if await unit.registrations(person.id):
-            await unit.audit(why, now, person_id=person.id)
+        if await cases.of_person(unit, person.id):
+            await audit.record(unit, why, now, person_id=person.id)
             return
-        await unit.erase_person(person.id)
-        await unit.audit(why, now)
+        await people.erase(unit, person.id)
+        await audit.record(unit, why, now)
 
 
 def _state(row: SessionRecord) -> Session:

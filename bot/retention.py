@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.chat.outbox import Outbox
 from bot.replies import IntakeReminder, Reply
-from bot.store import Store, retention
+from bot.store import Store, audit, retention
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +72,7 @@ class Retention:
             return Purge(cases, intakes, dry_run=True)
         async with self.store.unit() as unit:
             cases, intakes, gone = await retention.erase_expired(unit, cases_before, intakes_before)
-            await unit.audit(
-                "retention.erased", now, actor="retention", cases=cases, intakes=intakes,
+            await audit.record(unit, "retention.erased", now, actor="retention", cases=cases, intakes=intakes,
                 people=gone,
             )  # fmt: skip
         report = Purge(cases, intakes, gone)
@@ -101,5 +100,7 @@ class Retention:
             reminded += 1
         if reminded:
             async with self.store.unit() as unit:
-                await unit.audit("retention.reminded", now, actor="retention", intakes=reminded)
+                await audit.record(
+                    unit, "retention.reminded", now, actor="retention", intakes=reminded
+                )
         return reminded

@@ -11,7 +11,7 @@ import pytest
 from bot import workflow
 from bot.app import Runtime
 from bot.casework import Casework, NoSuchCase, Refused, StatusChange
-from bot.store import Submission, audit, cases, checkins, messages, notes, twins
+from bot.store import Submission, audit, cases, checkins, messages, notes, people, twins
 from tests.helpers import Clock
 
 PERSON = 7001
@@ -62,9 +62,9 @@ async def new_case(
     values = {"full_name": "Awa Diallo", "date_of_birth": "1990-01-01", "nationality": "SN",
               "phone": f"+21260000{telegram_id:04d}", "current_city": "rabat", **answers}  # fmt: skip
     async with bot.store.unit() as unit:
-        person = await unit.add_person(telegram_id, "fr", clock())
+        person = await people.add(unit, telegram_id, "fr", clock())
         submission = Submission(values, {}, (), "1", "awa diallo")
-        registration = await unit.submit(person, submission, "AVR", clock())
+        registration = await cases.submit(unit, person, submission, "AVR", clock())
         case = await cases.by_reference(unit, registration.reference)
         assert case is not None
         if status != case.status:

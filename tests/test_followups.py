@@ -14,7 +14,7 @@ from bot.app import Runtime, build
 from bot.chat.transport import TIMEOUT, OfflineBotAPI
 from bot.config import Settings
 from bot.followups.service import schedule_case
-from bot.store import cases, checkins
+from bot.store import cases, checkins, people, sessions
 from bot.store.models import Followup, Person
 from tests.helpers import (
     Clock,
@@ -187,9 +187,9 @@ async def test_a_check_in_waits_for_another_conversation_to_end(
     case_id = await returned_case(bot, 81)
     phone: Phone = phone_factory(81)
     async with bot.store.unit() as unit:  # a caseworker's "needs info" questions are open
-        person = await unit.person(81)
+        person = await people.find(unit, 81)
         assert person is not None
-        await unit.add_session(person.id, "intake", {"status": "active", "key": "phone",
+        await sessions.add(unit, person.id, "intake", {"status": "active", "key": "phone",
                                                       "revision": 3}, clock())  # fmt: skip
     clock.now = at(27, 10)
     assert (await bot.dispatcher.run_once()).outcomes == {"busy": 1}
@@ -283,17 +283,17 @@ async def test_two_dispatchers_working_the_same_rows_send_each_once(
     """Two dispatchers (two stores, two connection pools, as two processes would have)
     claim from the same due rows at once; on PostgreSQL with FOR UPDATE SKIP LOCKED."""
     other = await build(settings, offline=api, clock=clock, migrate=False)
-    people = range(5000, 5120)
-    for telegram_id in people:
+    telegram_ids = range(5000, 5120)
+    for telegram_id in telegram_ids:
         await returned_case(bot, telegram_id)
     clock.now = at(27, 10)
     api.latency = 0.001  # each send yields, so the two dispatchers interleave
     bot.dispatcher.batch = other.dispatcher.batch = 10
     first, second = await asyncio.gather(bot.dispatcher.run_once(), other.dispatcher.run_once())
     await other.stop()
-    assert first.outcomes["sent"] + second.outcomes["sent"] == len(people)
+    assert first.outcomes["sent"] + second.outcomes["sent"] == len(telegram_ids)
     assert first.outcomes["sent"] > 0 and second.outcomes["sent"] > 0  # both did work
-    assert {len(api.messages(t)) for t in people} == {1}  # each person: one message
+    assert {len(api.messages(t)) for t in telegram_ids} == {1}  # each person: one message
 
 
 async def test_the_dashboard_plans_check_ins_and_shows_their_answers(

@@ -30,7 +30,7 @@ from bot.engine.checkins import Followups
 from bot.followups.planning import allowed
 from bot.followups.zones import zone_for
 from bot.replies import CheckinReminder, Item, Reply
-from bot.store import Conflict, Store, Unit, checkins
+from bot.store import Conflict, Store, Unit, audit, cases, checkins, claims, people, sessions
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -81,11 +81,11 @@ class Dispatcher:
                 return report
             self.paused_until = None
         async with self.store.unit() as unit:
-            report.recovered = await checkins.recover(unit, now, self._reminder_time(now))
+            report.recovered = await claims.recover(unit, now, self._reminder_time(now))
         for _ in itertools.repeat(None) if batches is None else range(batches):
             now = self.clock()
             async with self.store.unit() as unit:
-                claimed = await checkins.claim(unit, now, now + self.lease, self.batch)
+                claimed = await claims.claim(unit, now, now + self.lease, self.batch)
             try:
                 for index, row in enumerate(claimed):
                     outcome = await self._handle(row)
@@ -105,7 +105,7 @@ class Dispatcher:
         if self.delivered:
             now = self.clock()
             async with self.store.unit() as unit:
-                await checkins.mark_sent(unit, self.delivered, now, self._reminder_time(now))
+                await claims.mark_sent(unit, self.delivered, now, self._reminder_time(now))
             self.delivered = []
 
     async def job(self, context: Any = None) -> None:
@@ -116,13 +116,13 @@ class Dispatcher:
 
     # One row
 
-    async def _handle(self, claimed: checkins.Claimed) -> str:
+    async def _handle(self, claimed: claims.Claimed) -> str:
         row, now = claimed.followup, self.clock()
         zone = zone_for(claimed.country, claimed.time_zone)
         later = allowed(now, self.schedule, zone)
         if later != now:  # night there: wait for the morning
             async with self.store.unit() as unit:
-                await checkins.release(unit, row.id, later, now)
+                await claims.release(unit, row.id, later, now)
             return "waiting_for_morning"
         try:
             if row.status == checkins.PLANNED:
@@ -130,39 +130,42 @@ class Dispatcher:
             return await self._remind(claimed, zone, now)
         except Conflict:  # the person began another conversation meanwhile
             async with self.store.unit() as unit:
-                await checkins.release(
+                await claims.release(
                     unit, row.id, allowed(now + BUSY_RETRY, self.schedule, zone), now
                 )
             return "busy"
 
-    async def _first(self, claimed: checkins.Claimed, zone: ZoneInfo, now: datetime) -> str:
+    async def _first(self, claimed: claims.Claimed, zone: ZoneInfo, now: datetime) -> str:
         row = claimed.followup
         flow = self.followups.checkin(row.checkin).flow
         async with self.store.unit() as unit:
-            if await checkins.person_busy(unit, claimed.person_id, row.id):
+            if await sessions.busy_elsewhere(unit, claimed.person_id, row.id):
                 if now - row.planned_for >= timedelta(hours=self.schedule.busy_wait_hours):
                     await self._give_up(unit, claimed, checkins.FAILED, "busy", FAILED_FLAG, now)
                     return "failed"
                 later = allowed(now + BUSY_RETRY, self.schedule, zone)
-                await checkins.release(unit, row.id, later, now)
+                await claims.release(unit, row.id, later, now)
                 return "busy"
-            if not await checkins.start_sending(
-                unit, claimed, now, row.attempts + 1, row.reminders
-            ):
+            if not await claims.start_sending(unit, claimed, now, row.attempts + 1, row.reminders):
                 return "lease_lost"
             transition = engine.start(flow, now)
             if row.attempts:  # an earlier attempt failed: its conversation goes
-                await checkins.end_checkin_sessions(unit, followup_id=row.id)
-            await unit.add_session(
-                claimed.person_id, flow.id, transition.session.to_dict(), now, followup_id=row.id
+                await sessions.end_checkins(unit, followup_id=row.id)
+            await sessions.add(
+                unit,
+                claimed.person_id,
+                flow.id,
+                transition.session.to_dict(),
+                now,
+                followup_id=row.id,
             )
         return await self._send(claimed, zone, list(transition.events), first=True)
 
-    async def _remind(self, claimed: checkins.Claimed, zone: ZoneInfo, now: datetime) -> str:
+    async def _remind(self, claimed: claims.Claimed, zone: ZoneInfo, now: datetime) -> str:
         row = claimed.followup
         flow = self.followups.checkin(row.checkin).flow
         async with self.store.unit() as unit:
-            session = await checkins.checkin_session(unit, row.id)
+            session = await sessions.of_checkin(unit, row.id)
             if session is None:  # the person stopped this check-in (/cancel)
                 await self._give_up(unit, claimed, checkins.CANCELLED, "person", None, now)
                 return "cancelled"
@@ -178,7 +181,7 @@ class Dispatcher:
                     answers=state.answers,
                 )
                 return "no_reply"
-            started = await checkins.start_sending(
+            started = await claims.start_sending(
                 unit, claimed, now, row.attempts + 1, row.reminders + 1
             )
             if not started:
@@ -187,7 +190,7 @@ class Dispatcher:
         return await self._send(claimed, zone, items, first=False)
 
     async def _send(
-        self, claimed: checkins.Claimed, zone: ZoneInfo, items: list[Item], *, first: bool
+        self, claimed: claims.Claimed, zone: ZoneInfo, items: list[Item], *, first: bool
     ) -> str:
         row = claimed.followup
         delivery = await self.outbox.send(claimed.telegram_id, Reply(claimed.language, items))
@@ -218,9 +221,7 @@ class Dispatcher:
             case _:
                 assert_never(delivery.outcome)
 
-    async def _retry(
-        self, claimed: checkins.Claimed, zone: ZoneInfo, first: bool, error: str
-    ) -> str:
+    async def _retry(self, claimed: claims.Claimed, zone: ZoneInfo, first: bool, error: str) -> str:
         """A failure that may pass: again later with exponential backoff, up to a limit."""
         row = claimed.followup
         attempts = row.attempts + 1
@@ -239,14 +240,14 @@ class Dispatcher:
     # Outcomes
 
     async def _undo(
-        self, claimed: checkins.Claimed, first: bool, retry_at: datetime, *, count_attempt: bool
+        self, claimed: claims.Claimed, first: bool, retry_at: datetime, *, count_attempt: bool
     ) -> None:
         """The send failed: back to where it was, to try again at `retry_at`."""
         row, now = claimed.followup, self.clock()
         attempts = row.attempts + 1 if count_attempt else row.attempts
         async with self.store.unit() as unit:
             if first:
-                await checkins.end_checkin_sessions(unit, followup_id=row.id)
+                await sessions.end_checkins(unit, followup_id=row.id)
                 await checkins.update_row(
                     unit, row.id, now, status=checkins.PLANNED, attempts=attempts,
                     due_at=retry_at, claimed_until=None,
@@ -257,17 +258,17 @@ class Dispatcher:
                     attempts=attempts, due_at=retry_at, claimed_until=None,
                 )  # fmt: skip
 
-    async def _blocked(self, unit: Unit, claimed: checkins.Claimed, now: datetime) -> None:
+    async def _blocked(self, unit: Unit, claimed: claims.Claimed, now: datetime) -> None:
         """403: the person blocked the bot. Nothing more goes to them; the case says why."""
         await self._give_up(unit, claimed, checkins.FAILED, "blocked", UNREACHABLE_FLAG, now)
-        await checkins.mark_unreachable(unit, claimed.person_id, now)
+        await people.mark_unreachable(unit, claimed.person_id, now)
         await checkins.cancel(unit, now, "blocked", person_id=claimed.person_id)
-        await checkins.end_checkin_sessions(unit, person_id=claimed.person_id)
+        await sessions.end_checkins(unit, person_id=claimed.person_id)
 
     async def _give_up(
         self,
         unit: Unit,
-        claimed: checkins.Claimed,
+        claimed: claims.Claimed,
         status: str,
         reason: str | None,
         flag: str | None,
@@ -279,10 +280,11 @@ class Dispatcher:
         if answers:
             values["answers"] = answers
         await checkins.update_row(unit, row.id, now, **values)
-        await checkins.end_checkin_sessions(unit, followup_id=row.id)
+        await sessions.end_checkins(unit, followup_id=row.id)
         if flag is not None:
-            await unit.add_flag(row.pre_registration_id, flag)
-        await unit.audit(
+            await cases.add_flag(unit, row.pre_registration_id, flag)
+        await audit.record(
+            unit,
             f"followup.{status}",
             now,
             pre_registration_id=row.pre_registration_id,
@@ -290,11 +292,11 @@ class Dispatcher:
             reason=reason,
         )
 
-    async def _release_all(self, claimed: list[checkins.Claimed], until: datetime) -> None:
+    async def _release_all(self, claimed: list[claims.Claimed], until: datetime) -> None:
         now = self.clock()
         async with self.store.unit() as unit:
             for row in claimed:
-                await checkins.release(unit, row.followup.id, max(until, row.followup.due_at), now)
+                await claims.release(unit, row.followup.id, max(until, row.followup.due_at), now)
 
     def _reminder_time(self, now: datetime) -> datetime:
         return now + timedelta(hours=self.schedule.reminder_after_hours)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from bot.engine.checkins import Followups
 from bot.followups.planning import plan
 from bot.followups.zones import zone_for
-from bot.store import Unit, checkins
+from bot.store import Unit, audit, checkins
 
 # A check-in whose day passed more than this long ago (a return date entered late) is
 # not sent at all: five questions about "your first week" after two months help no one.
@@ -36,7 +36,7 @@ async def schedule_case(unit: Unit, case_id: int, followups: Followups, now: dat
     if late:
         await checkins.cancel(unit, now, "too_late", case_id=case_id, checkins=late)
     planned = await checkins.plan(unit, case_id, [(p.checkin, p.due_at) for p in timely], now)
-    await unit.audit(
-        "followups.planned", now, pre_registration_id=case_id, planned=planned, zone=zone.key
+    await audit.record(
+        unit, "followups.planned", now, pre_registration_id=case_id, planned=planned, zone=zone.key
     )
     return planned

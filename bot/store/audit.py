@@ -6,10 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 
-from bot.store.repository import Unit
 from bot.store.tables import audit_events
+from bot.store.unit import Unit
+
+_RECORD = insert(audit_events).values(
+    {
+        name: bindparam(name)
+        for name in ("at", "actor", "action", "person_id", "pre_registration_id", "details")
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -18,6 +25,39 @@ class AuditEntry:
     actor: str
     action: str
     details: dict[str, Any]
+
+
+async def record(
+    unit: Unit,
+    action: str,
+    now: datetime,
+    *,
+    actor: str = "bot",
+    person_id: int | None = None,
+    pre_registration_id: int | None = None,
+    **details: Any,
+) -> None:
+    """Record an action. Never pass personal data in `details`."""
+    await unit.connection.execute(
+        _RECORD,
+        {
+            "at": now,
+            "actor": actor,
+            "action": action,
+            "person_id": person_id,
+            "pre_registration_id": pre_registration_id,
+            "details": details,
+        },
+    )
+
+
+async def has(unit: Unit, action: str, person_id: int) -> bool:
+    """Was this action ever recorded for this person?"""
+    e = audit_events.c
+    result = await unit.connection.execute(
+        select(e.id).where(e.action == action, e.person_id == person_id).limit(1)
+    )
+    return result.first() is not None
 
 
 async def trail(unit: Unit, case_id: int) -> list[AuditEntry]:

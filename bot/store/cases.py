@@ -6,13 +6,45 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 
-from bot.store import notes
-from bot.store.repository import RegistrationRecord, Unit
+from bot.store import audit, notes, references, twins
+from bot.store.people import PersonRecord
 from bot.store.tables import answer_versions, flags, people, pre_registrations
+from bot.store.unit import Unit
+
+SUBMITTED = "submitted"
+NAME_KEY_LENGTH = 100
+NO_FOLLOWUP_FLAG = "no_followup_consent"
+
+
+@dataclass(frozen=True)
+class RegistrationRecord:
+    """A sent request: a case, as the dashboard calls it."""
+
+    id: int
+    reference: str
+    status: str
+    language: str
+    answers: dict[str, Any]
+    answered_at: dict[str, Any]
+    created_at: datetime
+    flags: tuple[str, ...] = ()
+    return_date: date | None = None
+
 
 Case = RegistrationRecord  # what the dashboard calls a sent request
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a completed intake brings to its pre-registration."""
+
+    answers: dict[str, Any]
+    answered_at: dict[str, Any]
+    flags: tuple[str, ...]
+    flow_version: str
+    name_key: str | None
 
 
 async def by_reference(unit: Unit, reference: str) -> Case | None:
@@ -50,6 +82,158 @@ async def flags_of(unit: Unit, ids: list[int]) -> dict[int, list[str]]:
     return names
 
 
+async def of_person(unit: Unit, person_id: int) -> list[RegistrationRecord]:
+    """A person's cases, oldest first."""
+    result = await unit.connection.execute(
+        select(pre_registrations)
+        .where(pre_registrations.c.person_id == person_id)
+        .order_by(pre_registrations.c.id)
+    )
+    records = []
+    for row in result.mappings():
+        names = await unit.connection.execute(
+            select(flags.c.flag).where(flags.c.pre_registration_id == row["id"])
+        )
+        records.append(
+            RegistrationRecord(
+                row["id"],
+                row["reference"],
+                row["status"],
+                row["language"],
+                row["answers"],
+                row["answered_at"],
+                row["created_at"],
+                tuple(sorted(names.scalars())),
+                row["return_date"],
+            )
+        )
+    return records
+
+
+async def submit(
+    unit: Unit, person: PersonRecord, submission: Submission, prefix: str, now: datetime
+) -> RegistrationRecord:
+    """Create the pre-registration, with a new reference and duplicate detection."""
+    answers = submission.answers
+    reference = await references.next_reference(unit, prefix, now.year)
+    values = {
+        "reference": reference,
+        "person_id": person.id,
+        "status": SUBMITTED,
+        "language": person.language,
+        "flow_version": submission.flow_version,
+        "answers": answers,
+        "answered_at": submission.answered_at,
+        "full_name": answers.get("full_name"),
+        "name_key": submission.name_key,
+        "date_of_birth": answers.get("date_of_birth"),
+        "phone": answers.get("phone"),
+        "nationality": answers.get("nationality"),
+        "current_city": answers.get("current_city"),
+        "created_at": now,
+        "updated_at": now,
+    }
+    result = await unit.connection.execute(
+        insert(pre_registrations).values(**values).returning(pre_registrations.c.id)
+    )
+    case_id = result.scalar_one()
+    names = set(submission.flags)
+    same_person = await twins.duplicates(unit, case_id, values)
+    if same_person:
+        names.add(twins.DUPLICATE_FLAG)
+        await twins.flag(unit, same_person)
+    for name in sorted(names):
+        await _flag(unit, case_id, name)
+    return RegistrationRecord(
+        case_id,
+        reference,
+        SUBMITTED,
+        person.language,
+        answers,
+        submission.answered_at,
+        now,
+        tuple(sorted(names)),
+    )
+
+
+async def correct(
+    unit: Unit, case_id: int, submission: Submission, flow_flags: set[str], now: datetime
+) -> RegistrationRecord:
+    """New answers for a sent request; the old ones are kept as a version."""
+    row = (
+        (
+            await unit.connection.execute(
+                select(pre_registrations).where(pre_registrations.c.id == case_id)
+            )
+        )
+        .mappings()
+        .one()
+    )
+    await unit.connection.execute(
+        insert(answer_versions).values(
+            pre_registration_id=case_id,
+            answers=row["answers"],
+            answered_at=row["answered_at"],
+            replaced_at=now,
+        )
+    )
+    answers = submission.answers
+    await unit.connection.execute(
+        update(pre_registrations)
+        .where(pre_registrations.c.id == case_id)
+        .values(
+            answers=answers,
+            answered_at={**row["answered_at"], **submission.answered_at},
+            status="in_review",
+            full_name=answers.get("full_name"),
+            name_key=submission.name_key,
+            date_of_birth=answers.get("date_of_birth"),
+            phone=answers.get("phone"),
+            nationality=answers.get("nationality"),
+            current_city=answers.get("current_city"),
+            updated_at=now,
+        )
+    )
+    await unit.connection.execute(  # the flow's flags are computed again
+        delete(flags).where(flags.c.pre_registration_id == case_id, flags.c.flag.in_(flow_flags))
+    )
+    for name in submission.flags:
+        await add_flag(unit, case_id, name)
+    (record,) = [r for r in await of_person(unit, row["person_id"]) if r.id == case_id]
+    return record
+
+
+async def add_flag(unit: Unit, case_id: int, name: str) -> None:
+    """Flag a case, once."""
+    known = await unit.connection.execute(
+        select(flags.c.flag).where(flags.c.pre_registration_id == case_id, flags.c.flag == name)
+    )
+    if known.first() is None:
+        await _flag(unit, case_id, name)
+
+
+async def _flag(unit: Unit, case_id: int, name: str) -> None:
+    await unit.connection.execute(insert(flags).values(pre_registration_id=case_id, flag=name))
+
+
+async def withdraw_followup_consent(unit: Unit, case_id: int, now: datetime) -> None:
+    """Record that the person wants no messages after return."""
+    row = (
+        await unit.connection.execute(
+            select(pre_registrations.c.answers).where(pre_registrations.c.id == case_id)
+        )
+    ).first()
+    if row is None:
+        return
+    answers = {**row.answers, "followup_consent": False}
+    await unit.connection.execute(
+        update(pre_registrations)
+        .where(pre_registrations.c.id == case_id)
+        .values(answers=answers, updated_at=now)
+    )
+    await add_flag(unit, case_id, NO_FOLLOWUP_FLAG)
+
+
 class StatusChanged(Exception):
     """The case's status changed since the page was loaded: nothing was done."""
 
@@ -76,7 +260,8 @@ async def change_status(
         raise StatusChanged(case.reference)
     if note.strip():
         await notes.add(unit, case.id, actor, note, now)
-    await unit.audit(
+    await audit.record(
+        unit,
         "case.status_changed",
         now,
         actor=actor,

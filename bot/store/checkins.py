@@ -1,10 +1,6 @@
-"""Check-ins after return, as rows: planning, claiming, and what happened to each.
+"""Check-ins after return, as rows: planning, cancelling, and what happened to each.
 
-A row is claimed by a dispatcher with a lease (`claimed_until`) in one statement:
-`UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING` on PostgreSQL,
-where two dispatchers skip each other's rows; on SQLite the same UPDATE, which holds the
-database's write lock, so it is atomic too. A dispatcher that dies lets its leases lapse.
-"""
+Dispatchers claim due rows in bot.store.claims."""
 
 from __future__ import annotations
 
@@ -13,12 +9,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import func, insert, select, update
 
-from bot.engine.session import ACTIVE
-from bot.store.models import equals_constant
-from bot.store.repository import Unit
-from bot.store.tables import followups, people, pre_registrations, sessions
+from bot.store import audit, cases
+from bot.store.tables import followups, people, pre_registrations
+from bot.store.unit import Unit
 
 PLANNED, SENDING, SENT = "planned", "sending", "sent"
 ANSWERED, NO_REPLY, FAILED, CANCELLED = "answered", "no_reply", "failed", "cancelled"
@@ -43,25 +38,13 @@ class FollowupRecord:
     reason: str | None
 
 
-@dataclass(frozen=True)
-class Claimed:
-    """A claimed row, with what the dispatcher needs to act on it."""
-
-    followup: FollowupRecord
-    lease: datetime  # this claim's claimed_until: whoever holds it owns the row
-    person_id: int
-    telegram_id: int
-    language: str
-    reference: str
-    country: str | None
-    time_zone: str | None
+# The columns of a FollowupRecord, in order: queries select them first.
+COLUMNS = [followups.c[f] for f in FollowupRecord.__dataclass_fields__]
 
 
-_RECORD_COLUMNS = [followups.c[f] for f in FollowupRecord.__dataclass_fields__]
-
-
-def _record(row: Any) -> FollowupRecord:
-    return FollowupRecord(*row[: len(_RECORD_COLUMNS)])
+def to_record(row: Any) -> FollowupRecord:
+    """A row of `COLUMNS` (and perhaps more after them) as a record."""
+    return FollowupRecord(*row[: len(COLUMNS)])
 
 
 async def plan(unit: Unit, case_id: int, due: Iterable[tuple[str, datetime]], now: datetime) -> int:
@@ -135,11 +118,11 @@ async def cancel(
 
 async def for_case(unit: Unit, case_id: int) -> list[FollowupRecord]:
     result = await unit.connection.execute(
-        select(*_RECORD_COLUMNS)
+        select(*COLUMNS)
         .where(followups.c.pre_registration_id == case_id)
         .order_by(followups.c.planned_for, followups.c.id)
     )
-    return [_record(row) for row in result]
+    return [to_record(row) for row in result]
 
 
 async def listing(
@@ -147,7 +130,7 @@ async def listing(
 ) -> list[tuple[str, FollowupRecord]]:
     """(reference, row) for operators: the open rows, soonest first."""
     query = (
-        select(pre_registrations.c.reference, *_RECORD_COLUMNS)
+        select(pre_registrations.c.reference, *COLUMNS)
         .join(pre_registrations, pre_registrations.c.id == followups.c.pre_registration_id)
         .where(followups.c.status.in_(OPEN))
         .order_by(followups.c.due_at, followups.c.id)
@@ -156,7 +139,7 @@ async def listing(
     if due_before is not None:
         query = query.where(followups.c.due_at <= due_before)
     result = await unit.connection.execute(query)
-    return [(row[0], _record(row[1:])) for row in result]
+    return [(row[0], to_record(row[1:])) for row in result]
 
 
 async def counts(unit: Unit) -> dict[str, int]:
@@ -166,159 +149,9 @@ async def counts(unit: Unit) -> dict[str, int]:
     return {str(row.status): int(row.n) for row in result}
 
 
-# The dispatcher's statements
-
-
-async def recover(unit: Unit, now: datetime, reminder_at: datetime) -> int:
-    """Rows a dead dispatcher was sending: take them as sent. If the message never left,
-    the reminder asks the same question later; sending again now could send it twice."""
-    result = await unit.connection.execute(
-        update(followups)
-        .where(equals_constant(followups.c.status, SENDING), followups.c.claimed_until < now)
-        .values(status=SENT, claimed_until=None, due_at=reminder_at, updated_at=now)
-    )
-    return result.rowcount
-
-
-async def claim(unit: Unit, now: datetime, lease_until: datetime, limit: int) -> list[Claimed]:
-    """Lease up to `limit` due rows to this dispatcher, soonest first."""
-    due = (
-        select(followups.c.id)
-        .where(
-            followups.c.status.in_(WAITING),
-            followups.c.due_at <= now,
-            or_(followups.c.claimed_until.is_(None), followups.c.claimed_until < now),
-        )
-        .order_by(followups.c.due_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)  # renders nothing on SQLite, where it is not needed
-    )
-    result = await unit.connection.execute(
-        update(followups)
-        .where(followups.c.id.in_(due.scalar_subquery()))
-        .values(claimed_until=lease_until)
-        .returning(followups.c.id)
-    )
-    ids = list(result.scalars())
-    if not ids:
-        return []
-    rows = await unit.connection.execute(
-        select(
-            *_RECORD_COLUMNS,
-            people.c.id,
-            people.c.telegram_id,
-            people.c.language,
-            pre_registrations.c.reference,
-            pre_registrations.c.answers["destination_country"].as_string(),
-            pre_registrations.c.time_zone,
-        )
-        .join(pre_registrations, pre_registrations.c.id == followups.c.pre_registration_id)
-        .join(people, people.c.id == pre_registrations.c.person_id)
-        .where(followups.c.id.in_(ids))
-        .order_by(followups.c.due_at)
-    )
-    width = len(_RECORD_COLUMNS)
-    return [Claimed(_record(row), lease_until, *row[width:]) for row in rows]
-
-
 async def update_row(unit: Unit, followup_id: int, now: datetime, **values: Any) -> None:
     await unit.connection.execute(
         update(followups).where(followups.c.id == followup_id).values(**values, updated_at=now)
-    )
-
-
-# The statements run for every check-in sent, built once.
-_START_SENDING = (
-    update(followups)
-    .where(followups.c.id == bindparam("row"), followups.c.claimed_until == bindparam("lease"))
-    .values(
-        status=SENDING,
-        attempts=bindparam("attempts_"),
-        reminders=bindparam("reminders_"),
-        updated_at=bindparam("now"),
-    )
-)
-_MARK_SENT = (
-    update(followups)
-    .where(followups.c.id == bindparam("row"), equals_constant(followups.c.status, SENDING))
-    .values(
-        status=SENT,
-        sent_at=func.coalesce(
-            followups.c.sent_at, bindparam("now", type_=followups.c.sent_at.type)
-        ),
-        attempts=0,
-        due_at=bindparam("next_at"),
-        claimed_until=None,
-        updated_at=bindparam("now"),
-    )
-)
-_BUSY = select(sessions.c.id).where(
-    sessions.c.person_id == bindparam("person"),
-    equals_constant(sessions.c.status, ACTIVE),
-    or_(sessions.c.followup_id.is_(None), sessions.c.followup_id != bindparam("row")),
-)
-
-
-async def start_sending(
-    unit: Unit, claimed: Claimed, now: datetime, attempts: int, reminders: int
-) -> bool:
-    """Mark the row "sending" if this claim still holds it (a lapsed lease may have let
-    another dispatcher take it: then it is theirs, and this one must not send)."""
-    result = await unit.connection.execute(
-        _START_SENDING,
-        {
-            "row": claimed.followup.id,
-            "lease": claimed.lease,
-            "attempts_": attempts,
-            "reminders_": reminders,
-            "now": now,
-        },
-    )
-    return result.rowcount == 1
-
-
-async def mark_sent(unit: Unit, sent: list[int], now: datetime, next_at: datetime) -> None:
-    """Rows whose message went out; one answered meanwhile stays answered."""
-    if sent:
-        params = [{"row": row, "now": now, "next_at": next_at} for row in sent]
-        await unit.connection.execute(_MARK_SENT, params)
-
-
-async def release(unit: Unit, followup_id: int, due_at: datetime, now: datetime) -> None:
-    """Put a claimed row back, to act on at `due_at` (quiet hours, a busy person, a retry)."""
-    await update_row(unit, followup_id, now, due_at=due_at, claimed_until=None)
-
-
-async def person_busy(unit: Unit, person_id: int, followup_id: int) -> bool:
-    """Is the person in the middle of another conversation with the bot?"""
-    result = await unit.connection.execute(_BUSY, {"person": person_id, "row": followup_id})
-    return result.first() is not None
-
-
-async def checkin_session(unit: Unit, followup_id: int) -> Any:
-    result = await unit.connection.execute(
-        select(sessions.c.id, sessions.c.state, sessions.c.version).where(
-            sessions.c.followup_id == followup_id
-        )
-    )
-    return result.first()
-
-
-async def end_checkin_sessions(
-    unit: Unit, *, followup_id: int | None = None, person_id: int | None = None
-) -> None:
-    """Close the open check-in conversation(s) of a row or a person."""
-    query = delete(sessions).where(sessions.c.followup_id.is_not(None))
-    if followup_id is not None:
-        query = query.where(sessions.c.followup_id == followup_id)
-    if person_id is not None:
-        query = query.where(sessions.c.person_id == person_id)
-    await unit.connection.execute(query)
-
-
-async def mark_unreachable(unit: Unit, person_id: int, now: datetime) -> None:
-    await unit.connection.execute(
-        update(people).where(people.c.id == person_id).values(unreachable_at=now, updated_at=now)
     )
 
 
@@ -343,8 +176,9 @@ async def answered(
     if row is None:
         return
     for flag in raised:
-        await unit.add_flag(row.pre_registration_id, flag)
-    await unit.audit(
+        await cases.add_flag(unit, row.pre_registration_id, flag)
+    await audit.record(
+        unit,
         "followup.answered",
         now,
         pre_registration_id=row.pre_registration_id,

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import insert, select
 
-from bot.store.repository import Unit
 from bot.store.tables import case_notes
+from bot.store.unit import Unit
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 
 from bot.store import cases
-from bot.store.repository import Unit
 from bot.store.tables import flags, pre_registrations
+from bot.store.unit import Unit
 
 # Shown first when asked, and marked in the queue: people at risk, follow-up alerts first.
 PRIORITY_FLAGS = ("unsafe", "urgent_health", "minor", "unaccompanied_minor", "vulnerable")

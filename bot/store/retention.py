@@ -9,8 +9,8 @@ from sqlalchemy import ColumnElement, delete, exists, func, select, update
 
 from bot.engine.session import ACTIVE
 from bot.store.models import equals_constant
-from bot.store.repository import Unit
 from bot.store.tables import people, pre_registrations, sessions
+from bot.store.unit import Unit
 
 OVER = ("closed", "rejected", "withdrawn")
 

@@ -4,14 +4,75 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import delete, insert, or_, select
 
-from bot.store.repository import RegistrationRecord, Unit
-from bot.store.tables import case_links, pre_registrations
+from bot.store import audit
+from bot.store.tables import case_links, flags, pre_registrations
+from bot.store.unit import Unit
 
-Case = RegistrationRecord
+if TYPE_CHECKING:
+    from bot.store.cases import Case
+
+DUPLICATE_FLAG = "possible_duplicate"
+
+
+async def duplicates(unit: Unit, case_id: int, values: dict[str, Any]) -> list[int]:
+    """Other cases with the same phone, or the same name key and birth date, as `values`."""
+    r = pre_registrations.c
+    same: list[Any] = []
+    if values["phone"]:
+        same.append(r.phone == values["phone"])
+    if values["name_key"] and values["date_of_birth"]:
+        same.append(
+            (r.name_key == values["name_key"]) & (r.date_of_birth == values["date_of_birth"])
+        )
+    if not same:
+        return []
+    result = await unit.connection.execute(select(r.id).where(or_(*same), r.id != case_id))
+    return list(result.scalars())
+
+
+async def flag(unit: Unit, case_ids: list[int]) -> None:
+    """Flag these cases as possible duplicates, those not flagged yet."""
+    known = await unit.connection.execute(
+        select(flags.c.pre_registration_id).where(
+            flags.c.pre_registration_id.in_(case_ids), flags.c.flag == DUPLICATE_FLAG
+        )
+    )
+    already = set(known.scalars())
+    for twin in case_ids:
+        if twin not in already:
+            await unit.connection.execute(
+                insert(flags).values(pre_registration_id=twin, flag=DUPLICATE_FLAG)
+            )
+
+
+async def of_person(unit: Unit, person_id: int) -> set[int]:
+    """The possible duplicates of a person's cases."""
+    found: set[int] = set()
+    for row in await unit.connection.execute(
+        select(pre_registrations).where(pre_registrations.c.person_id == person_id)
+    ):
+        found.update(await duplicates(unit, row.id, row._asdict()))
+    return found
+
+
+async def unflag_alone(unit: Unit, case_ids: set[int]) -> None:
+    """Drop the duplicate flag of those cases that no longer have a twin."""
+    for twin in case_ids:
+        row = (
+            await unit.connection.execute(
+                select(pre_registrations).where(pre_registrations.c.id == twin)
+            )
+        ).first()
+        if row is not None and not await duplicates(unit, twin, row._asdict()):
+            await unit.connection.execute(
+                delete(flags).where(
+                    flags.c.pre_registration_id == twin, flags.c.flag == DUPLICATE_FLAG
+                )
+            )
 
 
 @dataclass(frozen=True)
@@ -77,6 +138,6 @@ async def link(unit: Unit, case: Case, other: Case, actor: str, now: datetime) -
                     case_id=a.id, other_id=b.id, linked_by=actor, linked_at=now
                 )
             )
-    await unit.audit(
-        "case.linked", now, actor=actor, pre_registration_id=case.id, other_case=other.id
+    await audit.record(
+        unit, "case.linked", now, actor=actor, pre_registration_id=case.id, other_case=other.id
     )

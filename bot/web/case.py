@@ -55,8 +55,8 @@ class CaseView:
             found = await cases.by_reference(unit, reference)
             if found is None:
                 raise HTTPException(404, N_("No such case."))
-            await unit.audit(
-                "case.viewed", now, actor=account.username, pre_registration_id=found.id
+            await audit.record(
+                unit, "case.viewed", now, actor=account.username, pre_registration_id=found.id
             )
             trail = await audit.trail(unit, found.id)
             written = await notes.of_case(unit, found.id)

@@ -13,7 +13,7 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from bot.answers import FOLLOWUP_FLAGS, STATUS_LABELS, status_label
 from bot.engine import Flow, fold
 from bot.engine.flow import N_
-from bot.store import queue
+from bot.store import audit, queue
 from bot.web import export
 from bot.web.pages import Pages, parse_date, parse_int
 
@@ -66,8 +66,13 @@ class Queue:
         query = request.query_params
         used = {k: ("…" if k == "q" else query[k]) for k in FILTER_KEYS if query.get(k)}
         async with self.store.unit() as unit:  # the search text may be a name: not recorded
-            await unit.audit(
-                "cases.exported", self.clock(), actor=account.username, format=kind, filters=used
+            await audit.record(
+                unit,
+                "cases.exported",
+                self.clock(),
+                actor=account.username,
+                format=kind,
+                filters=used,
             )
         stamp = self.clock().strftime("%Y%m%d-%H%M")
         if kind == "csv":

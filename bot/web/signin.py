@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot.engine.flow import N_
-from bot.store import accounts
+from bot.store import accounts, audit
 from bot.web.auth import Throttle, verify_password
 from bot.web.pages import Pages, safe_next
 
@@ -64,7 +64,7 @@ class SignIn:
                 # None if the account was deactivated while the password was checked.
                 token = await accounts.sign_in(unit, account.id, now, SIGN_IN_LIFETIME)
             if account is None or token is None:  # the attempt stays, as a failure
-                await unit.audit("account.login_failed", now, actor="dashboard")
+                await audit.record(unit, "account.login_failed", now, actor="dashboard")
                 tr = self.pages.translator(request, None)
                 error = tr.gettext("Wrong username or password.")
                 return self.pages.render(
@@ -75,7 +75,7 @@ class SignIn:
                 await accounts.sign_out(unit, previous)
             await accounts.forget_failed_sign_ins(unit, keys[0])  # the account's
             await accounts.drop_sign_in_attempt(unit, attempt)
-            await unit.audit("account.login", now, actor=account.username)
+            await audit.record(unit, "account.login", now, actor=account.username)
         request.session.clear()  # a new session at login: no fixation
         request.session["sign_in"] = token
         return RedirectResponse(next_url, 303)

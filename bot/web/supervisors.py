@@ -69,8 +69,8 @@ class Supervisors:
                 language,
                 now,
             )
-            await unit.audit(
-                "account.created", now, actor=account.username, role=role, account=created.id
+            await audit.record(
+                unit, "account.created", now, actor=account.username, role=role, account=created.id
             )
         return RedirectResponse("/accounts", 303)
 
@@ -84,5 +84,5 @@ class Supervisors:
         async with self.store.unit() as unit:
             await accounts.set_active(unit, target, active)
             action = "account.activated" if active else "account.deactivated"
-            await unit.audit(action, self.clock(), actor=account.username, account=target)
+            await audit.record(unit, action, self.clock(), actor=account.username, account=target)
         return RedirectResponse("/accounts", 303)
