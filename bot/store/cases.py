@@ -82,6 +82,19 @@ async def flags_of(unit: Unit, ids: list[int]) -> dict[int, list[str]]:
     return names
 
 
+def _columns(submission: Submission) -> dict[str, Any]:
+    """The answers a case also keeps as columns: the queue filters and twins search them."""
+    answers = submission.answers
+    return {
+        "full_name": answers.get("full_name"),
+        "name_key": submission.name_key,
+        "date_of_birth": answers.get("date_of_birth"),
+        "phone": answers.get("phone"),
+        "nationality": answers.get("nationality"),
+        "current_city": answers.get("current_city"),
+    }
+
+
 async def of_person(unit: Unit, person_id: int) -> list[RegistrationRecord]:
     """A person's cases, oldest first."""
     result = await unit.connection.execute(
@@ -124,12 +137,7 @@ async def submit(
         "flow_version": submission.flow_version,
         "answers": answers,
         "answered_at": submission.answered_at,
-        "full_name": answers.get("full_name"),
-        "name_key": submission.name_key,
-        "date_of_birth": answers.get("date_of_birth"),
-        "phone": answers.get("phone"),
-        "nationality": answers.get("nationality"),
-        "current_city": answers.get("current_city"),
+        **_columns(submission),
         "created_at": now,
         "updated_at": now,
     }
@@ -185,12 +193,7 @@ async def correct(
             answers=answers,
             answered_at={**row["answered_at"], **submission.answered_at},
             status="in_review",
-            full_name=answers.get("full_name"),
-            name_key=submission.name_key,
-            date_of_birth=answers.get("date_of_birth"),
-            phone=answers.get("phone"),
-            nationality=answers.get("nationality"),
-            current_city=answers.get("current_city"),
+            **_columns(submission),
             updated_at=now,
         )
     )
