@@ -136,6 +136,7 @@ async def build(
     Chat(service, renderer, outbox).register(application)
     dispatcher = Dispatcher(
         store,
+        service,
         followups,
         outbox,
         clock,

@@ -23,6 +23,7 @@ from bot.engine import (
     Resources,
     Session,
     TextInput,
+    Transition,
 )
 from bot.replies import (
     AlreadySubmitted,
@@ -124,6 +125,17 @@ class Intake:
             return await self._apply(unit, person, row, transition, now)
 
         return await self._run(work)
+
+    async def open_checkin(
+        self, unit: Unit, person_id: int, flow: Flow, followup_id: int, now: datetime
+    ) -> Transition:
+        """Open a check-in's conversation, in the caller's transaction (the dispatcher's
+        claim of its row): its first question's events, for the dispatcher to send."""
+        transition = engine.start(flow, now)
+        await sessions.add(
+            unit, person_id, flow.id, transition.session.to_dict(), now, followup_id=followup_id
+        )
+        return transition
 
     async def start(self, user: User) -> Reply:
         """/start: a new intake, or an offer to continue the open one."""

@@ -29,6 +29,7 @@ from bot.engine import Session
 from bot.engine.checkins import Followups
 from bot.followups.planning import allowed
 from bot.followups.zones import zone_for
+from bot.intake import Intake
 from bot.replies import CheckinReminder, Item, Reply
 from bot.store import Conflict, Store, Unit, audit, cases, checkins, claims, people, sessions
 
@@ -54,6 +55,7 @@ class Dispatcher:
     def __init__(
         self,
         store: Store,
+        intake: Intake,
         followups: Followups,
         outbox: Outbox,
         clock: Clock,
@@ -62,6 +64,7 @@ class Dispatcher:
         lease: timedelta = timedelta(minutes=5),
     ) -> None:
         self.store = store
+        self.intake = intake  # opens the check-ins' conversations
         self.followups = followups
         self.schedule = followups.schedule
         self.outbox = outbox
@@ -148,17 +151,9 @@ class Dispatcher:
                 return "busy"
             if not await claims.start_sending(unit, claimed, now, row.attempts + 1, row.reminders):
                 return "lease_lost"
-            transition = engine.start(flow, now)
             if row.attempts:  # an earlier attempt failed: its conversation goes
                 await sessions.end_checkins(unit, followup_id=row.id)
-            await sessions.add(
-                unit,
-                claimed.person_id,
-                flow.id,
-                transition.session.to_dict(),
-                now,
-                followup_id=row.id,
-            )
+            transition = await self.intake.open_checkin(unit, claimed.person_id, flow, row.id, now)
         return await self._send(claimed, zone, list(transition.events), first=True)
 
     async def _remind(self, claimed: claims.Claimed, zone: ZoneInfo, now: datetime) -> str:
