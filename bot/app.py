@@ -153,9 +153,9 @@ async def build(
             log.warning("message to a person not delivered: %s", delivery.error)
         return delivery.sent
 
-    async def ask_again(registration_id: int, steps: list[str]) -> bool:
+    async def ask_again(case_id: int, steps: list[str]) -> bool:
         """Ask the person exactly these questions again ("needs info"); False if not possible."""
-        user = await service.open_correction(registration_id, steps)
+        user = await service.open_correction(case_id, steps)
         if user is None:
             return False
         delivery = await outbox.send(user.telegram_id, await service.prompt(user))

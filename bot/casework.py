@@ -88,11 +88,11 @@ class Casework:
 
     async def change_status(
         self,
-        case: cases.Case | str,
+        case: cases.CaseRecord | str,
         change: StatusChange,
         actor: str,
         language: str | None = None,
-    ) -> cases.Case:
+    ) -> cases.CaseRecord:
         """Move a case, plan its check-ins, then tell the person and ask them again.
 
         `case` is a reference (the case as it is now) or a record (the case as the caller
@@ -137,7 +137,7 @@ class Casework:
 
     async def change_return(
         self, reference: str, return_date: date | None, zone: str | None, actor: str
-    ) -> cases.Case:
+    ) -> cases.CaseRecord:
         """A returned case's date of return or time zone: its check-ins move with them."""
         async with self.store.unit() as unit:
             found = await self._case(unit, reference)
@@ -169,7 +169,7 @@ class Casework:
             await audit.record(unit, "case.note_added", now, actor=actor,
                              pre_registration_id=found.id)  # fmt: skip
 
-    async def send_message(self, reference: str, body: str, actor: str) -> cases.Case:
+    async def send_message(self, reference: str, body: str, actor: str) -> cases.CaseRecord:
         """A caseworker's own words to the person, through the bot; an empty one is not sent."""
         body = body.strip()[:MESSAGE_LIMIT]
         async with self.store.unit() as unit:
@@ -178,7 +178,7 @@ class Casework:
             await self._tell(found, body, actor, translate=False)
         return found
 
-    async def link(self, reference: str, other_reference: str, actor: str) -> cases.Case:
+    async def link(self, reference: str, other_reference: str, actor: str) -> cases.CaseRecord:
         """Link a case and another as the same person."""
         async with self.store.unit() as unit:
             found = await self._case(unit, reference)
@@ -188,7 +188,7 @@ class Casework:
             await twins.link(unit, found, other, actor, self.clock())
         return found
 
-    async def _case(self, unit: Unit, case: cases.Case | str) -> cases.Case:
+    async def _case(self, unit: Unit, case: cases.CaseRecord | str) -> cases.CaseRecord:
         if not isinstance(case, str):
             return case
         found = await cases.by_reference(unit, case)
@@ -196,7 +196,9 @@ class Casework:
             raise NoSuchCase(case)
         return found
 
-    async def _tell(self, case: cases.Case, text: str, actor: str, *, translate: bool) -> None:
+    async def _tell(
+        self, case: cases.CaseRecord, text: str, actor: str, *, translate: bool
+    ) -> None:
         """Send through the bot (outside any transaction), then record what happened."""
         async with self.store.unit() as unit:
             person = await cases.recipient(unit, case.id)

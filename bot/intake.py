@@ -53,9 +53,9 @@ from bot.replies import (
 )
 from bot.store import (
     NAME_KEY_LENGTH,
+    CaseRecord,
     Conflict,
     PersonRecord,
-    RegistrationRecord,
     SessionRecord,
     Store,
     Submission,
@@ -73,7 +73,7 @@ T = TypeVar("T")
 FLOW = "intake"
 HUMAN_FLAG = "wants_human"
 HUMAN_WISH = "person.asked_for_a_person"
-# A request in one of these statuses is over: messages no longer reach a caseworker.
+# A case in one of these statuses is over: messages no longer reach a caseworker.
 CLOSED_STATUSES = frozenset({"rejected", "withdrawn", "closed"})
 URGENT_FLAGS = frozenset({"unsafe", "urgent_health"})
 _ATTEMPTS = 3
@@ -110,8 +110,8 @@ class Intake:
             if person is None:
                 person = await self._add_person(unit, user, now)
             if row is None:
-                if registrations := await cases.of_person(unit, person.id):
-                    latest = registrations[-1]
+                if person_cases := await cases.of_person(unit, person.id):
+                    latest = person_cases[-1]
                     if isinstance(given, TextInput) and latest.status not in CLOSED_STATUSES:
                         await messages.add(unit, latest.id, "in", None, given.text, True, now)
                         await audit.record(
@@ -146,8 +146,8 @@ class Intake:
                 if row.state.get("answers", {}).get("consent"):
                     return Reply(person.language, [ResumeOffer()])
                 return Reply(person.language, self._current(row, now))
-            if registrations := await cases.of_person(unit, person.id):
-                return Reply(person.language, [_already(registrations[-1])])
+            if person_cases := await cases.of_person(unit, person.id):
+                return Reply(person.language, [_already(person_cases[-1])])
             return await self._begin(unit, person, now)
 
         return await self._run(work)
@@ -222,8 +222,8 @@ class Intake:
             person = await people.find(unit, user.telegram_id)
             if person is None:
                 return Reply(self.negotiate(user.language_code), [StatusReport(())])
-            registrations = await cases.of_person(unit, person.id)
-            report = tuple((r.reference, r.status) for r in registrations)
+            person_cases = await cases.of_person(unit, person.id)
+            report = tuple((r.reference, r.status) for r in person_cases)
             return Reply(person.language, [StatusReport(report)])
 
     async def my_data(self, user: User) -> Reply:
@@ -231,15 +231,15 @@ class Intake:
             person, row = await sessions.person_and_session(unit, user.telegram_id)
             if person is None:
                 return Reply(self.negotiate(user.language_code), [NothingStored()])
-            registrations = await cases.of_person(unit, person.id)
-            answers = registrations[-1].answers if registrations else {}
+            person_cases = await cases.of_person(unit, person.id)
+            answers = person_cases[-1].answers if person_cases else {}
             if row is not None and row.followup_id is None:
                 answers = _state(row).answers
             report = DataReport(
                 language=person.language,
                 consented_at=person.consented_at,
                 answers=answers,
-                references=tuple(r.reference for r in registrations),
+                references=tuple(r.reference for r in person_cases),
             )
             return Reply(person.language, [report])
 
@@ -276,13 +276,13 @@ class Intake:
             person, row = await sessions.person_and_session(unit, user.telegram_id)
             if person is None:
                 return Reply(self.negotiate(user.language_code), [HumanWithoutRequest()])
-            registrations = await cases.of_person(unit, person.id)
-            if registrations:
-                await cases.add_flag(unit, registrations[-1].id, HUMAN_FLAG)
+            person_cases = await cases.of_person(unit, person.id)
+            if person_cases:
+                await cases.add_flag(unit, person_cases[-1].id, HUMAN_FLAG)
                 await audit.record(
-                    unit, "case.human_requested", now, pre_registration_id=registrations[-1].id
+                    unit, "case.human_requested", now, pre_registration_id=person_cases[-1].id
                 )
-            elif row is not None:  # flagged when the request is sent
+            elif row is not None:  # flagged when the case is sent
                 await audit.record(unit, HUMAN_WISH, now, person_id=person.id)
             else:
                 return Reply(person.language, [HumanWithoutRequest()])
@@ -291,14 +291,14 @@ class Intake:
         return await self._run(work)
 
     async def stop_followups(self, user: User) -> Reply:
-        """/stop: no messages after return, for every request of the person."""
+        """/stop: no messages after return, for every case of the person."""
 
         async def work(unit: Unit, now: datetime) -> Reply:
             person, row = await sessions.person_and_session(unit, user.telegram_id)
             if person is None:
                 return Reply(self.negotiate(user.language_code), [FollowupsStopped()])
-            for registration in await cases.of_person(unit, person.id):
-                await cases.withdraw_followup_consent(unit, registration.id, now)
+            for case in await cases.of_person(unit, person.id):
+                await cases.withdraw_followup_consent(unit, case.id, now)
             cancelled = await checkins.cancel(unit, now, "stopped", person_id=person.id)
             if row is not None and row.followup_id is not None:  # stopped mid check-in
                 await checkins.update_row(
@@ -386,14 +386,14 @@ class Intake:
                 await sessions.end(unit, row)
                 return reply
             elif isinstance(event, Completed) and row.pre_registration_id is not None:
-                registration = await self._correct(unit, row.pre_registration_id, state, event, now)
-                reply.items.append(Corrected(registration.reference))
+                case = await self._correct(unit, row.pre_registration_id, state, event, now)
+                reply.items.append(Corrected(case.reference))
                 await sessions.end(unit, row)
                 return reply
             elif isinstance(event, Completed):
-                registration = await self._submit(unit, person, state, event, now)
-                reply.items.append(Submitted(registration.reference))
-                await sessions.end(unit, row)  # the answers now live in the registration
+                case = await self._submit(unit, person, state, event, now)
+                reply.items.append(Submitted(case.reference))
+                await sessions.end(unit, row)  # the answers now live in the case
                 return reply
             elif isinstance(event, Ended):
                 await sessions.end(unit, row)
@@ -404,19 +404,19 @@ class Intake:
 
     async def _submit(
         self, unit: Unit, person: PersonRecord, state: Session, done: Completed, now: datetime
-    ) -> RegistrationRecord:
+    ) -> CaseRecord:
         wished = await audit.has(unit, HUMAN_WISH, person.id)
         submission = self._submission(state, done, (HUMAN_FLAG,) if wished else ())
-        registration = await cases.submit(unit, person, submission, self.prefix, now)
+        case = await cases.submit(unit, person, submission, self.prefix, now)
         await audit.record(
             unit,
             "pre_registration.submitted",
             now,
             person_id=person.id,
-            pre_registration_id=registration.id,
+            pre_registration_id=case.id,
         )
-        log.info("pre-registration %s submitted", registration.reference)
-        return registration
+        log.info("pre-registration %s submitted", case.reference)
+        return case
 
     def _submission(
         self, state: Session, done: Completed, extra_flags: tuple[str, ...] = ()
@@ -432,35 +432,33 @@ class Intake:
         )
 
     async def _correct(
-        self, unit: Unit, registration_id: int, state: Session, done: Completed, now: datetime
-    ) -> RegistrationRecord:
+        self, unit: Unit, case_id: int, state: Session, done: Completed, now: datetime
+    ) -> CaseRecord:
         flow_flags = {rule.flag for rule in self.flow.flags}
         submission = self._submission(state, done)
-        registration = await cases.correct(unit, registration_id, submission, flow_flags, now)
-        await audit.record(unit, "case.corrected", now, pre_registration_id=registration_id)
-        return registration
+        case = await cases.correct(unit, case_id, submission, flow_flags, now)
+        await audit.record(unit, "case.corrected", now, pre_registration_id=case_id)
+        return case
 
-    async def open_correction(self, registration_id: int, steps: list[str]) -> User | None:
-        """Ask the person again exactly `steps` of a sent request; None if they are busy."""
+    async def open_correction(self, case_id: int, steps: list[str]) -> User | None:
+        """Ask the person again exactly `steps` of a case; None if they are busy."""
 
         async def work(unit: Unit, now: datetime) -> User | None:
-            target = await cases.recipient(unit, registration_id)
+            target = await cases.recipient(unit, case_id)
             if target is None:
                 return None
             telegram_id, _language = target
             person, row = await sessions.person_and_session(unit, telegram_id)
             if person is None or row is not None:
                 return None  # the person is in the middle of another conversation
-            registration = next(
-                r for r in await cases.of_person(unit, person.id) if r.id == registration_id
-            )
-            answers = {k: v for k, v in registration.answers.items() if k not in steps}
+            case = next(r for r in await cases.of_person(unit, person.id) if r.id == case_id)
+            answers = {k: v for k, v in case.answers.items() if k not in steps}
             already_said = [s.id for s in self.flow.steps if s.kind in ("info", "repeat")]
             state = Session(self.flow.id, answers=answers, seen=already_said)
             state.key = engine.current(self.flow, state, now)[0].key  # type: ignore[union-attr]
-            await sessions.add(unit, person.id, self.flow.id, state.to_dict(), now, registration_id)
+            await sessions.add(unit, person.id, self.flow.id, state.to_dict(), now, case_id)
             await audit.record(
-                unit, "case.correction_asked", now, pre_registration_id=registration_id, steps=steps
+                unit, "case.correction_asked", now, pre_registration_id=case_id, steps=steps
             )
             return User(telegram_id)
 
@@ -476,7 +474,7 @@ class Intake:
     async def _forget_if_empty(
         self, unit: Unit, person: PersonRecord, now: datetime, why: str
     ) -> None:
-        """A person with no request left keeps nothing: not even their Telegram id."""
+        """A person with no case left keeps nothing: not even their Telegram id."""
         if await cases.of_person(unit, person.id):
             await audit.record(unit, why, now, person_id=person.id)
             return
@@ -488,5 +486,5 @@ def _state(row: SessionRecord) -> Session:
     return Session.from_dict(row.state)
 
 
-def _already(registration: RegistrationRecord) -> AlreadySubmitted:
-    return AlreadySubmitted(registration.reference, registration.status)
+def _already(case: CaseRecord) -> AlreadySubmitted:
+    return AlreadySubmitted(case.reference, case.status)

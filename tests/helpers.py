@@ -160,8 +160,8 @@ async def add_case(bot: Runtime, telegram_id: int, **answers: Any) -> str:
         submission = Submission(
             values, {"full_name": "2026-11-27T10:00:00+00:00"}, flags, "1", name_key
         )
-        registration = await cases.submit(unit, person, submission, "AVR", bot.service.clock())
-    return registration.reference
+        sent = await cases.submit(unit, person, submission, "AVR", bot.service.clock())
+    return sent.reference
 
 
 def token(page: httpx.Response) -> str:

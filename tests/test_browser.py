@@ -239,8 +239,8 @@ async def test_an_intake_completed_on_the_simulator_page_by_clicking(
     async with bot.store.unit() as unit:
         person = await people.find(unit, phone.person.user_id)
         assert person is not None
-        [registration] = await cases.of_person(unit, person.id)
-    answers = registration.answers
+        [sent] = await cases.of_person(unit, person.id)
+    answers = sent.answers
     assert (answers["full_name"], answers["date_of_birth"]) == ("Mariama Bah", "1994-03-12")
     assert (answers["nationality"], answers["destination_country"]) == ("GN", "GN")
     assert answers["phone"] == phone.number and answers["occupation"] == ["trade"]

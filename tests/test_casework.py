@@ -57,44 +57,44 @@ def work(bot: Runtime, clock: Clock, reach: Reach) -> Casework:
 
 async def new_case(
     bot: Runtime, clock: Clock, status: str = "submitted", telegram_id: int = PERSON, **answers: Any
-) -> cases.Case:
+) -> cases.CaseRecord:
     """A sent request, put straight at `status`, as the store records one."""
     values = {"full_name": "Awa Diallo", "date_of_birth": "1990-01-01", "nationality": "SN",
               "phone": f"+21260000{telegram_id:04d}", "current_city": "rabat", **answers}  # fmt: skip
     async with bot.store.unit() as unit:
         person = await people.add(unit, telegram_id, "fr", clock())
         submission = Submission(values, {}, (), "1", "awa diallo")
-        registration = await cases.submit(unit, person, submission, "AVR", clock())
-        case = await cases.by_reference(unit, registration.reference)
+        sent = await cases.submit(unit, person, submission, "AVR", clock())
+        case = await cases.by_reference(unit, sent.reference)
         assert case is not None
         if status != case.status:
             await cases.change_status(unit, case, status, "setup", "", None, clock())
     return await read(bot, case.reference)
 
 
-async def read(bot: Runtime, reference: str) -> cases.Case:
+async def read(bot: Runtime, reference: str) -> cases.CaseRecord:
     async with bot.store.unit() as unit:
         found = await cases.by_reference(unit, reference)
     assert found is not None
     return found
 
 
-async def notes_of(bot: Runtime, case: cases.Case) -> list[str]:
+async def notes_of(bot: Runtime, case: cases.CaseRecord) -> list[str]:
     async with bot.store.unit() as unit:
         return [note.body for note in await notes.of_case(unit, case.id)]
 
 
-async def messages_of(bot: Runtime, case: cases.Case) -> list[tuple[str, str | None, bool]]:
+async def messages_of(bot: Runtime, case: cases.CaseRecord) -> list[tuple[str, str | None, bool]]:
     async with bot.store.unit() as unit:
         return [(m.body, m.author, m.delivered) for m in await messages.of_case(unit, case.id)]
 
 
-async def actions(bot: Runtime, case: cases.Case) -> list[str]:
+async def actions(bot: Runtime, case: cases.CaseRecord) -> list[str]:
     async with bot.store.unit() as unit:
         return [entry.action for entry in await audit.trail(unit, case.id)]
 
 
-async def planned_checkins(bot: Runtime, case: cases.Case) -> list[checkins.FollowupRecord]:
+async def planned_checkins(bot: Runtime, case: cases.CaseRecord) -> list[checkins.FollowupRecord]:
     async with bot.store.unit() as unit:
         return await checkins.for_case(unit, case.id)
 

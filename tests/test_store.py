@@ -57,10 +57,10 @@ async def test_references_count_per_year_and_prefix(store: Store) -> None:
         async with store.unit() as unit:
             person = await people.add(unit, 100 + i, "fr", NOW)
             when = NOW.replace(year=year)
-            registration = await cases.submit(
+            sent = await cases.submit(
                 unit, person, submission(None, f"P{i}", "1990-01-01"), prefix, when
             )
-            refs.append(registration.reference)
+            refs.append(sent.reference)
     assert refs == ["AVR-2026-00001", "AVR-2026-00002", "AVR-2027-00001", "RBT-2026-00001"]
 
 

@@ -4,7 +4,7 @@ Each query module holds plain functions that take the unit first:
 `await cases.submit(unit, person, submission, prefix, now)`.
 """
 
-from bot.store.cases import NAME_KEY_LENGTH, RegistrationRecord, Submission
+from bot.store.cases import NAME_KEY_LENGTH, CaseRecord, Submission
 from bot.store.models import AuditEvent, Flag, IntakeSession, Person, PreRegistration
 from bot.store.people import PersonRecord
 from bot.store.sessions import SessionRecord
@@ -13,13 +13,13 @@ from bot.store.unit import Conflict, StaleSession, Store, Unit
 __all__ = [
     "NAME_KEY_LENGTH",
     "AuditEvent",
+    "CaseRecord",
     "Conflict",
     "Flag",
     "IntakeSession",
     "Person",
     "PersonRecord",
     "PreRegistration",
-    "RegistrationRecord",
     "SessionRecord",
     "StaleSession",
     "Store",

@@ -1,4 +1,9 @@
-"""The case record: one case, its flags, its status, and its person's address."""
+"""The case record: one case, its flags, its status, and its person's address.
+
+A case is what caseworkers handle: the pre-registration a person sent at the end of the
+intake (table `pre_registrations`, column `pre_registration_id` elsewhere), then its
+status, flags, notes and messages. Code calls it a case; the schema keeps its first name.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +24,8 @@ NO_FOLLOWUP_FLAG = "no_followup_consent"
 
 
 @dataclass(frozen=True)
-class RegistrationRecord:
-    """A sent request: a case, as the dashboard calls it."""
+class CaseRecord:
+    """A case as the bot and the dashboard read it."""
 
     id: int
     reference: str
@@ -33,12 +38,9 @@ class RegistrationRecord:
     return_date: date | None = None
 
 
-Case = RegistrationRecord  # what the dashboard calls a sent request
-
-
 @dataclass(frozen=True)
 class Submission:
-    """What a completed intake brings to its pre-registration."""
+    """What a completed intake brings to its case."""
 
     answers: dict[str, Any]
     answered_at: dict[str, Any]
@@ -47,21 +49,21 @@ class Submission:
     name_key: str | None
 
 
-async def by_reference(unit: Unit, reference: str) -> Case | None:
+async def by_reference(unit: Unit, reference: str) -> CaseRecord | None:
     return await _one(unit, pre_registrations.c.reference == reference)
 
 
-async def by_id(unit: Unit, case_id: int) -> Case | None:
+async def by_id(unit: Unit, case_id: int) -> CaseRecord | None:
     return await _one(unit, pre_registrations.c.id == case_id)
 
 
-async def _one(unit: Unit, where: Any) -> Case | None:
+async def _one(unit: Unit, where: Any) -> CaseRecord | None:
     row = (await unit.connection.execute(select(pre_registrations).where(where))).first()
     if row is None:
         return None
     m = row._mapping
     names = await flags_of(unit, [m["id"]])
-    return Case(
+    return CaseRecord(
         m["id"], m["reference"], m["status"], m["language"], m["answers"], m["answered_at"],
         m["created_at"], tuple(names.get(m["id"], ())), m["return_date"],
     )  # fmt: skip
@@ -95,7 +97,7 @@ def _columns(submission: Submission) -> dict[str, Any]:
     }
 
 
-async def of_person(unit: Unit, person_id: int) -> list[RegistrationRecord]:
+async def of_person(unit: Unit, person_id: int) -> list[CaseRecord]:
     """A person's cases, oldest first."""
     result = await unit.connection.execute(
         select(pre_registrations)
@@ -108,7 +110,7 @@ async def of_person(unit: Unit, person_id: int) -> list[RegistrationRecord]:
             select(flags.c.flag).where(flags.c.pre_registration_id == row["id"])
         )
         records.append(
-            RegistrationRecord(
+            CaseRecord(
                 row["id"],
                 row["reference"],
                 row["status"],
@@ -125,8 +127,8 @@ async def of_person(unit: Unit, person_id: int) -> list[RegistrationRecord]:
 
 async def submit(
     unit: Unit, person: PersonRecord, submission: Submission, prefix: str, now: datetime
-) -> RegistrationRecord:
-    """Create the pre-registration, with a new reference and duplicate detection."""
+) -> CaseRecord:
+    """Create the case of a completed intake, with a new reference and duplicate detection."""
     answers = submission.answers
     reference = await references.next_reference(unit, prefix, now.year)
     values = {
@@ -152,7 +154,7 @@ async def submit(
         await twins.flag(unit, same_person)
     for name in sorted(names):
         await _flag(unit, case_id, name)
-    return RegistrationRecord(
+    return CaseRecord(
         case_id,
         reference,
         SUBMITTED,
@@ -166,8 +168,8 @@ async def submit(
 
 async def correct(
     unit: Unit, case_id: int, submission: Submission, flow_flags: set[str], now: datetime
-) -> RegistrationRecord:
-    """New answers for a sent request; the old ones are kept as a version."""
+) -> CaseRecord:
+    """New answers for a case; the old ones are kept as a version."""
     row = (
         (
             await unit.connection.execute(
@@ -243,7 +245,7 @@ class StatusChanged(Exception):
 
 async def change_status(
     unit: Unit,
-    case: Case,
+    case: CaseRecord,
     target: str,
     actor: str,
     note: str,

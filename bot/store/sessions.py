@@ -104,14 +104,14 @@ async def add(
     flow: str,
     state: dict[str, Any],
     now: datetime,
-    pre_registration_id: int | None = None,
+    case_id: int | None = None,
     followup_id: int | None = None,
 ) -> None:
     """Open a conversation at the engine's first state."""
     await unit.connection.execute(
         _ADD_SESSION,
         {
-            "case_id": pre_registration_id,
+            "case_id": case_id,
             "followup": followup_id,
             "person": person_id,
             "flow_id": flow,

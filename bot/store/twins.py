@@ -13,7 +13,7 @@ from bot.store.tables import case_links, flags, pre_registrations
 from bot.store.unit import Unit
 
 if TYPE_CHECKING:
-    from bot.store.cases import Case
+    from bot.store.cases import CaseRecord
 
 DUPLICATE_FLAG = "possible_duplicate"
 
@@ -83,7 +83,7 @@ class Twin:
     linked: bool
 
 
-async def of_case(unit: Unit, case: Case) -> list[Twin]:
+async def of_case(unit: Unit, case: CaseRecord) -> list[Twin]:
     """Other cases with the same phone, or the same name and birth date, and linked ones."""
     r = pre_registrations.c
     row = (
@@ -122,7 +122,7 @@ async def of_case(unit: Unit, case: Case) -> list[Twin]:
     ]
 
 
-async def link(unit: Unit, case: Case, other: Case, actor: str, now: datetime) -> None:
+async def link(unit: Unit, case: CaseRecord, other: CaseRecord, actor: str, now: datetime) -> None:
     """Record both cases as the same person (both directions); audited."""
     for a, b in ((case, other), (other, case)):
         exists_already = (
