@@ -6,12 +6,11 @@ Channel-agnostic: the Telegram handlers, the terminal chat and the benchmark all
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import TypeVar
 
 from bot import engine
+from bot.commands import HUMAN_FLAG, HUMAN_WISH, Commands
 from bot.engine import (
     ChoiceInput,
     Completed,
@@ -20,44 +19,30 @@ from bot.engine import (
     Flow,
     Input,
     LanguageChosen,
-    Resources,
     Session,
     TextInput,
     Transition,
 )
 from bot.replies import (
     AlreadySubmitted,
-    Cancelled,
     CheckinDone,
-    ConfirmCancel,
-    ConfirmDelete,
     Corrected,
-    DataReport,
-    Erased,
-    FollowupsStopped,
-    HumanRequested,
-    HumanWithoutRequest,
-    Item,
-    KeepGoing,
     LanguageChanged,
     LanguageMenu,
     MessagePassed,
     NothingOpen,
-    NothingStored,
     Notice,
     Reply,
     ResumeOffer,
-    StatusReport,
     Submitted,
     User,
 )
+from bot.service import session_state
 from bot.store import (
     NAME_KEY_LENGTH,
     CaseRecord,
-    Conflict,
     PersonRecord,
     SessionRecord,
-    Store,
     Submission,
     Unit,
     audit,
@@ -69,34 +54,14 @@ from bot.store import (
 )
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 FLOW = "intake"
-HUMAN_FLAG = "wants_human"
-HUMAN_WISH = "person.asked_for_a_person"
 # A case in one of these statuses is over: messages no longer reach a caseworker.
 CLOSED_STATUSES = frozenset({"rejected", "withdrawn", "closed"})
 URGENT_FLAGS = frozenset({"unsafe", "urgent_health"})
-_ATTEMPTS = 3
 
 
-class Intake:
-    def __init__(
-        self,
-        store: Store,
-        flow: Flow,
-        resources: Resources,
-        negotiate: Callable[[str | None], str],
-        clock: Callable[[], datetime],
-        reference_prefix: str = "AVR",
-        checkin_flows: Mapping[str, Flow] | None = None,
-    ) -> None:
-        self.store = store
-        self.flow = flow
-        self.flows = {flow.id: flow, **(checkin_flows or {})}
-        self.resources = resources
-        self.negotiate = negotiate
-        self.clock = clock
-        self.prefix = reference_prefix
+class Intake(Commands):
+    """The intake conversation, and the check-in and correction conversations it opens."""
 
     async def answer(self, user: User, given: Input) -> Reply:
         """An answer, a tap or anything else sent during (or before) an intake."""
@@ -183,82 +148,11 @@ class Intake:
                 await people.change(unit, person, now, language=language)
             if row is None:
                 return Reply(language, [LanguageChanged()])
-            state = _state(row)
+            state = session_state(row)
             if "language" in state.answers:
                 state.answers["language"] = language
                 await sessions.save(unit, row, state.to_dict(), now)
             return Reply(language, [*engine.current(self.flow, state, now)])
-
-        return await self._run(work)
-
-    async def cancel(self, user: User, confirmed: bool | None = None) -> Reply:
-        """/cancel asks first; confirmed, it keeps nothing of the open intake, or ends the
-        open check-in (the others stay planned: /stop is for all of them)."""
-
-        async def work(unit: Unit, now: datetime) -> Reply:
-            person, row = await sessions.person_and_session(unit, user.telegram_id)
-            language = person.language if person else self.negotiate(user.language_code)
-            if person is None or row is None:
-                return Reply(language, [NothingOpen()])
-            checkin = row.followup_id is not None
-            if confirmed is None:
-                return Reply(language, [ConfirmCancel(checkin)])
-            if not confirmed:
-                return Reply(language, [KeepGoing(), *self._current(row, now)])
-            await sessions.end(unit, row)
-            if row.followup_id is not None:
-                await checkins.update_row(
-                    unit, row.followup_id, now, status=checkins.CANCELLED, reason="person"
-                )
-                await audit.record(unit, "followup.cancelled", now, person_id=person.id)
-                return Reply(language, [Cancelled(checkin=True)])
-            await self._forget_if_empty(unit, person, now, "intake.cancelled")
-            return Reply(language, [Cancelled()])
-
-        return await self._run(work)
-
-    async def status(self, user: User) -> Reply:
-        async with self.store.unit() as unit:
-            person = await people.find(unit, user.telegram_id)
-            if person is None:
-                return Reply(self.negotiate(user.language_code), [StatusReport(())])
-            person_cases = await cases.of_person(unit, person.id)
-            report = tuple((r.reference, r.status) for r in person_cases)
-            return Reply(person.language, [StatusReport(report)])
-
-    async def my_data(self, user: User) -> Reply:
-        async with self.store.unit() as unit:
-            person, row = await sessions.person_and_session(unit, user.telegram_id)
-            if person is None:
-                return Reply(self.negotiate(user.language_code), [NothingStored()])
-            person_cases = await cases.of_person(unit, person.id)
-            answers = person_cases[-1].answers if person_cases else {}
-            if row is not None and row.followup_id is None:
-                answers = _state(row).answers
-            report = DataReport(
-                language=person.language,
-                consented_at=person.consented_at,
-                answers=answers,
-                references=tuple(r.reference for r in person_cases),
-            )
-            return Reply(person.language, [report])
-
-    async def delete(self, user: User, confirmed: bool | None = None) -> Reply:
-        """/delete asks first; confirmed, it erases the person and everything about them."""
-
-        async def work(unit: Unit, now: datetime) -> Reply:
-            person, row = await sessions.person_and_session(unit, user.telegram_id)
-            if person is None:
-                return Reply(self.negotiate(user.language_code), [NothingStored()])
-            language = person.language
-            if confirmed is None:
-                return Reply(language, [ConfirmDelete()])
-            if not confirmed:
-                return Reply(language, [KeepGoing(), *self._current(row, now)])
-            erased = len(await cases.of_person(unit, person.id))
-            await people.erase(unit, person.id)
-            await audit.record(unit, "person.erased", now, pre_registrations=erased)
-            return Reply(language, [Erased()])
 
         return await self._run(work)
 
@@ -269,88 +163,36 @@ class Intake:
             language = person.language if person else self.negotiate(user.language_code)
             return Reply(language, [notice, *self._current(row, self.clock())])
 
-    async def human(self, user: User) -> Reply:
-        """/human or "talk to a person": the case is flagged for a call back."""
-
-        async def work(unit: Unit, now: datetime) -> Reply:
+    async def prompt(self, user: User) -> Reply:
+        """The open conversation's current question, as it would be asked now."""
+        async with self.store.unit() as unit:
             person, row = await sessions.person_and_session(unit, user.telegram_id)
-            if person is None:
-                return Reply(self.negotiate(user.language_code), [HumanWithoutRequest()])
-            person_cases = await cases.of_person(unit, person.id)
-            if person_cases:
-                await cases.add_flag(unit, person_cases[-1].id, HUMAN_FLAG)
-                await audit.record(
-                    unit, "case.human_requested", now, pre_registration_id=person_cases[-1].id
-                )
-            elif row is not None:  # flagged when the case is sent
-                await audit.record(unit, HUMAN_WISH, now, person_id=person.id)
-            else:
-                return Reply(person.language, [HumanWithoutRequest()])
-            return Reply(person.language, [HumanRequested(), *self._current(row, now)])
+            language = person.language if person else self.negotiate(None)
+            return Reply(language, self._current(row, self.clock()))
 
-        return await self._run(work)
+    async def open_correction(self, case_id: int, steps: list[str]) -> User | None:
+        """Ask the person again exactly `steps` of a case; None if they are busy."""
 
-    async def stop_followups(self, user: User) -> Reply:
-        """/stop: no messages after return, for every case of the person."""
-
-        async def work(unit: Unit, now: datetime) -> Reply:
-            person, row = await sessions.person_and_session(unit, user.telegram_id)
-            if person is None:
-                return Reply(self.negotiate(user.language_code), [FollowupsStopped()])
-            for case in await cases.of_person(unit, person.id):
-                await cases.withdraw_followup_consent(unit, case.id, now)
-            cancelled = await checkins.cancel(unit, now, "stopped", person_id=person.id)
-            if row is not None and row.followup_id is not None:  # stopped mid check-in
-                await checkins.update_row(
-                    unit, row.followup_id, now, status=checkins.CANCELLED, reason="stopped"
-                )
-                await sessions.end(unit, row)
-                cancelled, row = cancelled + 1, None
-            if row is not None and row.state.get("answers", {}).get("followup_consent"):
-                state = _state(row)
-                state.answers["followup_consent"] = False
-                await sessions.save(unit, row, state.fields(), now)
+        async def work(unit: Unit, now: datetime) -> User | None:
+            target = await cases.recipient(unit, case_id)
+            if target is None:
+                return None
+            telegram_id, _language = target
+            person, row = await sessions.person_and_session(unit, telegram_id)
+            if person is None or row is not None:
+                return None  # the person is in the middle of another conversation
+            case = next(r for r in await cases.of_person(unit, person.id) if r.id == case_id)
+            answers = {k: v for k, v in case.answers.items() if k not in steps}
+            already_said = [s.id for s in self.flow.steps if s.kind in ("info", "repeat")]
+            state = Session(self.flow.id, answers=answers, seen=already_said)
+            state.key = engine.current(self.flow, state, now)[0].key  # type: ignore[union-attr]
+            await sessions.add(unit, person.id, self.flow.id, state.to_dict(), now, case_id)
             await audit.record(
-                unit, "followups.stopped", now, person_id=person.id, cancelled=cancelled
+                unit, "case.correction_asked", now, pre_registration_id=case_id, steps=steps
             )
-            return Reply(person.language, [FollowupsStopped(), *self._current(row, now)])
+            return User(telegram_id)
 
         return await self._run(work)
-
-    # Internals
-
-    async def _run(self, work: Callable[[Unit, datetime], Awaitable[T]]) -> T:
-        """Run `work` in one transaction; retry when another process moved the session first."""
-        for attempt in range(1, _ATTEMPTS + 1):
-            try:
-                async with self.store.unit() as unit:
-                    return await work(unit, self.clock())
-            except Conflict:
-                # Another process moved first: created this person or their session, or
-                # changed the session since it was read. Start again on fresh data.
-                if attempt == _ATTEMPTS:
-                    raise
-                log.info("another writer moved first; retrying (attempt %d)", attempt)
-        raise AssertionError("unreachable")
-
-    async def _person_and_session(
-        self, unit: Unit, user: User, now: datetime
-    ) -> tuple[PersonRecord, SessionRecord | None]:
-        """The person (created on first contact) and their open session, if any."""
-        person, row = await sessions.person_and_session(unit, user.telegram_id)
-        if person is None:
-            return await self._add_person(unit, user, now), None
-        return person, row
-
-    async def _add_person(self, unit: Unit, user: User, now: datetime) -> PersonRecord:
-        return await people.add(unit, user.telegram_id, self.negotiate(user.language_code), now)
-
-    def _flow(self, row: SessionRecord) -> Flow:
-        return self.flows.get(row.flow, self.flow)
-
-    def _current(self, row: SessionRecord | None, now: datetime) -> list[Item]:
-        """The open conversation's current question, asked again; nothing without one."""
-        return [*engine.current(self._flow(row), _state(row), now)] if row is not None else []
 
     async def _begin(self, unit: Unit, person: PersonRecord, now: datetime) -> Reply:
         transition = engine.start(self.flow, now)
@@ -439,51 +281,6 @@ class Intake:
         case = await cases.correct(unit, case_id, submission, flow_flags, now)
         await audit.record(unit, "case.corrected", now, pre_registration_id=case_id)
         return case
-
-    async def open_correction(self, case_id: int, steps: list[str]) -> User | None:
-        """Ask the person again exactly `steps` of a case; None if they are busy."""
-
-        async def work(unit: Unit, now: datetime) -> User | None:
-            target = await cases.recipient(unit, case_id)
-            if target is None:
-                return None
-            telegram_id, _language = target
-            person, row = await sessions.person_and_session(unit, telegram_id)
-            if person is None or row is not None:
-                return None  # the person is in the middle of another conversation
-            case = next(r for r in await cases.of_person(unit, person.id) if r.id == case_id)
-            answers = {k: v for k, v in case.answers.items() if k not in steps}
-            already_said = [s.id for s in self.flow.steps if s.kind in ("info", "repeat")]
-            state = Session(self.flow.id, answers=answers, seen=already_said)
-            state.key = engine.current(self.flow, state, now)[0].key  # type: ignore[union-attr]
-            await sessions.add(unit, person.id, self.flow.id, state.to_dict(), now, case_id)
-            await audit.record(
-                unit, "case.correction_asked", now, pre_registration_id=case_id, steps=steps
-            )
-            return User(telegram_id)
-
-        return await self._run(work)
-
-    async def prompt(self, user: User) -> Reply:
-        """The open conversation's current question, as it would be asked now."""
-        async with self.store.unit() as unit:
-            person, row = await sessions.person_and_session(unit, user.telegram_id)
-            language = person.language if person else self.negotiate(None)
-            return Reply(language, self._current(row, self.clock()))
-
-    async def _forget_if_empty(
-        self, unit: Unit, person: PersonRecord, now: datetime, why: str
-    ) -> None:
-        """A person with no case left keeps nothing: not even their Telegram id."""
-        if await cases.of_person(unit, person.id):
-            await audit.record(unit, why, now, person_id=person.id)
-            return
-        await people.erase(unit, person.id)
-        await audit.record(unit, why, now)
-
-
-def _state(row: SessionRecord) -> Session:
-    return Session.from_dict(row.state)
 
 
 def _already(case: CaseRecord) -> AlreadySubmitted:

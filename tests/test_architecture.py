@@ -42,7 +42,7 @@ LAYERS = {
     "answers": Layer(("bot.answers",), ("engine", "i18n")),
     # The use-cases: one person's input in one transaction, the replies, the casework.
     "service": Layer(
-        ("bot.intake", "bot.replies", "bot.casework"),
+        ("bot.intake", "bot.commands", "bot.service", "bot.replies", "bot.casework"),
         ("engine", "store", "workflow"),
     ),
     "chat": Layer(
