@@ -29,7 +29,7 @@ from sqlalchemy import insert
 from bot.app import build
 from bot.config import Settings
 from bot.store import accounts
-from bot.store.repository import flags, people, registrations
+from bot.store.tables import flags, people, pre_registrations
 from bot.web.auth import hash_password
 
 STATUSES = ["submitted", "in_review", "needs_info", "accepted", "rejected", "departed"]
@@ -74,7 +74,7 @@ async def seed(bot: object, rows: int, rng: random.Random) -> None:
                     "current_city": answers["current_city"],
                     "created_at": now - timedelta(minutes=n), "updated_at": now,
                 })  # fmt: skip
-            await unit.connection.execute(insert(registrations), cases)
+            await unit.connection.execute(insert(pre_registrations), cases)
             tags = [
                 {"pre_registration_id": c["id"], "flag": flag}
                 for c in cases

@@ -31,7 +31,6 @@ from typing import Any
 from bot.app import build
 from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
-from bot.store import followups as rows
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # noon in Dakar: no quiet hours
 CHECKINS = ("day_7", "month_1", "month_3", "month_6", "month_12")
@@ -85,12 +84,12 @@ async def claim_times(bot: Any, claims: int) -> list[float]:
     for _ in range(claims):
         began = time.perf_counter()
         async with bot.store.unit() as unit:
-            claimed = await rows.claim(unit, NOW, NOW + timedelta(minutes=5), 100)
+            claimed = await claims.claim(unit, NOW, NOW + timedelta(minutes=5), 100)
         times.append((time.perf_counter() - began) * 1000)
         assert len(claimed) == 100
         async with bot.store.unit() as unit:
             for row in claimed:
-                await rows.release(unit, row.followup.id, row.followup.due_at, NOW)
+                await claims.release(unit, row.followup.id, row.followup.due_at, NOW)
     return times
 
 

@@ -52,7 +52,7 @@ from bot.app import build
 from bot.chat.transport import OFFLINE_TOKEN, BotMessage, OfflineBotAPI, SimulatedPerson
 from bot.config import Settings
 from bot.phones import parse_phone
-from bot.store import Store
+from bot.store import Store, audit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for the tests' walker
 from tests.walker import answer_until
@@ -198,7 +198,7 @@ def floor_application(store: Store) -> tuple[Application, Timing]:  # type: igno
 
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         async with store.unit() as unit:
-            await unit.audit("bench.floor", datetime.now(UTC))
+            await audit.record(unit, "bench.floor", datetime.now(UTC))
         assert update.effective_chat is not None
         await context.bot.send_message(update.effective_chat.id, "ok")
 
@@ -246,7 +246,7 @@ def calls_floor_application(
 
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         async with store.unit() as unit:
-            await unit.audit("bench.floor", datetime.now(UTC))
+            await audit.record(unit, "bench.floor", datetime.now(UTC))
         bot = context.bot
         for endpoint, params, markup in calls.get(update.update_id, []):
             chat = int(params.get("chat_id", 0))

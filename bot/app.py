@@ -107,7 +107,7 @@ async def build(
         catalogs.negotiate,
         clock,
         settings.reference_prefix,
-        checkins=followups.flows,
+        checkin_flows=followups.flows,
     )
     renderer = Renderer(catalogs, flow, settings.office_name, settings.office_contact)
     token = settings.telegram_bot_token
@@ -136,6 +136,7 @@ async def build(
     Chat(service, renderer, outbox).register(application)
     dispatcher = Dispatcher(
         store,
+        service,
         followups,
         outbox,
         clock,
@@ -152,9 +153,9 @@ async def build(
             log.warning("message to a person not delivered: %s", delivery.error)
         return delivery.sent
 
-    async def ask_again(registration_id: int, steps: list[str]) -> bool:
+    async def ask_again(case_id: int, steps: list[str]) -> bool:
         """Ask the person exactly these questions again ("needs info"); False if not possible."""
-        user = await service.open_correction(registration_id, steps)
+        user = await service.open_correction(case_id, steps)
         if user is None:
             return False
         delivery = await outbox.send(user.telegram_id, await service.prompt(user))

@@ -19,8 +19,7 @@ from bot.engine.flow import N_
 from bot.followups.service import schedule_case
 from bot.followups.zones import valid_zone
 from bot.i18n import Catalogs
-from bot.store import Store, Unit, cases
-from bot.store import followups as followup_rows
+from bot.store import Store, Unit, audit, cases, checkins, messages, notes, twins
 
 Clock = Callable[[], datetime]
 Notify = Callable[[int, str], Awaitable[bool]]  # (telegram id, text) -> delivered?
@@ -89,11 +88,11 @@ class Casework:
 
     async def change_status(
         self,
-        case: cases.Case | str,
+        case: cases.CaseRecord | str,
         change: StatusChange,
         actor: str,
         language: str | None = None,
-    ) -> cases.Case:
+    ) -> cases.CaseRecord:
         """Move a case, plan its check-ins, then tell the person and ask them again.
 
         `case` is a reference (the case as it is now) or a record (the case as the caller
@@ -133,12 +132,12 @@ class Casework:
                 "conversation with the bot, or has blocked it."
             )
             async with self.store.unit() as unit:
-                await cases.add_note(unit, found.id, actor, body, self.clock())
+                await notes.add(unit, found.id, actor, body, self.clock())
         return found
 
     async def change_return(
         self, reference: str, return_date: date | None, zone: str | None, actor: str
-    ) -> cases.Case:
+    ) -> cases.CaseRecord:
         """A returned case's date of return or time zone: its check-ins move with them."""
         async with self.store.unit() as unit:
             found = await self._case(unit, reference)
@@ -151,8 +150,8 @@ class Casework:
             if zone is not None and not valid_zone(zone):
                 raise Refused(N_("Unknown time zone."))
             now = self.clock()
-            await followup_rows.set_return(unit, found.id, return_date, zone, now)
-            await unit.audit("case.return_changed", now, actor=actor,
+            await checkins.set_return(unit, found.id, return_date, zone, now)
+            await audit.record(unit, "case.return_changed", now, actor=actor,
                              pre_registration_id=found.id)  # fmt: skip
             if self.followups is not None:
                 await schedule_case(unit, found.id, self.followups, now)
@@ -166,11 +165,11 @@ class Casework:
         async with self.store.unit() as unit:
             found = await self._case(unit, reference)
             now = self.clock()
-            await cases.add_note(unit, found.id, actor, body, now)
-            await unit.audit("case.note_added", now, actor=actor,
+            await notes.add(unit, found.id, actor, body, now)
+            await audit.record(unit, "case.note_added", now, actor=actor,
                              pre_registration_id=found.id)  # fmt: skip
 
-    async def send_message(self, reference: str, body: str, actor: str) -> cases.Case:
+    async def send_message(self, reference: str, body: str, actor: str) -> cases.CaseRecord:
         """A caseworker's own words to the person, through the bot; an empty one is not sent."""
         body = body.strip()[:MESSAGE_LIMIT]
         async with self.store.unit() as unit:
@@ -179,17 +178,17 @@ class Casework:
             await self._tell(found, body, actor, translate=False)
         return found
 
-    async def link(self, reference: str, other_reference: str, actor: str) -> cases.Case:
+    async def link(self, reference: str, other_reference: str, actor: str) -> cases.CaseRecord:
         """Link a case and another as the same person."""
         async with self.store.unit() as unit:
             found = await self._case(unit, reference)
             other = await cases.by_reference(unit, other_reference)
             if other is None or other.id == found.id:
                 raise Refused(N_("No such other case."))
-            await cases.link(unit, found, other, actor, self.clock())
+            await twins.link(unit, found, other, actor, self.clock())
         return found
 
-    async def _case(self, unit: Unit, case: cases.Case | str) -> cases.Case:
+    async def _case(self, unit: Unit, case: cases.CaseRecord | str) -> cases.CaseRecord:
         if not isinstance(case, str):
             return case
         found = await cases.by_reference(unit, case)
@@ -197,7 +196,9 @@ class Casework:
             raise NoSuchCase(case)
         return found
 
-    async def _tell(self, case: cases.Case, text: str, actor: str, *, translate: bool) -> None:
+    async def _tell(
+        self, case: cases.CaseRecord, text: str, actor: str, *, translate: bool
+    ) -> None:
         """Send through the bot (outside any transaction), then record what happened."""
         async with self.store.unit() as unit:
             person = await cases.recipient(unit, case.id)
@@ -210,8 +211,9 @@ class Casework:
         delivered = await self.notify(telegram_id, text)
         async with self.store.unit() as unit:
             now = self.clock()
-            await cases.add_message(unit, case.id, "out", actor, text, delivered, now)
-            await unit.audit(
+            await messages.add(unit, case.id, "out", actor, text, delivered, now)
+            await audit.record(
+                unit,
                 "case.message_sent",
                 now,
                 actor=actor,

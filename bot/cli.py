@@ -150,7 +150,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _first_account(store: Store) -> None:
     """Without any account, create a supervisor and show its password once (not logged)."""
-    from bot.store import accounts
+    from bot.store import accounts, audit
     from bot.web.auth import hash_password
 
     async with store.unit() as unit:
@@ -159,7 +159,7 @@ async def _first_account(store: Store) -> None:
         password = secrets.token_urlsafe(12)
         now = datetime.now(UTC)
         await accounts.add_account(unit, "admin", hash_password(password), "supervisor", "fr", now)
-        await unit.audit("account.created", now, actor="cli", role="supervisor")
+        await audit.record(unit, "account.created", now, actor="cli", role="supervisor")
     print(FIRST_ACCOUNT.format(username="admin", password=password), flush=True)
 
 
@@ -186,7 +186,7 @@ async def _read_line() -> str | None:
 
 
 async def _users_add(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.store import Store, accounts
+    from bot.store import Store, accounts, audit
     from bot.web.auth import MIN_PASSWORD, hash_password
 
     if args.password_stdin:
@@ -210,7 +210,7 @@ async def _users_add(args: argparse.Namespace, settings: Settings) -> int:
             await accounts.add_account(
                 unit, args.name, hash_password(password), args.role, args.language, now
             )
-            await unit.audit("account.created", now, actor="cli", role=args.role)
+            await audit.record(unit, "account.created", now, actor="cli", role=args.role)
     finally:
         await store.close()
     print(f"{args.role} {args.name!r} created")
@@ -218,16 +218,17 @@ async def _users_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _followups_list(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.store import Store
-    from bot.store import followups as rows
+    from bot.store import Store, checkins
 
     store = Store(settings.database())
     await store.upgrade()
     try:
         async with store.unit() as unit:
-            counts = await rows.counts(unit)
+            counts = await checkins.counts(unit)
             now = datetime.now(UTC)
-            found = await rows.listing(unit, due_before=now if args.due else None, limit=args.limit)
+            found = await checkins.listing(
+                unit, due_before=now if args.due else None, limit=args.limit
+            )
     finally:
         await store.close()
     if not args.due:

@@ -18,8 +18,7 @@ from typing import Any
 
 from bot.chat.outbox import Outbox
 from bot.replies import IntakeReminder, Reply
-from bot.store import Store
-from bot.store import retention as queries
+from bot.store import Store, audit, retention
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +68,11 @@ class Retention:
         intakes_before = now - timedelta(days=self.policy.abandoned_days)
         if dry_run:
             async with self.store.unit() as unit:
-                cases, intakes = await queries.count_expired(unit, cases_before, intakes_before)
+                cases, intakes = await retention.count_expired(unit, cases_before, intakes_before)
             return Purge(cases, intakes, dry_run=True)
         async with self.store.unit() as unit:
-            cases, intakes, gone = await queries.erase_expired(unit, cases_before, intakes_before)
-            await unit.audit(
-                "retention.erased", now, actor="retention", cases=cases, intakes=intakes,
+            cases, intakes, gone = await retention.erase_expired(unit, cases_before, intakes_before)
+            await audit.record(unit, "retention.erased", now, actor="retention", cases=cases, intakes=intakes,
                 people=gone,
             )  # fmt: skip
         report = Purge(cases, intakes, gone)
@@ -89,7 +87,7 @@ class Retention:
     async def _remind(self, now: datetime, not_before: datetime) -> int:
         before = now - timedelta(hours=self.policy.unfinished_hours)
         async with self.store.unit() as unit:
-            waiting = await queries.unfinished(unit, before, not_before)
+            waiting = await retention.unfinished(unit, before, not_before)
         reminded = 0
         for intake in waiting:
             reply = Reply(intake.language, [IntakeReminder(self.policy.abandoned_days)])
@@ -98,9 +96,11 @@ class Retention:
                 log.warning("intake reminder not delivered: %s", delivery.error)
                 continue
             async with self.store.unit() as unit:
-                await queries.mark_reminded(unit, intake.session_id, now)
+                await retention.mark_reminded(unit, intake.session_id, now)
             reminded += 1
         if reminded:
             async with self.store.unit() as unit:
-                await unit.audit("retention.reminded", now, actor="retention", intakes=reminded)
+                await audit.record(
+                    unit, "retention.reminded", now, actor="retention", intakes=reminded
+                )
         return reminded

@@ -21,8 +21,7 @@ from bot.app import Runtime
 from bot.chat.transport import BotMessage, SimulatedPerson
 from bot.engine import Session
 from bot.followups.service import schedule_case
-from bot.store import IntakeSession, PreRegistration, Submission, cases
-from bot.store import accounts as account_store
+from bot.store import IntakeSession, PreRegistration, Submission, accounts, cases, people
 from bot.web.auth import hash_password
 from tests.walker import answer_until, is_turn
 
@@ -139,7 +138,7 @@ PASSWORD = "correct horse battery"
 
 async def add_account(bot: Runtime, name: str = "amina", role: str = "caseworker") -> None:
     async with bot.store.unit() as unit:
-        await account_store.add_account(
+        await accounts.add_account(
             unit, name, hash_password(PASSWORD), role, "en", bot.service.clock()
         )
 
@@ -156,13 +155,13 @@ async def add_case(bot: Runtime, telegram_id: int, **answers: Any) -> str:
     }
     flags = tuple(values.pop("flags", ()))
     async with bot.store.unit() as unit:
-        person = await unit.add_person(telegram_id, "fr", bot.service.clock())
+        person = await people.add(unit, telegram_id, "fr", bot.service.clock())
         name_key = str(values["full_name"]).casefold()
         submission = Submission(
             values, {"full_name": "2026-11-27T10:00:00+00:00"}, flags, "1", name_key
         )
-        registration = await unit.submit(person, submission, "AVR", bot.service.clock())
-    return registration.reference
+        sent = await cases.submit(unit, person, submission, "AVR", bot.service.clock())
+    return sent.reference
 
 
 def token(page: httpx.Response) -> str:

@@ -42,7 +42,14 @@ LAYERS = {
     "answers": Layer(("bot.answers",), ("engine", "i18n")),
     # The use-cases: one person's input in one transaction, the replies, the casework.
     "service": Layer(
-        ("bot.intake", "bot.replies", "bot.casework", "bot.followups.service"),
+        (
+            "bot.intake",
+            "bot.commands",
+            "bot.service",
+            "bot.replies",
+            "bot.casework",
+            "bot.followups.service",
+        ),
         ("engine", "store", "workflow", "i18n", "planning"),
     ),
     # The in-process Bot API and its simulated phones: offline runs, the simulator, tests.

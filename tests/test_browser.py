@@ -14,6 +14,7 @@ import uvicorn
 
 from bot.app import Runtime
 from bot.config import ROOT
+from bot.store import cases, people
 from tests.helpers import PASSWORD, Phone, add_account, add_case
 from tests.walker import complete_intake
 
@@ -236,10 +237,10 @@ async def test_an_intake_completed_on_the_simulator_page_by_clicking(
 
     phone = next(iter(bot.phones.phones.values()))
     async with bot.store.unit() as unit:
-        person = await unit.person(phone.person.user_id)
+        person = await people.find(unit, phone.person.user_id)
         assert person is not None
-        [registration] = await unit.registrations(person.id)
-    answers = registration.answers
+        [sent] = await cases.of_person(unit, person.id)
+    answers = sent.answers
     assert (answers["full_name"], answers["date_of_birth"]) == ("Mariama Bah", "1994-03-12")
     assert (answers["nationality"], answers["destination_country"]) == ("GN", "GN")
     assert answers["phone"] == phone.number and answers["occupation"] == ["trade"]

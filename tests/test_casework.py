@@ -11,8 +11,7 @@ import pytest
 from bot import workflow
 from bot.app import Runtime
 from bot.casework import Casework, NoSuchCase, Refused, StatusChange
-from bot.store import Submission, cases
-from bot.store import followups as followup_rows
+from bot.store import Submission, audit, cases, checkins, messages, notes, people, twins
 from tests.helpers import Clock
 
 PERSON = 7001
@@ -58,46 +57,46 @@ def work(bot: Runtime, clock: Clock, reach: Reach) -> Casework:
 
 async def new_case(
     bot: Runtime, clock: Clock, status: str = "submitted", telegram_id: int = PERSON, **answers: Any
-) -> cases.Case:
+) -> cases.CaseRecord:
     """A sent request, put straight at `status`, as the store records one."""
     values = {"full_name": "Awa Diallo", "date_of_birth": "1990-01-01", "nationality": "SN",
               "phone": f"+21260000{telegram_id:04d}", "current_city": "rabat", **answers}  # fmt: skip
     async with bot.store.unit() as unit:
-        person = await unit.add_person(telegram_id, "fr", clock())
+        person = await people.add(unit, telegram_id, "fr", clock())
         submission = Submission(values, {}, (), "1", "awa diallo")
-        registration = await unit.submit(person, submission, "AVR", clock())
-        case = await cases.by_reference(unit, registration.reference)
+        sent = await cases.submit(unit, person, submission, "AVR", clock())
+        case = await cases.by_reference(unit, sent.reference)
         assert case is not None
         if status != case.status:
             await cases.change_status(unit, case, status, "setup", "", None, clock())
     return await read(bot, case.reference)
 
 
-async def read(bot: Runtime, reference: str) -> cases.Case:
+async def read(bot: Runtime, reference: str) -> cases.CaseRecord:
     async with bot.store.unit() as unit:
         found = await cases.by_reference(unit, reference)
     assert found is not None
     return found
 
 
-async def notes(bot: Runtime, case: cases.Case) -> list[str]:
+async def notes_of(bot: Runtime, case: cases.CaseRecord) -> list[str]:
     async with bot.store.unit() as unit:
-        return [note.body for note in await cases.notes(unit, case.id)]
+        return [note.body for note in await notes.of_case(unit, case.id)]
 
 
-async def messages(bot: Runtime, case: cases.Case) -> list[tuple[str, str | None, bool]]:
+async def messages_of(bot: Runtime, case: cases.CaseRecord) -> list[tuple[str, str | None, bool]]:
     async with bot.store.unit() as unit:
-        return [(m.body, m.author, m.delivered) for m in await cases.messages(unit, case.id)]
+        return [(m.body, m.author, m.delivered) for m in await messages.of_case(unit, case.id)]
 
 
-async def actions(bot: Runtime, case: cases.Case) -> list[str]:
+async def actions(bot: Runtime, case: cases.CaseRecord) -> list[str]:
     async with bot.store.unit() as unit:
-        return [entry.action for entry in await cases.audit_trail(unit, case.id)]
+        return [entry.action for entry in await audit.trail(unit, case.id)]
 
 
-async def checkins(bot: Runtime, case: cases.Case) -> list[followup_rows.FollowupRecord]:
+async def planned_checkins(bot: Runtime, case: cases.CaseRecord) -> list[checkins.FollowupRecord]:
     async with bot.store.unit() as unit:
-        return await followup_rows.for_case(unit, case.id)
+        return await checkins.for_case(unit, case.id)
 
 
 async def test_an_allowed_change_is_written_noted_and_told_in_the_persons_language(
@@ -107,11 +106,11 @@ async def test_an_allowed_change_is_written_noted_and_told_in_the_persons_langua
     change = StatusChange("accepted", note="Documents checked")
     await work.change_status(case.reference, change, "amina")
     assert (await read(bot, case.reference)).status == "accepted"
-    assert await notes(bot, case) == ["Documents checked"]
+    assert await notes_of(bot, case) == ["Documents checked"]
     assert "case.status_changed" in await actions(bot, case)
     [(telegram_id, text)] = reach.sent
     assert telegram_id == PERSON and case.reference in text and "acceptée" in text
-    assert await messages(bot, case) == [(text, "amina", True)]
+    assert await messages_of(bot, case) == [(text, "amina", True)]
 
 
 async def test_the_person_is_told_as_chosen_not_only_by_default(
@@ -154,7 +153,7 @@ async def test_a_refused_change_does_nothing(
         await work.change_status(case.reference, change, "amina")
     assert refused.value.reason == reason
     assert (await read(bot, case.reference)).status == status
-    assert await notes(bot, case) == [] and reach.sent == [] and reach.questions == []
+    assert await notes_of(bot, case) == [] and reach.sent == [] and reach.questions == []
 
 
 async def test_a_change_from_a_status_already_left_is_refused(
@@ -184,7 +183,7 @@ async def test_needs_info_asks_the_ticked_answers_again(
     change = StatusChange("needs_info", ask=("phone", "consent", "current_city"))
     await work.change_status(case.reference, change, "amina")
     assert reach.questions == [(case.id, ["phone", "current_city"])]
-    assert await notes(bot, case) == []
+    assert await notes_of(bot, case) == []
 
 
 async def test_needs_info_that_cannot_be_asked_leaves_a_note_in_the_actors_language(
@@ -195,7 +194,7 @@ async def test_needs_info_that_cannot_be_asked_leaves_a_note_in_the_actors_langu
     change = StatusChange("needs_info", ask=("phone",), tell=False)
     await work.change_status(case.reference, change, "amina", language="fr")
     assert (await read(bot, case.reference)).status == "needs_info"
-    [note] = await notes(bot, case)
+    [note] = await notes_of(bot, case)
     assert note.startswith("Les questions")
 
 
@@ -205,10 +204,10 @@ async def test_returning_plans_check_ins_and_a_new_return_date_moves_them(
     case = await new_case(bot, clock, "departed", followup_consent=True)
     back = StatusChange("returned", return_date=date(2026, 11, 20), tell=False)
     await work.change_status(case.reference, back, "amina")
-    planned = await checkins(bot, case)
+    planned = await planned_checkins(bot, case)
     assert planned
     await work.change_return(case.reference, date(2026, 11, 25), "Africa/Dakar", "amina")
-    moved = await checkins(bot, case)
+    moved = await planned_checkins(bot, case)
     assert {c.checkin for c in moved} >= {c.checkin for c in planned if c.status == "planned"}
     assert min(c.due_at for c in moved) > min(c.due_at for c in planned)
     assert "case.return_changed" in await actions(bot, case)
@@ -241,7 +240,7 @@ async def test_a_note_is_trimmed_audited_and_an_empty_one_ignored(
     await work.add_note(case.reference, "   ", "amina")
     await work.add_note(case.reference, "  Called her back  ", "amina")
     await work.add_note(case.reference, "x" * 5000, "amina")
-    assert await notes(bot, case) == ["Called her back", "x" * 2000]
+    assert await notes_of(bot, case) == ["Called her back", "x" * 2000]
     assert (await actions(bot, case)).count("case.note_added") == 2
 
 
@@ -254,7 +253,7 @@ async def test_a_message_is_sent_as_written_and_recorded_with_its_fate(
     await work.send_message(case.reference, "  Come on Monday {reference}  ", "amina")
     await work.send_message(case.reference, "   ", "amina")
     assert reach.sent == [(PERSON, "Come on Monday {reference}")]  # not a template
-    assert await messages(bot, case) == [("Come on Monday {reference}", "amina", delivered)]
+    assert await messages_of(bot, case) == [("Come on Monday {reference}", "amina", delivered)]
 
 
 async def test_two_cases_are_linked_both_ways_and_never_to_themselves(
@@ -264,10 +263,10 @@ async def test_two_cases_are_linked_both_ways_and_never_to_themselves(
     second = await new_case(bot, clock, telegram_id=7002, full_name="Fatou Sow")
     await work.link(second.reference, first.reference, "amina")
     async with bot.store.unit() as unit:
-        assert [t.reference for t in await cases.twins(unit, first) if t.linked] == [
+        assert [t.reference for t in await twins.of_case(unit, first) if t.linked] == [
             second.reference
         ]
-        assert [t.reference for t in await cases.twins(unit, second) if t.linked] == [
+        assert [t.reference for t in await twins.of_case(unit, second) if t.linked] == [
             first.reference
         ]
     for other in (second.reference, "AVR-2026-99999"):

@@ -350,8 +350,8 @@ async def test_stop_withdraws_followup_consent(bot: Runtime, phone_factory: Any)
     await phone.tap("Confirm and send")
     reply = await phone.say("/stop")
     assert reply.text.startswith("Understood: we will not send you messages after your return.")
-    (registration,) = await table_rows(bot, PreRegistration)
-    assert registration["answers"]["followup_consent"] is False
+    (case,) = await table_rows(bot, PreRegistration)
+    assert case["answers"]["followup_consent"] is False
     flags = {f["flag"] for f in await table_rows(bot, Flag)}
     assert "no_followup_consent" in flags
 

@@ -14,8 +14,7 @@ from bot.app import Runtime, build
 from bot.chat.transport import TIMEOUT, OfflineBotAPI
 from bot.config import Settings
 from bot.followups.service import schedule_case
-from bot.store import cases
-from bot.store import followups as rows
+from bot.store import cases, checkins, people, sessions
 from bot.store.models import Followup, Person
 from tests.helpers import (
     Clock,
@@ -29,9 +28,9 @@ from tests.helpers import (
 )
 
 
-async def checkins(bot: Runtime, case_id: int) -> dict[str, rows.FollowupRecord]:
+async def planned_checkins(bot: Runtime, case_id: int) -> dict[str, checkins.FollowupRecord]:
     async with bot.store.unit() as unit:
-        return {r.checkin: r for r in await rows.for_case(unit, case_id)}
+        return {r.checkin: r for r in await checkins.for_case(unit, case_id)}
 
 
 async def case_flags(bot: Runtime, case_id: int) -> set[str]:
@@ -47,7 +46,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 async def test_a_returned_case_gets_its_check_ins_planned(bot: Runtime) -> None:
     case_id = await returned_case(bot, 71, country="CM")
-    planned = await checkins(bot, case_id)
+    planned = await planned_checkins(bot, case_id)
     assert set(planned) == {"day_7", "month_1", "month_3", "month_6", "month_12"}
     assert {r.status for r in planned.values()} == {"planned"}
     assert planned["day_7"].due_at == at(27, 9)  # 10:00 in Douala
@@ -56,17 +55,17 @@ async def test_a_returned_case_gets_its_check_ins_planned(bot: Runtime) -> None:
 
 async def test_no_consent_no_check_ins(bot: Runtime) -> None:
     case_id = await returned_case(bot, 72, consent=False)
-    assert await checkins(bot, case_id) == {}
+    assert await planned_checkins(bot, case_id) == {}
 
 
 async def test_a_new_return_date_moves_what_is_not_sent_yet(bot: Runtime, clock: Clock) -> None:
     case_id = await returned_case(bot, 73)
     async with bot.store.unit() as unit:
-        await rows.update_row(unit, (await checkins(bot, case_id))["day_7"].id, clock(),
+        await checkins.update_row(unit, (await planned_checkins(bot, case_id))["day_7"].id, clock(),
                               status="answered")  # fmt: skip
-        await rows.set_return(unit, case_id, date(2026, 11, 23), None, clock())
+        await checkins.set_return(unit, case_id, date(2026, 11, 23), None, clock())
         await schedule_case(unit, case_id, bot.followups, clock())
-    moved = await checkins(bot, case_id)
+    moved = await planned_checkins(bot, case_id)
     assert moved["day_7"].status == "answered" and moved["day_7"].due_at == at(27, 10)
     assert moved["month_1"].due_at == at(23, 10) + timedelta(days=30)  # 23 December
 
@@ -75,7 +74,7 @@ async def test_a_return_date_entered_late_skips_check_ins_whose_time_passed(
     bot: Runtime, clock: Clock
 ) -> None:
     case_id = await returned_case(bot, 74, return_date=date(2026, 9, 1))
-    planned = await checkins(bot, case_id)
+    planned = await planned_checkins(bot, case_id)
     assert "day_7" not in planned and "month_1" not in planned  # 8 Sept, 1 Oct: long gone
     assert planned["month_3"].due_at == datetime(2026, 12, 1, 10, tzinfo=UTC)
 
@@ -87,7 +86,7 @@ async def test_closing_the_case_cancels_what_is_left(bot: Runtime, clock: Clock)
         assert case is not None
         await cases.change_status(unit, case, "closed", "amina", "", None, clock())
         await schedule_case(unit, case_id, bot.followups, clock())
-    planned = await checkins(bot, case_id)
+    planned = await planned_checkins(bot, case_id)
     assert {(r.status, r.reason) for r in planned.values()} == {("cancelled", "closed")}
 
 
@@ -95,7 +94,7 @@ async def test_stop_cancels_every_check_in_not_sent(bot: Runtime, phone_factory:
     case_id = await returned_case(bot, 76)
     phone = phone_factory(76)
     await phone.say("/stop")
-    planned = await checkins(bot, case_id)
+    planned = await planned_checkins(bot, case_id)
     assert {(r.status, r.reason) for r in planned.values()} == {("cancelled", "stopped")}
     assert "no_followup_consent" in await case_flags(bot, case_id)
 
@@ -126,12 +125,12 @@ async def test_a_check_in_goes_out_at_ten_local_and_its_answers_reach_the_case(
         "how you are. Did you arrive safely?",
         office="OIM Rabat",
     )
-    assert (await checkins(bot, case_id))["day_7"].status == "sent"
+    assert (await planned_checkins(bot, case_id))["day_7"].status == "sent"
     for value in ("yes", "no", "family", "safety"):
         await phone.choose(value)
     done = await phone.choose("4")
     assert "OIM Rabat" in done.text and "+212 537 00 00 00" in done.text  # urgent: who to call
-    answered = (await checkins(bot, case_id))["day_7"]
+    answered = (await planned_checkins(bot, case_id))["day_7"]
     assert answered.status == "answered" and answered.flags == ["unsafe"]
     assert answered.answers == {
         "arrived_safely": True,
@@ -164,7 +163,7 @@ async def test_no_answer_gets_one_reminder_then_the_no_reply_flag(
     assert "accueilli" in phone.last.text  # the question where the person stopped
     clock.advance(hours=48)
     assert (await bot.dispatcher.run_once()).outcomes == {"no_reply": 1}
-    row = (await checkins(bot, case_id))["day_7"]
+    row = (await planned_checkins(bot, case_id))["day_7"]
     assert row.status == "no_reply" and row.answers == {"arrived_safely": True}
     assert "no_reply" in await case_flags(bot, case_id)
     assert len(phone.inbox) == 3  # the check-in, the edit of the answer aside, one reminder
@@ -177,7 +176,7 @@ async def test_nothing_is_sent_at_night_there(
     clock.now = at(27, 21, 30)  # the server was down all day; 22:30 in Douala
     assert (await bot.dispatcher.run_once()).outcomes == {"waiting_for_morning": 1}
     assert api.messages(80) == []
-    assert (await checkins(bot, case_id))["day_7"].due_at == at(28, 7)  # 08:00 in Douala
+    assert (await planned_checkins(bot, case_id))["day_7"].due_at == at(28, 7)  # 08:00 in Douala
     clock.now = at(28, 7)
     assert (await bot.dispatcher.run_once()).outcomes == {"sent": 1}
 
@@ -188,16 +187,16 @@ async def test_a_check_in_waits_for_another_conversation_to_end(
     case_id = await returned_case(bot, 81)
     phone: Phone = phone_factory(81)
     async with bot.store.unit() as unit:  # a caseworker's "needs info" questions are open
-        person = await unit.person(81)
+        person = await people.find(unit, 81)
         assert person is not None
-        await unit.add_session(person.id, "intake", {"status": "active", "key": "phone",
+        await sessions.add(unit, person.id, "intake", {"status": "active", "key": "phone",
                                                       "revision": 3}, clock())  # fmt: skip
     clock.now = at(27, 10)
     assert (await bot.dispatcher.run_once()).outcomes == {"busy": 1}
-    assert (await checkins(bot, case_id))["day_7"].due_at == at(27, 11)
+    assert (await planned_checkins(bot, case_id))["day_7"].due_at == at(27, 11)
     clock.now = at(28, 10)  # a day later, still busy: give up, and say so on the case
     assert (await bot.dispatcher.run_once()).outcomes == {"failed": 1}
-    row = (await checkins(bot, case_id))["day_7"]
+    row = (await planned_checkins(bot, case_id))["day_7"]
     assert (row.status, row.reason) == ("failed", "busy")
     assert "followup_failed" in await case_flags(bot, case_id)
     assert phone.inbox == []
@@ -211,7 +210,7 @@ async def test_telegram_429_makes_the_dispatcher_wait_as_told(
     api.fail("sendMessage", 429, "Too Many Requests: retry after 30", retry_after=30)
     report = await bot.dispatcher.run_once()
     assert report.outcomes == {"rate_limited": 1}
-    states = [(await checkins(bot, c))["day_7"] for c in (first, second)]
+    states = [(await planned_checkins(bot, c))["day_7"] for c in (first, second)]
     assert [(s.status, s.due_at) for s in states] == [
         ("planned", at(27, 10, 0) + timedelta(seconds=30))
     ] * 2
@@ -233,12 +232,12 @@ async def test_server_errors_and_timeouts_retry_with_backoff_then_fail(
     delays = []
     for _ in range(4):
         assert (await bot.dispatcher.run_once()).outcomes == {"retry": 1}
-        row = (await checkins(bot, case_id))["day_7"]
+        row = (await planned_checkins(bot, case_id))["day_7"]
         delays.append((row.due_at - clock()).total_seconds())
         clock.now = row.due_at
     assert delays == [60, 120, 240, 480]  # doubled each time
     assert (await bot.dispatcher.run_once()).outcomes == {"failed": 1}
-    row = (await checkins(bot, case_id))["day_7"]
+    row = (await planned_checkins(bot, case_id))["day_7"]
     assert (row.status, row.reason, row.attempts) == ("failed", "network", 5)
     assert "followup_failed" in await case_flags(bot, case_id)
     assert api.messages(84) == []
@@ -254,7 +253,7 @@ async def test_a_retry_that_succeeds_sends_once(
     clock.advance(minutes=1)
     assert (await bot.dispatcher.run_once()).outcomes == {"sent": 1}
     assert len(api.messages(85)) == 1
-    assert (await checkins(bot, case_id))["day_7"].status == "sent"
+    assert (await planned_checkins(bot, case_id))["day_7"].status == "sent"
 
 
 async def test_a_person_who_blocked_the_bot_gets_nothing_more(
@@ -264,7 +263,7 @@ async def test_a_person_who_blocked_the_bot_gets_nothing_more(
     clock.now = at(27, 10)
     api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
     assert (await bot.dispatcher.run_once()).outcomes == {"blocked": 1}
-    planned = await checkins(bot, case_id)
+    planned = await planned_checkins(bot, case_id)
     assert (planned["day_7"].status, planned["day_7"].reason) == ("failed", "blocked")
     assert {r.status for n, r in planned.items() if n != "day_7"} == {"cancelled"}
     assert "unreachable" in await case_flags(bot, case_id)
@@ -272,7 +271,10 @@ async def test_a_person_who_blocked_the_bot_gets_nothing_more(
     assert person["unreachable_at"] == at(27, 10)
     async with bot.store.unit() as unit:  # a new return date plans nothing for them
         await schedule_case(unit, case_id, bot.followups, clock())
-    assert {r.status for r in (await checkins(bot, case_id)).values()} == {"failed", "cancelled"}
+    assert {r.status for r in (await planned_checkins(bot, case_id)).values()} == {
+        "failed",
+        "cancelled",
+    }
 
 
 async def test_two_dispatchers_working_the_same_rows_send_each_once(
@@ -281,17 +283,17 @@ async def test_two_dispatchers_working_the_same_rows_send_each_once(
     """Two dispatchers (two stores, two connection pools, as two processes would have)
     claim from the same due rows at once; on PostgreSQL with FOR UPDATE SKIP LOCKED."""
     other = await build(settings, offline=api, clock=clock, migrate=False)
-    people = range(5000, 5120)
-    for telegram_id in people:
+    telegram_ids = range(5000, 5120)
+    for telegram_id in telegram_ids:
         await returned_case(bot, telegram_id)
     clock.now = at(27, 10)
     api.latency = 0.001  # each send yields, so the two dispatchers interleave
     bot.dispatcher.batch = other.dispatcher.batch = 10
     first, second = await asyncio.gather(bot.dispatcher.run_once(), other.dispatcher.run_once())
     await other.stop()
-    assert first.outcomes["sent"] + second.outcomes["sent"] == len(people)
+    assert first.outcomes["sent"] + second.outcomes["sent"] == len(telegram_ids)
     assert first.outcomes["sent"] > 0 and second.outcomes["sent"] > 0  # both did work
-    assert {len(api.messages(t)) for t in people} == {1}  # each person: one message
+    assert {len(api.messages(t)) for t in telegram_ids} == {1}  # each person: one message
 
 
 async def test_the_dashboard_plans_check_ins_and_shows_their_answers(
@@ -328,7 +330,7 @@ async def test_the_dashboard_plans_check_ins_and_shows_their_answers(
         async with bot.store.unit() as unit:
             case = await cases.by_reference(unit, reference)
         assert case is not None
-        assert (await checkins(bot, case.id))["day_7"].due_at == at(27, 8)
+        assert (await planned_checkins(bot, case.id))["day_7"].due_at == at(27, 8)
 
         clock.now = at(27, 8)
         assert (await bot.dispatcher.run_once()).outcomes == {"sent": 1}
@@ -359,7 +361,7 @@ async def test_stop_in_the_middle_of_a_check_in_ends_it(
 ) -> None:
     case_id, phone = await in_a_check_in(bot, clock, phone_factory, 91)
     await phone.say("/stop")
-    planned = await checkins(bot, case_id)
+    planned = await planned_checkins(bot, case_id)
     assert {(r.status, r.reason) for r in planned.values()} == {("cancelled", "stopped")}
     clock.advance(hours=49)
     assert (await bot.dispatcher.run_once()).outcomes == {}  # no reminder
@@ -376,7 +378,7 @@ async def test_cancel_in_the_middle_of_a_check_in_ends_that_one_only(
     assert "Votre demande n'est pas touchée." in confirm.text
     done = await phone.tap("Oui, arrêter")
     assert done.text.startswith("C'est noté\u00a0: ces questions sont closes.")
-    planned = await checkins(bot, case_id)
+    planned = await planned_checkins(bot, case_id)
     assert (planned["day_7"].status, planned["day_7"].reason) == ("cancelled", "person")
     assert planned["day_7"].answers in (None, {})
     assert {r.status for name, r in planned.items() if name != "day_7"} == {"planned"}

@@ -12,14 +12,14 @@ from tests.helpers import Clock, Phone, table_rows
 from tests.walker import complete_intake
 
 
-async def registration(bot: Runtime) -> Any:
+async def saved_case(bot: Runtime) -> Any:
     (row,) = await table_rows(bot, PreRegistration)
     return row
 
 
-async def flags_of(bot: Runtime, registration: Any) -> list[str]:
+async def flags_of(bot: Runtime, case: Any) -> list[str]:
     rows = await table_rows(bot, Flag)
-    return sorted(r["flag"] for r in rows if r["pre_registration_id"] == registration["id"])
+    return sorted(r["flag"] for r in rows if r["pre_registration_id"] == case["id"])
 
 
 def fr(bot: Runtime, message: str, **params: Any) -> str:
@@ -98,7 +98,7 @@ async def test_complete_french_intake(bot: Runtime, phone_factory: Any, clock: C
         reference="AVR-2026-00001",
     )
 
-    saved = await registration(bot)
+    saved = await saved_case(bot)
     assert saved["reference"] == "AVR-2026-00001"
     assert saved["status"] == "submitted"
     assert saved["language"] == "fr"
@@ -208,7 +208,7 @@ async def test_complete_english_intake(bot: Runtime, phone_factory: Any) -> None
     done = await phone.tap("Confirm and send")
     assert "AVR-2026-00001" in done.text
 
-    saved = await registration(bot)
+    saved = await saved_case(bot)
     answers = saved["answers"]
     assert answers["full_name"] == "John Mbeki"
     assert answers["date_of_birth"] == "1961-02-01"
@@ -278,7 +278,7 @@ async def test_complete_intake_answers_what_it_is_told_and_the_rest_plainly(
     reference = await complete_intake(
         phone, nationality="CI", sex="male", family=family, medical_needs=True
     )
-    saved = await registration(bot)
+    saved = await saved_case(bot)
     assert saved["reference"] == reference == "AVR-2026-00001"
     answers = saved["answers"]
     assert (answers["language"], answers["full_name"], answers["phone"]) == (

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from bot.app import Runtime
 from bot.chat.transport import OfflineBotAPI
 from bot.cli import main
-from bot.store import AuditEvent, Person, PreRegistration, cases
+from bot.store import AuditEvent, Person, PreRegistration, cases, people
 from bot.store.models import IntakeSession
 from tests.helpers import Clock, returned_case, table_rows
 
@@ -30,7 +30,7 @@ async def age_case(bot: Runtime, case_id: int, status: str, days: float) -> None
 async def age_sessions(bot: Runtime, telegram_id: int, hours: float) -> None:
     sessions = IntakeSession.__table__
     async with bot.store.unit() as unit:
-        person = await unit.person(telegram_id)
+        person = await people.find(unit, telegram_id)
         assert person is not None
         await unit.connection.execute(
             update(sessions).where(sessions.c.person_id == person.id).values(

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from bot.app import Runtime, build
 from bot.config import Settings
+from bot.store import people
 from tests.helpers import add_account, sign_in, token
 
 
@@ -116,7 +117,7 @@ async def test_two_people_use_the_bot_at_once_and_see_answers_and_edits(
     assert "&lt;b&gt;hello&lt;/b&gt;" in raw and "<b>hello" not in raw
 
     async with polling.store.unit() as unit:
-        person = await unit.person(awa)
+        person = await people.find(unit, awa)
     assert person is not None and person.language == "fr"  # the real pipeline stored it
 
 

@@ -18,6 +18,9 @@ from bot.store import (
     StaleSession,
     Store,
     Submission,
+    cases,
+    people,
+    sessions,
 )
 from tests.helpers import table_rows
 
@@ -52,51 +55,52 @@ async def test_references_count_per_year_and_prefix(store: Store) -> None:
         [(2026, "AVR"), (2026, "AVR"), (2027, "AVR"), (2026, "RBT")]
     ):
         async with store.unit() as unit:
-            person = await unit.add_person(100 + i, "fr", NOW)
+            person = await people.add(unit, 100 + i, "fr", NOW)
             when = NOW.replace(year=year)
-            registration = await unit.submit(
-                person, submission(None, f"P{i}", "1990-01-01"), prefix, when
+            sent = await cases.submit(
+                unit, person, submission(None, f"P{i}", "1990-01-01"), prefix, when
             )
-            refs.append(registration.reference)
+            refs.append(sent.reference)
     assert refs == ["AVR-2026-00001", "AVR-2026-00002", "AVR-2027-00001", "RBT-2026-00001"]
 
 
 async def test_same_phone_or_same_name_and_birth_date_flags_both_cases(store: Store) -> None:
-    cases = [
+    given = [
         ("+212600000001", "awa diallo", "1990-01-01"),
         ("+212600000001", "someone else", "1980-01-01"),  # same phone as the first
         ("+212600000003", "awa diallo", "1990-01-01"),  # same name and birth date as the first
         ("+212600000004", "awa diallo", "1991-01-01"),  # same name only: not a duplicate
     ]
     person_ids = []
-    for i, (phone, name, born) in enumerate(cases):
+    for i, (phone, name, born) in enumerate(given):
         async with store.unit() as unit:
-            person = await unit.add_person(200 + i, "fr", NOW)
-            await unit.submit(person, submission(phone, name, born), "AVR", NOW)
+            person = await people.add(unit, 200 + i, "fr", NOW)
+            await cases.submit(unit, person, submission(phone, name, born), "AVR", NOW)
             person_ids.append(person.id)
     async with store.unit() as unit:
         flagged = [
-            "possible_duplicate" in (await unit.registrations(pid))[0].flags for pid in person_ids
+            "possible_duplicate" in (await cases.of_person(unit, pid))[0].flags
+            for pid in person_ids
         ]
     assert flagged == [True, True, True, False]
 
 
 async def test_a_stale_session_write_is_refused(store: Store) -> None:
     async with store.unit() as unit:
-        person = await unit.add_person(300, "fr", NOW)
-        await unit.add_session(
-            person.id, "intake", {"status": "active", "key": "a", "revision": 0}, NOW
+        person = await people.add(unit, 300, "fr", NOW)
+        await sessions.add(
+            unit, person.id, "intake", {"status": "active", "key": "a", "revision": 0}, NOW
         )
     async with store.unit() as unit:
-        _, read = await unit.person_and_session(300)
+        _, read = await sessions.person_and_session(unit, 300)
     assert read is not None
     async with store.unit() as second:
-        await second.save_session(read, {"status": "active", "key": "b", "revision": 1}, NOW)
+        await sessions.save(second, read, {"status": "active", "key": "b", "revision": 1}, NOW)
     with pytest.raises(StaleSession):
         async with store.unit() as first:
-            await first.save_session(read, {"status": "active", "key": "c", "revision": 1}, NOW)
+            await sessions.save(first, read, {"status": "active", "key": "c", "revision": 1}, NOW)
     async with store.unit() as unit:
-        _, latest = await unit.person_and_session(300)
+        _, latest = await sessions.person_and_session(unit, 300)
     assert latest is not None and (latest.step, latest.version) == ("b", 2)
 
 
@@ -117,22 +121,22 @@ async def test_a_double_tap_is_applied_once(bot: Runtime, phone_factory: Any) ->
 
 async def test_service_retries_when_another_writer_moved_the_session_first(bot: Runtime) -> None:
     async with bot.store.unit() as unit:
-        person = await unit.add_person(400, "fr", NOW)
-        await unit.add_session(
-            person.id, "intake", {"status": "active", "key": "a", "revision": 0}, NOW
+        person = await people.add(unit, 400, "fr", NOW)
+        await sessions.add(
+            unit, person.id, "intake", {"status": "active", "key": "a", "revision": 0}, NOW
         )
     seen: list[int] = []
 
     async def work(unit: Any, now: datetime) -> int:
-        _, row = await unit.person_and_session(400)
+        _, row = await sessions.person_and_session(unit, 400)
         seen.append(row.version)
         if len(seen) == 1:  # another process writes between our read and our write
             async with bot.store.unit() as other:
-                _, theirs = await other.person_and_session(400)
-                await other.save_session(
-                    theirs, {"status": "active", "key": "b", "revision": 1}, now
+                _, theirs = await sessions.person_and_session(other, 400)
+                await sessions.save(
+                    other, theirs, {"status": "active", "key": "b", "revision": 1}, now
                 )
-        await unit.save_session(row, {"status": "active", "key": "c", "revision": 2}, now)
+        await sessions.save(unit, row, {"status": "active", "key": "c", "revision": 2}, now)
         return int(row.version)
 
     assert await bot.service._run(work) == 2
@@ -141,15 +145,19 @@ async def test_service_retries_when_another_writer_moved_the_session_first(bot: 
 
 async def test_erasing_a_case_clears_its_twins_duplicate_flag(store: Store) -> None:
     async with store.unit() as unit:
-        first = await unit.add_person(500, "fr", NOW)
-        await unit.submit(first, submission("+212600000009", "a b", "1990-01-01"), "AVR", NOW)
-        second = await unit.add_person(501, "fr", NOW)
-        await unit.submit(second, submission("+212600000009", "c d", "1991-01-01"), "AVR", NOW)
-        assert "possible_duplicate" in (await unit.registrations(first.id))[0].flags
+        first = await people.add(unit, 500, "fr", NOW)
+        await cases.submit(
+            unit, first, submission("+212600000009", "a b", "1990-01-01"), "AVR", NOW
+        )
+        second = await people.add(unit, 501, "fr", NOW)
+        await cases.submit(
+            unit, second, submission("+212600000009", "c d", "1991-01-01"), "AVR", NOW
+        )
+        assert "possible_duplicate" in (await cases.of_person(unit, first.id))[0].flags
     async with store.unit() as unit:
-        await unit.erase_person(second.id)
+        await people.erase(unit, second.id)
     async with store.unit() as unit:
-        assert "possible_duplicate" not in (await unit.registrations(first.id))[0].flags
+        assert "possible_duplicate" not in (await cases.of_person(unit, first.id))[0].flags
 
 
 async def test_two_first_messages_at_once_make_one_person_and_one_session(bot: Runtime) -> None:

@@ -21,8 +21,7 @@ from starlette.applications import Starlette
 from bot.app import Runtime, build
 from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
-from bot.store import AuditEvent, PreRegistration
-from bot.store import accounts as account_store
+from bot.store import AuditEvent, PreRegistration, accounts
 from bot.store.models import SignIn, SignInFailure
 from bot.web.auth import Throttle
 from tests.helpers import (
@@ -259,7 +258,7 @@ async def test_language_is_the_caseworkers_choice_and_remembered(
     assert escape(fr.gettext("Received, waiting for review")) in french.text
     assert 'lang="fr"' in french.text
     async with bot.store.unit() as unit:
-        account = await account_store.by_username(unit, "amina")
+        account = await accounts.by_username(unit, "amina")
     assert account is not None and account.language == "fr"
 
 
@@ -317,7 +316,7 @@ async def test_signing_in_again_ends_the_previous_sign_in(
         assert again.status_code == 303
         assert (await copy.get("/")).status_code == 303
     async with bot.store.unit() as unit:
-        bakary = await account_store.by_username(unit, "bakary")
+        bakary = await accounts.by_username(unit, "bakary")
     assert bakary is not None
     assert [row["account_id"] for row in await table_rows(bot, SignIn)] == [bakary.id]
 
@@ -345,7 +344,7 @@ async def test_deactivating_an_account_signs_it_out_for_good(
     async with browser(bot.web) as other:
         await sign_in(other, "bakary")
         async with bot.store.unit() as unit:
-            bakary = await account_store.by_username(unit, "bakary")
+            bakary = await accounts.by_username(unit, "bakary")
         assert bakary is not None
         for active in ("0", "1"):
             page = await client.get("/accounts")
@@ -355,7 +354,7 @@ async def test_deactivating_an_account_signs_it_out_for_good(
             assert (await other.get("/")).status_code == 303
             if active == "0":  # deactivated while a password was being checked
                 async with bot.store.unit() as unit:
-                    late = await account_store.sign_in(unit, bakary.id, clock(), timedelta(hours=1))
+                    late = await accounts.sign_in(unit, bakary.id, clock(), timedelta(hours=1))
                 assert late is None
         await sign_in(other, "bakary")  # reactivated: a new sign-in works
         assert (await other.get("/")).status_code == 200
@@ -578,13 +577,13 @@ async def test_supervisors_manage_accounts(bot: Runtime, client: httpx.AsyncClie
     )  # fmt: skip
     assert short.status_code == 400
     async with bot.store.unit() as unit:
-        bakary = await account_store.by_username(unit, "bakary")
+        bakary = await accounts.by_username(unit, "bakary")
     assert bakary is not None and bakary.role == "caseworker" and bakary.active
     await client.post(
         f"/accounts/{bakary.id}/active", data={"csrf_token": token(page), "active": "0"}
     )
     async with bot.store.unit() as unit:
-        bakary = await account_store.by_username(unit, "bakary")
+        bakary = await accounts.by_username(unit, "bakary")
     assert bakary is not None and not bakary.active
     log = await client.get("/audit")
     assert "account.created" in log.text and "account.deactivated" in log.text

@@ -29,9 +29,9 @@ from bot.engine import Session
 from bot.engine.checkins import Followups
 from bot.followups.planning import allowed
 from bot.followups.zones import zone_for
+from bot.intake import Intake
 from bot.replies import CheckinReminder, Item, Reply
-from bot.store import Conflict, Store, Unit
-from bot.store import followups as rows
+from bot.store import Conflict, Store, Unit, audit, cases, checkins, claims, people, sessions
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -55,6 +55,7 @@ class Dispatcher:
     def __init__(
         self,
         store: Store,
+        intake: Intake,
         followups: Followups,
         outbox: Outbox,
         clock: Clock,
@@ -63,6 +64,7 @@ class Dispatcher:
         lease: timedelta = timedelta(minutes=5),
     ) -> None:
         self.store = store
+        self.intake = intake  # opens the check-ins' conversations
         self.followups = followups
         self.schedule = followups.schedule
         self.outbox = outbox
@@ -82,11 +84,11 @@ class Dispatcher:
                 return report
             self.paused_until = None
         async with self.store.unit() as unit:
-            report.recovered = await rows.recover(unit, now, self._reminder_time(now))
+            report.recovered = await claims.recover(unit, now, self._reminder_time(now))
         for _ in itertools.repeat(None) if batches is None else range(batches):
             now = self.clock()
             async with self.store.unit() as unit:
-                claimed = await rows.claim(unit, now, now + self.lease, self.batch)
+                claimed = await claims.claim(unit, now, now + self.lease, self.batch)
             try:
                 for index, row in enumerate(claimed):
                     outcome = await self._handle(row)
@@ -106,7 +108,7 @@ class Dispatcher:
         if self.delivered:
             now = self.clock()
             async with self.store.unit() as unit:
-                await rows.mark_sent(unit, self.delivered, now, self._reminder_time(now))
+                await claims.mark_sent(unit, self.delivered, now, self._reminder_time(now))
             self.delivered = []
 
     async def job(self, context: Any = None) -> None:
@@ -117,61 +119,64 @@ class Dispatcher:
 
     # One row
 
-    async def _handle(self, claimed: rows.Claimed) -> str:
+    async def _handle(self, claimed: claims.Claimed) -> str:
         row, now = claimed.followup, self.clock()
         zone = zone_for(claimed.country, claimed.time_zone)
         later = allowed(now, self.schedule, zone)
         if later != now:  # night there: wait for the morning
             async with self.store.unit() as unit:
-                await rows.release(unit, row.id, later, now)
+                await claims.release(unit, row.id, later, now)
             return "waiting_for_morning"
         try:
-            if row.status == rows.PLANNED:
+            if row.status == checkins.PLANNED:
                 return await self._first(claimed, zone, now)
             return await self._remind(claimed, zone, now)
         except Conflict:  # the person began another conversation meanwhile
             async with self.store.unit() as unit:
-                await rows.release(
+                await claims.release(
                     unit, row.id, allowed(now + BUSY_RETRY, self.schedule, zone), now
                 )
             return "busy"
 
-    async def _first(self, claimed: rows.Claimed, zone: ZoneInfo, now: datetime) -> str:
+    async def _first(self, claimed: claims.Claimed, zone: ZoneInfo, now: datetime) -> str:
         row = claimed.followup
         flow = self.followups.checkin(row.checkin).flow
         async with self.store.unit() as unit:
-            if await rows.person_busy(unit, claimed.person_id, row.id):
+            if await sessions.busy_elsewhere(unit, claimed.person_id, row.id):
                 if now - row.planned_for >= timedelta(hours=self.schedule.busy_wait_hours):
-                    await self._give_up(unit, claimed, rows.FAILED, "busy", FAILED_FLAG, now)
+                    await self._give_up(unit, claimed, checkins.FAILED, "busy", FAILED_FLAG, now)
                     return "failed"
                 later = allowed(now + BUSY_RETRY, self.schedule, zone)
-                await rows.release(unit, row.id, later, now)
+                await claims.release(unit, row.id, later, now)
                 return "busy"
-            if not await rows.start_sending(unit, claimed, now, row.attempts + 1, row.reminders):
+            if not await claims.start_sending(unit, claimed, now, row.attempts + 1, row.reminders):
                 return "lease_lost"
-            transition = engine.start(flow, now)
             if row.attempts:  # an earlier attempt failed: its conversation goes
-                await rows.end_checkin_sessions(unit, followup_id=row.id)
-            await unit.add_session(
-                claimed.person_id, flow.id, transition.session.to_dict(), now, followup_id=row.id
-            )
+                await sessions.end_checkins(unit, followup_id=row.id)
+            transition = await self.intake.open_checkin(unit, claimed.person_id, flow, row.id, now)
         return await self._send(claimed, zone, list(transition.events), first=True)
 
-    async def _remind(self, claimed: rows.Claimed, zone: ZoneInfo, now: datetime) -> str:
+    async def _remind(self, claimed: claims.Claimed, zone: ZoneInfo, now: datetime) -> str:
         row = claimed.followup
         flow = self.followups.checkin(row.checkin).flow
         async with self.store.unit() as unit:
-            session = await rows.checkin_session(unit, row.id)
+            session = await sessions.of_checkin(unit, row.id)
             if session is None:  # the person stopped this check-in (/cancel)
-                await self._give_up(unit, claimed, rows.CANCELLED, "person", None, now)
+                await self._give_up(unit, claimed, checkins.CANCELLED, "person", None, now)
                 return "cancelled"
             state = Session.from_dict(session.state)
             if row.reminders >= self.schedule.max_reminders:
                 await self._give_up(
-                    unit, claimed, rows.NO_REPLY, None, NO_REPLY_FLAG, now, answers=state.answers
+                    unit,
+                    claimed,
+                    checkins.NO_REPLY,
+                    None,
+                    NO_REPLY_FLAG,
+                    now,
+                    answers=state.answers,
                 )
                 return "no_reply"
-            started = await rows.start_sending(
+            started = await claims.start_sending(
                 unit, claimed, now, row.attempts + 1, row.reminders + 1
             )
             if not started:
@@ -180,7 +185,7 @@ class Dispatcher:
         return await self._send(claimed, zone, items, first=False)
 
     async def _send(
-        self, claimed: rows.Claimed, zone: ZoneInfo, items: list[Item], *, first: bool
+        self, claimed: claims.Claimed, zone: ZoneInfo, items: list[Item], *, first: bool
     ) -> str:
         row = claimed.followup
         delivery = await self.outbox.send(claimed.telegram_id, Reply(claimed.language, items))
@@ -203,7 +208,7 @@ class Dispatcher:
                 log.warning("check-in %s refused: %s", row.id, delivery.error)
                 async with self.store.unit() as unit:
                     await self._give_up(
-                        unit, claimed, rows.FAILED, "refused", FAILED_FLAG, self.clock()
+                        unit, claimed, checkins.FAILED, "refused", FAILED_FLAG, self.clock()
                     )
                 return "failed"
             case Outcome.NETWORK_ERROR:  # 5xx, timeouts
@@ -211,7 +216,7 @@ class Dispatcher:
             case _:
                 assert_never(delivery.outcome)
 
-    async def _retry(self, claimed: rows.Claimed, zone: ZoneInfo, first: bool, error: str) -> str:
+    async def _retry(self, claimed: claims.Claimed, zone: ZoneInfo, first: bool, error: str) -> str:
         """A failure that may pass: again later with exponential backoff, up to a limit."""
         row = claimed.followup
         attempts = row.attempts + 1
@@ -219,7 +224,7 @@ class Dispatcher:
         if attempts >= self.schedule.max_attempts:
             async with self.store.unit() as unit:
                 await self._give_up(
-                    unit, claimed, rows.FAILED, "network", FAILED_FLAG, self.clock()
+                    unit, claimed, checkins.FAILED, "network", FAILED_FLAG, self.clock()
                 )
             return "failed"
         delay = self.schedule.retry_delay_seconds * 2 ** max(attempts - 1, 0)
@@ -230,35 +235,35 @@ class Dispatcher:
     # Outcomes
 
     async def _undo(
-        self, claimed: rows.Claimed, first: bool, retry_at: datetime, *, count_attempt: bool
+        self, claimed: claims.Claimed, first: bool, retry_at: datetime, *, count_attempt: bool
     ) -> None:
         """The send failed: back to where it was, to try again at `retry_at`."""
         row, now = claimed.followup, self.clock()
         attempts = row.attempts + 1 if count_attempt else row.attempts
         async with self.store.unit() as unit:
             if first:
-                await rows.end_checkin_sessions(unit, followup_id=row.id)
-                await rows.update_row(
-                    unit, row.id, now, status=rows.PLANNED, attempts=attempts,
+                await sessions.end_checkins(unit, followup_id=row.id)
+                await checkins.update_row(
+                    unit, row.id, now, status=checkins.PLANNED, attempts=attempts,
                     due_at=retry_at, claimed_until=None,
                 )  # fmt: skip
             else:
-                await rows.update_row(
-                    unit, row.id, now, status=rows.SENT, reminders=row.reminders,
+                await checkins.update_row(
+                    unit, row.id, now, status=checkins.SENT, reminders=row.reminders,
                     attempts=attempts, due_at=retry_at, claimed_until=None,
                 )  # fmt: skip
 
-    async def _blocked(self, unit: Unit, claimed: rows.Claimed, now: datetime) -> None:
+    async def _blocked(self, unit: Unit, claimed: claims.Claimed, now: datetime) -> None:
         """403: the person blocked the bot. Nothing more goes to them; the case says why."""
-        await self._give_up(unit, claimed, rows.FAILED, "blocked", UNREACHABLE_FLAG, now)
-        await rows.mark_unreachable(unit, claimed.person_id, now)
-        await rows.cancel(unit, now, "blocked", person_id=claimed.person_id)
-        await rows.end_checkin_sessions(unit, person_id=claimed.person_id)
+        await self._give_up(unit, claimed, checkins.FAILED, "blocked", UNREACHABLE_FLAG, now)
+        await people.mark_unreachable(unit, claimed.person_id, now)
+        await checkins.cancel(unit, now, "blocked", person_id=claimed.person_id)
+        await sessions.end_checkins(unit, person_id=claimed.person_id)
 
     async def _give_up(
         self,
         unit: Unit,
-        claimed: rows.Claimed,
+        claimed: claims.Claimed,
         status: str,
         reason: str | None,
         flag: str | None,
@@ -269,11 +274,12 @@ class Dispatcher:
         values: dict[str, Any] = {"status": status, "reason": reason, "claimed_until": None}
         if answers:
             values["answers"] = answers
-        await rows.update_row(unit, row.id, now, **values)
-        await rows.end_checkin_sessions(unit, followup_id=row.id)
+        await checkins.update_row(unit, row.id, now, **values)
+        await sessions.end_checkins(unit, followup_id=row.id)
         if flag is not None:
-            await unit.add_flag(row.pre_registration_id, flag)
-        await unit.audit(
+            await cases.add_flag(unit, row.pre_registration_id, flag)
+        await audit.record(
+            unit,
             f"followup.{status}",
             now,
             pre_registration_id=row.pre_registration_id,
@@ -281,11 +287,11 @@ class Dispatcher:
             reason=reason,
         )
 
-    async def _release_all(self, claimed: list[rows.Claimed], until: datetime) -> None:
+    async def _release_all(self, claimed: list[claims.Claimed], until: datetime) -> None:
         now = self.clock()
         async with self.store.unit() as unit:
             for row in claimed:
-                await rows.release(unit, row.followup.id, max(until, row.followup.due_at), now)
+                await claims.release(unit, row.followup.id, max(until, row.followup.due_at), now)
 
     def _reminder_time(self, now: datetime) -> datetime:
         return now + timedelta(hours=self.schedule.reminder_after_hours)

@@ -1,28 +1,25 @@
-"""Persistence: SQLAlchemy models, one-transaction units, and migrations."""
+"""Persistence: SQLAlchemy models, one-transaction units, and the queries by subject.
 
+Each query module holds plain functions that take the unit first:
+`await cases.submit(unit, person, submission, prefix, now)`.
+"""
+
+from bot.store.cases import NAME_KEY_LENGTH, CaseRecord, Submission
 from bot.store.models import AuditEvent, Flag, IntakeSession, Person, PreRegistration
-from bot.store.repository import (
-    NAME_KEY_LENGTH,
-    Conflict,
-    PersonRecord,
-    RegistrationRecord,
-    SessionRecord,
-    StaleSession,
-    Store,
-    Submission,
-    Unit,
-)
+from bot.store.people import PersonRecord
+from bot.store.sessions import SessionRecord
+from bot.store.unit import Conflict, StaleSession, Store, Unit
 
 __all__ = [
     "NAME_KEY_LENGTH",
     "AuditEvent",
+    "CaseRecord",
     "Conflict",
     "Flag",
     "IntakeSession",
     "Person",
     "PersonRecord",
     "PreRegistration",
-    "RegistrationRecord",
     "SessionRecord",
     "StaleSession",
     "Store",

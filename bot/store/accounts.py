@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, insert, select, update
 
 from bot.store.models import Account, Base, SignIn, SignInFailure
-from bot.store.repository import Unit
+from bot.store.unit import Unit
 
 ROLES = ("caseworker", "supervisor")
 accounts = Base.metadata.tables[Account.__tablename__]

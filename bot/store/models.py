@@ -79,7 +79,7 @@ class Person(Base):
 
 class IntakeSession(Base):
     """One conversation's engine state. `version` guards against two concurrent writers:
-    a write names the version it read (bot.store.repository.Unit.save_session)."""
+    a write names the version it read (bot.store.sessions.save)."""
 
     __tablename__ = "sessions"
 

@@ -9,7 +9,8 @@ from sqlalchemy import ColumnElement, delete, exists, func, select, update
 
 from bot.engine.session import ACTIVE
 from bot.store.models import equals_constant
-from bot.store.repository import Unit, people, registrations, sessions
+from bot.store.tables import people, pre_registrations, sessions
+from bot.store.unit import Unit
 
 OVER = ("closed", "rejected", "withdrawn")
 
@@ -22,7 +23,7 @@ class Unfinished:
 
 
 def _over_since(before: datetime) -> ColumnElement[bool]:
-    return registrations.c.status.in_(OVER) & (registrations.c.status_changed_at < before)
+    return pre_registrations.c.status.in_(OVER) & (pre_registrations.c.status_changed_at < before)
 
 
 def _abandoned(before: datetime) -> ColumnElement[bool]:
@@ -36,7 +37,7 @@ def _abandoned(before: datetime) -> ColumnElement[bool]:
 
 def _forgettable() -> ColumnElement[bool]:
     """People with no request and no conversation left: nothing to keep them for."""
-    has_case = exists().where(registrations.c.person_id == people.c.id)
+    has_case = exists().where(pre_registrations.c.person_id == people.c.id)
     has_session = exists().where(sessions.c.person_id == people.c.id)
     return ~has_case & ~has_session
 
@@ -46,7 +47,7 @@ async def count_expired(
 ) -> tuple[int, int]:
     """(cases over for long enough, abandoned intakes): what `erase_expired` would erase."""
     cases = await unit.connection.execute(
-        select(func.count()).select_from(registrations).where(_over_since(cases_before))
+        select(func.count()).select_from(pre_registrations).where(_over_since(cases_before))
     )
     intakes = await unit.connection.execute(
         select(func.count()).select_from(sessions).where(_abandoned(intakes_before))
@@ -58,7 +59,9 @@ async def erase_expired(
     unit: Unit, cases_before: datetime, intakes_before: datetime
 ) -> tuple[int, int, int]:
     """Erase them, then the people left with nothing: (cases, intakes, people)."""
-    cases = await unit.connection.execute(delete(registrations).where(_over_since(cases_before)))
+    cases = await unit.connection.execute(
+        delete(pre_registrations).where(_over_since(cases_before))
+    )
     intakes = await unit.connection.execute(delete(sessions).where(_abandoned(intakes_before)))
     gone = await unit.connection.execute(delete(people).where(_forgettable()))
     return cases.rowcount, intakes.rowcount, gone.rowcount

@@ -25,8 +25,7 @@ from bot.engine.checkins import Followups
 from bot.engine.flow import N_
 from bot.followups.zones import zone_for, zones_of
 from bot.i18n import Translator
-from bot.store import cases
-from bot.store import followups as followup_rows
+from bot.store import audit, cases, checkins, messages, notes, twins
 from bot.web.pages import Pages, parse_date
 
 
@@ -56,19 +55,19 @@ class CaseView:
             found = await cases.by_reference(unit, reference)
             if found is None:
                 raise HTTPException(404, N_("No such case."))
-            await unit.audit(
-                "case.viewed", now, actor=account.username, pre_registration_id=found.id
+            await audit.record(
+                unit, "case.viewed", now, actor=account.username, pre_registration_id=found.id
             )
-            trail = await cases.audit_trail(unit, found.id)
-            notes = await cases.notes(unit, found.id)
-            messages = await cases.messages(unit, found.id)
+            trail = await audit.trail(unit, found.id)
+            written = await notes.of_case(unit, found.id)
+            exchanged = await messages.of_case(unit, found.id)
             versions = [
                 (v.replaced_at, list(self._changes(v.answers, found.answers, tr)))
-                for v in await cases.answer_versions(unit, found.id)
+                for v in await cases.versions(unit, found.id)
             ]
-            twins = await cases.twins(unit, found)
-            checkins = await followup_rows.for_case(unit, found.id)
-            facts = await followup_rows.planning_facts(unit, found.id)
+            same_person = await twins.of_case(unit, found)
+            planned = await checkins.for_case(unit, found.id)
+            facts = await checkins.planning_facts(unit, found.id)
         zone = zone_for(facts.country if facts else None, facts.time_zone if facts else None)
         return self.pages.render(
             request,
@@ -81,25 +80,25 @@ class CaseView:
             timeline=sorted(found.answered_at.items(), key=lambda item: item[1]),
             labels=self._labels(tr),
             trail=trail,
-            notes=notes,
-            messages=messages,
+            notes=written,
+            messages=exchanged,
             targets=[(s, status_label(s, tr)) for s in workflow.TRANSITIONS[found.status]],
             correctable=list(self._correctable(found.answers, tr)),
-            twins=twins,
+            twins=same_person,
             notified=", ".join(
                 status_label(s, tr) for s in STATUS_LABELS if s in self.casework.notified
             ),
             versions=versions,
             error=error,
             status_label=lambda s: status_label(s, tr),
-            checkins=[self._checkin(row, zone, tr) for row in checkins],
+            checkins=[self._checkin(row, zone, tr) for row in planned],
             zone=zone.key,
             zones=zones_of(facts.country if facts else None),
             today=self.clock().date().isoformat(),
         )
 
     def _checkin(
-        self, row: followup_rows.FollowupRecord, zone: ZoneInfo, tr: Translator
+        self, row: checkins.FollowupRecord, zone: ZoneInfo, tr: Translator
     ) -> dict[str, Any]:
         """One check-in as the case page shows it, times in the country's local time."""
         checkin = self.followups.checkin(row.checkin) if self.followups else None

@@ -22,7 +22,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from bot.answers import format_answer, status_label
 from bot.engine import Flow, Kind, Step
 from bot.i18n import Translator
-from bot.store import Store, cases
+from bot.store import Store, queue
 
 CHUNK = 1000
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -45,7 +45,7 @@ def _exported_steps(flow: Flow) -> list[Any]:
 
 
 async def rows(
-    store: Store, flow: Flow, f: cases.CaseFilter, tr: Translator
+    store: Store, flow: Flow, f: queue.CaseFilter, tr: Translator
 ) -> AsyncIterator[list[str]]:
     steps = _exported_steps(flow)
     formatted: dict[tuple[str, Any], str] = {}  # most answers repeat: format each once
@@ -61,7 +61,7 @@ async def rows(
     before: int | None = None
     while True:
         async with store.unit() as unit:
-            chunk = await cases.export_chunk(unit, f, before, CHUNK)
+            chunk = await queue.export_chunk(unit, f, before, CHUNK)
         for case in chunk:
             answers = case["answers"]
             values = [
@@ -78,7 +78,7 @@ async def rows(
 
 
 async def csv_stream(
-    store: Store, flow: Flow, f: cases.CaseFilter, tr: Translator
+    store: Store, flow: Flow, f: queue.CaseFilter, tr: Translator
 ) -> AsyncIterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -91,7 +91,7 @@ async def csv_stream(
         yield buffer.getvalue().encode()
 
 
-async def xlsx_file(store: Store, flow: Flow, f: cases.CaseFilter, tr: Translator) -> Path:
+async def xlsx_file(store: Store, flow: Flow, f: queue.CaseFilter, tr: Translator) -> Path:
     """The export as an .xlsx file on disk (write-only: rows are not kept in memory).
 
     Every cell is written as text, so nothing in it can run as a formula.

@@ -18,8 +18,7 @@ from starlette.templating import Jinja2Templates
 from bot.answers import flag_label
 from bot.engine.flow import N_
 from bot.i18n import Catalogs, Translator, language_name
-from bot.store import Store
-from bot.store import accounts as account_store
+from bot.store import Store, accounts
 from bot.store.accounts import AccountRecord
 from bot.web.auth import CSRF_FIELD, csrf_token, csrf_valid
 
@@ -42,7 +41,7 @@ class Pages:
         if not isinstance(token, str):
             return None
         async with self.store.unit() as unit:
-            account = await account_store.by_sign_in(unit, token, self.clock())
+            account = await accounts.by_sign_in(unit, token, self.clock())
         return account if account is not None and account.active else None
 
     async def signed_in(self, request: Request) -> AccountRecord:

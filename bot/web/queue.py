@@ -13,7 +13,7 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from bot.answers import FOLLOWUP_FLAGS, STATUS_LABELS, status_label
 from bot.engine import Flow, fold
 from bot.engine.flow import N_
-from bot.store import cases
+from bot.store import audit, queue
 from bot.web import export
 from bot.web.pages import Pages, parse_date, parse_int
 
@@ -36,8 +36,8 @@ class Queue:
         search = query.get("q", "").strip()
         filters = case_filter(query)
         async with self.store.unit() as unit:
-            page = await cases.queue(unit, filters)
-            nationalities = await cases.nationalities(unit)
+            page = await queue.page(unit, filters)
+            nationalities = await queue.nationalities(unit)
         city_step = self.flow.step("current_city")
         return self.pages.render(
             request,
@@ -66,8 +66,13 @@ class Queue:
         query = request.query_params
         used = {k: ("…" if k == "q" else query[k]) for k in FILTER_KEYS if query.get(k)}
         async with self.store.unit() as unit:  # the search text may be a name: not recorded
-            await unit.audit(
-                "cases.exported", self.clock(), actor=account.username, format=kind, filters=used
+            await audit.record(
+                unit,
+                "cases.exported",
+                self.clock(),
+                actor=account.username,
+                format=kind,
+                filters=used,
             )
         stamp = self.clock().strftime("%Y%m%d-%H%M")
         if kind == "csv":
@@ -85,10 +90,10 @@ class Queue:
         )
 
 
-def case_filter(query: Any) -> cases.CaseFilter:
+def case_filter(query: Any) -> queue.CaseFilter:
     """The queue's filter from query parameters; anything malformed is ignored."""
     search = str(query.get("q", "")).strip()[:100]
-    return cases.CaseFilter(
+    return queue.CaseFilter(
         status=query.get("status", "") if query.get("status") in STATUS_LABELS else "",
         flag=query.get("flag", ""),
         nationality=query.get("nationality", "").upper()[:2],

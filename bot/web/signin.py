@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot.engine.flow import N_
-from bot.store import accounts as account_store
+from bot.store import accounts, audit
 from bot.web.auth import Throttle, verify_password
 from bot.web.pages import Pages, safe_next
 
@@ -43,14 +43,14 @@ class SignIn:
         # The attempt is committed before it is counted, so attempts made at the same time,
         # on any process, count each other: no more than the limit reach the password check.
         async with self.store.unit() as unit:
-            attempt = await account_store.add_sign_in_attempt(unit, keys, now, since)
+            attempt = await accounts.add_sign_in_attempt(unit, keys, now, since)
         async with self.store.unit() as unit:
             refused = self.throttle.refused(
-                await account_store.sign_in_attempts(unit, keys, since), keys
+                await accounts.sign_in_attempts(unit, keys, since), keys
             )
             if refused:  # a refused attempt is not one more failure
-                await account_store.drop_sign_in_attempt(unit, attempt)
-            account = await account_store.by_username(unit, username)
+                await accounts.drop_sign_in_attempt(unit, attempt)
+            account = await accounts.by_username(unit, username)
         if refused:
             tr = self.pages.translator(request, None)
             error = tr.gettext("Too many failed attempts. Wait 15 minutes, then try again.")
@@ -62,9 +62,9 @@ class SignIn:
             token = None
             if account is not None and ok and account.active:
                 # None if the account was deactivated while the password was checked.
-                token = await account_store.sign_in(unit, account.id, now, SIGN_IN_LIFETIME)
+                token = await accounts.sign_in(unit, account.id, now, SIGN_IN_LIFETIME)
             if account is None or token is None:  # the attempt stays, as a failure
-                await unit.audit("account.login_failed", now, actor="dashboard")
+                await audit.record(unit, "account.login_failed", now, actor="dashboard")
                 tr = self.pages.translator(request, None)
                 error = tr.gettext("Wrong username or password.")
                 return self.pages.render(
@@ -72,10 +72,10 @@ class SignIn:
                 )
             previous = request.session.get("sign_in")
             if isinstance(previous, str):  # signing in again, or as someone else
-                await account_store.sign_out(unit, previous)
-            await account_store.forget_failed_sign_ins(unit, keys[0])  # the account's
-            await account_store.drop_sign_in_attempt(unit, attempt)
-            await unit.audit("account.login", now, actor=account.username)
+                await accounts.sign_out(unit, previous)
+            await accounts.forget_failed_sign_ins(unit, keys[0])  # the account's
+            await accounts.drop_sign_in_attempt(unit, attempt)
+            await audit.record(unit, "account.login", now, actor=account.username)
         request.session.clear()  # a new session at login: no fixation
         request.session["sign_in"] = token
         return RedirectResponse(next_url, 303)
@@ -85,7 +85,7 @@ class SignIn:
         token = request.session.get("sign_in")
         if isinstance(token, str):  # a copy of the cookie stops working too
             async with self.store.unit() as unit:
-                await account_store.sign_out(unit, token)
+                await accounts.sign_out(unit, token)
         request.session.clear()
         return RedirectResponse("/login", 303)
 
@@ -97,6 +97,6 @@ class SignIn:
         account = await self.pages.account(request)
         if account is not None:
             async with self.store.unit() as unit:
-                await account_store.set_language(unit, account.id, language)
+                await accounts.set_language(unit, account.id, language)
         request.session["language"] = language
         return RedirectResponse(safe_next(form), 303)

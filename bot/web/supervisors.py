@@ -8,8 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot.engine.flow import N_
-from bot.store import accounts as account_store
-from bot.store import cases
+from bot.store import accounts, audit
 from bot.store.accounts import AccountRecord
 from bot.web.auth import MIN_PASSWORD, hash_password
 from bot.web.pages import Pages, parse_int
@@ -33,13 +32,13 @@ class Supervisors:
         account = await self.supervisor(request)
         page = parse_int(request.query_params.get("page"), 1)
         async with self.store.unit() as unit:
-            entries = await cases.audit_log(unit, page)
+            entries = await audit.log(unit, page)
         return self.pages.render(request, "audit.html", account, entries=entries, page=page)
 
     async def accounts_page(self, request: Request, error: str = "", status: int = 200) -> Response:
         account = await self.supervisor(request)
         async with self.store.unit() as unit:
-            everyone = await account_store.all_accounts(unit)
+            everyone = await accounts.all_accounts(unit)
         return self.pages.render(
             request, "accounts.html", account, status, accounts=everyone, error=error
         )
@@ -52,17 +51,17 @@ class Supervisors:
         password = str(form.get("password", ""))
         role = str(form.get("role", ""))
         language = str(form.get("language", ""))
-        if not username or len(username) > 64 or role not in account_store.ROLES:
+        if not username or len(username) > 64 or role not in accounts.ROLES:
             return await self.accounts_page(request, tr.gettext("Check the name and role."), 400)
         if len(password) < MIN_PASSWORD or language not in self.pages.catalogs.languages:
             error = tr.gettext("A password needs at least {n} characters.", n=MIN_PASSWORD)
             return await self.accounts_page(request, error, 400)
         now = self.clock()
         async with self.store.unit() as unit:
-            if await account_store.by_username(unit, username) is not None:
+            if await accounts.by_username(unit, username) is not None:
                 error = tr.gettext("This name is taken.")
                 return await self.accounts_page(request, error, 400)
-            created = await account_store.add_account(
+            created = await accounts.add_account(
                 unit,
                 username,
                 await run_in_threadpool(hash_password, password),
@@ -70,8 +69,8 @@ class Supervisors:
                 language,
                 now,
             )
-            await unit.audit(
-                "account.created", now, actor=account.username, role=role, account=created.id
+            await audit.record(
+                unit, "account.created", now, actor=account.username, role=role, account=created.id
             )
         return RedirectResponse("/accounts", 303)
 
@@ -83,7 +82,7 @@ class Supervisors:
         if target == account.id and not active:
             raise HTTPException(400, N_("You cannot deactivate your own account."))
         async with self.store.unit() as unit:
-            await account_store.set_active(unit, target, active)
+            await accounts.set_active(unit, target, active)
             action = "account.activated" if active else "account.deactivated"
-            await unit.audit(action, self.clock(), actor=account.username, account=target)
+            await audit.record(unit, action, self.clock(), actor=account.username, account=target)
         return RedirectResponse("/accounts", 303)

@@ -1,0 +1,100 @@
+"""What every use-case of a person shares: one transaction, retried when another writer
+moved first, and the person and open conversation it is about."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from typing import TypeVar
+
+from bot import engine
+from bot.engine import Flow, Resources, Session
+from bot.replies import Item, User
+from bot.store import (
+    Conflict,
+    PersonRecord,
+    SessionRecord,
+    Store,
+    Unit,
+    audit,
+    cases,
+    people,
+    sessions,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_ATTEMPTS = 3
+
+
+class Service:
+    """The store, the flows and the clock, with the transaction every use-case runs in."""
+
+    def __init__(
+        self,
+        store: Store,
+        flow: Flow,
+        resources: Resources,
+        negotiate: Callable[[str | None], str],
+        clock: Callable[[], datetime],
+        reference_prefix: str = "AVR",
+        checkin_flows: Mapping[str, Flow] | None = None,
+    ) -> None:
+        self.store = store
+        self.flow = flow
+        self.flows = {flow.id: flow, **(checkin_flows or {})}
+        self.resources = resources
+        self.negotiate = negotiate
+        self.clock = clock
+        self.prefix = reference_prefix
+
+    async def _run(self, work: Callable[[Unit, datetime], Awaitable[T]]) -> T:
+        """Run `work` in one transaction; retry when another process moved the session first."""
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                async with self.store.unit() as unit:
+                    return await work(unit, self.clock())
+            except Conflict:
+                # Another process moved first: created this person or their session, or
+                # changed the session since it was read. Start again on fresh data.
+                if attempt == _ATTEMPTS:
+                    raise
+                log.info("another writer moved first; retrying (attempt %d)", attempt)
+        raise AssertionError("unreachable")
+
+    async def _person_and_session(
+        self, unit: Unit, user: User, now: datetime
+    ) -> tuple[PersonRecord, SessionRecord | None]:
+        """The person (created on first contact) and their open session, if any."""
+        person, row = await sessions.person_and_session(unit, user.telegram_id)
+        if person is None:
+            return await self._add_person(unit, user, now), None
+        return person, row
+
+    async def _add_person(self, unit: Unit, user: User, now: datetime) -> PersonRecord:
+        return await people.add(unit, user.telegram_id, self.negotiate(user.language_code), now)
+
+    def _flow(self, row: SessionRecord) -> Flow:
+        return self.flows.get(row.flow, self.flow)
+
+    def _current(self, row: SessionRecord | None, now: datetime) -> list[Item]:
+        """The open conversation's current question, asked again; nothing without one."""
+        return (
+            [*engine.current(self._flow(row), session_state(row), now)] if row is not None else []
+        )
+
+    async def _forget_if_empty(
+        self, unit: Unit, person: PersonRecord, now: datetime, why: str
+    ) -> None:
+        """A person with no case left keeps nothing: not even their Telegram id."""
+        if await cases.of_person(unit, person.id):
+            await audit.record(unit, why, now, person_id=person.id)
+            return
+        await people.erase(unit, person.id)
+        await audit.record(unit, why, now)
+
+
+def session_state(row: SessionRecord) -> Session:
+    """The engine's session stored in a row."""
+    return Session.from_dict(row.state)

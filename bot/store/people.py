@@ -1,0 +1,73 @@
+"""The people who write to the bot: one row per Telegram account."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+
+from bot.store import tables, twins
+from bot.store.unit import Unit
+
+_people = tables.people
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    id: int
+    telegram_id: int
+    language: str
+    consent_version: str | None
+    consented_at: datetime | None
+
+
+def _person(row: Mapping[Any, Any]) -> PersonRecord:
+    return PersonRecord(
+        row["id"], row["telegram_id"], row["language"], row["consent_version"], row["consented_at"]
+    )
+
+
+async def find(unit: Unit, telegram_id: int) -> PersonRecord | None:
+    """The person behind a Telegram account, if they ever wrote."""
+    result = await unit.connection.execute(
+        select(_people).where(_people.c.telegram_id == telegram_id)
+    )
+    row = result.mappings().first()
+    return _person(row) if row else None
+
+
+async def add(unit: Unit, telegram_id: int, language: str, now: datetime) -> PersonRecord:
+    """A person writing for the first time."""
+    values = {"telegram_id": telegram_id, "language": language}
+    result = await unit.connection.execute(
+        insert(_people).values(**values, created_at=now, updated_at=now).returning(_people.c.id)
+    )
+    return PersonRecord(result.scalar_one(), telegram_id, language, None, None)
+
+
+async def change(unit: Unit, person: PersonRecord, now: datetime, **values: Any) -> None:
+    """Change a person's columns (language, consent)."""
+    await unit.connection.execute(
+        update(_people).where(_people.c.id == person.id).values(**values, updated_at=now)
+    )
+
+
+async def erase(unit: Unit, person_id: int) -> None:
+    """Delete a person and, by cascade, their sessions, cases and flags.
+
+    Cases that were flagged as their possible duplicates lose the flag when no other
+    twin is left.
+    """
+    left = await twins.of_person(unit, person_id)
+    await unit.connection.execute(delete(_people).where(_people.c.id == person_id))
+    await twins.unflag_alone(unit, left)
+
+
+async def mark_unreachable(unit: Unit, person_id: int, now: datetime) -> None:
+    """The person blocked the bot: nothing more is sent to them."""
+    await unit.connection.execute(
+        update(_people).where(_people.c.id == person_id).values(unreachable_at=now, updated_at=now)
+    )

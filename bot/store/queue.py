@@ -1,0 +1,146 @@
+"""The dashboard's queue of cases: filters, pages, the export's chunks, nationalities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, case, exists, func, or_, select
+
+from bot.store import cases
+from bot.store.tables import flags, pre_registrations
+from bot.store.unit import Unit
+
+# Shown first when asked, and marked in the queue: people at risk, follow-up alerts first.
+PRIORITY_FLAGS = ("unsafe", "urgent_health", "minor", "unaccompanied_minor", "vulnerable")
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    status: str = ""
+    flag: str = ""
+    nationality: str = ""
+    city: str = ""
+    since: date | None = None
+    until: date | None = None
+    search: str = ""  # a reference or a phone number, as typed
+    search_key: str = ""  # the same folded like stored names (lower case, no accents)
+    priority_first: bool = False
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: int
+    reference: str
+    status: str
+    full_name: str | None
+    phone: str | None
+    nationality: str | None
+    current_city: str | None
+    created_at: datetime
+    flags: tuple[str, ...]
+
+    @property
+    def priority(self) -> bool:
+        return any(f in PRIORITY_FLAGS for f in self.flags)
+
+
+@dataclass(frozen=True)
+class CasePage:
+    rows: list[CaseRow]
+    total: int
+    page: int
+    pages: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _where(query: Select[Any], f: CaseFilter, *, with_status: bool = True) -> Select[Any]:
+    r = pre_registrations.c
+    conditions: list[Any] = []
+    if with_status and f.status:
+        conditions.append(r.status == f.status)
+    if f.flag:
+        conditions.append(
+            exists().where(flags.c.pre_registration_id == r.id, flags.c.flag == f.flag)
+        )
+    if f.nationality:
+        conditions.append(r.nationality == f.nationality)
+    if f.city:
+        conditions.append(r.current_city == f.city)
+    if f.since:
+        conditions.append(r.created_at >= datetime.combine(f.since, time.min))
+    if f.until:
+        conditions.append(r.created_at < datetime.combine(f.until + timedelta(days=1), time.min))
+    if f.search:
+        term = f.search.strip()
+        digits = "".join(c for c in term if c.isdigit())
+        matches = [r.reference == term.upper()]
+        if f.search_key:
+            matches.append(r.name_key.contains(f.search_key, autoescape=True))
+        if len(digits) >= 4:
+            matches.append(r.phone.contains(digits, autoescape=True))
+        conditions.append(or_(*matches))
+    return query.where(and_(*conditions)) if conditions else query
+
+
+async def page(unit: Unit, f: CaseFilter) -> CasePage:
+    """One page of the queue, newest first (cases with priority flags first if asked)."""
+    r = pre_registrations.c
+    total = (
+        await unit.connection.execute(
+            _where(select(func.count()).select_from(pre_registrations), f)
+        )
+    ).scalar_one()
+    order: list[Any] = []
+    if f.priority_first:
+        urgent = exists().where(
+            flags.c.pre_registration_id == r.id, flags.c.flag.in_(PRIORITY_FLAGS)
+        )
+        order.append(case((urgent, 0), else_=1))
+    order += [r.created_at.desc(), r.id.desc()]
+    columns = (r.id, r.reference, r.status, r.full_name, r.phone, r.nationality, r.current_city,
+               r.created_at)  # fmt: skip
+    pages = max(1, -(-total // f.per_page))
+    number = min(max(1, f.page), pages)
+    query = _where(select(*columns), f).order_by(*order)
+    query = query.limit(f.per_page).offset((number - 1) * f.per_page)
+    rows = list((await unit.connection.execute(query)).mappings())
+    names = await cases.flags_of(unit, [row["id"] for row in rows])
+    found = [CaseRow(**row, flags=tuple(names.get(row["id"], ()))) for row in rows]
+    counts_query = _where(
+        select(r.status, func.count().label("n")).group_by(r.status), f, with_status=False
+    )
+    counts = {
+        str(row["status"]): int(row["n"])
+        for row in (await unit.connection.execute(counts_query)).mappings()
+    }
+    return CasePage(found, total, number, pages, counts)
+
+
+async def nationalities(unit: Unit) -> list[str]:
+    result = await unit.connection.execute(
+        select(pre_registrations.c.nationality)
+        .where(pre_registrations.c.nationality.is_not(None))
+        .distinct()
+    )
+    return sorted(code for code in result.scalars() if code)
+
+
+async def export_chunk(
+    unit: Unit, f: CaseFilter, before_id: int | None, limit: int
+) -> list[dict[str, Any]]:
+    """Up to `limit` cases of the filter, newest first, with ids below `before_id`."""
+    r = pre_registrations.c
+    query = _where(select(r.id, r.reference, r.status, r.created_at, r.answers), f)
+    if before_id is not None:
+        query = query.where(r.id < before_id)
+    rows = [dict(row) for row in (await unit.connection.execute(
+        query.order_by(r.id.desc()).limit(limit)
+    )).mappings()]  # fmt: skip
+    names = await cases.flags_of(unit, [row["id"] for row in rows])
+    for row in rows:
+        row["flags"] = names.get(row["id"], [])
+    return rows

@@ -1,0 +1,31 @@
+"""The schema's tables, as the Core statements of the queries name them."""
+
+from __future__ import annotations
+
+from bot.store.models import (
+    AnswerVersion,
+    AuditEvent,
+    Base,
+    CaseLink,
+    CaseMessage,
+    CaseNote,
+    Flag,
+    Followup,
+    IntakeSession,
+    Person,
+    PreRegistration,
+    ReferenceCounter,
+)
+
+_tables = Base.metadata.tables
+people = _tables[Person.__tablename__]
+sessions = _tables[IntakeSession.__tablename__]
+pre_registrations = _tables[PreRegistration.__tablename__]  # the cases
+flags = _tables[Flag.__tablename__]
+counters = _tables[ReferenceCounter.__tablename__]
+audit_events = _tables[AuditEvent.__tablename__]
+answer_versions = _tables[AnswerVersion.__tablename__]
+case_notes = _tables[CaseNote.__tablename__]
+case_messages = _tables[CaseMessage.__tablename__]
+case_links = _tables[CaseLink.__tablename__]
+followups = _tables[Followup.__tablename__]

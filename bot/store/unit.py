@@ -1,0 +1,128 @@
+"""One transaction (`Unit`) at a time from the database (`Store`).
+
+SQLite runs inline on the event loop over a synchronous connection (see database.py);
+`_InlineConnection` gives it the awaitable shape of SQLAlchemy's AsyncConnection, so the
+queries are written once for both databases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Protocol
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, CursorResult
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.expression import Executable
+
+from bot.store.database import async_engine, is_sqlite, run_migrations, sqlite_engine
+
+Params = dict[str, Any] | list[dict[str, Any]]  # one row, or many (executemany)
+
+
+class Conflict(Exception):
+    """Another writer got there first (a unique row, a newer version): read again and retry."""
+
+
+class StaleSession(Conflict):
+    """Another writer changed the session since it was read."""
+
+
+class Store:
+    """The database, handed out one transaction (`unit`) at a time."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._sqlite = sqlite_engine(url) if is_sqlite(url) else None
+        self._async = None if self._sqlite is not None else async_engine(url)
+        self._held: Connection | None = None
+
+    @property
+    def dialect(self) -> str:
+        engine = self._sqlite or self._async
+        assert engine is not None
+        return engine.dialect.name
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[Unit]:
+        """One transaction: committed at the end, rolled back on an exception."""
+        try:
+            async with self._transaction() as unit:
+                yield unit
+        except IntegrityError as error:
+            raise Conflict(type(error).__name__) from None  # its text holds the row's values
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Unit]:
+        if self._sqlite is not None:
+            # One connection serves every unit in turn (units never overlap on one loop);
+            # a unit opened inside another gets a connection of its own from the pool.
+            if self._held is None:
+                self._held = self._sqlite.connect()
+            if self._held.in_transaction():
+                with self._sqlite.begin() as connection:
+                    yield Unit(_InlineConnection(connection))
+                return
+            with self._held.begin():
+                yield Unit(_InlineConnection(self._held))
+            return
+        assert self._async is not None
+        async with self._async.begin() as connection:
+            yield Unit(connection)
+
+    async def upgrade(self, revision: str = "head") -> None:
+        """Apply schema migrations up to `revision`."""
+        if self._sqlite is not None:
+            with self._sqlite.begin() as connection:
+                run_migrations(connection, revision)
+            return
+        assert self._async is not None
+        async with self._async.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Processes starting together migrate one after the other, not in a race.
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": 0x1A7E}
+                )
+            await connection.run_sync(run_migrations, revision)
+
+    async def close(self) -> None:
+        if self._held is not None:
+            self._held.close()
+            self._held = None
+        if self._sqlite is not None:
+            self._sqlite.dispose()
+        if self._async is not None:
+            await self._async.dispose()
+
+
+class _InlineConnection:
+    """What Unit uses of AsyncConnection, over a synchronous SQLite connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    async def execute(
+        self, statement: Executable, parameters: Params | None = None
+    ) -> CursorResult[Any]:
+        return self._connection.execute(statement, parameters)
+
+    @asynccontextmanager
+    async def begin_nested(self) -> AsyncIterator[None]:
+        with self._connection.begin_nested():
+            yield
+
+
+class _Connection(Protocol):
+    async def execute(
+        self, statement: Executable, parameters: Params | None = None, /
+    ) -> CursorResult[Any]: ...
+
+    def begin_nested(self) -> AbstractAsyncContextManager[Any]: ...
+
+
+class Unit:
+    """One transaction: the queries of bot.store's modules take it as their first argument."""
+
+    def __init__(self, connection: _Connection) -> None:
+        self.connection = connection
