@@ -38,12 +38,12 @@ LAYERS = {
     "conversations": Layer(("bot.conversations",), ("engine",), ("yaml", "pydantic")),
     "store": Layer(("bot.store",), ("engine",), ("sqlalchemy", "alembic")),
     # Domain words shared by the chat and the dashboard: statuses, answers as text.
-    "workflow": Layer(("bot.workflow",), ("engine",)),
+    "status": Layer(("bot.status",), ("engine",)),
     "answers": Layer(("bot.answers",), ("engine", "i18n")),
     # The use-cases: one person's input in one transaction, the replies, the casework.
     "service": Layer(
         ("bot.intake", "bot.replies", "bot.casework"),
-        ("engine", "store", "workflow"),
+        ("engine", "store", "status"),
     ),
     "chat": Layer(
         ("bot.chat",),
@@ -60,7 +60,7 @@ LAYERS = {
     "retention": Layer(("bot.retention",), ("store", "chat", "i18n"), ("telegram",)),
     "web": Layer(
         ("bot.web",),
-        ("engine", "store", "service", "workflow", "answers", "i18n"),
+        ("engine", "store", "service", "status", "answers", "i18n"),
         ("starlette", "jinja2", "argon2", "openpyxl", "anyio"),
     ),
     "app": Layer(("bot.app",), ("*",), ("telegram", "starlette", "uvicorn", "apscheduler")),

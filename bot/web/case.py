@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bot import workflow
+from bot import status
 from bot.answers import (
     CHECKIN_STATUS_LABELS,
     REASON_LABELS,
@@ -83,7 +83,7 @@ class CaseView:
             trail=trail,
             notes=notes,
             messages=messages,
-            targets=[(s, status_label(s, tr)) for s in workflow.TRANSITIONS[found.status]],
+            targets=[(s, status_label(s, tr)) for s in status.TRANSITIONS[found.status]],
             correctable=list(self._correctable(found.answers, tr)),
             twins=twins,
             notified=", ".join(
@@ -138,7 +138,7 @@ class CaseView:
                 found = await self.casework.change_status(
                     reference, change, account.username, account.language
                 )
-        except workflow.TransitionRefused as refused:
+        except status.TransitionRefused as refused:
             return await self.case(request, tr.gettext(refused.reason), 400)
         except cases.StatusChanged:
             changed = N_("Someone changed this case meanwhile. Check it, then retry.")
