@@ -9,19 +9,8 @@ from typing import Any
 from bot.engine import Flow, Kind, Step
 from bot.engine.flow import N_
 from bot.i18n import Translator
-
-STATUS_LABELS = {
-    "submitted": N_("Received, waiting for review"),
-    "in_review": N_("Being reviewed"),
-    "needs_info": N_("We need more information"),
-    "accepted": N_("Accepted"),
-    "rejected": N_("Not accepted"),
-    "withdrawn": N_("Withdrawn"),
-    "departed": N_("Departed"),
-    "returned": N_("Returned home"),
-    "closed": N_("Closed"),
-}
-
+from bot.status import LABELS as STATUS_LABELS
+from bot.status import parse
 
 FLAG_LABELS = {
     "minor": N_("Minor"),
@@ -72,7 +61,9 @@ def flag_label(flag: str, tr: Translator) -> str:
 
 
 def status_label(status: str, tr: Translator) -> str:
-    return tr.gettext(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+    """A status as people read it; an unknown one as it is stored."""
+    found = parse(status)
+    return tr.gettext(STATUS_LABELS[found]) if found is not None else status
 
 
 def format_answer(step: Step, value: Any, tr: Translator) -> str:

@@ -19,6 +19,7 @@ from bot.engine.flow import N_
 from bot.followups.service import schedule_case
 from bot.followups.zones import valid_zone
 from bot.i18n import Catalogs
+from bot.status import Status
 from bot.store import Store, Unit, cases
 from bot.store import followups as followup_rows
 
@@ -107,10 +108,10 @@ class Casework:
             found = await self._case(unit, case)
             editable = {step.id for step in correctable(self.flow, found.answers)}
             ticked = [step for step in change.ask if step in editable]
-            asked = ticked if change.target == "needs_info" else []
+            asked = ticked if change.target == Status.NEEDS_INFO else []
             try:
                 status.check(found.status, change.target, note, change.return_date)
-                if change.target == "needs_info" and not asked:
+                if change.target == Status.NEEDS_INFO and not asked:
                     reason = N_("Tick the answers the person must give again.")
                     raise status.TransitionRefused(reason)
                 await cases.change_status(
@@ -123,8 +124,9 @@ class Casework:
         if refusal is not None:  # raised once the transaction above is over
             raise refusal
         tell = change.target in self.notified if change.tell is None else change.tell
-        if tell and change.target in status.PERSON_MESSAGES:
-            message = status.PERSON_MESSAGES[change.target]
+        target = status.parse(change.target)
+        if tell and target is not None and target in status.PERSON_MESSAGES:
+            message = status.PERSON_MESSAGES[target]
             await self._tell(found, message, actor, translate=True)
         if asked and not await self.ask_again(found.id, asked):
             tr = self.catalogs.translator(language)
@@ -143,7 +145,7 @@ class Casework:
         async with self.store.unit() as unit:
             found = await self._case(unit, reference)
             if (
-                found.status != "returned"
+                found.status != Status.RETURNED
                 or return_date is None
                 or return_date > self.clock().date()
             ):

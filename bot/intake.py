@@ -50,6 +50,7 @@ from bot.replies import (
     Submitted,
     User,
 )
+from bot.status import CLOSED as CLOSED_STATUSES
 from bot.store import (
     NAME_KEY_LENGTH,
     Conflict,
@@ -68,8 +69,6 @@ T = TypeVar("T")
 FLOW = "intake"
 HUMAN_FLAG = "wants_human"
 HUMAN_WISH = "person.asked_for_a_person"
-# A request in one of these statuses is over: messages no longer reach a caseworker.
-CLOSED_STATUSES = frozenset({"rejected", "withdrawn", "closed"})
 URGENT_FLAGS = frozenset({"unsafe", "urgent_health"})
 _ATTEMPTS = 3
 

@@ -36,31 +36,32 @@ LAYERS = {
     "i18n": Layer(("bot.i18n",), third_party=("babel",)),
     "phones": Layer(("bot.phones",), third_party=("phonenumbers",)),
     "conversations": Layer(("bot.conversations",), ("engine",), ("yaml", "pydantic")),
-    "store": Layer(("bot.store",), ("engine",), ("sqlalchemy", "alembic")),
-    # Domain words shared by the chat and the dashboard: statuses, answers as text.
-    "status": Layer(("bot.status",), ("engine",)),
-    "answers": Layer(("bot.answers",), ("engine", "i18n")),
+    "store": Layer(("bot.store",), ("engine", "domain"), ("sqlalchemy", "alembic")),
+    # Domain words shared by every layer above the engine: statuses, flags, roles.
+    "domain": Layer(("bot.status", "bot.flags", "bot.roles"), ("engine",)),
+    # Answers, statuses and flags as people read them.
+    "answers": Layer(("bot.answers",), ("engine", "domain", "i18n")),
     # The use-cases: one person's input in one transaction, the replies, the casework.
     "service": Layer(
         ("bot.intake", "bot.replies", "bot.casework"),
-        ("engine", "store", "status"),
+        ("engine", "domain", "store"),
     ),
     "chat": Layer(
         ("bot.chat",),
-        ("engine", "store", "service", "answers", "i18n"),
+        ("engine", "domain", "store", "service", "answers", "i18n"),
         ("telegram",),
     ),
     # When check-ins are due is pure: the engine's check-in definitions and the clock.
     "planning": Layer(("bot.followups.planning",), ("engine",)),
     "followups": Layer(
         ("bot.followups",),
-        ("engine", "store", "service", "chat", "planning"),
+        ("engine", "domain", "store", "service", "chat", "planning"),
         ("telegram", "babel"),
     ),
     "retention": Layer(("bot.retention",), ("store", "chat", "i18n"), ("telegram",)),
     "web": Layer(
         ("bot.web",),
-        ("engine", "store", "service", "status", "answers", "i18n"),
+        ("engine", "domain", "store", "service", "answers", "i18n"),
         ("starlette", "jinja2", "argon2", "openpyxl", "anyio"),
     ),
     "app": Layer(("bot.app",), ("*",), ("telegram", "starlette", "uvicorn", "apscheduler")),

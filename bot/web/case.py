@@ -15,7 +15,6 @@ from bot import status
 from bot.answers import (
     CHECKIN_STATUS_LABELS,
     REASON_LABELS,
-    STATUS_LABELS,
     format_answer,
     status_label,
 )
@@ -25,6 +24,7 @@ from bot.engine.checkins import Followups
 from bot.engine.flow import N_
 from bot.followups.zones import zone_for, zones_of
 from bot.i18n import Translator
+from bot.status import Status
 from bot.store import cases
 from bot.store import followups as followup_rows
 from bot.web.pages import Pages, parse_date
@@ -83,15 +83,14 @@ class CaseView:
             trail=trail,
             notes=notes,
             messages=messages,
-            targets=[(s, status_label(s, tr)) for s in status.TRANSITIONS[found.status]],
+            targets=[(s, status_label(s, tr)) for s in status.targets(found.status)],
             correctable=list(self._correctable(found.answers, tr)),
             twins=twins,
-            notified=", ".join(
-                status_label(s, tr) for s in STATUS_LABELS if s in self.casework.notified
-            ),
+            notified=", ".join(status_label(s, tr) for s in Status if s in self.casework.notified),
             versions=versions,
             error=error,
             status_label=lambda s: status_label(s, tr),
+            Status=Status,
             checkins=[self._checkin(row, zone, tr) for row in checkins],
             zone=zone.key,
             zones=zones_of(facts.country if facts else None),

@@ -10,9 +10,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
 
-from bot.answers import FOLLOWUP_FLAGS, STATUS_LABELS, status_label
+from bot.answers import FOLLOWUP_FLAGS, status_label
 from bot.engine import Flow, fold
 from bot.engine.flow import N_
+from bot.status import Status, parse
 from bot.store import cases
 from bot.web import export
 from bot.web.pages import Pages, parse_date, parse_int
@@ -46,7 +47,7 @@ class Queue:
             page=page,
             filters=filters,
             q=search,
-            statuses=[(s, status_label(s, tr)) for s in STATUS_LABELS],
+            statuses=[(s, status_label(s, tr)) for s in Status],
             flag_names=_flag_names(self.flow),
             nationalities=[(code, tr.country(code)) for code in nationalities],
             cities=[(o.value, tr.gettext(o.label)) for o in city_step.options],
@@ -89,7 +90,7 @@ def case_filter(query: Any) -> cases.CaseFilter:
     """The queue's filter from query parameters; anything malformed is ignored."""
     search = str(query.get("q", "")).strip()[:100]
     return cases.CaseFilter(
-        status=query.get("status", "") if query.get("status") in STATUS_LABELS else "",
+        status=query.get("status", "") if parse(query.get("status", "")) else "",
         flag=query.get("flag", ""),
         nationality=query.get("nationality", "").upper()[:2],
         city=query.get("city", ""),
