@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 
-from bot import engine
+from bot import engine, flags
 from bot.engine import (
     ChoiceInput,
     Completed,
@@ -67,9 +67,7 @@ from bot.store import followups as followup_store
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 FLOW = "intake"
-HUMAN_FLAG = "wants_human"
 HUMAN_WISH = "person.asked_for_a_person"
-URGENT_FLAGS = frozenset({"unsafe", "urgent_health"})
 _ATTEMPTS = 3
 
 
@@ -261,7 +259,7 @@ class Intake:
                 return Reply(self.negotiate(user.language_code), [HumanWithoutRequest()])
             registrations = await unit.registrations(person.id)
             if registrations:
-                await unit.add_flag(registrations[-1].id, HUMAN_FLAG)
+                await unit.add_flag(registrations[-1].id, flags.WANTS_HUMAN)
                 await unit.audit(
                     "case.human_requested", now, pre_registration_id=registrations[-1].id
                 )
@@ -363,7 +361,7 @@ class Intake:
                 await followup_store.answered(
                     unit, row.followup_id, event.answers, event.flags, now
                 )
-                reply.items.append(CheckinDone(bool(URGENT_FLAGS & set(event.flags))))
+                reply.items.append(CheckinDone(bool(flags.RED & set(event.flags))))
                 await unit.delete_session(row)
                 return reply
             elif isinstance(event, Completed) and row.pre_registration_id is not None:
@@ -387,7 +385,7 @@ class Intake:
         self, unit: Unit, person: PersonRecord, state: Session, done: Completed, now: datetime
     ) -> RegistrationRecord:
         wished = await unit.has_audit(HUMAN_WISH, person.id)
-        submission = self._submission(state, done, (HUMAN_FLAG,) if wished else ())
+        submission = self._submission(state, done, (flags.WANTS_HUMAN,) if wished else ())
         registration = await unit.submit(person, submission, self.prefix, now)
         await unit.audit(
             "pre_registration.submitted",

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any, assert_never
 from zoneinfo import ZoneInfo
 
-from bot import engine
+from bot import engine, flags
 from bot.chat.outbox import Outbox, Outcome
 from bot.engine import Session
 from bot.engine.checkins import Followups
@@ -35,7 +35,6 @@ from bot.store import followups as rows
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-FAILED_FLAG, NO_REPLY_FLAG, UNREACHABLE_FLAG = "followup_failed", "no_reply", "unreachable"
 BUSY_RETRY = timedelta(hours=1)
 
 
@@ -142,7 +141,9 @@ class Dispatcher:
         async with self.store.unit() as unit:
             if await rows.person_busy(unit, claimed.person_id, row.id):
                 if now - row.planned_for >= timedelta(hours=self.schedule.busy_wait_hours):
-                    await self._give_up(unit, claimed, rows.FAILED, "busy", FAILED_FLAG, now)
+                    await self._give_up(
+                        unit, claimed, rows.FAILED, "busy", flags.FOLLOWUP_FAILED, now
+                    )
                     return "failed"
                 later = allowed(now + BUSY_RETRY, self.schedule, zone)
                 await rows.release(unit, row.id, later, now)
@@ -168,7 +169,7 @@ class Dispatcher:
             state = Session.from_dict(session.state)
             if row.reminders >= self.schedule.max_reminders:
                 await self._give_up(
-                    unit, claimed, rows.NO_REPLY, None, NO_REPLY_FLAG, now, answers=state.answers
+                    unit, claimed, rows.NO_REPLY, None, flags.NO_REPLY, now, answers=state.answers
                 )
                 return "no_reply"
             started = await rows.start_sending(
@@ -203,7 +204,7 @@ class Dispatcher:
                 log.warning("check-in %s refused: %s", row.id, delivery.error)
                 async with self.store.unit() as unit:
                     await self._give_up(
-                        unit, claimed, rows.FAILED, "refused", FAILED_FLAG, self.clock()
+                        unit, claimed, rows.FAILED, "refused", flags.FOLLOWUP_FAILED, self.clock()
                     )
                 return "failed"
             case Outcome.NETWORK_ERROR:  # 5xx, timeouts
@@ -219,7 +220,7 @@ class Dispatcher:
         if attempts >= self.schedule.max_attempts:
             async with self.store.unit() as unit:
                 await self._give_up(
-                    unit, claimed, rows.FAILED, "network", FAILED_FLAG, self.clock()
+                    unit, claimed, rows.FAILED, "network", flags.FOLLOWUP_FAILED, self.clock()
                 )
             return "failed"
         delay = self.schedule.retry_delay_seconds * 2 ** max(attempts - 1, 0)
@@ -250,7 +251,7 @@ class Dispatcher:
 
     async def _blocked(self, unit: Unit, claimed: rows.Claimed, now: datetime) -> None:
         """403: the person blocked the bot. Nothing more goes to them; the case says why."""
-        await self._give_up(unit, claimed, rows.FAILED, "blocked", UNREACHABLE_FLAG, now)
+        await self._give_up(unit, claimed, rows.FAILED, "blocked", flags.UNREACHABLE, now)
         await rows.mark_unreachable(unit, claimed.person_id, now)
         await rows.cancel(unit, now, "blocked", person_id=claimed.person_id)
         await rows.end_checkin_sessions(unit, person_id=claimed.person_id)

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from bot import flags
 from bot.answers import flag_label
 from bot.engine.flow import N_
 from bot.i18n import Catalogs, Translator, language_name
@@ -84,6 +85,7 @@ class Pages:
             languages=self.catalogs.languages,
             language_name=language_name,
             flag_label=lambda flag: flag_label(flag, tr),
+            flag_style=flags.style,
             simulator=self.simulator,
         )
         return self.templates.TemplateResponse(request, template, context, status_code=status_code)

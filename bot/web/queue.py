@@ -10,7 +10,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
 
-from bot.answers import FOLLOWUP_FLAGS, status_label
+from bot import flags
+from bot.answers import status_label
 from bot.engine import Flow, fold
 from bot.engine.flow import N_
 from bot.status import Status, parse
@@ -104,5 +105,6 @@ def case_filter(query: Any) -> cases.CaseFilter:
 
 
 def _flag_names(flow: Flow) -> list[str]:
+    """The queue's flag filter: the conversation's flags, then every other known one."""
     names = [rule.flag for rule in flow.flags]
-    return list(dict.fromkeys([*names, "possible_duplicate", "wants_human", *FOLLOWUP_FLAGS]))
+    return list(dict.fromkeys([*names, *flags.BY_NAME]))
