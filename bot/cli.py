@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot import logs
 from bot.config import Settings
+from bot.roles import Role
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -76,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     users_commands = users.add_subparsers(metavar="COMMAND", required=True)
     users_add = users_commands.add_parser("add", help="create a caseworker or supervisor")
     users_add.add_argument("name", help="the login name")
-    users_add.add_argument("--role", choices=["caseworker", "supervisor"], default="caseworker")
+    users_add.add_argument("--role", choices=list(Role), default=Role.CASEWORKER)
     users_add.add_argument("--language", choices=["fr", "en"], default="fr")
     users_add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
@@ -158,8 +159,10 @@ async def _first_account(store: Store) -> None:
             return
         password = secrets.token_urlsafe(12)
         now = datetime.now(UTC)
-        await accounts.add_account(unit, "admin", hash_password(password), "supervisor", "fr", now)
-        await unit.audit("account.created", now, actor="cli", role="supervisor")
+        await accounts.add_account(
+            unit, "admin", hash_password(password), Role.SUPERVISOR, "fr", now
+        )
+        await unit.audit("account.created", now, actor="cli", role=Role.SUPERVISOR)
     print(FIRST_ACCOUNT.format(username="admin", password=password), flush=True)
 
 

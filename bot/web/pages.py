@@ -19,6 +19,8 @@ from bot import flags
 from bot.answers import flag_label
 from bot.engine.flow import N_
 from bot.i18n import Catalogs, Translator, language_name
+from bot.roles import LABELS as ROLE_LABELS
+from bot.roles import ROLES, Role
 from bot.store import Store
 from bot.store import accounts as account_store
 from bot.store.accounts import AccountRecord
@@ -86,6 +88,8 @@ class Pages:
             language_name=language_name,
             flag_label=lambda flag: flag_label(flag, tr),
             flag_style=flags.style,
+            Role=Role,
+            role_label=lambda role: _role_label(role, tr),
             simulator=self.simulator,
         )
         return self.templates.TemplateResponse(request, template, context, status_code=status_code)
@@ -100,6 +104,10 @@ class Pages:
         known = error.detail != HTTPStatus(error.status_code).phrase
         message = tr.gettext(error.detail) if known else tr.gettext("This page does not exist.")
         return self.render(request, "error.html", account, error.status_code, message=message)
+
+
+def _role_label(role: str, tr: Translator) -> str:
+    return tr.gettext(ROLE_LABELS[Role(role)]) if role in ROLES else role
 
 
 def safe_next(params: Any) -> str:
