@@ -6,45 +6,13 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from bot import flags
 from bot.engine import Flow, Kind, Step
 from bot.engine.flow import N_
 from bot.i18n import Translator
+from bot.status import LABELS as STATUS_LABELS
+from bot.status import parse
 
-STATUS_LABELS = {
-    "submitted": N_("Received, waiting for review"),
-    "in_review": N_("Being reviewed"),
-    "needs_info": N_("We need more information"),
-    "accepted": N_("Accepted"),
-    "rejected": N_("Not accepted"),
-    "withdrawn": N_("Withdrawn"),
-    "departed": N_("Departed"),
-    "returned": N_("Returned home"),
-    "closed": N_("Closed"),
-}
-
-
-FLAG_LABELS = {
-    "minor": N_("Minor"),
-    "unaccompanied_minor": N_("Unaccompanied minor"),
-    "vulnerable": N_("Vulnerable"),
-    "voluntariness_doubt": N_("Unsure about returning"),
-    "needs_travel_document": N_("Needs a travel document"),
-    "refugee_or_asylum": N_("Refugee or asylum seeker"),
-    "family_case": N_("Family"),
-    "no_followup_consent": N_("No messages after return"),
-    "possible_duplicate": N_("Possible duplicate"),
-    "wants_human": N_("Wants to talk to a person"),
-    "unsafe": N_("Does not feel safe"),
-    "urgent_health": N_("Urgent health problem"),
-    "wants_to_migrate_again": N_("Feels they have to leave again"),
-    "no_reply": N_("No reply to a check-in"),
-    "followup_failed": N_("Check-in not delivered"),
-    "unreachable": N_("Blocked the bot"),
-}
-# Follow-up flags that need a caseworker now: shown in red, first in the queue.
-RED_FLAGS = ("unsafe", "urgent_health")
-FOLLOWUP_FLAGS = ("unsafe", "urgent_health", "wants_to_migrate_again", "no_reply",
-                  "followup_failed", "unreachable")  # fmt: skip
 CHECKIN_STATUS_LABELS = {
     "planned": N_("Planned"),
     "sending": N_("Being sent"),
@@ -68,11 +36,15 @@ REASON_LABELS = {
 
 
 def flag_label(flag: str, tr: Translator) -> str:
-    return tr.gettext(FLAG_LABELS[flag]) if flag in FLAG_LABELS else flag
+    """A flag as people read it; an unknown one as it is stored."""
+    found = flags.BY_NAME.get(flag)
+    return tr.gettext(found.label) if found is not None else flag
 
 
 def status_label(status: str, tr: Translator) -> str:
-    return tr.gettext(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+    """A status as people read it; an unknown one as it is stored."""
+    found = parse(status)
+    return tr.gettext(STATUS_LABELS[found]) if found is not None else status
 
 
 def format_answer(step: Step, value: Any, tr: Translator) -> str:

@@ -98,7 +98,9 @@ async def build(
         await store.upgrade()
     flow = load_flows(settings.conversations_dir)[FLOW]
     followups = load_followups(settings.conversations_dir / FOLLOWUP_FILE)
-    catalogs = Catalogs(settings.locales_dir, settings.default_language)
+    catalogs = Catalogs(
+        settings.locales_dir, settings.default_language, settings.offered_languages()
+    )
     resources = Resources(parse_phone=parse_phone, countries=country_index(flow, catalogs))
     service = Intake(
         store,

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot import workflow
+from bot import status
 from bot.engine import Flow, Kind, Step
 from bot.engine.checkins import Followups
 from bot.engine.flow import N_
 from bot.followups.service import schedule_case
 from bot.followups.zones import valid_zone
 from bot.i18n import Catalogs
+from bot.status import Status
 from bot.store import Store, Unit, audit, cases, checkins, messages, notes, twins
 
 Clock = Callable[[], datetime]
@@ -101,29 +102,30 @@ class Casework:
         when the questions cannot be sent.
         """
         note = change.note[:NOTE_LIMIT]
-        refusal: workflow.TransitionRefused | cases.StatusChanged | None = None
+        refusal: status.TransitionRefused | cases.StatusChanged | None = None
         async with self.store.unit() as unit:
             found = await self._case(unit, case)
             editable = {step.id for step in correctable(self.flow, found.answers)}
             ticked = [step for step in change.ask if step in editable]
-            asked = ticked if change.target == "needs_info" else []
+            asked = ticked if change.target == Status.NEEDS_INFO else []
             try:
-                workflow.check(found.status, change.target, note, change.return_date)
-                if change.target == "needs_info" and not asked:
+                status.check(found.status, change.target, note, change.return_date)
+                if change.target == Status.NEEDS_INFO and not asked:
                     reason = N_("Tick the answers the person must give again.")
-                    raise workflow.TransitionRefused(reason)
+                    raise status.TransitionRefused(reason)
                 await cases.change_status(
                     unit, found, change.target, actor, note, change.return_date, self.clock()
                 )
                 if self.followups is not None:
                     await schedule_case(unit, found.id, self.followups, self.clock())
-            except (workflow.TransitionRefused, cases.StatusChanged) as error:
+            except (status.TransitionRefused, cases.StatusChanged) as error:
                 refusal = error
         if refusal is not None:  # raised once the transaction above is over
             raise refusal
         tell = change.target in self.notified if change.tell is None else change.tell
-        if tell and change.target in workflow.PERSON_MESSAGES:
-            message = workflow.PERSON_MESSAGES[change.target]
+        target = status.parse(change.target)
+        if tell and target is not None and target in status.PERSON_MESSAGES:
+            message = status.PERSON_MESSAGES[target]
             await self._tell(found, message, actor, translate=True)
         if asked and not await self.ask_again(found.id, asked):
             tr = self.catalogs.translator(language)
@@ -142,7 +144,7 @@ class Casework:
         async with self.store.unit() as unit:
             found = await self._case(unit, reference)
             if (
-                found.status != "returned"
+                found.status != Status.RETURNED
                 or return_date is None
                 or return_date > self.clock().date()
             ):

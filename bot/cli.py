@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from bot import logs
 from bot.config import Settings
+from bot.i18n import Catalogs
+from bot.roles import Role
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -39,9 +41,10 @@ it is shown only once.
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
     settings = Settings()
+    offered = settings.offered_languages()
+    parser = _parser(Catalogs(settings.locales_dir, settings.default_language, offered))
+    args = parser.parse_args(argv)
     logs.configure(settings.log_level)
     if not getattr(args, "handler", None):
         parser.print_help()
@@ -52,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(catalogs: Catalogs) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="intake-bot",
         description="Telegram intake assistant for assisted voluntary return and reintegration.",
@@ -76,15 +79,19 @@ def _parser() -> argparse.ArgumentParser:
     users_commands = users.add_subparsers(metavar="COMMAND", required=True)
     users_add = users_commands.add_parser("add", help="create a caseworker or supervisor")
     users_add.add_argument("name", help="the login name")
-    users_add.add_argument("--role", choices=["caseworker", "supervisor"], default="caseworker")
-    users_add.add_argument("--language", choices=["fr", "en"], default="fr")
+    users_add.add_argument("--role", choices=list(Role), default=Role.CASEWORKER)
+    users_add.add_argument("--language", choices=catalogs.languages, default=catalogs.default)
     users_add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     users_add.set_defaults(handler=_users_add)
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal, offline")
-    chat.add_argument("--language", default="fr", help="the simulated phone's language (fr)")
+    chat.add_argument(
+        "--language",
+        default=catalogs.default,
+        help=f"the simulated phone's language ({catalogs.default})",
+    )
     chat.add_argument("--name", default="Test", help="the simulated person's first name")
     chat.add_argument("--user-id", type=int, default=1, help="the simulated Telegram user id")
     chat.add_argument(
@@ -138,7 +145,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     async def ready(url: str) -> None:
         if runtime.offline is not None:
             print(OFFLINE.format(url=url), flush=True)
-            await _first_account(runtime.store)
+            await _first_account(runtime.store, runtime.catalogs.default)
 
     try:
         await serve(runtime, args.host or settings.host, args.port or settings.port, ready=ready)
@@ -148,7 +155,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _first_account(store: Store) -> None:
+async def _first_account(store: Store, language: str) -> None:
     """Without any account, create a supervisor and show its password once (not logged)."""
     from bot.store import accounts, audit
     from bot.web.auth import hash_password
@@ -158,8 +165,10 @@ async def _first_account(store: Store) -> None:
             return
         password = secrets.token_urlsafe(12)
         now = datetime.now(UTC)
-        await accounts.add_account(unit, "admin", hash_password(password), "supervisor", "fr", now)
-        await audit.record(unit, "account.created", now, actor="cli", role="supervisor")
+        await accounts.add_account(
+            unit, "admin", hash_password(password), Role.SUPERVISOR, language, now
+        )
+        await audit.record(unit, "account.created", now, actor="cli", role=Role.SUPERVISOR)
     print(FIRST_ACCOUNT.format(username="admin", password=password), flush=True)
 
 
@@ -283,7 +292,6 @@ async def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _conversations_check(args: argparse.Namespace, settings: Settings) -> int:
     from bot.conversations import FlowError, check_file
-    from bot.i18n import Catalogs
 
     catalogs = Catalogs(settings.locales_dir)
     problems: list[str] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot import flags
 from bot.replies import (
     Cancelled,
     ConfirmCancel,
@@ -24,7 +25,6 @@ from bot.replies import (
 from bot.service import Service, session_state
 from bot.store import Unit, audit, cases, checkins, people, sessions
 
-HUMAN_FLAG = "wants_human"
 HUMAN_WISH = "person.asked_for_a_person"
 
 
@@ -111,7 +111,7 @@ class Commands(Service):
                 return Reply(self.negotiate(user.language_code), [HumanWithoutRequest()])
             person_cases = await cases.of_person(unit, person.id)
             if person_cases:
-                await cases.add_flag(unit, person_cases[-1].id, HUMAN_FLAG)
+                await cases.add_flag(unit, person_cases[-1].id, flags.WANTS_HUMAN)
                 await audit.record(
                     unit, "case.human_requested", now, pre_registration_id=person_cases[-1].id
                 )

@@ -6,10 +6,13 @@ import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+# The language the messages are written in needs no catalog (bot.i18n.SOURCE_LANGUAGE;
+# the settings import nothing of the project).
+_SOURCE_LANGUAGE = "en"
 
 
 class Settings(BaseSettings):
@@ -51,7 +54,7 @@ class Settings(BaseSettings):
         default="AVR", pattern=r"^[A-Z]{2,8}$", description="Prefix of reference numbers."
     )
     default_language: str = Field(
-        default="fr", description="Language when the Telegram app's is neither fr nor en."
+        default="fr", description="Language when the Telegram app's is not one offered."
     )
     office_name: str = Field(
         default="IOM", description="The organisation named in the consent notice."
@@ -64,6 +67,11 @@ class Settings(BaseSettings):
     )
     locales_dir: Path = Field(
         default=ROOT / "locales", description="Folder of the translation catalogs."
+    )
+    languages: str = Field(
+        default="fr,en",
+        description="Languages offered, comma-separated; each but en needs a catalog in "
+        "the locales folder.",
     )
     log_level: str = Field(default="INFO", description="Logging level.")
     notify_statuses: str = Field(
@@ -117,6 +125,23 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}, e.g. Africa/Casablanca") from None
         return value
+
+    @model_validator(mode="after")
+    def _catalogs_exist(self) -> Settings:
+        if not self.offered_languages():
+            raise ValueError("INTAKE_LANGUAGES names no language: give at least one, e.g. fr,en")
+        for language in self.offered_languages():
+            path = self.locales_dir / language / "LC_MESSAGES" / "messages.po"
+            if language != _SOURCE_LANGUAGE and not path.is_file():
+                raise ValueError(
+                    f"INTAKE_LANGUAGES offers {language!r} but {path} does not exist: "
+                    "add its catalog or remove the language"
+                )
+        return self
+
+    def offered_languages(self) -> tuple[str, ...]:
+        """The languages of INTAKE_LANGUAGES, in its order, each once."""
+        return tuple(dict.fromkeys(s.strip() for s in self.languages.split(",") if s.strip()))
 
     def database(self) -> str:
         """The database URL, creating the data directory for the SQLite default."""

@@ -41,17 +41,30 @@ class Translator:
 class Catalogs:
     """Every language of locales/, loaded once; `translator(lang)` never fails."""
 
-    def __init__(self, directory: Path, default: str = "fr") -> None:
+    def __init__(
+        self, directory: Path, default: str = "fr", languages: Iterable[str] | None = None
+    ) -> None:
+        """Load the catalogs of `languages` (every one in `directory` when None)."""
         self.directory = directory
+        offered = None if languages is None else frozenset(languages)
         self._translators: dict[str, Translator] = {}
         self._translated: dict[str, frozenset[str]] = {}
         for po in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
             language = po.parent.parent.name
+            if offered is not None and language not in offered:
+                continue
             translations, translated = _load_po(po, language)
             self._translators[language] = Translator(language, translations)
             self._translated[language] = translated
-        self._translators.setdefault(SOURCE_LANGUAGE, Translator(SOURCE_LANGUAGE, Translations()))
-        self.default = default if default in self._translators else SOURCE_LANGUAGE
+        if offered is None or SOURCE_LANGUAGE in offered:
+            source = Translator(SOURCE_LANGUAGE, Translations())
+            self._translators.setdefault(SOURCE_LANGUAGE, source)
+        if not self._translators:
+            raise ValueError(f"no catalog in {directory} for any of {sorted(offered or ())}")
+        fallback = (
+            SOURCE_LANGUAGE if SOURCE_LANGUAGE in self._translators else min(self._translators)
+        )
+        self.default = default if default in self._translators else fallback
 
     @property
     def languages(self) -> tuple[str, ...]:

@@ -9,8 +9,8 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
-from bot import engine
-from bot.commands import HUMAN_FLAG, HUMAN_WISH, Commands
+from bot import engine, flags
+from bot.commands import HUMAN_WISH, Commands
 from bot.engine import (
     ChoiceInput,
     Completed,
@@ -38,6 +38,7 @@ from bot.replies import (
     User,
 )
 from bot.service import session_state
+from bot.status import CLOSED as CLOSED_STATUSES
 from bot.store import (
     NAME_KEY_LENGTH,
     CaseRecord,
@@ -56,8 +57,6 @@ from bot.store import (
 log = logging.getLogger(__name__)
 FLOW = "intake"
 # A case in one of these statuses is over: messages no longer reach a caseworker.
-CLOSED_STATUSES = frozenset({"rejected", "withdrawn", "closed"})
-URGENT_FLAGS = frozenset({"unsafe", "urgent_health"})
 
 
 class Intake(Commands):
@@ -224,7 +223,7 @@ class Intake(Commands):
                 )
             elif isinstance(event, Completed) and row.followup_id is not None:
                 await checkins.answered(unit, row.followup_id, event.answers, event.flags, now)
-                reply.items.append(CheckinDone(bool(URGENT_FLAGS & set(event.flags))))
+                reply.items.append(CheckinDone(bool(flags.RED & set(event.flags))))
                 await sessions.end(unit, row)
                 return reply
             elif isinstance(event, Completed) and row.pre_registration_id is not None:
@@ -248,7 +247,7 @@ class Intake(Commands):
         self, unit: Unit, person: PersonRecord, state: Session, done: Completed, now: datetime
     ) -> CaseRecord:
         wished = await audit.has(unit, HUMAN_WISH, person.id)
-        submission = self._submission(state, done, (HUMAN_FLAG,) if wished else ())
+        submission = self._submission(state, done, (flags.WANTS_HUMAN,) if wished else ())
         case = await cases.submit(unit, person, submission, self.prefix, now)
         await audit.record(
             unit,

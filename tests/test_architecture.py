@@ -36,10 +36,11 @@ LAYERS = {
     "i18n": Layer(("bot.i18n",), third_party=("babel",)),
     "phones": Layer(("bot.phones",), third_party=("phonenumbers",)),
     "conversations": Layer(("bot.conversations",), ("engine",), ("yaml", "pydantic")),
-    "store": Layer(("bot.store",), ("engine",), ("sqlalchemy", "alembic")),
-    # Domain words shared by the chat and the dashboard: statuses, answers as text.
-    "workflow": Layer(("bot.workflow",), ("engine",)),
-    "answers": Layer(("bot.answers",), ("engine", "i18n")),
+    "store": Layer(("bot.store",), ("engine", "domain"), ("sqlalchemy", "alembic")),
+    # Domain words shared by every layer above the engine: statuses, flags, roles.
+    "domain": Layer(("bot.status", "bot.flags", "bot.roles"), ("engine",)),
+    # Answers, statuses and flags as people read them.
+    "answers": Layer(("bot.answers",), ("engine", "domain", "i18n")),
     # The use-cases: one person's input in one transaction, the replies, the casework.
     "service": Layer(
         (
@@ -50,7 +51,7 @@ LAYERS = {
             "bot.casework",
             "bot.followups.service",
         ),
-        ("engine", "store", "workflow", "i18n", "planning"),
+        ("engine", "domain", "store", "i18n", "planning"),
     ),
     # The in-process Bot API and its simulated phones: offline runs, the simulator, tests.
     "offline": Layer(
@@ -60,27 +61,28 @@ LAYERS = {
     ),
     "chat": Layer(
         ("bot.chat",),
-        ("engine", "store", "service", "answers", "i18n", "offline"),
+        ("engine", "domain", "store", "service", "answers", "i18n", "offline"),
         ("telegram",),
     ),
     # When check-ins are due is pure: the engine's check-in definitions and the clock.
     "planning": Layer(("bot.followups.planning", "bot.followups.zones"), ("engine",), ("babel",)),
     "followups": Layer(
         ("bot.followups",),
-        ("engine", "store", "service", "chat", "planning"),
+        ("engine", "domain", "store", "service", "chat", "planning"),
         ("telegram", "babel"),
     ),
     "retention": Layer(("bot.retention",), ("store", "service", "chat", "i18n"), ("telegram",)),
     "web": Layer(
         ("bot.web",),
-        ("engine", "store", "service", "workflow", "answers", "i18n", "planning", "offline"),
+        ("engine", "domain", "store", "service", "answers", "i18n", "planning", "offline"),
         ("starlette", "jinja2", "argon2", "openpyxl", "anyio"),
     ),
     "app": Layer(
         ("bot.app", "bot.lifecycle"), ("*",), ("telegram", "starlette", "uvicorn", "apscheduler")
     ),
     "cli": Layer(
-        ("bot.cli",), ("app", "config", "store", "conversations", "i18n", "logs", "offline")
+        ("bot.cli",),
+        ("app", "config", "domain", "store", "conversations", "i18n", "logs", "offline"),
     ),
 }
 

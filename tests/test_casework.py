@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot import workflow
 from bot.app import Runtime
 from bot.casework import Casework, NoSuchCase, Refused, StatusChange
+from bot.status import TransitionRefused
 from bot.store import Submission, audit, cases, checkins, messages, notes, people, twins
 from tests.helpers import Clock
 
@@ -149,7 +149,7 @@ async def test_a_refused_change_does_nothing(
     reason: str,
 ) -> None:
     case = await new_case(bot, clock, status, language="fr")
-    with pytest.raises(workflow.TransitionRefused) as refused:
+    with pytest.raises(TransitionRefused) as refused:
         await work.change_status(case.reference, change, "amina")
     assert refused.value.reason == reason
     assert (await read(bot, case.reference)).status == status

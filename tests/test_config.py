@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ROOT, Settings
+from bot.i18n import Catalogs
 
 
 def test_every_setting_is_in_the_readme_table() -> None:
@@ -37,3 +38,28 @@ def test_a_bad_prefix_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INTAKE_REFERENCE_PREFIX", "avr-1")
     with pytest.raises(ValueError, match="reference_prefix"):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_the_languages_offered_are_read_in_order_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INTAKE_LANGUAGES", " fr, en ,fr,")
+    assert Settings(_env_file=None).offered_languages() == ("fr", "en")  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("languages", "error"),
+    [("fr,de", "INTAKE_LANGUAGES offers 'de' but .* does not exist"), (" , ", "names no language")],
+)
+def test_a_language_without_a_catalog_is_refused_at_start_up(
+    monkeypatch: pytest.MonkeyPatch, languages: str, error: str
+) -> None:
+    monkeypatch.setenv("INTAKE_LANGUAGES", languages)
+    with pytest.raises(ValueError, match=error):
+        Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_the_catalogs_load_only_the_languages_offered() -> None:
+    assert Catalogs(ROOT / "locales", languages=("fr", "en")).languages == ("en", "fr")
+    only_french = Catalogs(ROOT / "locales", "de", languages=("fr",))
+    assert only_french.languages == ("fr",) and only_french.default == "fr"
+    assert only_french.negotiate("en-GB") == "fr"
+    assert Catalogs(ROOT / "locales", languages=("en",)).translator("fr").language == "en"

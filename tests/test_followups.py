@@ -341,7 +341,7 @@ async def test_the_dashboard_plans_check_ins_and_shows_their_answers(
         assert "Answered" in shown and "Urgent health problem" in shown
         assert "A health problem" in shown and "In my own or a rented home" in shown
         queue = (await client.get("/?priority=1")).text
-        assert 'class="flag flag-urgent_health"' in queue
+        assert '<span class="flag flag-red">Urgent health problem</span>' in queue
 
 
 async def in_a_check_in(

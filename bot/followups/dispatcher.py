@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any, assert_never
 from zoneinfo import ZoneInfo
 
-from bot import engine
+from bot import engine, flags
 from bot.chat.outbox import Outbox, Outcome
 from bot.engine import Session
 from bot.engine.checkins import Followups
@@ -35,7 +35,6 @@ from bot.store import Conflict, Store, Unit, audit, cases, checkins, claims, peo
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-FAILED_FLAG, NO_REPLY_FLAG, UNREACHABLE_FLAG = "followup_failed", "no_reply", "unreachable"
 BUSY_RETRY = timedelta(hours=1)
 
 
@@ -144,7 +143,9 @@ class Dispatcher:
         async with self.store.unit() as unit:
             if await sessions.busy_elsewhere(unit, claimed.person_id, row.id):
                 if now - row.planned_for >= timedelta(hours=self.schedule.busy_wait_hours):
-                    await self._give_up(unit, claimed, checkins.FAILED, "busy", FAILED_FLAG, now)
+                    await self._give_up(
+                        unit, claimed, checkins.FAILED, "busy", flags.FOLLOWUP_FAILED, now
+                    )
                     return "failed"
                 later = allowed(now + BUSY_RETRY, self.schedule, zone)
                 await claims.release(unit, row.id, later, now)
@@ -171,7 +172,7 @@ class Dispatcher:
                     claimed,
                     checkins.NO_REPLY,
                     None,
-                    NO_REPLY_FLAG,
+                    flags.NO_REPLY,
                     now,
                     answers=state.answers,
                 )
@@ -208,7 +209,12 @@ class Dispatcher:
                 log.warning("check-in %s refused: %s", row.id, delivery.error)
                 async with self.store.unit() as unit:
                     await self._give_up(
-                        unit, claimed, checkins.FAILED, "refused", FAILED_FLAG, self.clock()
+                        unit,
+                        claimed,
+                        checkins.FAILED,
+                        "refused",
+                        flags.FOLLOWUP_FAILED,
+                        self.clock(),
                     )
                 return "failed"
             case Outcome.NETWORK_ERROR:  # 5xx, timeouts
@@ -224,7 +230,7 @@ class Dispatcher:
         if attempts >= self.schedule.max_attempts:
             async with self.store.unit() as unit:
                 await self._give_up(
-                    unit, claimed, checkins.FAILED, "network", FAILED_FLAG, self.clock()
+                    unit, claimed, checkins.FAILED, "network", flags.FOLLOWUP_FAILED, self.clock()
                 )
             return "failed"
         delay = self.schedule.retry_delay_seconds * 2 ** max(attempts - 1, 0)
@@ -255,7 +261,7 @@ class Dispatcher:
 
     async def _blocked(self, unit: Unit, claimed: claims.Claimed, now: datetime) -> None:
         """403: the person blocked the bot. Nothing more goes to them; the case says why."""
-        await self._give_up(unit, claimed, checkins.FAILED, "blocked", UNREACHABLE_FLAG, now)
+        await self._give_up(unit, claimed, checkins.FAILED, "blocked", flags.UNREACHABLE, now)
         await people.mark_unreachable(unit, claimed.person_id, now)
         await checkins.cancel(unit, now, "blocked", person_id=claimed.person_id)
         await sessions.end_checkins(unit, person_id=claimed.person_id)

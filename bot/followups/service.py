@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from bot.engine.checkins import Followups
 from bot.followups.planning import plan
 from bot.followups.zones import zone_for
+from bot.status import Status
 from bot.store import Unit, audit, checkins
 
 # A check-in whose day passed more than this long ago (a return date entered late) is
@@ -23,7 +24,7 @@ async def schedule_case(unit: Unit, case_id: int, followups: Followups, now: dat
     facts = await checkins.planning_facts(unit, case_id)
     if facts is None:
         return 0
-    if facts.status != "returned" or facts.return_date is None:
+    if facts.status != Status.RETURNED or facts.return_date is None:
         await checkins.cancel(unit, now, facts.status, case_id=case_id)
         return 0
     if not facts.consent or facts.unreachable:

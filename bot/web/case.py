@@ -11,11 +11,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bot import workflow
+from bot import status
 from bot.answers import (
     CHECKIN_STATUS_LABELS,
     REASON_LABELS,
-    STATUS_LABELS,
     format_answer,
     status_label,
 )
@@ -25,6 +24,7 @@ from bot.engine.checkins import Followups
 from bot.engine.flow import N_
 from bot.followups.zones import zone_for, zones_of
 from bot.i18n import Translator
+from bot.status import Status
 from bot.store import audit, cases, checkins, messages, notes, twins
 from bot.web.pages import Pages, parse_date
 
@@ -82,12 +82,11 @@ class CaseView:
             trail=trail,
             notes=written,
             messages=exchanged,
-            targets=[(s, status_label(s, tr)) for s in workflow.TRANSITIONS[found.status]],
+            targets=[(s, status_label(s, tr)) for s in status.targets(found.status)],
             correctable=list(self._correctable(found.answers, tr)),
             twins=same_person,
-            notified=", ".join(
-                status_label(s, tr) for s in STATUS_LABELS if s in self.casework.notified
-            ),
+            notified=", ".join(status_label(s, tr) for s in Status if s in self.casework.notified),
+            Status=Status,
             versions=versions,
             error=error,
             status_label=lambda s: status_label(s, tr),
@@ -137,7 +136,7 @@ class CaseView:
                 found = await self.casework.change_status(
                     reference, change, account.username, account.language
                 )
-        except workflow.TransitionRefused as refused:
+        except status.TransitionRefused as refused:
             return await self.case(request, tr.gettext(refused.reason), 400)
         except cases.StatusChanged:
             changed = N_("Someone changed this case meanwhile. Check it, then retry.")

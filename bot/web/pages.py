@@ -15,9 +15,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from bot import flags
 from bot.answers import flag_label
 from bot.engine.flow import N_
 from bot.i18n import Catalogs, Translator, language_name
+from bot.roles import LABELS as ROLE_LABELS
+from bot.roles import ROLES, Role
 from bot.store import Store, accounts
 from bot.store.accounts import AccountRecord
 from bot.web.auth import CSRF_FIELD, csrf_token, csrf_valid
@@ -84,6 +87,9 @@ class Pages:
             language_name=language_name,
             flag_label=lambda flag: flag_label(flag, tr),
             simulator=self.simulator,
+            flag_style=flags.style,
+            Role=Role,
+            role_label=lambda role: _role_label(role, tr),
         )
         return self.templates.TemplateResponse(request, template, context, status_code=status_code)
 
@@ -118,3 +124,7 @@ def parse_int(value: str | None, default: int) -> int:
     """A small non-negative number, or `default` for anything else."""
     ok = value and value.isascii() and value.isdigit() and len(value) <= 6
     return int(value) if ok and value else default
+
+
+def _role_label(role: str, tr: Translator) -> str:
+    return tr.gettext(ROLE_LABELS[Role(role)]) if role in ROLES else role

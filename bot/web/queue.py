@@ -10,9 +10,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
 
-from bot.answers import FOLLOWUP_FLAGS, STATUS_LABELS, status_label
+from bot import flags
+from bot.answers import status_label
 from bot.engine import Flow, fold
 from bot.engine.flow import N_
+from bot.status import Status, parse
 from bot.store import audit, queue
 from bot.web import export
 from bot.web.pages import Pages, parse_date, parse_int
@@ -46,7 +48,7 @@ class Queue:
             page=page,
             filters=filters,
             q=search,
-            statuses=[(s, status_label(s, tr)) for s in STATUS_LABELS],
+            statuses=[(s, status_label(s, tr)) for s in Status],
             flag_names=_flag_names(self.flow),
             nationalities=[(code, tr.country(code)) for code in nationalities],
             cities=[(o.value, tr.gettext(o.label)) for o in city_step.options],
@@ -94,7 +96,7 @@ def case_filter(query: Any) -> queue.CaseFilter:
     """The queue's filter from query parameters; anything malformed is ignored."""
     search = str(query.get("q", "")).strip()[:100]
     return queue.CaseFilter(
-        status=query.get("status", "") if query.get("status") in STATUS_LABELS else "",
+        status=query.get("status", "") if parse(query.get("status", "")) else "",
         flag=query.get("flag", ""),
         nationality=query.get("nationality", "").upper()[:2],
         city=query.get("city", ""),
@@ -108,5 +110,6 @@ def case_filter(query: Any) -> queue.CaseFilter:
 
 
 def _flag_names(flow: Flow) -> list[str]:
+    """The queue's flag filter: the conversation's flags, then every other known one."""
     names = [rule.flag for rule in flow.flags]
-    return list(dict.fromkeys([*names, "possible_duplicate", "wants_human", *FOLLOWUP_FLAGS]))
+    return list(dict.fromkeys([*names, *flags.BY_NAME]))

@@ -60,7 +60,7 @@ class Simulator:
         phones = self._available()
         name = " ".join(str(form.get("name", "")).split())[:MAX_NAME] or "Awa"
         language = str(form.get("language", ""))
-        phone = phones.add(name, language if language in ("fr", "en") else None)
+        phone = phones.add(name, language if language in self.pages.catalogs.languages else None)
         return RedirectResponse(f"/simulator?phone={phone.person.user_id}", 303)
 
     async def screen(self, request: Request) -> Response:

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot.engine.flow import N_
+from bot.roles import ROLES, Role
 from bot.store import accounts, audit
 from bot.store.accounts import AccountRecord
 from bot.web.auth import MIN_PASSWORD, hash_password
@@ -24,7 +25,7 @@ class Supervisors:
 
     async def supervisor(self, request: Request) -> AccountRecord:
         account = await self.pages.signed_in(request)
-        if account.role != "supervisor":
+        if account.role != Role.SUPERVISOR:
             raise HTTPException(403, N_("Only supervisors may open this page."))
         return account
 
@@ -40,7 +41,13 @@ class Supervisors:
         async with self.store.unit() as unit:
             everyone = await accounts.all_accounts(unit)
         return self.pages.render(
-            request, "accounts.html", account, status, accounts=everyone, error=error
+            request,
+            "accounts.html",
+            account,
+            status,
+            accounts=everyone,
+            roles=list(Role),
+            error=error,
         )
 
     async def create_account(self, request: Request) -> Response:
@@ -51,7 +58,7 @@ class Supervisors:
         password = str(form.get("password", ""))
         role = str(form.get("role", ""))
         language = str(form.get("language", ""))
-        if not username or len(username) > 64 or role not in accounts.ROLES:
+        if not username or len(username) > 64 or role not in ROLES:
             return await self.accounts_page(request, tr.gettext("Check the name and role."), 400)
         if len(password) < MIN_PASSWORD or language not in self.pages.catalogs.languages:
             error = tr.gettext("A password needs at least {n} characters.", n=MIN_PASSWORD)

@@ -1,0 +1,104 @@
+"""A case's statuses, the moves allowed between them, and what the person is told."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+from bot.engine.flow import N_
+
+
+class Status(enum.StrEnum):
+    """Where a case stands; each member equals the string stored in the database."""
+
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    NEEDS_INFO = "needs_info"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    DEPARTED = "departed"
+    RETURNED = "returned"
+    CLOSED = "closed"
+
+
+TRANSITIONS: dict[Status, tuple[Status, ...]] = {
+    Status.SUBMITTED: (Status.IN_REVIEW, Status.REJECTED, Status.WITHDRAWN),
+    Status.IN_REVIEW: (Status.NEEDS_INFO, Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN),
+    Status.NEEDS_INFO: (Status.IN_REVIEW, Status.REJECTED, Status.WITHDRAWN),
+    Status.ACCEPTED: (Status.DEPARTED, Status.WITHDRAWN),
+    Status.REJECTED: (Status.CLOSED,),
+    Status.WITHDRAWN: (Status.CLOSED,),
+    Status.DEPARTED: (Status.RETURNED,),
+    Status.RETURNED: (Status.CLOSED,),
+    Status.CLOSED: (),
+}
+# A case in one of these is over: the person's messages no longer reach a caseworker.
+CLOSED = frozenset({Status.REJECTED, Status.WITHDRAWN, Status.CLOSED})
+NOTE_REQUIRED = frozenset({Status.REJECTED, Status.WITHDRAWN})
+
+# How caseworkers and the person read each status.
+LABELS: dict[Status, str] = {
+    Status.SUBMITTED: N_("Received, waiting for review"),
+    Status.IN_REVIEW: N_("Being reviewed"),
+    Status.NEEDS_INFO: N_("We need more information"),
+    Status.ACCEPTED: N_("Accepted"),
+    Status.REJECTED: N_("Not accepted"),
+    Status.WITHDRAWN: N_("Withdrawn"),
+    Status.DEPARTED: N_("Departed"),
+    Status.RETURNED: N_("Returned home"),
+    Status.CLOSED: N_("Closed"),
+}
+
+# What the person receives through the bot when a caseworker chooses to tell them.
+PERSON_MESSAGES: dict[Status, str] = {
+    Status.IN_REVIEW: N_("Your request {reference} is now being reviewed by our staff."),
+    Status.NEEDS_INFO: N_(
+        "We need more information about your request {reference}. "
+        "Staff will contact you, or ask you here."
+    ),
+    Status.ACCEPTED: N_(
+        "Good news: your request {reference} has been accepted. "
+        "Staff will call you to prepare your return."
+    ),
+    Status.REJECTED: N_(
+        "Your request {reference} could not be accepted. "
+        "You can contact {office} to understand why and to know other ways to get help."
+    ),
+    Status.WITHDRAWN: N_("Your request {reference} has been withdrawn."),
+    Status.DEPARTED: N_("Have a safe journey. Your request {reference} is now marked as departed."),
+    Status.RETURNED: N_("Welcome home. Your request {reference} is now marked as returned."),
+    Status.CLOSED: N_("Your request {reference} is now closed. Thank you."),
+}
+
+
+class TransitionRefused(Exception):
+    """A status change the workflow does not allow; `reason` is a translatable text."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse(value: str) -> Status | None:
+    """The status `value` names, or None for anything else."""
+    return Status(value) if value in _VALUES else None
+
+
+def targets(current: str) -> tuple[Status, ...]:
+    """The statuses a case in `current` may move to; none from an unknown status."""
+    found = parse(current)
+    return TRANSITIONS[found] if found is not None else ()
+
+
+def check(current: str, target: str, note: str, return_date: date | None) -> None:
+    """Raise TransitionRefused unless `current` -> `target` may happen with these details."""
+    if target not in targets(current):
+        raise TransitionRefused(N_("This status change is not allowed."))
+    if target in NOTE_REQUIRED and not note.strip():
+        raise TransitionRefused(N_("Write a note to explain this decision."))
+    if target == Status.RETURNED and return_date is None:
+        raise TransitionRefused(N_("Give the date of return."))
+
+
+_VALUES = frozenset(Status)

@@ -1,0 +1,63 @@
+"""The flags registry: every flag labelled in French, and which ones rank or redden a case."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot import flags
+from bot.answers import flag_label
+from bot.config import ROOT
+from bot.i18n import Catalogs
+from bot.store.cases import NO_FOLLOWUP_FLAG
+from bot.store.queue import PRIORITY_FLAGS
+from bot.store.twins import DUPLICATE_FLAG
+
+FRENCH = Catalogs(ROOT / "locales").translator("fr")
+
+
+@pytest.mark.parametrize("flag", flags.FLAGS, ids=lambda flag: flag.name)
+def test_every_flag_has_a_label_translated_in_french(flag: flags.Flag) -> None:
+    assert flag_label(flag.name, FRENCH) not in ("", flag.name, flag.label)
+
+
+def test_an_unknown_flag_is_shown_as_stored() -> None:
+    assert flag_label("made_up", FRENCH) == "made_up"
+    assert flags.style("made_up") == ""
+
+
+def test_names_are_unique() -> None:
+    assert len(flags.BY_NAME) == len(flags.FLAGS)
+
+
+def test_every_flag_a_conversation_file_raises_is_registered() -> None:
+    raised = {
+        name
+        for path in (ROOT / "conversations").glob("*.yaml")
+        for name in re.findall(r"-\s*flag:\s*(\w+)", path.read_text(encoding="utf-8"))
+    }
+    assert {"minor", "unsafe", "wants_to_migrate_again"} <= raised
+    assert raised <= set(flags.BY_NAME)
+
+
+def test_red_flags_need_a_caseworker_now_and_come_first() -> None:
+    assert {"unsafe", "urgent_health"} == flags.RED
+    assert flags.RED <= flags.PRIORITY
+    assert {flags.style(name) for name in flags.RED} == {"red"}
+
+
+def test_priority_flags_put_a_case_first() -> None:
+    assert {"unsafe", "urgent_health", "minor", "unaccompanied_minor",
+                              "vulnerable"} == flags.PRIORITY  # fmt: skip
+
+
+def test_orange_flags_are_worth_a_look_soon() -> None:
+    orange = {flag.name for flag in flags.FLAGS if flags.style(flag.name) == "warn"}
+    assert orange == {"minor", "unaccompanied_minor", "vulnerable", "no_reply", "unreachable"}
+
+
+def test_the_store_ranks_and_names_flags_as_the_registry_does() -> None:
+    """The store keeps its own copies for now; they must not drift from the registry."""
+    assert set(PRIORITY_FLAGS) == flags.PRIORITY
+    assert (DUPLICATE_FLAG, NO_FOLLOWUP_FLAG) == (flags.DUPLICATE, flags.NO_FOLLOWUP)
