@@ -10,9 +10,6 @@ from bot import flags
 from bot.answers import flag_label
 from bot.config import ROOT
 from bot.i18n import Catalogs
-from bot.store.cases import NO_FOLLOWUP_FLAG
-from bot.store.queue import PRIORITY_FLAGS
-from bot.store.twins import DUPLICATE_FLAG
 
 FRENCH = Catalogs(ROOT / "locales").translator("fr")
 
@@ -55,9 +52,3 @@ def test_priority_flags_put_a_case_first() -> None:
 def test_orange_flags_are_worth_a_look_soon() -> None:
     orange = {flag.name for flag in flags.FLAGS if flags.style(flag.name) == "warn"}
     assert orange == {"minor", "unaccompanied_minor", "vulnerable", "no_reply", "unreachable"}
-
-
-def test_the_store_ranks_and_names_flags_as_the_registry_does() -> None:
-    """The store keeps its own copies for now; they must not drift from the registry."""
-    assert set(PRIORITY_FLAGS) == flags.PRIORITY
-    assert (DUPLICATE_FLAG, NO_FOLLOWUP_FLAG) == (flags.DUPLICATE, flags.NO_FOLLOWUP)

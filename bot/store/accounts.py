@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select, update
 
+from bot.roles import ROLES
 from bot.store.models import Account, Base, SignIn, SignInFailure
 from bot.store.unit import Unit
 
-ROLES = ("caseworker", "supervisor")
 accounts = Base.metadata.tables[Account.__tablename__]
 sign_ins = Base.metadata.tables[SignIn.__tablename__]
 failures = Base.metadata.tables[SignInFailure.__tablename__]

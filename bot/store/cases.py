@@ -13,14 +13,14 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
+from bot.flags import DUPLICATE, NO_FOLLOWUP
+from bot.status import Status
 from bot.store import audit, notes, references, twins
 from bot.store.people import PersonRecord
 from bot.store.tables import answer_versions, flags, people, pre_registrations
 from bot.store.unit import Unit
 
-SUBMITTED = "submitted"
 NAME_KEY_LENGTH = 100
-NO_FOLLOWUP_FLAG = "no_followup_consent"
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ async def submit(
     values = {
         "reference": reference,
         "person_id": person.id,
-        "status": SUBMITTED,
+        "status": Status.SUBMITTED,
         "language": person.language,
         "flow_version": submission.flow_version,
         "answers": answers,
@@ -150,14 +150,14 @@ async def submit(
     names = set(submission.flags)
     same_person = await twins.duplicates(unit, case_id, values)
     if same_person:
-        names.add(twins.DUPLICATE_FLAG)
+        names.add(DUPLICATE)
         await twins.flag(unit, same_person)
     for name in sorted(names):
         await _flag(unit, case_id, name)
     return CaseRecord(
         case_id,
         reference,
-        SUBMITTED,
+        Status.SUBMITTED,
         person.language,
         answers,
         submission.answered_at,
@@ -194,7 +194,7 @@ async def correct(
         .values(
             answers=answers,
             answered_at={**row["answered_at"], **submission.answered_at},
-            status="in_review",
+            status=Status.IN_REVIEW,
             **_columns(submission),
             updated_at=now,
         )
@@ -236,7 +236,7 @@ async def withdraw_followup_consent(unit: Unit, case_id: int, now: datetime) -> 
         .where(pre_registrations.c.id == case_id)
         .values(answers=answers, updated_at=now)
     )
-    await add_flag(unit, case_id, NO_FOLLOWUP_FLAG)
+    await add_flag(unit, case_id, NO_FOLLOWUP)
 
 
 class StatusChanged(Exception):
@@ -254,7 +254,7 @@ async def change_status(
 ) -> None:
     """Move a case from the status it was read with; audited, with its note."""
     values: dict[str, Any] = {"status": target, "updated_at": now, "status_changed_at": now}
-    if target == "returned":
+    if target == Status.RETURNED:
         values["return_date"] = return_date
     result = await unit.connection.execute(
         update(pre_registrations)

@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 
+from bot.flags import PRIORITY
 from bot.store import cases
 from bot.store.tables import flags, pre_registrations
 from bot.store.unit import Unit
 
 # Shown first when asked, and marked in the queue: people at risk, follow-up alerts first.
-PRIORITY_FLAGS = ("unsafe", "urgent_health", "minor", "unaccompanied_minor", "vulnerable")
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class CaseRow:
 
     @property
     def priority(self) -> bool:
-        return any(f in PRIORITY_FLAGS for f in self.flags)
+        return any(f in PRIORITY for f in self.flags)
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ async def page(unit: Unit, f: CaseFilter) -> CasePage:
     order: list[Any] = []
     if f.priority_first:
         urgent = exists().where(
-            flags.c.pre_registration_id == r.id, flags.c.flag.in_(PRIORITY_FLAGS)
+            flags.c.pre_registration_id == r.id, flags.c.flag.in_(sorted(PRIORITY))
         )
         order.append(case((urgent, 0), else_=1))
     order += [r.created_at.desc(), r.id.desc()]

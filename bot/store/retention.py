@@ -8,11 +8,10 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, delete, exists, func, select, update
 
 from bot.engine.session import ACTIVE
+from bot.status import CLOSED
 from bot.store.models import equals_constant
 from bot.store.tables import people, pre_registrations, sessions
 from bot.store.unit import Unit
-
-OVER = ("closed", "rejected", "withdrawn")
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,7 @@ class Unfinished:
 
 
 def _over_since(before: datetime) -> ColumnElement[bool]:
-    return pre_registrations.c.status.in_(OVER) & (pre_registrations.c.status_changed_at < before)
+    return pre_registrations.c.status.in_(CLOSED) & (pre_registrations.c.status_changed_at < before)
 
 
 def _abandoned(before: datetime) -> ColumnElement[bool]:

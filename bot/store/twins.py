@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, or_, select
 
+from bot.flags import DUPLICATE
 from bot.store import audit
 from bot.store.tables import case_links, flags, pre_registrations
 from bot.store.unit import Unit
 
 if TYPE_CHECKING:
     from bot.store.cases import CaseRecord
-
-DUPLICATE_FLAG = "possible_duplicate"
 
 
 async def duplicates(unit: Unit, case_id: int, values: dict[str, Any]) -> list[int]:
@@ -38,14 +37,14 @@ async def flag(unit: Unit, case_ids: list[int]) -> None:
     """Flag these cases as possible duplicates, those not flagged yet."""
     known = await unit.connection.execute(
         select(flags.c.pre_registration_id).where(
-            flags.c.pre_registration_id.in_(case_ids), flags.c.flag == DUPLICATE_FLAG
+            flags.c.pre_registration_id.in_(case_ids), flags.c.flag == DUPLICATE
         )
     )
     already = set(known.scalars())
     for twin in case_ids:
         if twin not in already:
             await unit.connection.execute(
-                insert(flags).values(pre_registration_id=twin, flag=DUPLICATE_FLAG)
+                insert(flags).values(pre_registration_id=twin, flag=DUPLICATE)
             )
 
 
@@ -69,9 +68,7 @@ async def unflag_alone(unit: Unit, case_ids: set[int]) -> None:
         ).first()
         if row is not None and not await duplicates(unit, twin, row._asdict()):
             await unit.connection.execute(
-                delete(flags).where(
-                    flags.c.pre_registration_id == twin, flags.c.flag == DUPLICATE_FLAG
-                )
+                delete(flags).where(flags.c.pre_registration_id == twin, flags.c.flag == DUPLICATE)
             )
 
 
