@@ -28,9 +28,9 @@ from sqlalchemy import insert
 
 from bot.app import build
 from bot.config import Settings
+from bot.passwords import hash_password
 from bot.store import accounts
 from bot.store.tables import flags, people, pre_registrations
-from bot.web.auth import hash_password
 
 STATUSES = ["submitted", "in_review", "needs_info", "accepted", "rejected", "departed"]
 FLAGS = ["minor", "vulnerable", "family_case", "needs_travel_document", "refugee_or_asylum"]

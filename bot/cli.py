@@ -157,8 +157,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _first_account(store: Store, language: str) -> None:
     """Without any account, create a supervisor and show its password once (not logged)."""
+    from bot.passwords import hash_password
     from bot.store import accounts, audit
-    from bot.web.auth import hash_password
 
     async with store.unit() as unit:
         if await accounts.all_accounts(unit):
@@ -195,8 +195,8 @@ async def _read_line() -> str | None:
 
 
 async def _users_add(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.passwords import MIN_PASSWORD, hash_password
     from bot.store import Store, accounts, audit
-    from bot.web.auth import MIN_PASSWORD, hash_password
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")

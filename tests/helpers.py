@@ -21,8 +21,8 @@ from bot.app import Runtime
 from bot.chat.transport import BotMessage, SimulatedPerson
 from bot.engine import Session
 from bot.followups.service import schedule_case
+from bot.passwords import hash_password
 from bot.store import IntakeSession, PreRegistration, Submission, accounts, cases, people
-from bot.web.auth import hash_password
 from tests.walker import answer_until, is_turn
 
 

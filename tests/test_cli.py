@@ -131,7 +131,7 @@ def test_users_add_stores_an_argon2_hash(tmp_path: Path) -> None:
 
     import sqlite3
 
-    from bot.web.auth import verify_password
+    from bot.passwords import verify_password
 
     with sqlite3.connect(tmp_path / "intake.db") as db:
         role, password_hash = db.execute("SELECT role, password_hash FROM accounts").fetchone()

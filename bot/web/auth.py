@@ -1,4 +1,4 @@
-"""Passwords, login throttling and CSRF tokens."""
+"""Login throttling and CSRF tokens."""
 
 from __future__ import annotations
 
@@ -8,25 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
-_hasher = PasswordHasher()
-# Verifying against this keeps an unknown username as slow as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
 CSRF_FIELD = "csrf_token"
-MIN_PASSWORD = 10
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str | None, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot.engine.flow import N_
+from bot.passwords import verify_password
 from bot.store import accounts, audit
-from bot.web.auth import Throttle, verify_password
+from bot.web.auth import Throttle
 from bot.web.pages import Pages, safe_next
 
 SIGN_IN_LIFETIME = timedelta(hours=12)  # a working day; then the caseworker signs in again

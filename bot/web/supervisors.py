@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot.engine.flow import N_
+from bot.passwords import MIN_PASSWORD, hash_password
 from bot.roles import ROLES, Role
 from bot.store import accounts, audit
 from bot.store.accounts import AccountRecord
-from bot.web.auth import MIN_PASSWORD, hash_password
 from bot.web.pages import Pages, parse_int
 
 
