@@ -165,7 +165,7 @@ class Chat:
             return await self.service.delete(user, confirmed=arg == "yes")
         if action == "human" and arg == "yes":
             return await self.service.human(user)
-        log.warning("ignored unknown command button %r", action)
+        log.warning("ignored an unknown command button")
         return replies.Reply(self.renderer.catalogs.default, [])
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

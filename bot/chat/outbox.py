@@ -6,9 +6,9 @@ check-ins, the dashboard's messages and questions asked again, and the retention
 reminder. Callers keep their own policy (retry, give up, mark the person unreachable); the
 outbox only says what happened.
 
-DESIGN.md's "Inbox and outbox" will make this durable: replies recorded as pending rows in
-the transaction that decides them, sent after it commits, then marked sent. That belongs
-here and nowhere else; today the outbox sends at once and keeps nothing.
+A durable outbox (replies recorded as pending rows in the transaction that decides them,
+sent after it commits, then marked sent) belongs here and nowhere else; today the outbox
+sends at once and keeps nothing.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ class Outbox:
         try:
             await edit
         except BadRequest as error:
-            log.info("could not edit message: %s", error)
+            log.info("could not edit message: %s", type(error).__name__)
 
 
 def split(message: Outgoing) -> list[Outgoing]:
