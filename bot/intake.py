@@ -18,6 +18,7 @@ from bot.engine import (
     Ended,
     Flow,
     Input,
+    Kind,
     LanguageChosen,
     Session,
     TextInput,
@@ -38,7 +39,7 @@ from bot.replies import (
     User,
 )
 from bot.service import session_state
-from bot.status import CLOSED as CLOSED_STATUSES
+from bot.status import CLOSED
 from bot.store import (
     NAME_KEY_LENGTH,
     CaseRecord,
@@ -56,7 +57,6 @@ from bot.store import (
 
 log = logging.getLogger(__name__)
 FLOW = "intake"
-# A case in one of these statuses is over: messages no longer reach a caseworker.
 
 
 class Intake(Commands):
@@ -76,7 +76,7 @@ class Intake(Commands):
             if row is None:
                 if person_cases := await cases.of_person(unit, person.id):
                     latest = person_cases[-1]
-                    if isinstance(given, TextInput) and latest.status not in CLOSED_STATUSES:
+                    if isinstance(given, TextInput) and latest.status not in CLOSED:
                         await messages.add(unit, latest.id, "in", None, given.text, True, now)
                         await audit.record(
                             unit, "case.message_received", now, pre_registration_id=latest.id
@@ -182,7 +182,7 @@ class Intake(Commands):
                 return None  # the person is in the middle of another conversation
             case = next(r for r in await cases.of_person(unit, person.id) if r.id == case_id)
             answers = {k: v for k, v in case.answers.items() if k not in steps}
-            already_said = [s.id for s in self.flow.steps if s.kind in ("info", "repeat")]
+            already_said = [s.id for s in self.flow.steps if s.kind in (Kind.INFO, Kind.REPEAT)]
             state = Session(self.flow.id, answers=answers, seen=already_said)
             state.key = engine.current(self.flow, state, now)[0].key  # type: ignore[union-attr]
             await sessions.add(unit, person.id, self.flow.id, state.to_dict(), now, case_id)

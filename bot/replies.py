@@ -65,7 +65,7 @@ class NothingStored:
 
 @dataclass(frozen=True)
 class StatusReport:
-    registrations: tuple[tuple[str, str], ...]
+    cases: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)

@@ -293,9 +293,9 @@ class Notices:
         return "\n".join([intro, "", *lines])
 
     def _status(self, tr: Translator, report: StatusReport) -> str:
-        if not report.registrations:
+        if not report.cases:
             return tr.gettext("You have not sent a request yet. Send /start to begin.")
-        lines = [f"{ref}: {status_label(status, tr)}" for ref, status in report.registrations]
+        lines = [f"{ref}: {status_label(status, tr)}" for ref, status in report.cases]
         return "\n".join([tr.gettext("Your requests:"), *lines])
 
     def _data(self, tr: Translator, report: DataReport) -> str:

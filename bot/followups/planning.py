@@ -55,7 +55,3 @@ def allowed(instant: datetime, schedule: Schedule, zone: ZoneInfo) -> datetime:
     if local.hour >= schedule.quiet_until:  # quiet hours that started this evening
         day += timedelta(days=1)
     return at_local(day, schedule.quiet_until, zone)
-
-
-def quiet_now(instant: datetime, schedule: Schedule, zone: ZoneInfo) -> bool:
-    return schedule.quiet(instant.astimezone(zone).hour)

@@ -40,7 +40,7 @@ async def add_account(
     unit: Unit, username: str, password_hash: str, role: str, language: str, now: datetime
 ) -> AccountRecord:
     if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        raise ValueError(f"role must be one of {', '.join(sorted(ROLES))}, not {role!r}")
     values = {
         "username": username,
         "password_hash": password_hash,
