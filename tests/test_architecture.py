@@ -36,7 +36,7 @@ LAYERS = {
     "i18n": Layer(("bot.i18n",), third_party=("babel",)),
     "phones": Layer(("bot.phones",), third_party=("phonenumbers",)),
     "passwords": Layer(("bot.passwords",), third_party=("argon2",)),
-    "conversations": Layer(("bot.conversations",), ("engine",), ("yaml", "pydantic")),
+    "conversations": Layer(("bot.conversations",), ("engine",), ("yaml",)),
     "store": Layer(("bot.store",), ("engine", "domain"), ("sqlalchemy", "alembic")),
     # Domain words shared by every layer above the engine: statuses, flags, roles.
     "domain": Layer(("bot.status", "bot.flags", "bot.roles"), ("engine",)),
@@ -60,19 +60,15 @@ LAYERS = {
         (),
         ("telegram",),
     ),
-    "chat": Layer(
-        ("bot.chat",),
-        ("engine", "domain", "store", "service", "answers", "i18n", "offline"),
-        ("telegram",),
-    ),
+    # Handlers translate updates into service calls: the store is the service's business.
+    "chat": Layer(("bot.chat",), ("engine", "service", "answers", "i18n"), ("telegram",)),
     # When check-ins are due is pure: the engine's check-in definitions and the clock.
     "planning": Layer(("bot.followups.planning", "bot.followups.zones"), ("engine",), ("babel",)),
     "followups": Layer(
         ("bot.followups",),
         ("engine", "domain", "store", "service", "chat", "planning"),
-        ("telegram", "babel"),
     ),
-    "retention": Layer(("bot.retention",), ("store", "service", "chat", "i18n"), ("telegram",)),
+    "retention": Layer(("bot.retention",), ("store", "service", "chat")),
     "web": Layer(
         ("bot.web",),
         (
@@ -86,11 +82,9 @@ LAYERS = {
             "offline",
             "passwords",
         ),
-        ("starlette", "jinja2", "openpyxl", "anyio"),
+        ("starlette", "openpyxl", "anyio"),
     ),
-    "app": Layer(
-        ("bot.app", "bot.lifecycle"), ("*",), ("telegram", "starlette", "uvicorn", "apscheduler")
-    ),
+    "app": Layer(("bot.app", "bot.lifecycle"), ("*",), ("telegram", "starlette", "uvicorn")),
     "cli": Layer(
         ("bot.cli",),
         (
