@@ -7,7 +7,6 @@ status, flags, notes and messages. Code calls it a case; the schema keeps its fi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -62,14 +61,11 @@ async def _one(unit: Unit, where: Any) -> CaseRecord | None:
     row = (await unit.connection.execute(select(pre_registrations).where(where))).first()
     if row is None:
         return None
-    names = await flags_of(unit, [row.id])
-    return _record(row._mapping, names.get(row.id, []))
-
-
-def _record(row: Mapping[Any, Any], flag_names: list[str]) -> CaseRecord:
+    m = row._mapping
+    names = await flags_of(unit, [m["id"]])
     return CaseRecord(
-        row["id"], row["reference"], row["status"], row["language"], row["answers"],
-        row["answered_at"], row["created_at"], tuple(sorted(flag_names)), row["return_date"],
+        m["id"], m["reference"], m["status"], m["language"], m["answers"], m["answered_at"],
+        m["created_at"], tuple(names.get(m["id"], ())), m["return_date"],
     )  # fmt: skip
 
 
@@ -108,9 +104,25 @@ async def of_person(unit: Unit, person_id: int) -> list[CaseRecord]:
         .where(pre_registrations.c.person_id == person_id)
         .order_by(pre_registrations.c.id)
     )
-    rows = list(result.mappings())
-    names = await flags_of(unit, [row["id"] for row in rows])
-    return [_record(row, names.get(row["id"], [])) for row in rows]
+    records = []
+    for row in result.mappings():
+        names = await unit.connection.execute(
+            select(flags.c.flag).where(flags.c.pre_registration_id == row["id"])
+        )
+        records.append(
+            CaseRecord(
+                row["id"],
+                row["reference"],
+                row["status"],
+                row["language"],
+                row["answers"],
+                row["answered_at"],
+                row["created_at"],
+                tuple(sorted(names.scalars())),
+                row["return_date"],
+            )
+        )
+    return records
 
 
 async def submit(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,13 @@ if TYPE_CHECKING:
 async def duplicates(unit: Unit, case_id: int, values: dict[str, Any]) -> list[int]:
     """Other cases with the same phone, or the same name key and birth date, as `values`."""
     r = pre_registrations.c
-    same = _same_person(values)
+    same: list[Any] = []
+    if values["phone"]:
+        same.append(r.phone == values["phone"])
+    if values["name_key"] and values["date_of_birth"]:
+        same.append(
+            (r.name_key == values["name_key"]) & (r.date_of_birth == values["date_of_birth"])
+        )
     if not same:
         return []
     result = await unit.connection.execute(select(r.id).where(or_(*same), r.id != case_id))
@@ -87,7 +92,11 @@ async def of_case(unit: Unit, case: CaseRecord) -> list[Twin]:
         .mappings()
         .one()
     )
-    same = _same_person(row)
+    same: list[Any] = []
+    if row["phone"]:
+        same.append(r.phone == row["phone"])
+    if row["name_key"] and row["date_of_birth"]:
+        same.append((r.name_key == row["name_key"]) & (r.date_of_birth == row["date_of_birth"]))
     linked_ids = set(
         (
             await unit.connection.execute(
@@ -129,16 +138,3 @@ async def link(unit: Unit, case: CaseRecord, other: CaseRecord, actor: str, now:
     await audit.record(
         unit, "case.linked", now, actor=actor, pre_registration_id=case.id, other_case=other.id
     )
-
-
-def _same_person(values: Mapping[Any, Any]) -> list[Any]:
-    """Conditions matching a case with the same phone, or the same name key and birth date."""
-    r = pre_registrations.c
-    same: list[Any] = []
-    if values["phone"]:
-        same.append(r.phone == values["phone"])
-    if values["name_key"] and values["date_of_birth"]:
-        same.append(
-            (r.name_key == values["name_key"]) & (r.date_of_birth == values["date_of_birth"])
-        )
-    return same
