@@ -83,7 +83,9 @@ class Phones:
         if len(self.phones) >= MAX_PHONES:  # forget the oldest, as a trainer would
             del self.phones[next(iter(self.phones))]
         user_id = 7_000_000_000 + secrets.randbelow(1_000_000_000)
-        number = f"+2126{secrets.randbelow(10**8):08d}"  # a Moroccan mobile, for contact sharing
+        # A Moroccan mobile for contact sharing, in a range the phone checks know to exist:
+        # about 3 in 100 numbers of the whole +212 6 range (e.g. +212 683) are refused.
+        number = f"+21266{secrets.randbelow(10**7):07d}"
         phone = Phone(self.api.person(user_id, name, language), number)
         self.phones[user_id] = phone
         return phone
