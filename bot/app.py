@@ -17,8 +17,8 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.casework import Casework
 from bot.chat.handlers import Chat, register_commands
 from bot.chat.ordering import ChatOrderedProcessor
-from bot.chat.outbox import Outbox
 from bot.chat.render import Renderer
+from bot.chat.sender import Sender
 from bot.chat.simulator import Phones
 from bot.chat.transport import OFFLINE_TOKEN, OfflineBotAPI
 from bot.config import Settings
@@ -134,23 +134,23 @@ async def build(
         )
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application = builder.build()
-    outbox = Outbox(renderer, application.bot)
-    Chat(service, renderer, outbox).register(application)
+    sender = Sender(renderer, application.bot)
+    Chat(service, renderer, sender).register(application)
     dispatcher = Dispatcher(
         store,
         service,
         followups,
-        outbox,
+        sender,
         clock,
         lease=timedelta(seconds=settings.dispatch_lease_seconds),
     )
     policy = Policy(settings.retention_days, settings.abandoned_days)
-    retention = Retention(store, policy, outbox, clock)
+    retention = Retention(store, policy, sender, clock)
     _schedule_jobs(application, dispatcher, retention, settings)
 
     async def notify(telegram_id: int, text: str) -> bool:
         """Send a caseworker's message through the bot; False if Telegram refused it."""
-        delivery = await outbox.send_text(telegram_id, text)
+        delivery = await sender.send_text(telegram_id, text)
         if not delivery.sent:
             log.warning("message to a person not delivered: %s", delivery.error)
         return delivery.sent
@@ -160,7 +160,7 @@ async def build(
         user = await service.open_correction(case_id, steps)
         if user is None:
             return False
-        delivery = await outbox.send(user.telegram_id, await service.prompt(user))
+        delivery = await sender.send(user.telegram_id, await service.prompt(user))
         if not delivery.sent:
             log.warning("questions to a person not delivered: %s", delivery.error)
         return delivery.sent

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.chat.outbox import Outbox
+from bot.chat.sender import Sender
 from bot.replies import IntakeReminder, Reply
 from bot.store import Store, audit, retention
 
@@ -54,12 +54,12 @@ class Retention:
         self,
         store: Store,
         policy: Policy,
-        outbox: Outbox,
+        sender: Sender,
         clock: Callable[[], datetime],
     ) -> None:
         self.store = store
         self.policy = policy
-        self.outbox = outbox
+        self.sender = sender
         self.clock = clock
 
     async def run(self, dry_run: bool = False, remind: bool = True) -> Purge:
@@ -91,7 +91,7 @@ class Retention:
         reminded = 0
         for intake in waiting:
             reply = Reply(intake.language, [IntakeReminder(self.policy.abandoned_days)])
-            delivery = await self.outbox.send(intake.telegram_id, reply)
+            delivery = await self.sender.send(intake.telegram_id, reply)
             if not delivery.sent:
                 log.warning("intake reminder not delivered: %s", delivery.error)
                 continue

@@ -18,8 +18,8 @@ from telegram.ext import (
 
 from bot import intake, replies
 from bot.chat import callbacks
-from bot.chat.outbox import Outbox
 from bot.chat.render import Renderer
+from bot.chat.sender import Sender
 from bot.engine import (
     ChoiceInput,
     ContactInput,
@@ -51,10 +51,10 @@ _OTHER_KINDS = (
 class Chat:
     """The bot's handlers, bound to the intake service and the renderer."""
 
-    def __init__(self, service: intake.Intake, renderer: Renderer, outbox: Outbox) -> None:
+    def __init__(self, service: intake.Intake, renderer: Renderer, sender: Sender) -> None:
         self.service = service
         self.renderer = renderer
-        self.outbox = outbox
+        self.sender = sender
 
     def register(self, app: Application) -> None:  # type: ignore[type-arg]
         private = filters.ChatType.PRIVATE
@@ -139,7 +139,7 @@ class Chat:
         user = _user(update)
         if data is None:
             log.warning("ignored unknown callback data (update %s)", update.update_id)
-            await self.outbox.acknowledge(query)
+            await self.sender.acknowledge(query)
             return
         if isinstance(data, callbacks.CommandData):
             reply = await self._command(user, data)
@@ -183,7 +183,7 @@ class Chat:
         user = update.effective_user
         language = self.renderer.catalogs.negotiate(user.language_code if user else None)
         if update.callback_query is not None:
-            await self.outbox.acknowledge(update.callback_query)
+            await self.sender.acknowledge(update.callback_query)
         await self._apologise(update.update_id, update.effective_chat.id, language)
 
     async def _send(self, update: Update, reply: replies.Reply, tapped: str | None = None) -> None:
@@ -191,7 +191,7 @@ class Chat:
         chat = update.effective_chat
         if chat is None:
             return
-        delivery = await self.outbox.answer(
+        delivery = await self.sender.answer(
             chat.id, reply, tapped=tapped, query=update.callback_query
         )
         if not delivery.sent:  # as for any failed update: say so, if Telegram lets us
@@ -205,7 +205,7 @@ class Chat:
 
     async def _apologise(self, update_id: int, chat_id: int, language: str) -> None:
         sorry = replies.Reply(language, [replies.Apology()])
-        delivery = await self.outbox.send(chat_id, sorry)
+        delivery = await self.sender.send(chat_id, sorry)
         if not delivery.sent:
             log.warning("could not apologise for update %s: %s", update_id, delivery.error)
 

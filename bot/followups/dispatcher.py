@@ -24,7 +24,7 @@ from typing import Any, assert_never
 from zoneinfo import ZoneInfo
 
 from bot import engine, flags
-from bot.chat.outbox import Outbox, Outcome
+from bot.chat.sender import Outcome, Sender
 from bot.engine import Session
 from bot.engine.checkins import Followups
 from bot.followups.planning import allowed
@@ -56,7 +56,7 @@ class Dispatcher:
         store: Store,
         intake: Intake,
         followups: Followups,
-        outbox: Outbox,
+        sender: Sender,
         clock: Clock,
         *,
         batch: int = 100,
@@ -66,7 +66,7 @@ class Dispatcher:
         self.intake = intake  # opens the check-ins' conversations
         self.followups = followups
         self.schedule = followups.schedule
-        self.outbox = outbox
+        self.sender = sender
         self.clock = clock
         self.batch = batch
         self.lease = lease
@@ -189,7 +189,7 @@ class Dispatcher:
         self, claimed: claims.Claimed, zone: ZoneInfo, items: list[Item], *, first: bool
     ) -> str:
         row = claimed.followup
-        delivery = await self.outbox.send(claimed.telegram_id, Reply(claimed.language, items))
+        delivery = await self.sender.send(claimed.telegram_id, Reply(claimed.language, items))
         match delivery.outcome:
             case Outcome.SENT:
                 self.delivered.append(row.id)  # marked sent with the rest of the batch

@@ -1,4 +1,4 @@
-"""The outbox: replies split to Telegram's size, and Telegram's answers as outcomes."""
+"""The sender: replies split to Telegram's size, and Telegram's answers as outcomes."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from telegram import Bot
 
 from bot import replies
 from bot.app import Runtime
-from bot.chat.outbox import Delivery, Outbox, Outcome, split
 from bot.chat.outgoing import MESSAGE_LIMIT, Outgoing, buttons
 from bot.chat.render import Renderer
+from bot.chat.sender import Delivery, Outcome, Sender, split
 from bot.chat.transport import OFFLINE_TOKEN, TIMEOUT, OfflineBotAPI
 from bot.config import ROOT
 from bot.conversations import load_flows
@@ -24,10 +24,10 @@ RENDERER = Renderer(Catalogs(ROOT / "locales", "fr"), FLOW, "OIM Rabat")
 
 
 @pytest.fixture
-async def outbox(api: OfflineBotAPI) -> AsyncIterator[Outbox]:
+async def sender(api: OfflineBotAPI) -> AsyncIterator[Sender]:
     bot = Bot(OFFLINE_TOKEN, request=api)
     await bot.initialize()
-    yield Outbox(RENDERER, bot)
+    yield Sender(RENDERER, bot)
     await bot.shutdown()
 
 
@@ -46,24 +46,24 @@ async def outbox(api: OfflineBotAPI) -> AsyncIterator[Outbox]:
     ],
 )
 async def test_telegram_errors_become_outcomes(
-    outbox: Outbox, api: OfflineBotAPI, status: int, description: str, expected: Delivery
+    sender: Sender, api: OfflineBotAPI, status: int, description: str, expected: Delivery
 ) -> None:
     api.fail("sendMessage", status, description, retry_after=30 if status == 429 else None)
-    assert await outbox.send(PERSON, replies.Reply("en", [replies.Help()])) == expected
+    assert await sender.send(PERSON, replies.Reply("en", [replies.Help()])) == expected
     assert api.messages(PERSON) == []
-    assert (await outbox.send_text(PERSON, "Hello")).sent  # the fault was for one call only
+    assert (await sender.send_text(PERSON, "Hello")).sent  # the fault was for one call only
 
 
-async def test_a_failure_stops_the_messages_after_it(outbox: Outbox, api: OfflineBotAPI) -> None:
+async def test_a_failure_stops_the_messages_after_it(sender: Sender, api: OfflineBotAPI) -> None:
     api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
     reply = replies.Reply("en", [replies.KeepGoing(), replies.Help()])
-    assert (await outbox.send(PERSON, reply)).outcome is Outcome.BLOCKED
+    assert (await sender.send(PERSON, reply)).outcome is Outcome.BLOCKED
     assert api.messages(PERSON) == []
 
 
-async def test_a_long_text_goes_in_several_messages(outbox: Outbox, api: OfflineBotAPI) -> None:
+async def test_a_long_text_goes_in_several_messages(sender: Sender, api: OfflineBotAPI) -> None:
     text = "\n".join(f"line {n} " + "x" * 90 for n in range(100))
-    assert (await outbox.send_text(PERSON, text)).sent
+    assert (await sender.send_text(PERSON, text)).sent
     sent = [m.text for m in api.messages(PERSON)]
     assert len(sent) == 3 and all(len(t) <= MESSAGE_LIMIT for t in sent)
     assert "\n".join(sent) == text

@@ -4,7 +4,7 @@ send, and turn Telegram's answer into a `Delivery` the caller decides on.
 Every message to a person leaves through here: the chat's replies (and its apology), the
 check-ins, the dashboard's messages and questions asked again, and the retention job's
 reminder. Callers keep their own policy (retry, give up, mark the person unreachable); the
-outbox only says what happened.
+sender only says what happened.
 
 A durable outbox (replies recorded as pending rows in the transaction that decides them,
 sent after it commits, then marked sent) belongs here and nowhere else; today the outbox
@@ -53,7 +53,7 @@ class Delivery:
 SENT = Delivery(Outcome.SENT)
 
 
-class Outbox:
+class Sender:
     """Renders replies and delivers them through one PTB bot."""
 
     def __init__(self, renderer: Renderer, bot: Bot) -> None:
