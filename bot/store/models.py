@@ -315,3 +315,41 @@ class CaseLink(Base):
     )
     linked_by: Mapped[str] = mapped_column(String(64))
     linked_at: Mapped[datetime]
+
+
+class InboxUpdate(Base):
+    """A Telegram update, kept from the moment it arrives until it is handled.
+
+    Telegram is told an update arrived (the next getUpdates' offset, or the webhook's 200)
+    only once it is here, so a crash cannot lose it. A handled update keeps only its id and
+    chat, against the same update arriving twice, and goes after a day.
+    """
+
+    __tablename__ = "inbox"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)  # one chat's updates go in order
+    payload: Mapped[dict[str, Any] | None]  # the update as Telegram sent it, until handled
+    received_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # the process handling it
+    claimed_until: Mapped[datetime | None]
+    done_at: Mapped[datetime | None] = mapped_column(index=True)
+    __table_args__ = (Index("ix_inbox_chat_id_update_id", "chat_id", "update_id"),)
+
+
+class OutboxMessage(Base):
+    """A message a person must see: kept in the transaction that decided it, deleted once
+    Telegram took it. A crash between the two sends it again, never zero times."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)  # set: an edit of this message
+    text: Mapped[str | None] = mapped_column(Text)  # None: an edit of the buttons only
+    markup: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # the process sending it
+    claimed_until: Mapped[datetime | None]
+    __table_args__ = (Index("ix_outbox_chat_id_id", "chat_id", "id"),)

@@ -11,7 +11,9 @@ from bot.store.models import (
     CaseNote,
     Flag,
     Followup,
+    InboxUpdate,
     IntakeSession,
+    OutboxMessage,
     Person,
     PreRegistration,
     ReferenceCounter,
@@ -29,3 +31,5 @@ case_notes = _tables[CaseNote.__tablename__]
 case_messages = _tables[CaseMessage.__tablename__]
 case_links = _tables[CaseLink.__tablename__]
 followups = _tables[Followup.__tablename__]
+inbox = _tables[InboxUpdate.__tablename__]
+outbox = _tables[OutboxMessage.__tablename__]

@@ -69,7 +69,7 @@ class Store:
             return
         assert self._async is not None
         async with self._async.begin() as connection:
-            yield Unit(connection)
+            yield Unit(connection, connection.dialect.name)
 
     async def upgrade(self, revision: str = "head") -> None:
         """Apply schema migrations up to `revision`."""
@@ -124,5 +124,6 @@ class _Connection(Protocol):
 class Unit:
     """One transaction: the queries of bot.store's modules take it as their first argument."""
 
-    def __init__(self, connection: _Connection) -> None:
+    def __init__(self, connection: _Connection, dialect: str = "sqlite") -> None:
         self.connection = connection
+        self.dialect = dialect  # "sqlite" or "postgresql", for the few statements that differ

@@ -1,0 +1,113 @@
+"""The inbox: Telegram's updates, stored before Telegram is told they arrived.
+
+Each chat's updates are handled in order, across processes: an update can be claimed only
+when no earlier update of its chat is still unhandled. A claim is a lease in the claiming
+process's name (`claimed_by`); on PostgreSQL, `FOR UPDATE SKIP LOCKED` keeps two processes
+off one row, and on SQLite the claiming UPDATE holds the write lock, so it is atomic too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, func, null, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bot.store.tables import inbox
+from bot.store.unit import Unit
+
+
+@dataclass(frozen=True)
+class Received:
+    update_id: int
+    chat_id: int | None
+    payload: dict[str, Any]
+
+
+async def add(unit: Unit, updates: list[Received], now: datetime) -> list[int]:
+    """Store updates not stored yet; the ids of those that were new (a repeat is ignored)."""
+    if not updates:
+        return []
+    dialect = pg_insert if unit.dialect == "postgresql" else sqlite_insert
+    statement = (
+        dialect(inbox)
+        .values(
+            [
+                {
+                    "update_id": u.update_id,
+                    "chat_id": u.chat_id,
+                    "payload": u.payload,
+                    "received_at": now,
+                }
+                for u in updates
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(inbox.c.update_id)
+    )
+    return sorted((await unit.connection.execute(statement)).scalars())
+
+
+async def claim(
+    unit: Unit, worker: str, now: datetime, until: datetime, limit: int
+) -> list[Received]:
+    """Claim up to `limit` updates, oldest first, each the earliest unhandled of its chat."""
+    earlier = inbox.alias("earlier")
+    available = (
+        select(inbox.c.update_id)
+        .where(
+            inbox.c.done_at.is_(None),
+            or_(inbox.c.claimed_until.is_(None), inbox.c.claimed_until < now),
+            ~exists().where(
+                earlier.c.chat_id == inbox.c.chat_id,
+                earlier.c.done_at.is_(None),
+                earlier.c.update_id < inbox.c.update_id,
+            ),
+        )
+        .order_by(inbox.c.update_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await unit.connection.execute(
+        update(inbox)
+        .where(inbox.c.update_id.in_(available.scalar_subquery()))
+        .values(claimed_by=worker, claimed_until=until)
+        .returning(inbox.c.update_id, inbox.c.chat_id, inbox.c.payload)
+    )
+    rows = [Received(r.update_id, r.chat_id, r.payload) for r in result if r.payload is not None]
+    return sorted(rows, key=lambda r: r.update_id)
+
+
+async def done(unit: Unit, update_id: int, now: datetime) -> None:
+    """The update is handled: its content and chat go (nothing in the row leads to the
+    person any more), its id stays against a repeat."""
+    await unit.connection.execute(
+        update(inbox)
+        .where(inbox.c.update_id == update_id, inbox.c.done_at.is_(None))
+        .values(done_at=now, chat_id=None, payload=null(), claimed_by=None, claimed_until=None)
+    )
+
+
+async def release(unit: Unit, worker: str) -> int:
+    """Give up this process's claims (at start, after a crash): they are handled again."""
+    result = await unit.connection.execute(
+        update(inbox)
+        .where(inbox.c.claimed_by == worker, inbox.c.done_at.is_(None))
+        .values(claimed_by=None, claimed_until=None)
+    )
+    return result.rowcount
+
+
+async def prune(unit: Unit, before: datetime) -> int:
+    """Forget updates handled before `before`; how many went."""
+    result = await unit.connection.execute(delete(inbox).where(inbox.c.done_at < before))
+    return result.rowcount
+
+
+async def oldest_waiting(unit: Unit) -> datetime | None:
+    """When the oldest unhandled update arrived, if any."""
+    query = select(func.min(inbox.c.received_at)).where(inbox.c.done_at.is_(None))
+    return (await unit.connection.execute(query)).scalar_one_or_none()
