@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -10,13 +11,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
-from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.casework import Casework
 from bot.chat.handlers import Chat, register_commands
-from bot.chat.ordering import ChatOrderedProcessor
 from bot.chat.render import Renderer
 from bot.chat.sender import Sender
 from bot.chat.simulator import Phones
@@ -24,6 +23,8 @@ from bot.chat.transport import OFFLINE_TOKEN, OfflineBotAPI
 from bot.config import Settings
 from bot.conversations import load_flows, load_followups
 from bot.conversations.loader import FOLLOWUP_FILE
+from bot.delivery.inbox import Inbox
+from bot.delivery.outbox import AGE, Outbox
 from bot.engine import CountryIndex, Flow, Resources
 from bot.engine.checkins import Followups
 from bot.followups.dispatcher import Dispatcher
@@ -56,6 +57,8 @@ class Runtime:
     service: Intake
     renderer: Renderer
     application: Application  # type: ignore[type-arg]
+    inbox: Inbox
+    outbox: Outbox
     dispatcher: Dispatcher
     retention: Retention
     offline: OfflineBotAPI | None
@@ -87,11 +90,14 @@ async def build(
     clock: Clock = utcnow,
     migrate: bool = True,
     rate_limited: bool | None = None,
+    worker: str | None = None,
 ) -> Runtime:
     """Open the database (migrating it), load flows and catalogs, build the PTB application.
 
     Without a token the bot runs on the in-process Bot API (`offline`, made if not given).
     Sends are held to `messages_per_second` with a token, or when `rate_limited` says so.
+    `worker` names this process on its claims of updates and messages: the same name
+    after a restart, another for every process sharing the database (default: the host).
     """
     store = Store(settings.database())
     if migrate:
@@ -102,20 +108,12 @@ async def build(
         settings.locales_dir, settings.default_language, settings.offered_languages()
     )
     resources = Resources(parse_phone=parse_phone, countries=country_index(flow, catalogs))
-    service = Intake(
-        store,
-        flow,
-        resources,
-        catalogs.negotiate,
-        clock,
-        settings.reference_prefix,
-        checkin_flows=followups.flows,
-    )
     renderer = Renderer(catalogs, flow, settings.office_name, settings.office_contact)
     token = settings.telegram_bot_token
     if token is None and offline is None:
         offline = OfflineBotAPI()
-    builder = ApplicationBuilder().concurrent_updates(ChatOrderedProcessor())
+    # Updates come from the inbox (bot/delivery/inbox.py), not from PTB's updater.
+    builder = ApplicationBuilder().updater(None)
     if offline is not None:
         builder = builder.token(OFFLINE_TOKEN).request(offline).get_updates_request(offline)
     else:
@@ -134,8 +132,21 @@ async def build(
         )
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application = builder.build()
+    worker = worker or socket.gethostname()
     sender = Sender(renderer, application.bot)
-    Chat(service, renderer, sender).register(application)
+    outbox = Outbox(store, sender, clock, worker)
+    inbox = Inbox(store, application, clock, worker)
+    service = Intake(
+        store,
+        flow,
+        resources,
+        catalogs.negotiate,
+        clock,
+        settings.reference_prefix,
+        checkin_flows=followups.flows,
+        journal=outbox,
+    )
+    Chat(service, renderer, sender, outbox.flush).register(application)
     dispatcher = Dispatcher(
         store,
         service,
@@ -146,7 +157,7 @@ async def build(
     )
     policy = Policy(settings.retention_days, settings.abandoned_days)
     retention = Retention(store, policy, sender, clock)
-    _schedule_jobs(application, dispatcher, retention, settings)
+    _schedule_jobs(application, dispatcher, retention, inbox, outbox, settings)
 
     async def notify(telegram_id: int, text: str) -> bool:
         """Send a caseworker's message through the bot; False if Telegram refused it."""
@@ -166,8 +177,8 @@ async def build(
         return delivery.sent
 
     async def deliver(data: dict[str, Any]) -> None:
-        """An update from the webhook, queued for the application (each chat's in order)."""
-        await application.update_queue.put(Update.de_json(data, application.bot))
+        """An update from the webhook, stored in the inbox before the webhook answers."""
+        await inbox.receive([data])
 
     phones = Phones(offline) if offline is not None else None
     casework = Casework(
@@ -203,6 +214,8 @@ async def build(
         service,
         renderer,
         application,
+        inbox,
+        outbox,
         dispatcher,
         retention,
         offline,
@@ -215,10 +228,12 @@ def _schedule_jobs(
     application: Application,  # type: ignore[type-arg]
     dispatcher: Dispatcher,
     retention: Retention,
+    inbox: Inbox,
+    outbox: Outbox,
     settings: Settings,
 ) -> None:
-    """The dispatcher wakes up regularly, retention daily; a late wake-up runs once, and
-    never twice at the same time."""
+    """The dispatcher and the outbox wake up regularly, retention and the inbox's pruning
+    daily; a late wake-up runs once, and never twice at the same time."""
     jobs = application.job_queue
     assert jobs is not None, "python-telegram-bot[job-queue] is required"
     job_kwargs = {"misfire_grace_time": 60, "coalesce": True, "max_instances": 1}
@@ -229,8 +244,10 @@ def _schedule_jobs(
         name="check-ins",
         job_kwargs=job_kwargs,
     )
+    jobs.run_repeating(outbox.job, interval=AGE, first=AGE, name="outbox", job_kwargs=job_kwargs)
     ten = time(10, tzinfo=ZoneInfo(settings.office_time_zone))
     jobs.run_daily(retention.job, ten, name="retention", job_kwargs=job_kwargs)
+    jobs.run_daily(inbox.job, ten, name="inbox", job_kwargs=job_kwargs)
 
 
 def _http(read_timeout: float = 10) -> BaseRequest:

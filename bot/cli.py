@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import logging
 import secrets
+import socket
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -140,7 +141,9 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.telegram_bot_token is None and settings.webhook_url:
         print("A webhook needs TELEGRAM_BOT_TOKEN: Telegram sends the updates.", file=sys.stderr)
         return 2
-    runtime = await build(settings)
+    host, port = args.host or settings.host, args.port or settings.port
+    # The process's name on its claims: the same after a restart, distinct per port.
+    runtime = await build(settings, worker=f"{socket.gethostname()}:{port}")
 
     async def ready(url: str) -> None:
         if runtime.offline is not None:
@@ -148,7 +151,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             await _first_account(runtime.store, runtime.catalogs.default)
 
     try:
-        await serve(runtime, args.host or settings.host, args.port or settings.port, ready=ready)
+        await serve(runtime, host, port, ready=ready)
     except WebhookRefused as error:
         log.error("%s", error)
         return 1

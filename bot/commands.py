@@ -55,10 +55,10 @@ class Commands(Service):
             await self._forget_if_empty(unit, person, now, "intake.cancelled")
             return Reply(language, [Cancelled()])
 
-        return await self._run(work)
+        return await self._answer(user, work)
 
     async def status(self, user: User) -> Reply:
-        async with self.store.unit() as unit:
+        async def work(unit: Unit, now: datetime) -> Reply:
             person = await people.find(unit, user.telegram_id)
             if person is None:
                 return Reply(self.negotiate(user.language_code), [StatusReport(())])
@@ -66,8 +66,10 @@ class Commands(Service):
             report = tuple((r.reference, r.status) for r in person_cases)
             return Reply(person.language, [StatusReport(report)])
 
+        return await self._answer(user, work)
+
     async def my_data(self, user: User) -> Reply:
-        async with self.store.unit() as unit:
+        async def work(unit: Unit, now: datetime) -> Reply:
             person, row = await sessions.person_and_session(unit, user.telegram_id)
             if person is None:
                 return Reply(self.negotiate(user.language_code), [NothingStored()])
@@ -82,6 +84,8 @@ class Commands(Service):
                 references=tuple(r.reference for r in person_cases),
             )
             return Reply(person.language, [report])
+
+        return await self._answer(user, work)
 
     async def delete(self, user: User, confirmed: bool | None = None) -> Reply:
         """/delete asks first; confirmed, it erases the person and everything about them."""
@@ -100,7 +104,7 @@ class Commands(Service):
             await audit.record(unit, "person.erased", now, pre_registrations=erased)
             return Reply(language, [Erased()])
 
-        return await self._run(work)
+        return await self._answer(user, work)
 
     async def human(self, user: User) -> Reply:
         """/human or "talk to a person": the case is flagged for a call back."""
@@ -121,7 +125,7 @@ class Commands(Service):
                 return Reply(person.language, [HumanWithoutRequest()])
             return Reply(person.language, [HumanRequested(), *self._current(row, now)])
 
-        return await self._run(work)
+        return await self._answer(user, work)
 
     async def stop_followups(self, user: User) -> Reply:
         """/stop: no messages after return, for every case of the person."""
@@ -148,4 +152,4 @@ class Commands(Service):
             )
             return Reply(person.language, [FollowupsStopped(), *self._current(row, now)])
 
-        return await self._run(work)
+        return await self._answer(user, work)

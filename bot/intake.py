@@ -88,7 +88,7 @@ class Intake(Commands):
             transition = engine.resume(self._flow(row), state, given, now, self.resources)
             return await self._apply(unit, person, row, transition, now)
 
-        return await self._run(work)
+        return await self._answer(user, work)
 
     async def open_checkin(
         self, unit: Unit, person_id: int, flow: Flow, followup_id: int, now: datetime
@@ -114,7 +114,7 @@ class Intake(Commands):
                 return Reply(person.language, [_already(person_cases[-1])])
             return await self._begin(unit, person, now)
 
-        return await self._run(work)
+        return await self._answer(user, work)
 
     async def resume_choice(self, user: User, restart: bool) -> Reply:
         """The answer to ResumeOffer."""
@@ -130,13 +130,15 @@ class Intake(Commands):
             await audit.record(unit, "intake.restarted", now, person_id=person.id)
             return await self._begin(unit, person, now)
 
-        return await self._run(work)
+        return await self._answer(user, work)
 
     async def language_menu(self, user: User) -> Reply:
-        async with self.store.unit() as unit:
+        async def work(unit: Unit, now: datetime) -> Reply:
             person = await people.find(unit, user.telegram_id)
             language = person.language if person else self.negotiate(user.language_code)
-        return Reply(language, [LanguageMenu(language)])
+            return Reply(language, [LanguageMenu(language)])
+
+        return await self._answer(user, work)
 
     async def set_language(self, user: User, language: str) -> Reply:
         """/language: switch, then ask the current question again in the new language."""
@@ -153,14 +155,17 @@ class Intake(Commands):
                 await sessions.save(unit, row, state.to_dict(), now)
             return Reply(language, [*engine.current(self.flow, state, now)])
 
-        return await self._run(work)
+        return await self._answer(user, work)
 
     async def notice(self, user: User, notice: Notice) -> Reply:
         """A notice that changes nothing, then the current question if an intake is open."""
-        async with self.store.unit() as unit:
+
+        async def work(unit: Unit, now: datetime) -> Reply:
             person, row = await sessions.person_and_session(unit, user.telegram_id)
             language = person.language if person else self.negotiate(user.language_code)
-            return Reply(language, [notice, *self._current(row, self.clock())])
+            return Reply(language, [notice, *self._current(row, now)])
+
+        return await self._answer(user, work)
 
     async def prompt(self, user: User) -> Reply:
         """The open conversation's current question, as it would be asked now."""

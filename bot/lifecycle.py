@@ -49,11 +49,11 @@ async def running(runtime: Runtime, *, poll_timeout: int = 1) -> AsyncIterator[R
     """A started runtime receiving and handling updates, until the block ends.
 
     Updates come by webhook when the settings name one, otherwise by polling getUpdates
-    with `poll_timeout` seconds of long polling.
+    with `poll_timeout` seconds of long polling; either way they go through the inbox.
+    On leaving, receiving stops first, then handling: updates being handled get a moment
+    to finish, the others stay in the inbox for the next start.
     """
     application = runtime.application
-    updater = application.updater
-    assert updater is not None
     url = runtime.settings.webhook_url
     if url:
         try:
@@ -62,16 +62,22 @@ async def running(runtime: Runtime, *, poll_timeout: int = 1) -> AsyncIterator[R
             )
         except TelegramError as error:
             raise WebhookRefused(f"Telegram refused the webhook {url}: {error}") from error
-    else:
-        await updater.start_polling(
-            allowed_updates=ALLOWED_UPDATES, poll_interval=0.0, timeout=poll_timeout
-        )
+    handling = asyncio.create_task(runtime.inbox.handle(), name="inbox")
+    receiving = (
+        None
+        if url
+        else asyncio.create_task(runtime.inbox.poll(poll_timeout, ALLOWED_UPDATES), name="poll")
+    )
     try:
         await application.start()
+        await runtime.outbox.start()
         yield runtime
     finally:
-        if updater.running:
-            await updater.stop()
+        for task in (receiving, handling):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if application.running:
             await application.stop()
 

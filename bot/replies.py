@@ -186,9 +186,24 @@ Item = Event | Notice
 
 
 @dataclass(frozen=True)
+class Tap:
+    """The message whose button a person tapped: the reply shows the answer on it."""
+
+    key: str | None  # the question the button answers; None for a command's button
+    message_id: int
+    text: str
+    has_buttons: bool
+
+
+@dataclass(frozen=True)
 class User:
+    """Who wrote, and about what: the update they sent, marked handled in the transaction
+    that answers it, and the button they tapped, if any."""
+
     telegram_id: int
     language_code: str | None = None
+    update_id: int | None = None
+    tap: Tap | None = None
 
 
 @dataclass

@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from bot import engine
 from bot.engine import Flow, Resources, Session
-from bot.replies import Item, User
+from bot.replies import Item, Reply, User
 from bot.store import (
     Conflict,
     PersonRecord,
@@ -28,6 +28,14 @@ T = TypeVar("T")
 _ATTEMPTS = 3
 
 
+class Journal(Protocol):
+    """Where a reply waits for the person, kept in the transaction that decided it, along
+    with the mark that the update it answers is handled. After a crash the reply is still
+    sent, and the update is not handled a second time."""
+
+    async def keep(self, unit: Unit, user: User, reply: Reply, now: datetime) -> None: ...
+
+
 class Service:
     """The store, the flows and the clock, with the transaction every use-case runs in."""
 
@@ -40,8 +48,11 @@ class Service:
         clock: Callable[[], datetime],
         reference_prefix: str = "AVR",
         checkin_flows: Mapping[str, Flow] | None = None,
+        *,
+        journal: Journal,
     ) -> None:
         self.store = store
+        self.journal = journal
         self.flow = flow
         self.flows = {flow.id: flow, **(checkin_flows or {})}
         self.resources = resources
@@ -62,6 +73,18 @@ class Service:
                     raise
                 log.info("another writer moved first; retrying (attempt %d)", attempt)
         raise AssertionError("unreachable")
+
+    async def _answer(
+        self, user: User, work: Callable[[Unit, datetime], Awaitable[Reply]]
+    ) -> Reply:
+        """`_run` for what a person is told: the reply is kept in the same transaction."""
+
+        async def answered(unit: Unit, now: datetime) -> Reply:
+            reply = await work(unit, now)
+            await self.journal.keep(unit, user, reply, now)
+            return reply
+
+        return await self._run(answered)
 
     async def _person_and_session(
         self, unit: Unit, user: User, now: datetime

@@ -62,6 +62,9 @@ LAYERS = {
     ),
     # Handlers translate updates into service calls: the store is the service's business.
     "chat": Layer(("bot.chat",), ("engine", "service", "answers", "i18n"), ("telegram",)),
+    # Delivery guarantees: updates stored before they are confirmed, replies before they
+    # are sent; PTB's application is handed what was stored.
+    "delivery": Layer(("bot.delivery",), ("service", "store", "chat"), ("telegram",)),
     # When check-ins are due is pure: the engine's check-in definitions and the clock.
     "planning": Layer(("bot.followups.planning", "bot.followups.zones"), ("engine",), ("babel",)),
     "followups": Layer(

@@ -1,25 +1,35 @@
-"""Telegram handlers: translate an update into a service call, render the reply, send it."""
+"""Telegram handlers: translate an update into a service call, then send what it decided.
+
+The service keeps the reply in the outbox in its own transaction; the handler then
+acknowledges a tap and has the chat's waiting messages sent (`flush`). Only private chats
+are heard, each from its own person: an update from a group or channel, or a tap on a
+message of another chat, changes nothing and sends nothing.
+"""
 
 from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Awaitable, Callable
 
 from telegram import BotCommand, Message, Update
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot import intake, replies
 from bot.chat import callbacks
 from bot.chat.render import Renderer
-from bot.chat.sender import Sender
+from bot.chat.sender import Delivery, Outcome, Sender
 from bot.engine import (
     ChoiceInput,
     ContactInput,
@@ -51,12 +61,20 @@ _OTHER_KINDS = (
 class Chat:
     """The bot's handlers, bound to the intake service and the renderer."""
 
-    def __init__(self, service: intake.Intake, renderer: Renderer, sender: Sender) -> None:
+    def __init__(
+        self,
+        service: intake.Intake,
+        renderer: Renderer,
+        sender: Sender,
+        flush: Callable[[int], Awaitable[Delivery]],
+    ) -> None:
         self.service = service
         self.renderer = renderer
         self.sender = sender
+        self.flush = flush  # sends a chat's waiting messages (bot/delivery/outbox.py)
 
     def register(self, app: Application) -> None:  # type: ignore[type-arg]
+        app.add_handler(TypeHandler(Update, self.only_private), group=-1)
         private = filters.ChatType.PRIVATE
         commands = {
             "start": self.on_start,
@@ -77,6 +95,12 @@ class Chat:
         app.add_handler(MessageHandler(private & filters.COMMAND, self.on_help))
         app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, self.on_message))
         app.add_error_handler(self.on_error)
+
+    async def only_private(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Runs first: an update not from a person's own private chat goes no further."""
+        if not is_own_private(update):
+            log.info("ignored update %s: not from a private chat", update.update_id)
+            raise ApplicationHandlerStop
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start: begin an intake, or offer to continue the open one."""
@@ -136,22 +160,20 @@ class Chat:
         query = update.callback_query
         assert query is not None
         data = callbacks.decode(query.data)
-        user = _user(update)
         if data is None:
             log.warning("ignored unknown callback data (update %s)", update.update_id)
             await self.sender.acknowledge(query)
             return
         if isinstance(data, callbacks.CommandData):
-            reply = await self._command(user, data)
-            tapped = None
+            reply = await self._command(_user(update), data)
         else:
+            user = _user(update, tapped=data.key)
             reply = await self.service.answer(
                 user, ChoiceInput(data.key, data.revision, data.value)
             )
-            tapped = data.key
         if any(isinstance(i, Ignored) for i in reply.items):
             log.warning("ignored button not offered by this question (update %s)", update.update_id)
-        await self._send(update, reply, tapped=tapped)
+        await self._send(update, reply)
 
     async def _command(self, user: replies.User, data: callbacks.CommandData) -> replies.Reply:
         action, arg = data.action, data.argument
@@ -178,30 +200,27 @@ class Chat:
         update_id = update.update_id if isinstance(update, Update) else None
         frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
         log.error("update %s failed: %s\n%s", update_id, type(error).__name__, frames.rstrip())
-        if not isinstance(update, Update) or update.effective_chat is None:
+        if not isinstance(update, Update) or not is_own_private(update):
             return
+        assert update.effective_chat is not None
         user = update.effective_user
         language = self.renderer.catalogs.negotiate(user.language_code if user else None)
         if update.callback_query is not None:
             await self.sender.acknowledge(update.callback_query)
         await self._apologise(update.update_id, update.effective_chat.id, language)
 
-    async def _send(self, update: Update, reply: replies.Reply, tapped: str | None = None) -> None:
-        """Deliver the reply; a tap is acknowledged (with its toast) and its question edited."""
-        chat = update.effective_chat
-        if chat is None:
-            return
-        delivery = await self.sender.answer(
-            chat.id, reply, tapped=tapped, query=update.callback_query
-        )
-        if not delivery.sent:  # as for any failed update: say so, if Telegram lets us
-            log.warning(
-                "reply to update %s not delivered (%s): %s",
-                update.update_id,
-                delivery.outcome.value,
-                delivery.error,
-            )
-            await self._apologise(update.update_id, chat.id, reply.language)
+    async def _send(self, update: Update, reply: replies.Reply) -> None:
+        """Acknowledge a tap (with the reply's toast), then send what waits for the chat."""
+        if update.callback_query is not None:
+            # A tap too old to acknowledge still gets its reply: the answer is recorded.
+            await self.sender.acknowledge(update.callback_query, self.renderer.toast(reply))
+        chat = _user(update).telegram_id
+        delivery = await self.flush(chat)
+        if delivery.outcome is Outcome.REFUSED:  # lost for good: say so, if Telegram lets us
+            log.warning("reply to update %s refused: %s", update.update_id, delivery.error)
+            await self._apologise(update.update_id, chat, reply.language)
+        elif not delivery.sent:  # it waits in the outbox, to be sent again
+            log.info("reply to update %s waits (%s)", update.update_id, delivery.outcome.value)
 
     async def _apologise(self, update_id: int, chat_id: int, language: str) -> None:
         sorry = replies.Reply(language, [replies.Apology()])
@@ -210,10 +229,28 @@ class Chat:
             log.warning("could not apologise for update %s: %s", update_id, delivery.error)
 
 
-def _user(update: Update) -> replies.User:
+def is_own_private(update: Update) -> bool:
+    """Whether the update comes from a private chat with its own sender: the only place
+    the bot speaks about a person."""
+    chat, user = update.effective_chat, update.effective_user
+    return (
+        chat is not None
+        and user is not None
+        and chat.type == ChatType.PRIVATE
+        and chat.id == user.id
+    )
+
+
+def _user(update: Update, tapped: str | None = None) -> replies.User:
+    """Who wrote, the update, and the message whose button they tapped (if a tap)."""
     user = update.effective_user
     assert user is not None
-    return replies.User(user.id, user.language_code)
+    tap = None
+    query = update.callback_query
+    if query is not None and isinstance(message := query.message, Message):
+        has_buttons = message.reply_markup is not None
+        tap = replies.Tap(tapped, message.message_id, message.text or "", has_buttons)
+    return replies.User(user.id, user.language_code, update.update_id, tap)
 
 
 def to_input(message: Message) -> Input:

@@ -1,14 +1,12 @@
-"""The one way a message reaches a person: render the reply, edit the tapped message or
-send, and turn Telegram's answer into a `Delivery` the caller decides on.
+"""The one way a message reaches a person: a reply planned as Bot API calls (`Post`s:
+send, or edit the tapped message), made in order, and Telegram's answer turned into a
+`Delivery` the caller decides on.
 
-Every message to a person leaves through here: the chat's replies (and its apology), the
+Every message to a person leaves through here: the chat's replies through the durable
+outbox (bot/delivery/outbox.py), which keeps the planned calls until they are made; the
 check-ins, the dashboard's messages and questions asked again, and the retention job's
-reminder. Callers keep their own policy (retry, give up, mark the person unreachable); the
-sender only says what happened.
-
-A durable outbox (replies recorded as pending rows in the transaction that decides them,
-sent after it commits, then marked sent) belongs here and nowhere else; today the outbox
-sends at once and keeps nothing.
+reminder directly. Callers keep their own policy (retry, give up, mark the person
+unreachable); the sender only says what happened.
 """
 
 from __future__ import annotations
@@ -19,12 +17,12 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.chat.outgoing import MESSAGE_LIMIT, Outgoing
+from bot.chat.outgoing import MESSAGE_LIMIT, Markup, Outgoing
 from bot.chat.render import Renderer
-from bot.replies import Reply
+from bot.replies import Reply, Tap
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +51,17 @@ class Delivery:
 SENT = Delivery(Outcome.SENT)
 
 
+@dataclass(frozen=True)
+class Post:
+    """One Bot API call that shows the person something: a new message (`message_id`
+    None), or an edit of one of theirs: its text, or only its buttons when `text` is None."""
+
+    chat_id: int
+    text: str | None
+    markup: Markup | None = None
+    message_id: int | None = None
+
+
 class Sender:
     """Renders replies and delivers them through one PTB bot."""
 
@@ -62,32 +71,51 @@ class Sender:
 
     async def send(self, chat_id: int, reply: Reply) -> Delivery:
         """Send a reply as new messages (no tapped message to edit)."""
-        return await self._deliver(chat_id, self.renderer.render(reply), None)
+        return await self.perform(self.plan(chat_id, reply))
 
     async def send_text(self, chat_id: int, text: str) -> Delivery:
         """Send a text written elsewhere (a caseworker's message)."""
-        return await self._deliver(chat_id, [Outgoing(text)], None)
+        return await self.perform([Post(chat_id, piece.text) for piece in split(Outgoing(text))])
 
-    async def answer(
-        self,
-        chat_id: int,
-        reply: Reply,
-        *,
-        tapped: str | None = None,
-        query: CallbackQuery | None = None,
-    ) -> Delivery:
-        """Reply to the person's update; for a tap (`query`), acknowledge it with the reply's
-        toast, show the answer on the tapped question or take its buttons away."""
-        message = query.message if query is not None else None
-        tapped_message = message if isinstance(message, Message) else None
-        if query is not None:
-            # A tap too old to acknowledge still gets its reply: the answer is recorded.
-            await self.acknowledge(query, self.renderer.toast(reply))
-        outgoing = self.renderer.render(reply, tapped)
-        delivery = await self._deliver(chat_id, outgoing, tapped_message)
-        if delivery.sent and tapped_message is not None and not any(map(_edits, outgoing)):
-            return await self._drop_keyboard(tapped_message)
-        return delivery
+    def plan(self, chat_id: int, reply: Reply, tap: Tap | None = None) -> list[Post]:
+        """The calls that show a reply. After a tap, the tapped question shows the answer,
+        or loses its buttons when nothing else shows the tap was read."""
+        outgoing = self.renderer.render(reply, tap.key if tap is not None else None)
+        posts: list[Post] = []
+        for out in (piece for message in outgoing for piece in split(message)):
+            if not _edits(out):
+                posts.append(Post(chat_id, out.text, out.markup))
+            elif tap is not None:
+                posts.append(_edit(chat_id, tap, out))
+        if tap is not None and tap.has_buttons and not any(map(_edits, outgoing)):
+            posts.append(Post(chat_id, None, None, tap.message_id))
+        return posts
+
+    async def perform(self, posts: list[Post]) -> Delivery:
+        """Make the calls in order; a failure stops the ones after it."""
+        for post in posts:
+            try:
+                if post.message_id is None:
+                    assert post.text is not None
+                    await self.bot.send_message(post.chat_id, post.text, reply_markup=post.markup)
+                elif post.text is None:
+                    await self._edited(
+                        self.bot.edit_message_reply_markup(
+                            post.chat_id, post.message_id, reply_markup=_inline(post.markup)
+                        )
+                    )
+                else:
+                    await self._edited(
+                        self.bot.edit_message_text(
+                            post.text,
+                            post.chat_id,
+                            post.message_id,
+                            reply_markup=_inline(post.markup),
+                        )
+                    )
+            except TelegramError as error:
+                return _failure(error)
+        return SENT
 
     async def acknowledge(self, query: CallbackQuery, toast: str | None = None) -> Delivery:
         """Answer a button tap (the client stops its spinner), with a toast if given."""
@@ -98,39 +126,6 @@ class Sender:
             return _failure(error)
         return SENT
 
-    async def _deliver(
-        self, chat_id: int, outgoing: list[Outgoing], tapped: Message | None
-    ) -> Delivery:
-        for out in (piece for message in outgoing for piece in split(message)):
-            try:
-                if _edits(out):
-                    if tapped is not None:
-                        await self._edit(tapped, out)
-                else:
-                    await self.bot.send_message(chat_id, out.text, reply_markup=out.markup)
-            except TelegramError as error:
-                return _failure(error)
-        return SENT
-
-    async def _drop_keyboard(self, message: Message) -> Delivery:
-        """The tapped question's buttons go: nothing else showed the tap was read."""
-        if message.reply_markup is None:
-            return SENT
-        try:
-            await self._edited(message.edit_reply_markup(None))
-        except TelegramError as error:
-            return _failure(error)
-        return SENT
-
-    async def _edit(self, message: Message, out: Outgoing) -> None:
-        if out.markup_only:
-            assert isinstance(out.markup, InlineKeyboardMarkup)
-            await self._edited(message.edit_reply_markup(out.markup))
-        elif len(text := f"{message.text}\n\n{out.text}") <= MESSAGE_LIMIT:
-            await self._edited(message.edit_text(text, reply_markup=None))
-        else:  # no room to show the answer: the question just loses its buttons
-            await self._edited(message.edit_reply_markup(None))
-
     async def _edited(self, edit: Awaitable[object]) -> None:
         """An edit Telegram refuses (e.g. "message is not modified" after a double tap)
         changes nothing for the person: logged, not a failure."""
@@ -138,6 +133,20 @@ class Sender:
             await edit
         except BadRequest as error:
             log.info("could not edit message: %s", type(error).__name__)
+
+
+def _edit(chat_id: int, tap: Tap, out: Outgoing) -> Post:
+    """The tapped question, edited: new buttons, or the answer under the question."""
+    if out.markup_only:
+        return Post(chat_id, None, out.markup, tap.message_id)
+    if len(text := f"{tap.text}\n\n{out.text}") <= MESSAGE_LIMIT:
+        return Post(chat_id, text, None, tap.message_id)
+    return Post(chat_id, None, None, tap.message_id)  # no room for the answer: buttons go
+
+
+def _inline(markup: Markup | None) -> InlineKeyboardMarkup | None:
+    """Only inline buttons can be edited onto a message."""
+    return markup if isinstance(markup, InlineKeyboardMarkup) else None
 
 
 def split(message: Outgoing) -> list[Outgoing]:

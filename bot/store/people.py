@@ -13,6 +13,7 @@ from bot.store import tables, twins
 from bot.store.unit import Unit
 
 _people = tables.people
+outbox = tables.outbox
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,11 @@ async def erase(unit: Unit, person_id: int) -> None:
     twin is left.
     """
     left = await twins.of_person(unit, person_id)
+    # Messages still waiting for them may quote their answers: they go too.
+    telegram_id = select(_people.c.telegram_id).where(_people.c.id == person_id)
+    await unit.connection.execute(
+        delete(outbox).where(outbox.c.chat_id == telegram_id.scalar_subquery())
+    )
     await unit.connection.execute(delete(_people).where(_people.c.id == person_id))
     await twins.unflag_alone(unit, left)
 

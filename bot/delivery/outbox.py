@@ -1,0 +1,153 @@
+"""The durable outbox: a reply is kept as rows in the transaction that decides it (the
+service's `Journal`), sent after the commit, and removed once Telegram took it.
+
+A crash between the commit and the send leaves the rows: on start, and every few seconds,
+messages waiting longer than `AGE` are sent again. The person sees every question at least
+once; at worst, after a crash, one twice. A failure Telegram may get over (a timeout, 5xx,
+429) waits and is tried again, the chat's later messages behind it; one it will never take
+(400) is dropped and logged; a person who blocked the bot gets nothing more.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram.ext import ContextTypes
+
+from bot.chat.outgoing import Markup
+from bot.chat.sender import SENT, Delivery, Outcome, Post, Sender
+from bot.replies import Reply, User
+from bot.store import Store, Unit, inbox, outbox
+
+log = logging.getLogger(__name__)
+
+AGE = timedelta(seconds=5)  # a message waiting this long is someone else's to send again
+LEASE = timedelta(seconds=60)  # how long a claim on a chat's messages holds
+MAX_ATTEMPTS = 8  # tries of one message, about an hour and a half with the back-off
+BATCH = 100  # chats sent again per round
+
+
+class Outbox:
+    """Keeps replies with the transaction that decides them, and sends what waits."""
+
+    def __init__(
+        self,
+        store: Store,
+        sender: Sender,
+        clock: Callable[[], datetime],
+        worker: str = "",
+    ) -> None:
+        self.store = store
+        self.sender = sender
+        self.clock = clock
+        self.worker = worker  # this process's name on its claims
+
+    async def keep(self, unit: Unit, user: User, reply: Reply, now: datetime) -> None:
+        """The service's Journal: the reply's calls stored, the update marked handled."""
+        if user.update_id is not None:
+            await inbox.done(unit, user.update_id, now)
+        posts = self.sender.plan(user.telegram_id, reply, user.tap)
+        await outbox.add(unit, [_message(post) for post in posts], now)
+
+    async def flush(self, chat_id: int) -> Delivery:
+        """Send a chat's waiting messages, in order: the first failure, or SENT.
+
+        Nothing is sent while another process holds the chat's messages: it sends them,
+        and those stored meanwhile, as it checks again before it lets go.
+        """
+        first_failure = SENT
+        while True:
+            now = self.clock()
+            async with self.store.unit() as unit:
+                waiting = await outbox.claim_chat(unit, chat_id, self.worker, now, now + LEASE)
+            if not waiting:
+                return first_failure
+            delivery = await self._send(chat_id, waiting)
+            if first_failure.sent:
+                first_failure = delivery
+            if not delivery.sent and delivery.outcome is not Outcome.REFUSED:
+                return first_failure
+
+    async def start(self) -> None:
+        """After a crash: this process's claims go, and what waited is sent."""
+        async with self.store.unit() as unit:
+            released = await outbox.release(unit, self.worker, self.clock())
+        if released:
+            log.info("outbox: %d messages of an earlier run to send again", released)
+        await self.send_waiting(AGE * 0)
+
+    async def job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The job queue's regular call: send again what waited too long."""
+        await self.send_waiting(AGE)
+
+    async def send_waiting(self, age: timedelta) -> int:
+        """Send the messages of chats whose oldest has waited `age`; how many chats."""
+        now = self.clock()
+        async with self.store.unit() as unit:
+            chats = await outbox.due_chats(unit, now - age, now, BATCH)
+        for chat_id in chats:
+            delivery = await self.flush(chat_id)
+            if not delivery.sent:
+                log.warning("outbox: a message waits (%s)", delivery.outcome.value)
+        if chats:
+            log.info("outbox: sent again to %d chats", len(chats))
+        return len(chats)
+
+    async def _send(self, chat_id: int, waiting: list[outbox.Waiting]) -> Delivery:
+        """Make the calls in order; refused ones are dropped, the rest stop at a failure."""
+        done: list[int] = []
+        failure = SENT
+        for row in waiting:
+            delivery = await self.sender.perform([_post(row.message)])
+            if delivery.outcome is Outcome.REFUSED:
+                log.warning("outbox: Telegram refused a message (%s); dropped", delivery.error)
+                failure = delivery if failure.sent else failure
+            elif not delivery.sent:
+                failure = delivery
+                break
+            done.append(row.id)
+        rest = [row for row in waiting if row.id not in set(done)]
+        now = self.clock()
+        async with self.store.unit() as unit:
+            await outbox.remove(unit, done)
+            if failure.outcome is Outcome.BLOCKED:
+                dropped = await outbox.drop_chat(unit, chat_id)
+                log.info("outbox: the person blocked the bot; %d messages dropped", dropped)
+            elif rest:
+                await self._wait(unit, rest, failure, now)
+        return failure
+
+    async def _wait(
+        self, unit: Unit, rest: list[outbox.Waiting], failure: Delivery, now: datetime
+    ) -> None:
+        """Messages to try again later, or to give up on after MAX_ATTEMPTS."""
+        attempts = rest[0].attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            await outbox.remove(unit, [row.id for row in rest])
+            log.warning("outbox: gave up on %d messages after %d tries", len(rest), attempts)
+            return
+        wait = max(failure.retry_after, 2.0 ** (attempts + 3))  # 16 s, 32 s, ... 17 min
+        await outbox.postpone(unit, [row.id for row in rest], now + timedelta(seconds=wait))
+
+
+def _message(post: Post) -> outbox.Message:
+    markup = post.markup.to_dict() if post.markup is not None else None
+    return outbox.Message(post.chat_id, post.text, markup, post.message_id)
+
+
+def _post(message: outbox.Message) -> Post:
+    return Post(message.chat_id, message.text, _markup(message.markup), message.message_id)
+
+
+def _markup(data: dict[str, Any] | None) -> Markup | None:
+    if data is None:
+        return None
+    if "inline_keyboard" in data:
+        return InlineKeyboardMarkup.de_json(data, None)
+    if "keyboard" in data:
+        return ReplyKeyboardMarkup.de_json(data, None)
+    return ReplyKeyboardRemove.de_json(data, None)
