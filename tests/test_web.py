@@ -37,9 +37,10 @@ from tests.helpers import (
 from tests.walker import complete_intake
 
 
-def browser(app: Starlette) -> httpx.AsyncClient:
-    """A browser on the dashboard, through the real ASGI app."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+def browser(app: Starlette, address: str = "127.0.0.1") -> httpx.AsyncClient:
+    """A browser on the dashboard, through the real ASGI app, from `address`."""
+    transport = httpx.ASGITransport(app=app, client=(address, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
 @pytest.fixture
@@ -109,7 +110,7 @@ async def test_login_never_redirects_off_site(bot: Runtime, client: httpx.AsyncC
     assert response.headers["location"] == "/"
 
 
-async def test_wrong_passwords_are_throttled_per_account(
+async def test_wrong_passwords_are_throttled_for_the_account_from_that_address(
     bot: Runtime, client: httpx.AsyncClient, clock: Clock
 ) -> None:
     await add_account(bot)
@@ -118,12 +119,61 @@ async def test_wrong_passwords_are_throttled_per_account(
     for _ in range(5):
         assert (await client.post("/login", data=data)).status_code == 401
     blocked = await client.post("/login", data={**data, "password": PASSWORD})
-    assert blocked.status_code == 429  # even the right password, for now
+    assert blocked.status_code == 429  # even the right password, from there, for now
     clock.advance(minutes=16)
     assert (await client.post("/login", data={**data, "password": PASSWORD})).status_code == 303
     failed = [a for a in await table_rows(bot, AuditEvent)
               if a["action"] == "account.login_failed"]  # fmt: skip
     assert len(failed) == 5
+
+
+async def test_a_stranger_guessing_from_one_address_cannot_lock_a_caseworker_out(
+    bot: Runtime,
+) -> None:
+    await add_account(bot)
+    async with (
+        browser(bot.web, "203.0.113.7") as attacker,
+        browser(bot.web, "198.51.100.20") as office,
+    ):
+        page = await attacker.get("/login")
+        guess = {"username": "amina", "password": "wrong", "csrf_token": token(page)}
+        statuses = [(await attacker.post("/login", data=guess)).status_code for _ in range(30)]
+        assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}, statuses
+        page = await office.get("/login")
+        data = {"username": "amina", "password": PASSWORD, "csrf_token": token(page)}
+        signed_in = await office.post("/login", data=data)
+        assert signed_in.status_code == 303 and signed_in.headers["location"] == "/"
+        assert (await office.get("/")).status_code == 200  # really signed in
+        assert (await attacker.post("/login", data=guess)).status_code == 429  # still refused
+        assert (
+            await attacker.post("/login", data={**guess, "password": PASSWORD})
+        ).status_code == 429
+
+
+async def test_an_address_is_refused_after_too_many_failures_on_any_accounts(
+    bot: Runtime, client: httpx.AsyncClient
+) -> None:
+    await add_account(bot)
+    page = await client.get("/login")
+    for attempt in range(20):  # four usernames, five each: no one account reaches its limit
+        data = {"username": f"user{attempt % 4}", "password": "wrong", "csrf_token": token(page)}
+        assert (await client.post("/login", data=data)).status_code == 401
+    data = {"username": "amina", "password": PASSWORD, "csrf_token": token(page)}
+    assert (await client.post("/login", data=data)).status_code == 429
+
+
+def test_an_account_has_a_ceiling_from_everywhere_far_above_one_address() -> None:
+    throttle = Throttle.keyed_by("secret")
+    keys = throttle.keys("amina", "198.51.100.20")
+    assert throttle.per_account >= 10 * throttle.per_address > throttle.per_pair
+    assert not throttle.refused({keys.account: throttle.per_account}, keys)
+    assert throttle.refused({keys.account: throttle.per_account + 1}, keys)
+    assert throttle.refused({keys.pair: throttle.per_pair + 1}, keys)
+    assert throttle.refused({keys.address: throttle.per_address + 1}, keys)
+    # Each key names what it counts: another address, or another account, is another pair.
+    assert throttle.keys("amina", "203.0.113.7").pair != keys.pair
+    assert throttle.keys("amina", "203.0.113.7").account == keys.account
+    assert throttle.keys("amina198.51.100.20", "").pair != keys.pair
 
 
 async def test_failed_sign_ins_count_across_processes_and_are_kept_hashed(
@@ -149,12 +199,10 @@ async def test_failed_sign_ins_count_across_processes_and_are_kept_hashed(
                 assert (await via.post("/login", data=data)).status_code == 429
     finally:
         await other.stop()
-    account_key, address_key = Throttle.keyed_by(settings.session_secret()).keys(
-        "amina", "127.0.0.1"
-    )
-    assert account_key != hashlib.sha256(b"account:amina").hexdigest()  # keyed, not plain
-    keys = [row["key"] for row in await table_rows(bot, SignInFailure)]
-    assert sorted(keys) == sorted([account_key] * 5 + [address_key] * 5)  # refusals not kept
+    keys = Throttle.keyed_by(settings.session_secret()).keys("amina", "127.0.0.1")
+    assert keys.account != hashlib.sha256(b"account:amina").hexdigest()  # keyed, not plain
+    kept = [row["key"] for row in await table_rows(bot, SignInFailure)]
+    assert sorted(kept) == sorted(list(keys) * 5)  # refusals not kept
     clock.advance(minutes=16)
     await sign_in(client)
     # Older attempts are swept at the next one; a successful one leaves nothing.
@@ -170,8 +218,8 @@ async def test_attempts_made_at_once_get_no_more_password_checks_than_the_limit(
     responses = await asyncio.gather(*(client.post("/login", data=data) for _ in range(12)))
     statuses = Counter(r.status_code for r in responses)
     assert set(statuses) <= {401, 429} and statuses[401] <= 5, statuses
-    # Each failure is kept under the account's and the address's key; refusals are not.
-    assert len(await table_rows(bot, SignInFailure)) == 2 * statuses[401]
+    # Each failure is kept under its three keys; refusals are not.
+    assert len(await table_rows(bot, SignInFailure)) == 3 * statuses[401]
 
 
 async def test_queue_lists_filters_searches_and_counts(
