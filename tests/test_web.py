@@ -624,6 +624,19 @@ async def test_supervisors_manage_accounts(bot: Runtime, client: httpx.AsyncClie
               "role": "caseworker", "language": "fr"},
     )  # fmt: skip
     assert short.status_code == 400
+    assert "A password needs at least 12 characters." in short.text
+    assert 'minlength="12"' in short.text
+    await client.post("/language", data={"csrf_token": token(page), "language": "fr"})
+    for password, refusal in [
+        ("Password1234", "Ce mot de passe est l&#39;un des plus courants"),
+        ("0" * 16, "Un mot de passe ne peut pas être un seul caractère répété."),
+    ]:
+        weak = await client.post(
+            "/accounts",
+            data={"csrf_token": token(page), "username": "x", "password": password,
+                  "role": "caseworker", "language": "fr"},
+        )  # fmt: skip
+        assert weak.status_code == 400 and refusal in weak.text
     async with bot.store.unit() as unit:
         bakary = await accounts.by_username(unit, "bakary")
     assert bakary is not None and bakary.role == "caseworker" and bakary.active
