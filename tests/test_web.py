@@ -511,6 +511,12 @@ async def test_a_caseworker_writes_to_the_person(
     assert "Are you there?" in page.text and "not delivered" in page.text
 
 
+async def export(client: httpx.AsyncClient, kind: str, **filters: str) -> httpx.Response:
+    """Press an export button of the queue filtered by `filters`: a form with its token."""
+    page = await client.get("/", params=filters)
+    return await client.post(f"/export.{kind}", data={"csrf_token": token(page), **filters})
+
+
 async def test_exports_follow_the_filter_neutralise_formulas_and_are_audited(
     bot: Runtime, client: httpx.AsyncClient
 ) -> None:
@@ -519,17 +525,17 @@ async def test_exports_follow_the_filter_neutralise_formulas_and_are_audited(
     await add_case(bot, 21, full_name="@SUM(A1)", nationality="CD", destination_city="-1+2")
     await add_case(bot, 22, full_name="Plain Name", nationality="SN")
     await sign_in(client)
-    response = await client.get("/export.csv?nationality=SN")
+    response = await export(client, "csv", nationality="SN")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     lines = response.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("Reference,Status,Received,")
     assert len(lines) == 3  # header + the two Senegalese cases
     assert "'=HYPERLINK" in lines[2] and "Plain Name" in lines[1]
-    everyone = (await client.get("/export.csv")).content.decode("utf-8-sig")
+    everyone = (await export(client, "csv")).content.decode("utf-8-sig")
     assert "'@SUM(A1)" in everyone and "'-1+2" in everyone
 
-    workbook_response = await client.get("/export.xlsx?nationality=CD")
+    workbook_response = await export(client, "xlsx", nationality="CD")
     assert workbook_response.status_code == 200
     from openpyxl import load_workbook
 
@@ -544,13 +550,45 @@ async def test_exports_follow_the_filter_neutralise_formulas_and_are_audited(
         {"format": "csv", "filters": {}},
         {"format": "xlsx", "filters": {"nationality": "CD"}},
     ]
-    assert (await client.get("/export.pdf")).status_code == 404
+    assert (await export(client, "pdf")).status_code == 404
+
+
+async def test_the_queue_exports_its_filters_by_a_form_with_the_csrf_token(
+    bot: Runtime, client: httpx.AsyncClient
+) -> None:
+    await add_account(bot)
+    await add_case(bot, 23, full_name="Awa Diallo", nationality="SN")
+    await sign_in(client)
+    page = await client.get("/?nationality=SN&q=awa&page=1&flag=")
+    form = re.search(r'<form method="post" action="/export.csv".*?</form>', page.text, re.S)
+    assert form is not None and 'formaction="/export.xlsx"' in form[0]
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form[0]))
+    assert hidden == {"csrf_token": token(page), "nationality": "SN", "q": "awa"}
+    assert "/export.csv?" not in page.text  # no link another site could make a browser follow
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+async def test_an_export_without_its_csrf_token_is_refused_and_audits_nothing(
+    bot: Runtime, client: httpx.AsyncClient, kind: str
+) -> None:
+    await add_account(bot)
+    await add_case(bot, 24, full_name="Awa Diallo")
+    await sign_in(client)
+    assert (await client.get(f"/export.{kind}")).status_code == 405  # a link does nothing
+    assert (await client.post(f"/export.{kind}")).status_code == 403
+    refused = await client.post(f"/export.{kind}", data={"csrf_token": "forged"})
+    assert refused.status_code == 403 and "Awa Diallo" not in refused.text
+    actions = [a["action"] for a in await table_rows(bot, AuditEvent)]
+    assert "cases.exported" not in actions
+    assert (await export(client, kind)).status_code == 200
+    actions = [a["action"] for a in await table_rows(bot, AuditEvent)]
+    assert actions.count("cases.exported") == 1
 
 
 ROUTES = [
     ("GET", "/"),
-    ("GET", "/export.csv"),
-    ("GET", "/export.xlsx"),
+    ("POST", "/export.csv"),
+    ("POST", "/export.xlsx"),
     ("GET", "/cases/{ref}"),
     ("POST", "/cases/{ref}/status"),
     ("POST", "/cases/{ref}/notes"),
@@ -775,8 +813,10 @@ async def test_odd_queries_never_fail(bot: Runtime, client: httpx.AsyncClient, q
     await add_account(bot, "chief", "supervisor")
     await add_case(bot, 40)
     await sign_in(client, "chief")
-    for path in ("/", "/audit", "/export.csv"):
+    for path in ("/", "/audit"):
         assert (await client.get(f"{path}?{query}")).status_code == 200
+    name, value = query.split("=")
+    assert (await export(client, "csv", **{name: value})).status_code == 200
 
 
 async def test_pages_are_not_cached(bot: Runtime, client: httpx.AsyncClient) -> None:
@@ -812,4 +852,4 @@ async def test_xlsx_survives_control_characters(bot: Runtime, client: httpx.Asyn
     await add_account(bot)
     await add_case(bot, 42, full_name="Awa\x01 Diallo")
     await sign_in(client)
-    assert (await client.get("/export.xlsx")).status_code == 200
+    assert (await export(client, "xlsx")).status_code == 200
