@@ -75,6 +75,8 @@ def test_splitting_cuts_between_lines_and_keeps_the_buttons_on_the_last() -> Non
     assert [len(p.text) for p in pieces] == [3000, 3000, 4096, 4096, 808]
     assert [p.markup for p in pieces] == [None, None, None, None, markup]
     assert split(Outgoing("x" * 5000, edit=True)) == [Outgoing("x" * 5000, edit=True)]
+    pieces = split(Outgoing("a" * 4096 + "\n\n" + "b" * 4096 + "\n \n", markup))
+    assert pieces == [Outgoing("a" * 4096), Outgoing("b" * 4096, markup)]  # no blank piece
 
 
 async def test_a_reply_that_fails_gets_the_apology_instead(
