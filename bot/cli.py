@@ -198,7 +198,7 @@ async def _read_line() -> str | None:
 
 
 async def _users_add(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.passwords import MIN_PASSWORD, hash_password
+    from bot.passwords import MIN_PASSWORD, hash_password, weakness
     from bot.store import Store, accounts, audit
 
     if args.password_stdin:
@@ -208,8 +208,11 @@ async def _users_add(args: argparse.Namespace, settings: Settings) -> int:
         if getpass.getpass("Again: ") != password:
             print("The two passwords differ.", file=sys.stderr)
             return 1
-    if len(password) < MIN_PASSWORD:
-        print(f"A password needs at least {MIN_PASSWORD} characters.", file=sys.stderr)
+    if (weak := weakness(password)) is not None:
+        # In the office's language, as the dashboard would say it.
+        catalogs = Catalogs(settings.locales_dir, settings.default_language)
+        tr = catalogs.translator(settings.default_language)
+        print(tr.gettext(weak, n=MIN_PASSWORD), file=sys.stderr)
         return 1
     store = Store(settings.database())
     await store.upgrade()

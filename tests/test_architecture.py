@@ -35,7 +35,8 @@ LAYERS = {
     "logs": Layer(("bot.logs",)),
     "i18n": Layer(("bot.i18n",), third_party=("babel",)),
     "phones": Layer(("bot.phones",), third_party=("phonenumbers",)),
-    "passwords": Layer(("bot.passwords",), third_party=("argon2",)),
+    # The engine's N_ marks the refusals of a weak password for translation.
+    "passwords": Layer(("bot.passwords",), ("engine",), ("argon2",)),
     "conversations": Layer(("bot.conversations",), ("engine",), ("yaml",)),
     "store": Layer(("bot.store",), ("engine", "domain"), ("sqlalchemy", "alembic")),
     # Domain words shared by every layer above the engine: statuses, flags, roles.

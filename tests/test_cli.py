@@ -114,11 +114,27 @@ def test_numbers_tap_buttons_and_digit_labels_match_by_value() -> None:
     assert "[1] Share" in show("sent", api.chats[1][-1])
 
 
-def test_users_add_stores_an_argon2_hash(tmp_path: Path) -> None:
-    assert (
-        run(["users", "add", "amina", "--password-stdin"], tmp_path, stdin="short\n").returncode
-        == 1
+def test_users_add_refuses_weak_passwords_in_the_office_language(tmp_path: Path) -> None:
+    for password, refusal in [
+        ("short", "Un mot de passe doit avoir au moins 12 caractères."),
+        ("eleven char", "Un mot de passe doit avoir au moins 12 caractères."),
+        ("zzzzzzzzzzzzzz", "Un mot de passe ne peut pas être un seul caractère répété."),
+        ("QWERTY123456", "Ce mot de passe est l'un des plus courants"),
+    ]:
+        result = run(["users", "add", "amina", "--password-stdin"], tmp_path, stdin=password + "\n")
+        assert result.returncode == 1 and refusal in result.stderr, result.stderr
+    result = run(
+        ["users", "add", "amina", "--password-stdin"],
+        tmp_path,
+        stdin="short\n",
+        INTAKE_DEFAULT_LANGUAGE="en",
     )
+    assert result.returncode == 1
+    assert "A password needs at least 12 characters." in result.stderr
+    assert not (tmp_path / "intake.db").exists()  # refused before any database
+
+
+def test_users_add_stores_an_argon2_hash(tmp_path: Path) -> None:
     result = run(
         ["users", "add", "amina", "--role", "supervisor", "--password-stdin"],
         tmp_path,

@@ -8,7 +8,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import ROOT
-from bot.conversations import FlowError, check_translations, load_flow
+from bot.conversations import FlowError, check_translations, load_flow, load_followups
 from bot.i18n import Catalogs
 
 GOOD_STEP = '  - {id: name, kind: text, prompt: "Name?"}\n'
@@ -113,3 +113,68 @@ def test_conversations_check_command_fails_on_a_bad_file(
     monkeypatch.setenv("INTAKE_CONVERSATIONS_DIR", str(tmp_path))
     assert main(["conversations", "check"]) == 1
     assert "flow.yaml:4: step 'a': unknown kind 'chioce'" in capsys.readouterr().out
+
+
+def write_followups(tmp_path: Path, steps: str) -> Path:
+    """A follow-up file with one check-in of `steps` (YAML lines, from line 9)."""
+    path = tmp_path / "followup.yaml"
+    path.write_text(
+        'flow: followup\nversion: "1"\nschedule: {send_hour: 10}\ncheckins:\n'
+        '  - id: day_7\n    label: "7 days after return"\n    after: {days: 7}\n'
+        "    steps:\n" + steps,
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("steps", "line", "kind"),
+    [
+        (
+            '      - {id: count, kind: number, prompt: "How many children?", min: 0, max: 5}\n'
+            "      - id: children\n"
+            "        kind: repeat\n"
+            "        count_from: count\n"
+            '        prompt: "About each child."\n'
+            '        item_label: "Child {n} of {total}"\n'
+            '        steps: [{id: name, kind: text, prompt: "Name?"}]\n',
+            10,
+            "repeat",
+        ),
+        (
+            '      - {id: safe, kind: yesno, prompt: "Safe?"}\n'
+            '      - {id: check, kind: review, prompt: "Is this right?"}\n',
+            10,
+            "review",
+        ),
+        (
+            '      - {id: consent, kind: consent, prompt: "Agree?", options: [{value: ok, label: "OK"}]}\n',
+            9,
+            "consent",
+        ),
+    ],
+)
+def test_a_check_in_refuses_the_kinds_it_cannot_render(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    steps: str,
+    line: int,
+    kind: str,
+) -> None:
+    """A repeat step passed the check, then failed when the check-in was sent."""
+    path = write_followups(tmp_path, steps)
+    with pytest.raises(FlowError) as error:
+        load_followups(path)
+    assert f"{path}:{line}: check-in 'day_7', step " in str(error.value)
+    assert f"a check-in cannot ask a {kind} step (it can ask: choice, " in str(error.value)
+    monkeypatch.setenv("INTAKE_CONVERSATIONS_DIR", str(tmp_path))
+    assert main(["conversations", "check"]) == 1
+    out = capsys.readouterr().out
+    assert f"followup.yaml:{line}: check-in 'day_7', step " in out
+    assert f"cannot ask a {kind} step" in out
+
+
+def test_a_check_in_may_ask_the_kinds_it_renders(tmp_path: Path) -> None:
+    path = write_followups(tmp_path, '      - {id: safe, kind: yesno, prompt: "Safe?"}\n')
+    assert [s.id for s in load_followups(path).checkin("day_7").flow.steps] == ["safe"]

@@ -4,7 +4,9 @@ planning, sending, answers, reminders, cancellation, faults."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,7 +14,8 @@ import pytest
 
 from bot.app import Runtime, build
 from bot.chat.transport import TIMEOUT, OfflineBotAPI
-from bot.config import Settings
+from bot.config import ROOT, Settings
+from bot.conversations.followup_parser import CHECKIN_KINDS
 from bot.followups.service import schedule_case
 from bot.store import cases, checkins, people, sessions
 from bot.store.models import Followup, Person
@@ -386,3 +389,74 @@ async def test_cancel_in_the_middle_of_a_check_in_ends_that_one_only(
     assert (await bot.dispatcher.run_once()).outcomes == {}  # no reminder for it
     await phone.say("/start")
     assert "AVR-" in phone.last.text  # the request is still there
+
+
+EVERY_KIND = """\
+flow: followup
+version: "1"
+schedule: {send_hour: 10}
+checkins:
+  - id: day_7
+    label: "7 days after return"
+    after: {days: 7}
+    steps:
+      - {id: safe, kind: yesno, prompt: "Did you arrive safely?", label: "Arrived safely"}
+      - {id: thanks, kind: info, prompt: "Thank you. A few more questions."}
+      - id: staying
+        kind: choice
+        prompt: "Where are you staying?"
+        options: [{value: family, label: "With my family"}, {value: other, label: "Elsewhere"}]
+      - id: needs
+        kind: multi
+        prompt: "What do you need?"
+        options: [{value: food, label: "Food"}, {value: work, label: "Work"}]
+      - {id: town, kind: text, min: 2, max: 50, prompt: "In which town are you?"}
+      - {id: people, kind: number, min: 0, max: 9, prompt: "How many people live with you?"}
+      - {id: back_on, kind: date, not_future: true, prompt: "On which day did you arrive?"}
+      - {id: number, kind: phone, default_region: SN, prompt: "Your new phone number?"}
+      - {id: country, kind: country, suggest: [SN, ML], prompt: "In which country are you?"}
+"""
+
+
+async def test_a_check_in_renders_every_kind_the_check_lets_it_ask(
+    settings: Settings, api: OfflineBotAPI, clock: Clock, tmp_path: Path
+) -> None:
+    """What `conversations check` accepts in a check-in, the dispatcher can send."""
+    conversations = tmp_path / "conversations"
+    conversations.mkdir()
+    shutil.copy(ROOT / "conversations" / "intake.yaml", conversations)
+    (conversations / "followup.yaml").write_text(EVERY_KIND, encoding="utf-8")
+    settings = settings.model_copy(update={"conversations_dir": conversations})
+    bot = await build(settings, offline=api, clock=clock)
+    await bot.start()
+    try:
+        flow = bot.followups.checkin("day_7").flow
+        assert {step.kind for step in flow.steps} == CHECKIN_KINDS
+        case_id = await returned_case(bot, 88)
+        clock.now = at(27, 10)
+        assert (await bot.dispatcher.run_once()).outcomes == {"sent": 1}
+        phone = Phone(bot, api.person(88, "Awa", "fr"))
+        await phone.choose("yes")
+        await phone.choose("family")
+        await phone.choose("food")
+        await phone.choose("done")
+        await phone.say("Thiès")
+        await phone.say("3")
+        await phone.say("20/11/2026")
+        await phone.send(phone.person.contact("+221 77 123 45 67"))
+        await phone.choose("ML")
+        async with bot.store.unit() as unit:
+            answered = {r.checkin: r for r in await checkins.for_case(unit, case_id)}["day_7"]
+    finally:
+        await bot.stop()
+    assert answered.status == "answered"
+    assert answered.answers == {
+        "safe": True,
+        "staying": "family",
+        "needs": ["food"],
+        "town": "Thiès",
+        "people": 3,
+        "back_on": "2026-11-20",
+        "number": "+221771234567",
+        "country": "ML",
+    }

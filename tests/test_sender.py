@@ -70,12 +70,34 @@ async def test_a_long_text_goes_in_several_messages(sender: Sender, api: Offline
     assert "\n".join(sent) == text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "z" * 10_000,  # one line, cut where it must be
+        "a" * 4096 + "\n\n" + "b" * 4096,  # a blank line falls between two pieces
+        "a" * 4000 + "\n" + " " * 200 + "\n" + "b" * 4000 + "\n\n",  # a line of spaces, too
+        "\n".join(f"{n}. " + "w" * (n * 37 % 500) for n in range(200)),
+    ],
+    ids=["one-line", "blank-line-between", "spaces-between", "many-lines"],
+)
+async def test_every_piece_of_a_long_reply_passes_telegram_limits(
+    outbox: Outbox, api: OfflineBotAPI, text: str
+) -> None:
+    """The offline API refuses what Telegram refuses (a blank or a too long message)."""
+    assert (await outbox.send_text(PERSON, text)).sent
+    sent = [m.text for m in api.messages(PERSON)]
+    assert len(sent) > 1 and all(piece.strip() and len(piece) <= MESSAGE_LIMIT for piece in sent)
+    assert "".join(sent).replace("\n", "") == text.replace("\n", "").replace(" " * 200, "")
+
+
 def test_splitting_cuts_between_lines_and_keeps_the_buttons_on_the_last() -> None:
     markup = buttons([("OK", "!human|yes")])
     pieces = split(Outgoing("a" * 3000 + "\n" + "b" * 3000 + "\n" + "c" * 9000, markup))
     assert [len(p.text) for p in pieces] == [3000, 3000, 4096, 4096, 808]
     assert [p.markup for p in pieces] == [None, None, None, None, markup]
     assert split(Outgoing("x" * 5000, edit=True)) == [Outgoing("x" * 5000, edit=True)]
+    pieces = split(Outgoing("a" * 4096 + "\n\n" + "b" * 4096 + "\n \n", markup))
+    assert pieces == [Outgoing("a" * 4096), Outgoing("b" * 4096, markup)]  # no blank piece
 
 
 async def test_a_reply_that_fails_for_a_while_waits_and_goes_later(

@@ -37,9 +37,10 @@ from tests.helpers import (
 from tests.walker import complete_intake
 
 
-def browser(app: Starlette) -> httpx.AsyncClient:
-    """A browser on the dashboard, through the real ASGI app."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+def browser(app: Starlette, address: str = "127.0.0.1") -> httpx.AsyncClient:
+    """A browser on the dashboard, through the real ASGI app, from `address`."""
+    transport = httpx.ASGITransport(app=app, client=(address, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
 @pytest.fixture
@@ -109,7 +110,7 @@ async def test_login_never_redirects_off_site(bot: Runtime, client: httpx.AsyncC
     assert response.headers["location"] == "/"
 
 
-async def test_wrong_passwords_are_throttled_per_account(
+async def test_wrong_passwords_are_throttled_for_the_account_from_that_address(
     bot: Runtime, client: httpx.AsyncClient, clock: Clock
 ) -> None:
     await add_account(bot)
@@ -118,12 +119,61 @@ async def test_wrong_passwords_are_throttled_per_account(
     for _ in range(5):
         assert (await client.post("/login", data=data)).status_code == 401
     blocked = await client.post("/login", data={**data, "password": PASSWORD})
-    assert blocked.status_code == 429  # even the right password, for now
+    assert blocked.status_code == 429  # even the right password, from there, for now
     clock.advance(minutes=16)
     assert (await client.post("/login", data={**data, "password": PASSWORD})).status_code == 303
     failed = [a for a in await table_rows(bot, AuditEvent)
               if a["action"] == "account.login_failed"]  # fmt: skip
     assert len(failed) == 5
+
+
+async def test_a_stranger_guessing_from_one_address_cannot_lock_a_caseworker_out(
+    bot: Runtime,
+) -> None:
+    await add_account(bot)
+    async with (
+        browser(bot.web, "203.0.113.7") as attacker,
+        browser(bot.web, "198.51.100.20") as office,
+    ):
+        page = await attacker.get("/login")
+        guess = {"username": "amina", "password": "wrong", "csrf_token": token(page)}
+        statuses = [(await attacker.post("/login", data=guess)).status_code for _ in range(30)]
+        assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}, statuses
+        page = await office.get("/login")
+        data = {"username": "amina", "password": PASSWORD, "csrf_token": token(page)}
+        signed_in = await office.post("/login", data=data)
+        assert signed_in.status_code == 303 and signed_in.headers["location"] == "/"
+        assert (await office.get("/")).status_code == 200  # really signed in
+        assert (await attacker.post("/login", data=guess)).status_code == 429  # still refused
+        assert (
+            await attacker.post("/login", data={**guess, "password": PASSWORD})
+        ).status_code == 429
+
+
+async def test_an_address_is_refused_after_too_many_failures_on_any_accounts(
+    bot: Runtime, client: httpx.AsyncClient
+) -> None:
+    await add_account(bot)
+    page = await client.get("/login")
+    for attempt in range(20):  # four usernames, five each: no one account reaches its limit
+        data = {"username": f"user{attempt % 4}", "password": "wrong", "csrf_token": token(page)}
+        assert (await client.post("/login", data=data)).status_code == 401
+    data = {"username": "amina", "password": PASSWORD, "csrf_token": token(page)}
+    assert (await client.post("/login", data=data)).status_code == 429
+
+
+def test_an_account_has_a_ceiling_from_everywhere_far_above_one_address() -> None:
+    throttle = Throttle.keyed_by("secret")
+    keys = throttle.keys("amina", "198.51.100.20")
+    assert throttle.per_account >= 10 * throttle.per_address > throttle.per_pair
+    assert not throttle.refused({keys.account: throttle.per_account}, keys)
+    assert throttle.refused({keys.account: throttle.per_account + 1}, keys)
+    assert throttle.refused({keys.pair: throttle.per_pair + 1}, keys)
+    assert throttle.refused({keys.address: throttle.per_address + 1}, keys)
+    # Each key names what it counts: another address, or another account, is another pair.
+    assert throttle.keys("amina", "203.0.113.7").pair != keys.pair
+    assert throttle.keys("amina", "203.0.113.7").account == keys.account
+    assert throttle.keys("amina198.51.100.20", "").pair != keys.pair
 
 
 async def test_failed_sign_ins_count_across_processes_and_are_kept_hashed(
@@ -149,12 +199,10 @@ async def test_failed_sign_ins_count_across_processes_and_are_kept_hashed(
                 assert (await via.post("/login", data=data)).status_code == 429
     finally:
         await other.stop()
-    account_key, address_key = Throttle.keyed_by(settings.session_secret()).keys(
-        "amina", "127.0.0.1"
-    )
-    assert account_key != hashlib.sha256(b"account:amina").hexdigest()  # keyed, not plain
-    keys = [row["key"] for row in await table_rows(bot, SignInFailure)]
-    assert sorted(keys) == sorted([account_key] * 5 + [address_key] * 5)  # refusals not kept
+    keys = Throttle.keyed_by(settings.session_secret()).keys("amina", "127.0.0.1")
+    assert keys.account != hashlib.sha256(b"account:amina").hexdigest()  # keyed, not plain
+    kept = [row["key"] for row in await table_rows(bot, SignInFailure)]
+    assert sorted(kept) == sorted(list(keys) * 5)  # refusals not kept
     clock.advance(minutes=16)
     await sign_in(client)
     # Older attempts are swept at the next one; a successful one leaves nothing.
@@ -170,8 +218,8 @@ async def test_attempts_made_at_once_get_no_more_password_checks_than_the_limit(
     responses = await asyncio.gather(*(client.post("/login", data=data) for _ in range(12)))
     statuses = Counter(r.status_code for r in responses)
     assert set(statuses) <= {401, 429} and statuses[401] <= 5, statuses
-    # Each failure is kept under the account's and the address's key; refusals are not.
-    assert len(await table_rows(bot, SignInFailure)) == 2 * statuses[401]
+    # Each failure is kept under its three keys; refusals are not.
+    assert len(await table_rows(bot, SignInFailure)) == 3 * statuses[401]
 
 
 async def test_queue_lists_filters_searches_and_counts(
@@ -463,6 +511,12 @@ async def test_a_caseworker_writes_to_the_person(
     assert "Are you there?" in page.text and "not delivered" in page.text
 
 
+async def export(client: httpx.AsyncClient, kind: str, **filters: str) -> httpx.Response:
+    """Press an export button of the queue filtered by `filters`: a form with its token."""
+    page = await client.get("/", params=filters)
+    return await client.post(f"/export.{kind}", data={"csrf_token": token(page), **filters})
+
+
 async def test_exports_follow_the_filter_neutralise_formulas_and_are_audited(
     bot: Runtime, client: httpx.AsyncClient
 ) -> None:
@@ -471,17 +525,17 @@ async def test_exports_follow_the_filter_neutralise_formulas_and_are_audited(
     await add_case(bot, 21, full_name="@SUM(A1)", nationality="CD", destination_city="-1+2")
     await add_case(bot, 22, full_name="Plain Name", nationality="SN")
     await sign_in(client)
-    response = await client.get("/export.csv?nationality=SN")
+    response = await export(client, "csv", nationality="SN")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     lines = response.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("Reference,Status,Received,")
     assert len(lines) == 3  # header + the two Senegalese cases
     assert "'=HYPERLINK" in lines[2] and "Plain Name" in lines[1]
-    everyone = (await client.get("/export.csv")).content.decode("utf-8-sig")
+    everyone = (await export(client, "csv")).content.decode("utf-8-sig")
     assert "'@SUM(A1)" in everyone and "'-1+2" in everyone
 
-    workbook_response = await client.get("/export.xlsx?nationality=CD")
+    workbook_response = await export(client, "xlsx", nationality="CD")
     assert workbook_response.status_code == 200
     from openpyxl import load_workbook
 
@@ -496,13 +550,45 @@ async def test_exports_follow_the_filter_neutralise_formulas_and_are_audited(
         {"format": "csv", "filters": {}},
         {"format": "xlsx", "filters": {"nationality": "CD"}},
     ]
-    assert (await client.get("/export.pdf")).status_code == 404
+    assert (await export(client, "pdf")).status_code == 404
+
+
+async def test_the_queue_exports_its_filters_by_a_form_with_the_csrf_token(
+    bot: Runtime, client: httpx.AsyncClient
+) -> None:
+    await add_account(bot)
+    await add_case(bot, 23, full_name="Awa Diallo", nationality="SN")
+    await sign_in(client)
+    page = await client.get("/?nationality=SN&q=awa&page=1&flag=")
+    form = re.search(r'<form method="post" action="/export.csv".*?</form>', page.text, re.S)
+    assert form is not None and 'formaction="/export.xlsx"' in form[0]
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form[0]))
+    assert hidden == {"csrf_token": token(page), "nationality": "SN", "q": "awa"}
+    assert "/export.csv?" not in page.text  # no link another site could make a browser follow
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+async def test_an_export_without_its_csrf_token_is_refused_and_audits_nothing(
+    bot: Runtime, client: httpx.AsyncClient, kind: str
+) -> None:
+    await add_account(bot)
+    await add_case(bot, 24, full_name="Awa Diallo")
+    await sign_in(client)
+    assert (await client.get(f"/export.{kind}")).status_code == 405  # a link does nothing
+    assert (await client.post(f"/export.{kind}")).status_code == 403
+    refused = await client.post(f"/export.{kind}", data={"csrf_token": "forged"})
+    assert refused.status_code == 403 and "Awa Diallo" not in refused.text
+    actions = [a["action"] for a in await table_rows(bot, AuditEvent)]
+    assert "cases.exported" not in actions
+    assert (await export(client, kind)).status_code == 200
+    actions = [a["action"] for a in await table_rows(bot, AuditEvent)]
+    assert actions.count("cases.exported") == 1
 
 
 ROUTES = [
     ("GET", "/"),
-    ("GET", "/export.csv"),
-    ("GET", "/export.xlsx"),
+    ("POST", "/export.csv"),
+    ("POST", "/export.xlsx"),
     ("GET", "/cases/{ref}"),
     ("POST", "/cases/{ref}/status"),
     ("POST", "/cases/{ref}/notes"),
@@ -576,6 +662,19 @@ async def test_supervisors_manage_accounts(bot: Runtime, client: httpx.AsyncClie
               "role": "caseworker", "language": "fr"},
     )  # fmt: skip
     assert short.status_code == 400
+    assert "A password needs at least 12 characters." in short.text
+    assert 'minlength="12"' in short.text
+    await client.post("/language", data={"csrf_token": token(page), "language": "fr"})
+    for password, refusal in [
+        ("Password1234", "Ce mot de passe est l&#39;un des plus courants"),
+        ("0" * 16, "Un mot de passe ne peut pas être un seul caractère répété."),
+    ]:
+        weak = await client.post(
+            "/accounts",
+            data={"csrf_token": token(page), "username": "x", "password": password,
+                  "role": "caseworker", "language": "fr"},
+        )  # fmt: skip
+        assert weak.status_code == 400 and refusal in weak.text
     async with bot.store.unit() as unit:
         bakary = await accounts.by_username(unit, "bakary")
     assert bakary is not None and bakary.role == "caseworker" and bakary.active
@@ -714,8 +813,10 @@ async def test_odd_queries_never_fail(bot: Runtime, client: httpx.AsyncClient, q
     await add_account(bot, "chief", "supervisor")
     await add_case(bot, 40)
     await sign_in(client, "chief")
-    for path in ("/", "/audit", "/export.csv"):
+    for path in ("/", "/audit"):
         assert (await client.get(f"{path}?{query}")).status_code == 200
+    name, value = query.split("=")
+    assert (await export(client, "csv", **{name: value})).status_code == 200
 
 
 async def test_pages_are_not_cached(bot: Runtime, client: httpx.AsyncClient) -> None:
@@ -751,4 +852,4 @@ async def test_xlsx_survives_control_characters(bot: Runtime, client: httpx.Asyn
     await add_account(bot)
     await add_case(bot, 42, full_name="Awa\x01 Diallo")
     await sign_in(client)
-    assert (await client.get("/export.xlsx")).status_code == 200
+    assert (await export(client, "xlsx")).status_code == 200

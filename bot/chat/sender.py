@@ -151,7 +151,7 @@ def _inline(markup: Markup | None) -> InlineKeyboardMarkup | None:
 
 def split(message: Outgoing) -> list[Outgoing]:
     """Telegram takes at most 4096 characters a message: longer ones go in several, cut
-    between lines, the buttons on the last."""
+    between lines, none blank, the buttons on the last."""
     if message.edit or message.markup_only or len(message.text) <= MESSAGE_LIMIT:
         return [message]
     chunks: list[str] = []
@@ -163,8 +163,11 @@ def split(message: Outgoing) -> list[Outgoing]:
             chunks[-1] += "\n" + line
         else:
             chunks.append(line)
-    pieces = [Outgoing(chunk.strip("\n")) for chunk in chunks[:-1]]
-    return [*pieces, Outgoing(chunks[-1].strip("\n"), message.markup)]
+    # Telegram refuses a blank message, which would stop the pieces after it: none is sent.
+    texts = [text for chunk in chunks if (text := chunk.strip("\n")).strip()]
+    if not texts:  # nothing but blanks: let Telegram say what is wrong
+        return [message]
+    return [*(Outgoing(text) for text in texts[:-1]), Outgoing(texts[-1], message.markup)]
 
 
 def _edits(out: Outgoing) -> bool:

@@ -31,7 +31,12 @@ BOT_USER = {
     "supports_inline_queries": False,
 }
 OFFLINE_TOKEN = "100000001:offline-simulator-token"
-MESSAGE_LIMIT = 4096
+# Telegram's limits, which the offline API enforces as Telegram does: 400 and its words.
+MESSAGE_LIMIT = 4096  # characters of a message's text
+CAPTION_LIMIT = 1024  # characters of a media caption
+CALLBACK_DATA_LIMIT = 64  # bytes of a button's callback_data
+ALERT_LIMIT = 200  # characters of answerCallbackQuery's text
+_TEXT_METHODS = frozenset({"sendmessage", "editmessagetext"})
 TIMEOUT = 0  # a Fault status: no answer at all, as when the network drops
 
 
@@ -143,6 +148,7 @@ class OfflineBotAPI(BaseRequest):
         # Bot API method names are case-insensitive (PTB sends "setwebhook", for one).
         method = self._methods().get(endpoint.lower())
         try:
+            _check_limits(endpoint.lower(), params)
             if method is None:
                 raise _BadRequest(f"method {endpoint} is not available offline")
             handler: Callable[[dict[str, Any]], Awaitable[Any]] = getattr(self, method)
@@ -267,13 +273,28 @@ class _BadRequest(Exception):
     """Answered as Telegram does: HTTP 400 with a description."""
 
 
-def _check_text(params: dict[str, Any]) -> None:
-    """Telegram's own limits on a message's text."""
-    text = str(params.get("text", ""))
-    if not text.strip():
-        raise _BadRequest("message text is empty")
-    if len(text) > MESSAGE_LIMIT:
-        raise _BadRequest("message is too long")
+def _check_limits(method: str, params: dict[str, Any]) -> None:
+    """Telegram's own limits on what a call sends, refused with Telegram's descriptions.
+
+    The bot uses no parse_mode, so a text's length after entities parsing is its length as
+    given. A bot that passes offline must not be refused by Telegram for its sizes.
+    """
+    if method in _TEXT_METHODS:
+        text = str(params.get("text", ""))
+        if not text.strip():
+            raise _BadRequest("message text is empty")
+        if len(text) > MESSAGE_LIMIT:
+            raise _BadRequest("message is too long")
+    if len(str(params.get("caption", ""))) > CAPTION_LIMIT:
+        raise _BadRequest("message caption is too long")
+    if method == "answercallbackquery" and len(str(params.get("text", ""))) > ALERT_LIMIT:
+        raise _BadRequest("MESSAGE_TOO_LONG")
+    markup = params.get("reply_markup")
+    rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+    for button in (button for row in rows for button in row):
+        data = button.get("callback_data")
+        if data is not None and not 1 <= len(str(data).encode()) <= CALLBACK_DATA_LIMIT:
+            raise _BadRequest("BUTTON_DATA_INVALID")
 
 
 @dataclass

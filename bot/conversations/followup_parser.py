@@ -12,6 +12,22 @@ from bot.engine.checkins import FLOW_PREFIX, Checkin, Followups, Schedule
 
 _FOLLOWUP_KEYS = {"flow", "version", "schedule", "checkins"}
 _CHECKIN_KEYS = {"id", "label", "after", "steps", "flags"}
+# The kinds a check-in can ask. Language and consent belong to the intake, and a review or
+# a repeat group is rendered from the intake's own steps: in a check-in they would fail
+# when the question is sent, so the check refuses them first.
+CHECKIN_KINDS = frozenset(
+    {
+        Kind.INFO,
+        Kind.CHOICE,
+        Kind.MULTI,
+        Kind.YESNO,
+        Kind.TEXT,
+        Kind.NUMBER,
+        Kind.DATE,
+        Kind.PHONE,
+        Kind.COUNTRY,
+    }
+)
 
 
 class FollowupParser(Parser):
@@ -84,8 +100,13 @@ class FollowupParser(Parser):
             raw_steps = []
         steps = self._steps(raw_steps, known=set(), numbers=set(), countries=set())
         for step in steps:
-            if step.kind in (Kind.LANGUAGE, Kind.CONSENT, Kind.REVIEW):
-                self.fail(step.line, f"step {step.id!r}: no {step.kind} step in a check-in")
+            if step.kind not in CHECKIN_KINDS:
+                kinds = ", ".join(sorted(CHECKIN_KINDS))
+                self.fail(
+                    step.line,
+                    f"check-in {checkin_id!r}, step {step.id!r}: a check-in cannot ask a "
+                    f"{step.kind} step (it can ask: {kinds})",
+                )
         if steps and steps[0].kind is Kind.INFO:
             self.fail(steps[0].line, "a check-in starts with a question: one message, not two")
         flags = self._flags(raw.get("flags") or [], {s.id for s in steps}, raw.line)

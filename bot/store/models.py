@@ -247,7 +247,8 @@ class SignIn(Base):
 
 class SignInFailure(Base):
     """A dashboard sign-in attempt, failed or being checked, under a keyed hash of the
-    username or of the address; kept only as long as the throttling window."""
+    username and address together, of the address, or of the username; kept only as long
+    as the throttling window."""
 
     __tablename__ = "sign_in_failures"
 

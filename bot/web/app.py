@@ -39,7 +39,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/login", sign_in.login, methods=["POST"]),
         Route("/logout", sign_in.logout, methods=["POST"]),
         Route("/language", sign_in.language, methods=["POST"]),
-        Route("/export.{kind:str}", queue.export),
+        Route("/export.{kind:str}", queue.export, methods=["POST"]),
         Route("/audit", supervisors.audit_page),
         Route("/accounts", supervisors.accounts_page, methods=["GET"]),
         Route("/accounts", supervisors.create_account, methods=["POST"]),

@@ -54,19 +54,25 @@ class Queue:
             cities=[(o.value, tr.gettext(o.label)) for o in city_step.options],
             status_label=lambda s: status_label(s, tr),
             page_link=lambda n: "?" + urlencode({**dict(query), "page": n}),
-            export_query=urlencode({k: v for k, v in query.items() if k != "page"}),
+            export_filters=[(k, query[k]) for k in FILTER_KEYS if query.get(k)],
         )
 
     async def export(self, request: Request) -> Response:
-        """The current filter as CSV (streamed) or XLSX; audited without the search terms."""
+        """The filter posted with the CSRF token as CSV (streamed) or XLSX; audited without
+        the search terms.
+
+        A POST form, not a link: another site could make a signed-in caseworker's browser
+        follow a link, download every case, and leave the audit blaming the caseworker.
+        """
         account = await self.pages.signed_in(request)
         kind = request.path_params["kind"]
         if kind not in ("csv", "xlsx"):
             raise HTTPException(404, N_("No such export."))
-        filters = case_filter(request.query_params)
+        form = await self.pages.form(request)
+        query = {k: v for k, v in form.items() if k in FILTER_KEYS and isinstance(v, str)}
+        filters = case_filter(query)
         tr = self.pages.translator(request, account)
-        query = request.query_params
-        used = {k: ("…" if k == "q" else query[k]) for k in FILTER_KEYS if query.get(k)}
+        used = {k: ("…" if k == "q" else v) for k, v in query.items() if v}
         async with self.store.unit() as unit:  # the search text may be a name: not recorded
             await audit.record(
                 unit,

@@ -74,7 +74,9 @@ class SignIn:
             previous = request.session.get("sign_in")
             if isinstance(previous, str):  # signing in again, or as someone else
                 await accounts.sign_out(unit, previous)
-            await accounts.forget_failed_sign_ins(unit, keys[0])  # the account's
+            # This address's failures for the account are forgiven; the address's and the
+            # account's totals stay, or a right password would reset a guesser's count.
+            await accounts.forget_failed_sign_ins(unit, keys.pair)
             await accounts.drop_sign_in_attempt(unit, attempt)
             await audit.record(unit, "account.login", now, actor=account.username)
         request.session.clear()  # a new session at login: no fixation

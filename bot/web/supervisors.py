@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot.engine.flow import N_
-from bot.passwords import MIN_PASSWORD, hash_password
+from bot.passwords import MIN_PASSWORD, hash_password, weakness
 from bot.roles import ROLES, Role
 from bot.store import accounts, audit
 from bot.store.accounts import AccountRecord
@@ -48,6 +48,7 @@ class Supervisors:
             accounts=everyone,
             roles=list(Role),
             error=error,
+            min_password=MIN_PASSWORD,
         )
 
     async def create_account(self, request: Request) -> Response:
@@ -58,11 +59,11 @@ class Supervisors:
         password = str(form.get("password", ""))
         role = str(form.get("role", ""))
         language = str(form.get("language", ""))
-        if not username or len(username) > 64 or role not in ROLES:
+        known = role in ROLES and language in self.pages.catalogs.languages
+        if not username or len(username) > 64 or not known:
             return await self.accounts_page(request, tr.gettext("Check the name and role."), 400)
-        if len(password) < MIN_PASSWORD or language not in self.pages.catalogs.languages:
-            error = tr.gettext("A password needs at least {n} characters.", n=MIN_PASSWORD)
-            return await self.accounts_page(request, error, 400)
+        if (weak := weakness(password)) is not None:
+            return await self.accounts_page(request, tr.gettext(weak, n=MIN_PASSWORD), 400)
         now = self.clock()
         async with self.store.unit() as unit:
             if await accounts.by_username(unit, username) is not None:
