@@ -81,10 +81,10 @@ async def test_a_long_text_goes_in_several_messages(sender: Sender, api: Offline
     ids=["one-line", "blank-line-between", "spaces-between", "many-lines"],
 )
 async def test_every_piece_of_a_long_reply_passes_telegram_limits(
-    outbox: Outbox, api: OfflineBotAPI, text: str
+    sender: Sender, api: OfflineBotAPI, text: str
 ) -> None:
     """The offline API refuses what Telegram refuses (a blank or a too long message)."""
-    assert (await outbox.send_text(PERSON, text)).sent
+    assert (await sender.send_text(PERSON, text)).sent
     sent = [m.text for m in api.messages(PERSON)]
     assert len(sent) > 1 and all(piece.strip() and len(piece) <= MESSAGE_LIMIT for piece in sent)
     assert "".join(sent).replace("\n", "") == text.replace("\n", "").replace(" " * 200, "")
