@@ -36,6 +36,7 @@ from bot.store import Store
 from bot.web.app import create_app
 from bot.web.auth import Throttle
 from bot.web.deps import Deps
+from bot.web.health import Limits
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -135,7 +136,7 @@ async def build(
     worker = worker or socket.gethostname()
     sender = Sender(renderer, application.bot)
     outbox = Outbox(store, sender, clock, worker)
-    inbox = Inbox(store, application, clock, worker)
+    inbox = Inbox(store, application, clock, outbox.answered, worker)
     service = Intake(
         store,
         flow,
@@ -203,6 +204,7 @@ async def build(
         phones=phones,
         updates=deliver,
         webhook_secret=settings.webhook_token() if settings.webhook_url else None,
+        health=Limits(settings.health_inbox_seconds, settings.health_outbox_seconds),
     )
     web = create_app(deps, secret=settings.session_secret(), secure=settings.secure_cookies)
     return Runtime(

@@ -101,6 +101,16 @@ class Settings(BaseSettings):
     dispatch_seconds: int = Field(
         default=30, ge=1, description="How often the check-in dispatcher looks for due rows."
     )
+    health_inbox_seconds: int = Field(
+        default=120,
+        ge=1,
+        description="GET /healthz answers 503 when an update has waited this long to be handled.",
+    )
+    health_outbox_seconds: int = Field(
+        default=900,
+        ge=1,
+        description="GET /healthz answers 503 when a message has waited this long to be sent.",
+    )
     dispatch_lease_seconds: int = Field(
         default=300,
         ge=1,

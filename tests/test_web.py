@@ -620,6 +620,7 @@ def test_every_route_is_in_the_route_tests(bot: Runtime) -> None:
     }
     tested |= {"/login", "/logout", "/language", "/export.{kind:str}"}
     tested |= {"/telegram/webhook"}  # Telegram's, with a secret token: tests/test_webhook.py
+    tested |= {"/healthz"}  # open to monitors, no personal data: tests/test_health.py
     assert paths <= tested | {"/export.csv", "/export.xlsx"}
 
 

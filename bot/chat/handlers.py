@@ -66,12 +66,14 @@ class Chat:
         service: intake.Intake,
         renderer: Renderer,
         sender: Sender,
-        flush: Callable[[int], Awaitable[Delivery]],
+        flush: Callable[[int, int], Awaitable[Delivery]],
     ) -> None:
         self.service = service
         self.renderer = renderer
         self.sender = sender
-        self.flush = flush  # sends a chat's waiting messages (bot/delivery/outbox.py)
+        # Sends a chat's waiting messages, once the reply to an update is kept with it
+        # (bot/delivery/outbox.py).
+        self.flush = flush
 
     def register(self, app: Application) -> None:  # type: ignore[type-arg]
         app.add_handler(TypeHandler(Update, self.only_private), group=-1)
@@ -215,7 +217,7 @@ class Chat:
             # A tap too old to acknowledge still gets its reply: the answer is recorded.
             await self.sender.acknowledge(update.callback_query, self.renderer.toast(reply))
         chat = _user(update).telegram_id
-        delivery = await self.flush(chat)
+        delivery = await self.flush(chat, update.update_id)
         if delivery.outcome is Outcome.REFUSED:  # lost for good: say so, if Telegram lets us
             log.warning("reply to update %s refused: %s", update.update_id, delivery.error)
             await self._apologise(update.update_id, chat, reply.language)

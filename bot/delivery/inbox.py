@@ -45,12 +45,14 @@ class Inbox:
         store: Store,
         application: Application,  # type: ignore[type-arg]
         clock: Callable[[], datetime],
+        answered: Callable[[int], bool],
         worker: str = "",
         concurrency: int = CONCURRENCY,
     ) -> None:
         self.store = store
         self.application = application
         self.clock = clock
+        self.answered = answered  # whether a committed reply marked the update handled
         self.worker = worker  # this process's name on its claims
         self.concurrency = concurrency
         self._wake = asyncio.Event()
@@ -144,8 +146,9 @@ class Inbox:
         except Exception as error:  # PTB's error handler has run; this must not stop us
             log.error("update %s failed: %s", row.update_id, type(error).__name__)
         try:
-            async with self.store.unit() as unit:
-                await inbox.done(unit, row.update_id, self.clock())  # if no reply did
+            if not self.answered(row.update_id):
+                async with self.store.unit() as unit:
+                    await inbox.done(unit, row.update_id, self.clock())
         except Exception as error:  # the claim lapses: the update is handled again
             log.error("update %s not marked handled: %s", row.update_id, type(error).__name__)
         self._wake.set()

@@ -10,6 +10,7 @@ once; at worst, after a crash, one twice. A failure Telegram may get over (a tim
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -29,6 +30,7 @@ AGE = timedelta(seconds=5)  # a message waiting this long is someone else's to s
 LEASE = timedelta(seconds=60)  # how long a claim on a chat's messages holds
 MAX_ATTEMPTS = 8  # tries of one message, about an hour and a half with the back-off
 BATCH = 100  # chats sent again per round
+RECENT = 10_000  # planned calls kept in memory, waiting to be sent
 
 
 class Outbox:
@@ -45,20 +47,38 @@ class Outbox:
         self.sender = sender
         self.clock = clock
         self.worker = worker  # this process's name on its claims
+        self._answered: set[int] = set()  # updates whose reply is committed, marking them
+        self._recent: dict[int, Post] = {}  # stored by this process, not yet sent
 
     async def keep(self, unit: Unit, user: User, reply: Reply, now: datetime) -> None:
         """The service's Journal: the reply's calls stored, the update marked handled."""
         if user.update_id is not None:
             await inbox.done(unit, user.update_id, now)
         posts = self.sender.plan(user.telegram_id, reply, user.tap)
-        await outbox.add(unit, [_message(post) for post in posts], now)
+        ids = await outbox.add(unit, [_message(post) for post in posts], now)
+        # The calls as planned, to send without rebuilding them from their rows; checked
+        # against the rows when sent (a rolled-back insert's id may be taken again).
+        if len(self._recent) > RECENT:  # sent by another process, or dropped: forget them
+            self._recent.clear()
+        self._recent.update(zip(ids, posts, strict=True))
 
-    async def flush(self, chat_id: int) -> Delivery:
+    def answered(self, update_id: int) -> bool:
+        """Whether the update's reply was committed (and with it, the update marked
+        handled): asked once per update, by the inbox."""
+        if update_id in self._answered:
+            self._answered.discard(update_id)
+            return True
+        return False
+
+    async def flush(self, chat_id: int, update_id: int | None = None) -> Delivery:
         """Send a chat's waiting messages, in order: the first failure, or SENT.
 
-        Nothing is sent while another process holds the chat's messages: it sends them,
-        and those stored meanwhile, as it checks again before it lets go.
+        `update_id` is the update whose reply was just committed, if any. Nothing is sent
+        while another process holds the chat's messages: it sends them, and those stored
+        meanwhile, as it checks again before it lets go.
         """
+        if update_id is not None:
+            self._answered.add(update_id)
         first_failure = SENT
         while True:
             now = self.clock()
@@ -66,10 +86,10 @@ class Outbox:
                 waiting = await outbox.claim_chat(unit, chat_id, self.worker, now, now + LEASE)
             if not waiting:
                 return first_failure
-            delivery = await self._send(chat_id, waiting)
+            delivery, more = await self._send(chat_id, waiting)
             if first_failure.sent:
                 first_failure = delivery
-            if not delivery.sent and delivery.outcome is not Outcome.REFUSED:
+            if not more or (not delivery.sent and delivery.outcome is not Outcome.REFUSED):
                 return first_failure
 
     async def start(self) -> None:
@@ -97,12 +117,13 @@ class Outbox:
             log.info("outbox: sent again to %d chats", len(chats))
         return len(chats)
 
-    async def _send(self, chat_id: int, waiting: list[outbox.Waiting]) -> Delivery:
-        """Make the calls in order; refused ones are dropped, the rest stop at a failure."""
+    async def _send(self, chat_id: int, waiting: list[outbox.Waiting]) -> tuple[Delivery, bool]:
+        """Make the calls in order; refused ones are dropped, the rest stop at a failure.
+        Also says whether more messages were stored for the chat meanwhile."""
         done: list[int] = []
         failure = SENT
         for row in waiting:
-            delivery = await self.sender.perform([_post(row.message)])
+            delivery = await self.sender.perform([self._post(row)])
             if delivery.outcome is Outcome.REFUSED:
                 log.warning("outbox: Telegram refused a message (%s); dropped", delivery.error)
                 failure = delivery if failure.sent else failure
@@ -119,7 +140,8 @@ class Outbox:
                 log.info("outbox: the person blocked the bot; %d messages dropped", dropped)
             elif rest:
                 await self._wait(unit, rest, failure, now)
-        return failure
+            more = bool(await outbox.unclaimed(unit, chat_id))
+        return failure, more
 
     async def _wait(
         self, unit: Unit, rest: list[outbox.Waiting], failure: Delivery, now: datetime
@@ -133,14 +155,29 @@ class Outbox:
         wait = max(failure.retry_after, 2.0 ** (attempts + 3))  # 16 s, 32 s, ... 17 min
         await outbox.postpone(unit, [row.id for row in rest], now + timedelta(seconds=wait))
 
+    def _post(self, row: outbox.Waiting) -> Post:
+        """The call a row stands for: as planned here if it was, else rebuilt from it."""
+        message = row.message
+        post = self._recent.pop(row.id, None)
+        if post is not None and _message(post) == message:
+            return post
+        return Post(message.chat_id, message.text, _markup(message.markup), message.message_id)
+
 
 def _message(post: Post) -> outbox.Message:
-    markup = post.markup.to_dict() if post.markup is not None else None
-    return outbox.Message(post.chat_id, post.text, markup, post.message_id)
+    markup = post.markup
+    data: dict[str, Any] | None
+    if isinstance(markup, InlineKeyboardMarkup):
+        data = _inline_dict(markup)  # most people at a question get the same keyboard
+    else:
+        data = markup.to_dict() if markup is not None else None
+    return outbox.Message(post.chat_id, post.text, data, post.message_id)
 
 
-def _post(message: outbox.Message) -> Post:
-    return Post(message.chat_id, message.text, _markup(message.markup), message.message_id)
+@functools.lru_cache(maxsize=4096)
+def _inline_dict(markup: InlineKeyboardMarkup) -> dict[str, Any]:
+    """A keyboard as stored; keyboards compare and hash by their buttons."""
+    return markup.to_dict()
 
 
 def _markup(data: dict[str, Any] | None) -> Markup | None:

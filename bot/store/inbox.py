@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, null, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, null, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -51,31 +51,44 @@ async def add(unit: Unit, updates: list[Received], now: datetime) -> list[int]:
     return sorted((await unit.connection.execute(statement)).scalars())
 
 
+# The statements run for every update, built once.
+_EARLIER = inbox.alias("earlier")
+_AVAILABLE = (
+    select(inbox.c.update_id)
+    .where(
+        inbox.c.done_at.is_(None),
+        or_(inbox.c.claimed_until.is_(None), inbox.c.claimed_until < bindparam("now")),
+        ~exists().where(
+            _EARLIER.c.chat_id == inbox.c.chat_id,
+            _EARLIER.c.done_at.is_(None),
+            _EARLIER.c.update_id < inbox.c.update_id,
+        ),
+    )
+    .order_by(inbox.c.update_id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_CLAIM = (
+    update(inbox)
+    .where(inbox.c.update_id.in_(_AVAILABLE.scalar_subquery()))
+    .values(claimed_by=bindparam("worker"), claimed_until=bindparam("until"))
+    .returning(inbox.c.update_id, inbox.c.chat_id, inbox.c.payload)
+)
+_DONE = (
+    update(inbox)
+    .where(inbox.c.update_id == bindparam("update"), inbox.c.done_at.is_(None))
+    .values(
+        done_at=bindparam("now"), chat_id=None, payload=null(), claimed_by=None, claimed_until=None
+    )
+)
+
+
 async def claim(
     unit: Unit, worker: str, now: datetime, until: datetime, limit: int
 ) -> list[Received]:
     """Claim up to `limit` updates, oldest first, each the earliest unhandled of its chat."""
-    earlier = inbox.alias("earlier")
-    available = (
-        select(inbox.c.update_id)
-        .where(
-            inbox.c.done_at.is_(None),
-            or_(inbox.c.claimed_until.is_(None), inbox.c.claimed_until < now),
-            ~exists().where(
-                earlier.c.chat_id == inbox.c.chat_id,
-                earlier.c.done_at.is_(None),
-                earlier.c.update_id < inbox.c.update_id,
-            ),
-        )
-        .order_by(inbox.c.update_id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
     result = await unit.connection.execute(
-        update(inbox)
-        .where(inbox.c.update_id.in_(available.scalar_subquery()))
-        .values(claimed_by=worker, claimed_until=until)
-        .returning(inbox.c.update_id, inbox.c.chat_id, inbox.c.payload)
+        _CLAIM, {"now": now, "limit": limit, "worker": worker, "until": until}
     )
     rows = [Received(r.update_id, r.chat_id, r.payload) for r in result if r.payload is not None]
     return sorted(rows, key=lambda r: r.update_id)
@@ -84,11 +97,7 @@ async def claim(
 async def done(unit: Unit, update_id: int, now: datetime) -> None:
     """The update is handled: its content and chat go (nothing in the row leads to the
     person any more), its id stays against a repeat."""
-    await unit.connection.execute(
-        update(inbox)
-        .where(inbox.c.update_id == update_id, inbox.c.done_at.is_(None))
-        .values(done_at=now, chat_id=None, payload=null(), claimed_by=None, claimed_until=None)
-    )
+    await unit.connection.execute(_DONE, {"update": update_id, "now": now})
 
 
 async def release(unit: Unit, worker: str) -> int:

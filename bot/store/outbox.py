@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 
 from bot.store.tables import outbox
 from bot.store.unit import Unit
@@ -36,25 +36,44 @@ class Waiting:
     attempts: int
 
 
-_INSERT = insert(outbox)
+# The statements run for every reply, built once.
+_INSERT = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
+_CHAT = (
+    select(outbox)
+    .where(outbox.c.chat_id == bindparam("chat"))
+    .order_by(outbox.c.id)
+    .with_for_update()  # PostgreSQL: another claimer waits; SQLite: its write lock serialises
+)
+_CLAIM = (
+    update(outbox)
+    .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+    .values(claimed_by=bindparam("worker"), claimed_until=bindparam("until"))
+)
+_REMOVE = delete(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+_UNCLAIMED = select(func.count()).where(
+    outbox.c.chat_id == bindparam("chat"), outbox.c.claimed_until.is_(None)
+)
 
 
-async def add(unit: Unit, messages: list[Message], now: datetime) -> None:
-    if messages:
-        await unit.connection.execute(
-            _INSERT,
-            [
-                {
-                    "chat_id": m.chat_id,
-                    "message_id": m.message_id,
-                    "text": m.text,
-                    "markup": m.markup,
-                    "created_at": now,
-                    "attempts": 0,
-                }
-                for m in messages
-            ],
-        )
+async def add(unit: Unit, messages: list[Message], now: datetime) -> list[int]:
+    """Store messages to send, in order; their ids, in the same order."""
+    if not messages:
+        return []
+    result = await unit.connection.execute(
+        _INSERT,
+        [
+            {
+                "chat_id": m.chat_id,
+                "message_id": m.message_id,
+                "text": m.text,
+                "markup": m.markup,
+                "created_at": now,
+                "attempts": 0,
+            }
+            for m in messages
+        ],
+    )
+    return list(result.scalars())
 
 
 async def claim_chat(
@@ -62,20 +81,11 @@ async def claim_chat(
 ) -> list[Waiting]:
     """A chat's waiting messages, in order, claimed until `until`; none while another
     claim on the chat is live (its holder sends them, in order)."""
-    rows = list(
-        await unit.connection.execute(
-            select(outbox)
-            .where(outbox.c.chat_id == chat_id)
-            .order_by(outbox.c.id)
-            .with_for_update()
-        )
-    )
+    rows = list(await unit.connection.execute(_CHAT, {"chat": chat_id}))
     if not rows or any(r.claimed_until is not None and r.claimed_until > now for r in rows):
         return []
     await unit.connection.execute(
-        update(outbox)
-        .where(outbox.c.id.in_([r.id for r in rows]))
-        .values(claimed_by=worker, claimed_until=until)
+        _CLAIM, {"ids": [r.id for r in rows], "worker": worker, "until": until}
     )
     return [
         Waiting(r.id, Message(r.chat_id, r.text, r.markup, r.message_id), r.attempts) for r in rows
@@ -85,7 +95,12 @@ async def claim_chat(
 async def remove(unit: Unit, ids: list[int]) -> None:
     """Messages Telegram took, or that will never go."""
     if ids:
-        await unit.connection.execute(delete(outbox).where(outbox.c.id.in_(ids)))
+        await unit.connection.execute(_REMOVE, {"ids": ids})
+
+
+async def unclaimed(unit: Unit, chat_id: int) -> int:
+    """How many of a chat's messages nobody has claimed (stored since the last claim)."""
+    return int((await unit.connection.execute(_UNCLAIMED, {"chat": chat_id})).scalar_one())
 
 
 async def postpone(unit: Unit, ids: list[int], until: datetime) -> None:

@@ -11,6 +11,7 @@ from starlette.staticfiles import StaticFiles
 
 from bot.web.case import CaseView
 from bot.web.deps import Deps
+from bot.web.health import Health
 from bot.web.pages import HERE, Pages
 from bot.web.queue import Queue
 from bot.web.security import SecurityHeaders
@@ -32,8 +33,10 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
     supervisors = Supervisors(pages)
     webhook = Webhook(deps.webhook_secret, deps.updates)
     simulator = Simulator(pages, deps.phones)
+    health = Health(deps.store, deps.clock, deps.health)
     routes = [
         Route("/", queue.queue),
+        Route("/healthz", health.healthz, methods=["GET"]),
         Route(WEBHOOK_PATH, webhook.on_update, methods=["POST"]),
         Route("/login", sign_in.login_page, methods=["GET"]),
         Route("/login", sign_in.login, methods=["POST"]),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.casework import Casework
 from bot.chat.simulator import Phones
@@ -11,6 +11,7 @@ from bot.engine.checkins import Followups
 from bot.i18n import Catalogs
 from bot.store import Store
 from bot.web.auth import Throttle
+from bot.web.health import Limits
 from bot.web.pages import Clock
 from bot.web.webhook import Updates
 
@@ -29,3 +30,4 @@ class Deps:
     phones: Phones | None = None  # the simulator's, on the in-process Bot API only
     updates: Updates | None = None  # where the webhook's updates go
     webhook_secret: str | None = None  # None: no webhook endpoint accepts anything
+    health: Limits = field(default_factory=Limits)  # past these, GET /healthz answers 503
