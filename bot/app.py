@@ -63,7 +63,9 @@ class Runtime:
     web: Starlette
 
     async def start(self) -> None:
-        """Initialise PTB (getMe) and register the command menus."""
+        """Empty SQLite's log (an erasure cut short by a crash reaches the disk now),
+        initialise PTB (getMe) and register the command menus."""
+        await self.store.scrub()
         await self.application.initialize()
         await register_commands(self.application, self.renderer)
 

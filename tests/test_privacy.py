@@ -1,17 +1,20 @@
-"""/delete erases everything; personal data never reaches the logs."""
+"""/delete erases everything, down to the bytes of the database file; personal data never
+reaches the logs."""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot import logs
 from bot.app import Runtime
+from bot.store import people
 from bot.store.models import Base
-from tests.helpers import Phone
+from tests.helpers import Phone, add_case, on_disk
 from tests.walker import complete_intake
 
 PERSONAL = ("Awa Diallo", "+22376123456", "Bamako", "Tailoring", "9123")
@@ -67,3 +70,63 @@ async def test_no_personal_data_in_logs(
     assert "session 1: full_name -> sex" in logged
     for value in PERSONAL:
         assert value not in logged
+
+
+# Someone nobody else is: every way their name and number may be written on disk.
+NAME, PHONE = "Éloïse Zanguéa Mbokolo", "+22376987654"
+ON_DISK = (
+    NAME.encode(),
+    b"eloise zanguea mbokolo",  # the folded key duplicates are found by
+    json.dumps(NAME).strip('"').encode(),  # JSON columns escape what is not ASCII
+    NAME.encode("utf-16-le"),
+    b"Mbokolo",
+    b"mbokolo",
+    PHONE.encode(),
+    PHONE.lstrip("+").encode(),  # the digits alone
+    b"76987654",  # the national number
+)
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def found_on_disk(bot: Runtime) -> dict[str, list[bytes]]:
+    return on_disk(bot, *ON_DISK)
+
+
+@sqlite_only
+@pytest.mark.parametrize("secure_delete", [True, False], ids=["secure_delete", "without"])
+async def test_delete_leaves_no_trace_in_the_database_files(
+    bot: Runtime, phone_factory: Any, secure_delete: bool
+) -> None:
+    if not secure_delete:  # as on SQLite builds where it is off by default
+        async with bot.store.unit() as unit:
+            await unit.connection.execute(text("PRAGMA secure_delete=OFF"))
+    async with bot.store.unit() as unit:
+        setting = await unit.connection.execute(text("PRAGMA secure_delete"))
+        assert setting.scalar_one() == secure_delete
+    phone: Phone = phone_factory(user_id=9124, language="en")
+    await complete_intake(phone, language="en", full_name=NAME, phone=PHONE)
+    before = found_on_disk(bot)
+    assert set(before["test.db-wal"]) == set(ON_DISK) - {NAME.encode("utf-16-le")}
+
+    await phone.say("/delete")
+    assert (await phone.tap("Yes, erase everything")).text.startswith("All your data")
+    after = found_on_disk(bot)  # while the bot runs
+    assert after["test.db-wal"] == []  # the log was emptied into the file
+    if secure_delete:
+        assert after["test.db"] == []
+    else:  # without it, the deleted rows stay in the file's free space
+        assert NAME.encode() in after["test.db"] and PHONE.encode() in after["test.db"]
+    await bot.stop()
+    assert (found_on_disk(bot)["test.db"] == []) is secure_delete
+
+
+@sqlite_only
+async def test_erased_rows_stay_in_the_log_until_the_store_is_scrubbed(bot: Runtime) -> None:
+    await add_case(bot, 9125, full_name=NAME, phone=PHONE)
+    async with bot.store.unit() as unit:
+        person = await people.find(unit, 9125)
+        assert person is not None
+        await people.erase(unit, person.id)
+    assert NAME.encode() in found_on_disk(bot)["test.db-wal"]  # older copies of the pages
+    await bot.store.scrub()
+    assert found_on_disk(bot) == {"test.db": [], "test.db-wal": []}
