@@ -8,7 +8,8 @@ import logging
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import BigInteger, Column, MetaData, String, Table, insert, select, text
+from sqlalchemy.schema import CreateTable
 
 from bot import logs
 from bot.app import Runtime
@@ -130,3 +131,17 @@ async def test_erased_rows_stay_in_the_log_until_the_store_is_scrubbed(bot: Runt
     assert NAME.encode() in found_on_disk(bot)["test.db-wal"]  # older copies of the pages
     await bot.store.scrub()
     assert found_on_disk(bot) == {"test.db": [], "test.db-wal": []}
+
+
+async def test_raw_rows_of_a_person_are_erased_by_their_chat(bot: Runtime) -> None:
+    """A table of raw updates plugs in by its chat column (people.RAW_BY_CHAT)."""
+    raw = Table(
+        "raw_example", MetaData(), Column("chat_id", BigInteger), Column("body", String(100))
+    )
+    async with bot.store.unit() as unit:
+        await unit.connection.execute(CreateTable(raw))
+        rows = [{"chat_id": 9126, "body": NAME}, {"chat_id": 9127, "body": "Awa Diallo"}]
+        await unit.connection.execute(insert(raw), rows)
+        await people.erase_raw(unit, [9126], columns=(raw.c.chat_id,))
+        left = await unit.connection.execute(select(raw.c.chat_id))
+        assert left.scalars().all() == [9127]

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Column, delete, insert, select, update
 
 from bot.store import tables, twins
 from bot.store.unit import Unit
 
 _people = tables.people
+
+# Columns naming the Telegram chat of rows that hold a person's own words outside the
+# tables that cascade from `people` (in a private chat, the chat's id is the person's):
+# raw updates kept before they are handled, for one. Erasing a person erases those rows.
+RAW_BY_CHAT: tuple[Column[int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,8 +67,21 @@ async def erase(unit: Unit, person_id: int) -> None:
     twin is left.
     """
     left = await twins.of_person(unit, person_id)
-    await unit.connection.execute(delete(_people).where(_people.c.id == person_id))
+    gone = await unit.connection.execute(
+        delete(_people).where(_people.c.id == person_id).returning(_people.c.telegram_id)
+    )
+    await erase_raw(unit, gone.scalars().all())
     await twins.unflag_alone(unit, left)
+
+
+async def erase_raw(
+    unit: Unit, telegram_ids: Collection[int], columns: Sequence[Column[int]] = RAW_BY_CHAT
+) -> None:
+    """Erase the raw rows of these people's chats (see RAW_BY_CHAT)."""
+    if not telegram_ids:
+        return
+    for column in columns:
+        await unit.connection.execute(delete(column.table).where(column.in_(telegram_ids)))
 
 
 async def mark_unreachable(unit: Unit, person_id: int, now: datetime) -> None:
