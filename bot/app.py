@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.backups import Backups
 from bot.casework import Casework
 from bot.chat.handlers import Chat, register_commands
 from bot.chat.ordering import ChatOrderedProcessor
@@ -61,6 +62,7 @@ class Runtime:
     offline: OfflineBotAPI | None
     phones: Phones | None  # the dashboard's simulated phones, on the offline transport
     web: Starlette
+    backups: Backups | None = None  # the nightly copies, when INTAKE_BACKUP_DIR is set
 
     async def start(self) -> None:
         """Empty SQLite's log (an erasure cut short by a crash reaches the disk now),
@@ -148,7 +150,10 @@ async def build(
     )
     policy = Policy(settings.retention_days, settings.abandoned_days)
     retention = Retention(store, policy, outbox, clock)
-    _schedule_jobs(application, dispatcher, retention, settings)
+    backups = None
+    if settings.backup_dir is not None:
+        backups = Backups(store, settings.backup_dir, settings.backup_keep, clock)
+    _schedule_jobs(application, dispatcher, retention, backups, settings)
 
     async def notify(telegram_id: int, text: str) -> bool:
         """Send a caseworker's message through the bot; False if Telegram refused it."""
@@ -210,6 +215,7 @@ async def build(
         offline,
         phones,
         web,
+        backups,
     )
 
 
@@ -217,10 +223,11 @@ def _schedule_jobs(
     application: Application,  # type: ignore[type-arg]
     dispatcher: Dispatcher,
     retention: Retention,
+    backups: Backups | None,
     settings: Settings,
 ) -> None:
-    """The dispatcher wakes up regularly, retention daily; a late wake-up runs once, and
-    never twice at the same time."""
+    """The dispatcher wakes up regularly, retention and backups daily; a late wake-up runs
+    once, and never twice at the same time."""
     jobs = application.job_queue
     assert jobs is not None, "python-telegram-bot[job-queue] is required"
     job_kwargs = {"misfire_grace_time": 60, "coalesce": True, "max_instances": 1}
@@ -231,8 +238,11 @@ def _schedule_jobs(
         name="check-ins",
         job_kwargs=job_kwargs,
     )
-    ten = time(10, tzinfo=ZoneInfo(settings.office_time_zone))
-    jobs.run_daily(retention.job, ten, name="retention", job_kwargs=job_kwargs)
+    office = ZoneInfo(settings.office_time_zone)
+    jobs.run_daily(retention.job, time(10, tzinfo=office), name="retention", job_kwargs=job_kwargs)
+    if backups is not None:
+        at = time(settings.backup_hour, tzinfo=office)
+        jobs.run_daily(backups.job, at, name="backup", job_kwargs=job_kwargs)
 
 
 def _http(read_timeout: float = 10) -> BaseRequest:
