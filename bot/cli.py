@@ -349,6 +349,9 @@ async def _db_restore(args: argparse.Namespace, settings: Settings) -> int:
     except copies.InUse:
         print(RESTORE_IN_USE, file=sys.stderr)
         return 1
+    except (OSError, sqlite3.Error) as error:
+        print(f"Nothing restored: {error}", file=sys.stderr)
+        return 1
     print(f"restored {args.file} (schema {revision}); the bot updates the schema when it starts")
     return 0
 

@@ -107,7 +107,7 @@ class Store:
         recycled by the server.
         """
         path = sqlite_path(self.url) if self._sqlite is not None else None
-        if path is None:
+        if path is None or not path.exists():
             return
         if not await asyncio.to_thread(checkpoint, path):
             log.warning(
