@@ -317,9 +317,7 @@ async def _db_backup(args: argparse.Namespace, settings: Settings) -> int:
 
     url = settings.database()
     if not is_sqlite(url):
-        print(
-            PG_TOOL.format(tool="pg_dump", command=copies.pg_dump(url, args.file)), file=sys.stderr
-        )
+        print(PG_TOOL.format(command=copies.pg_dump(url, args.file)), file=sys.stderr)
         return 2
     try:
         copy = await asyncio.to_thread(copies.backup, url, args.file)
@@ -337,7 +335,7 @@ async def _db_restore(args: argparse.Namespace, settings: Settings) -> int:
     url = settings.database()
     if not is_sqlite(url):
         command = copies.pg_restore(url, args.file)
-        print(PG_TOOL.format(tool="pg_restore", command=command), file=sys.stderr)
+        print(PG_TOOL.format(command=command), file=sys.stderr)
         return 2
     try:
         revision = copies.restore(url, args.file)
