@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,9 @@ from sqlalchemy import BigInteger, Column, MetaData, String, Table, insert, sele
 from sqlalchemy.schema import CreateTable
 
 from bot import logs
-from bot.app import Runtime
+from bot.app import Runtime, build
+from bot.chat.transport import OfflineBotAPI
+from bot.config import Settings
 from bot.store import people
 from bot.store.models import Base
 from tests.helpers import Phone, add_case, on_disk
@@ -145,3 +149,27 @@ async def test_raw_rows_of_a_person_are_erased_by_their_chat(bot: Runtime) -> No
         await people.erase_raw(unit, [9126], columns=(raw.c.chat_id,))
         left = await unit.connection.execute(select(raw.c.chat_id))
         assert left.scalars().all() == [9127]
+
+
+@sqlite_only
+async def test_an_erasure_cut_short_by_a_crash_reaches_the_disk_at_the_next_start(
+    bot: Runtime, settings: Settings, tmp_path: Path
+) -> None:
+    await add_case(bot, 9128, full_name=NAME, phone=PHONE)
+    async with bot.store.unit() as unit:
+        person = await people.find(unit, 9128)
+        assert person is not None
+        await people.erase(unit, person.id)
+    # What a crash right after the commit leaves: the file and its log, not yet scrubbed.
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    for name in ("test.db", "test.db-wal"):
+        shutil.copyfile(tmp_path / name, crashed / name)
+    url = f"sqlite:///{crashed / 'test.db'}"
+    again = await build(settings.model_copy(update={"database_url": url}), offline=OfflineBotAPI())
+    assert NAME.encode() in on_disk(again, *ON_DISK)["test.db-wal"]
+    await again.start()
+    try:
+        assert on_disk(again, *ON_DISK) == {"test.db": [], "test.db-wal": []}
+    finally:
+        await again.stop()
