@@ -19,7 +19,7 @@ from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
 from bot.store import people
 from bot.store.models import Base
-from tests.helpers import Phone, add_case, on_disk
+from tests.helpers import Phone, add_case, at_full_name, on_disk
 from tests.walker import complete_intake
 
 PERSONAL = ("Awa Diallo", "+22376123456", "Bamako", "Tailoring", "9123")
@@ -123,6 +123,19 @@ async def test_delete_leaves_no_trace_in_the_database_files(
         assert NAME.encode() in after["test.db"] and PHONE.encode() in after["test.db"]
     await bot.stop()
     assert (found_on_disk(bot)["test.db"] == []) is secure_delete
+
+
+@sqlite_only
+async def test_a_cancelled_intake_leaves_no_trace_in_the_database_files(
+    bot: Runtime, phone_factory: Any
+) -> None:
+    phone: Phone = phone_factory(user_id=9129, language="en")
+    await at_full_name(phone)
+    await phone.say(NAME)
+    assert b"Mbokolo" in found_on_disk(bot)["test.db-wal"]  # in the session's answers
+    await phone.say("/cancel")
+    assert (await phone.tap("Yes, stop")).text.startswith("Your request has been stopped")
+    assert found_on_disk(bot) == {"test.db": [], "test.db-wal": []}
 
 
 @sqlite_only
