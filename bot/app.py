@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.backups import Backups
 from bot.casework import Casework
 from bot.chat.handlers import Chat, register_commands
 from bot.chat.render import Renderer
@@ -65,9 +66,12 @@ class Runtime:
     offline: OfflineBotAPI | None
     phones: Phones | None  # the dashboard's simulated phones, on the offline transport
     web: Starlette
+    backups: Backups | None = None  # the nightly copies, when INTAKE_BACKUP_DIR is set
 
     async def start(self) -> None:
-        """Initialise PTB (getMe) and register the command menus."""
+        """Empty SQLite's log (an erasure cut short by a crash reaches the disk now),
+        initialise PTB (getMe) and register the command menus."""
+        await self.store.scrub()
         await self.application.initialize()
         await register_commands(self.application, self.renderer)
 
@@ -158,7 +162,10 @@ async def build(
     )
     policy = Policy(settings.retention_days, settings.abandoned_days)
     retention = Retention(store, policy, sender, clock)
-    _schedule_jobs(application, dispatcher, retention, inbox, outbox, settings)
+    backups = None
+    if settings.backup_dir is not None:
+        backups = Backups(store, settings.backup_dir, settings.backup_keep, clock)
+    _schedule_jobs(application, dispatcher, retention, inbox, outbox, backups, settings)
 
     async def notify(telegram_id: int, text: str) -> bool:
         """Send a caseworker's message through the bot; False if Telegram refused it."""
@@ -223,6 +230,7 @@ async def build(
         offline,
         phones,
         web,
+        backups,
     )
 
 
@@ -232,10 +240,11 @@ def _schedule_jobs(
     retention: Retention,
     inbox: Inbox,
     outbox: Outbox,
+    backups: Backups | None,
     settings: Settings,
 ) -> None:
-    """The dispatcher and the outbox wake up regularly, retention and the inbox's pruning
-    daily; a late wake-up runs once, and never twice at the same time."""
+    """The dispatcher and the outbox wake up regularly; retention, the inbox's pruning and
+    backups daily; a late wake-up runs once, and never twice at the same time."""
     jobs = application.job_queue
     assert jobs is not None, "python-telegram-bot[job-queue] is required"
     job_kwargs = {"misfire_grace_time": 60, "coalesce": True, "max_instances": 1}
@@ -247,9 +256,13 @@ def _schedule_jobs(
         job_kwargs=job_kwargs,
     )
     jobs.run_repeating(outbox.job, interval=AGE, first=AGE, name="outbox", job_kwargs=job_kwargs)
-    ten = time(10, tzinfo=ZoneInfo(settings.office_time_zone))
+    office = ZoneInfo(settings.office_time_zone)
+    ten = time(10, tzinfo=office)
     jobs.run_daily(retention.job, ten, name="retention", job_kwargs=job_kwargs)
     jobs.run_daily(inbox.job, ten, name="inbox", job_kwargs=job_kwargs)
+    if backups is not None:
+        at = time(settings.backup_hour, tzinfo=office)
+        jobs.run_daily(backups.job, at, name="backup", job_kwargs=job_kwargs)
 
 
 def _http(read_timeout: float = 10) -> BaseRequest:

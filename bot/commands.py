@@ -55,7 +55,7 @@ class Commands(Service):
             await self._forget_if_empty(unit, person, now, "intake.cancelled")
             return Reply(language, [Cancelled()])
 
-        return await self._answer(user, work)
+        return await self._scrubbed(await self._answer(user, work), Cancelled)
 
     async def status(self, user: User) -> Reply:
         async def work(unit: Unit, now: datetime) -> Reply:
@@ -104,7 +104,13 @@ class Commands(Service):
             await audit.record(unit, "person.erased", now, pre_registrations=erased)
             return Reply(language, [Erased()])
 
-        return await self._answer(user, work)
+        return await self._scrubbed(await self._answer(user, work), Erased)
+
+    async def _scrubbed(self, reply: Reply, erased: type[Cancelled] | type[Erased]) -> Reply:
+        """After a committed erasure (the reply says `erased`), the disk forgets it too."""
+        if any(isinstance(item, erased) for item in reply.items):
+            await self.store.scrub()
+        return reply
 
     async def human(self, user: User) -> Reply:
         """/human or "talk to a person": the case is flagged for a call back."""

@@ -98,6 +98,16 @@ class Settings(BaseSettings):
         default="Africa/Casablanca",
         description="The office's time zone: the daily retention job runs at 10:00 there.",
     )
+    backup_dir: Path | None = Field(
+        default=None,
+        description="Folder of the nightly backups of the SQLite database; none when unset.",
+    )
+    backup_keep: int = Field(
+        default=7, ge=1, description="Nightly backups kept in the folder; older ones are deleted."
+    )
+    backup_hour: int = Field(
+        default=3, ge=0, le=23, description="Hour of the nightly backup, in the office's time zone."
+    )
     dispatch_seconds: int = Field(
         default=30, ge=1, description="How often the check-in dispatcher looks for due rows."
     )
@@ -135,6 +145,15 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}, e.g. Africa/Casablanca") from None
         return value
+
+    @model_validator(mode="after")
+    def _backups_of_sqlite(self) -> Settings:
+        if self.backup_dir is not None and not (self.database_url or "sqlite").startswith("sqlite"):
+            raise ValueError(
+                "INTAKE_BACKUP_DIR backs up the embedded SQLite database only: back up "
+                "PostgreSQL with pg_dump (docs/DEPLOYMENT.md, 'Backups') and unset it"
+            )
+        return self
 
     @model_validator(mode="after")
     def _catalogs_exist(self) -> Settings:

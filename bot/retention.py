@@ -75,6 +75,7 @@ class Retention:
             await audit.record(unit, "retention.erased", now, actor="retention", cases=cases, intakes=intakes,
                 people=gone,
             )  # fmt: skip
+        await self.store.scrub()  # what was erased leaves the disk too
         report = Purge(cases, intakes, gone)
         if remind:
             report.reminded = await self._remind(now, intakes_before)

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +24,7 @@ from bot.engine import Session
 from bot.followups.service import schedule_case
 from bot.passwords import hash_password
 from bot.store import IntakeSession, PreRegistration, Submission, accounts, cases, people
+from bot.store.database import sqlite_path
 from tests.walker import answer_until, is_turn
 
 
@@ -123,6 +125,17 @@ async def table_rows(bot: Runtime, model: Any) -> list[Any]:
         query = query.order_by(table.c.id)
     async with bot.store.unit() as unit:
         return list((await unit.connection.execute(query)).mappings())
+
+
+def on_disk(bot: Runtime, *values: bytes) -> dict[str, list[bytes]]:
+    """Which `values` the raw bytes of the SQLite database file and of its log hold."""
+    path = sqlite_path(bot.store.url)
+    assert path is not None
+    found = {}
+    for name in (path, Path(f"{path}-wal")):
+        data = name.read_bytes() if name.exists() else b""
+        found[name.name] = [value for value in values if value in data]
+    return found
 
 
 async def reset_postgres(url: str) -> None:

@@ -73,6 +73,7 @@ LAYERS = {
         ("engine", "domain", "store", "service", "chat", "planning"),
     ),
     "retention": Layer(("bot.retention",), ("store", "service", "chat")),
+    "backups": Layer(("bot.backups",), ("store",)),
     "web": Layer(
         ("bot.web",),
         (

@@ -63,3 +63,13 @@ def test_the_catalogs_load_only_the_languages_offered() -> None:
     assert only_french.languages == ("fr",) and only_french.default == "fr"
     assert only_french.negotiate("en-GB") == "fr"
     assert Catalogs(ROOT / "locales", languages=("en",)).translator("fr").language == "en"
+
+
+def test_nightly_backups_are_for_the_embedded_database_only(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("INTAKE_BACKUP_DIR", str(tmp_path))
+    assert Settings(_env_file=None).backup_dir == tmp_path  # type: ignore[call-arg]
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://intake@db/intake")
+    with pytest.raises(ValueError, match="back up PostgreSQL with pg_dump"):
+        Settings(_env_file=None)  # type: ignore[call-arg]

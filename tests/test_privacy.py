@@ -1,17 +1,26 @@
-"""/delete erases everything; personal data never reaches the logs."""
+"""/delete erases everything, down to the bytes of the database file; personal data never
+reaches the logs."""
 
 from __future__ import annotations
 
+import json
 import logging
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import BigInteger, Column, MetaData, String, Table, insert, select, text
+from sqlalchemy.schema import CreateTable
 
 from bot import logs
-from bot.app import Runtime
+from bot.app import Runtime, build
+from bot.chat.transport import OfflineBotAPI
+from bot.config import Settings
+from bot.lifecycle import running
+from bot.store import people
 from bot.store.models import Base
-from tests.helpers import Phone
+from tests.helpers import Phone, RemotePhone, add_case, at_full_name, on_disk, wait_for
 from tests.walker import complete_intake
 
 PERSONAL = ("Awa Diallo", "+22376123456", "Bamako", "Tailoring", "9123")
@@ -67,3 +76,124 @@ async def test_no_personal_data_in_logs(
     assert "session 1: full_name -> sex" in logged
     for value in PERSONAL:
         assert value not in logged
+
+
+# Someone nobody else is: every way their name and number may be written on disk.
+NAME, PHONE = "Éloïse Zanguéa Mbokolo", "+22376987654"
+ON_DISK = (
+    NAME.encode(),
+    b"eloise zanguea mbokolo",  # the folded key duplicates are found by
+    json.dumps(NAME).strip('"').encode(),  # JSON columns escape what is not ASCII
+    NAME.encode("utf-16-le"),
+    b"Mbokolo",
+    b"mbokolo",
+    PHONE.encode(),
+    PHONE.lstrip("+").encode(),  # the digits alone
+    b"76987654",  # the national number
+)
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def found_on_disk(bot: Runtime) -> dict[str, list[bytes]]:
+    return on_disk(bot, *ON_DISK)
+
+
+@sqlite_only
+@pytest.mark.parametrize("secure_delete", [True, False], ids=["secure_delete", "without"])
+async def test_delete_leaves_no_trace_in_the_database_files(
+    bot: Runtime, api: OfflineBotAPI, secure_delete: bool
+) -> None:
+    if not secure_delete:  # as on SQLite builds where it is off by default
+        async with bot.store.unit() as unit:
+            await unit.connection.execute(text("PRAGMA secure_delete=OFF"))
+    async with bot.store.unit() as unit:
+        setting = await unit.connection.execute(text("PRAGMA secure_delete"))
+        assert setting.scalar_one() == secure_delete
+    # Every update goes through the inbox, as Telegram's would: its raw updates are on
+    # disk too until handled.
+    person = api.person(9124, "Awa", "en")
+
+    async def receive(update: dict[str, Any]) -> None:
+        await bot.inbox.receive([update])
+
+    phone = RemotePhone(person, post=receive, wait=wait_for)
+    async with running(bot):
+        await complete_intake(phone, language="en", full_name=NAME, phone=PHONE)
+        before = found_on_disk(bot)
+        assert set(before["test.db-wal"]) == set(ON_DISK) - {NAME.encode("utf-16-le")}
+        count = len(person.inbox)
+        await receive(person.text("/delete"))
+        await wait_for(lambda: len(person.inbox) > count)
+        await receive(person.tap("Yes, erase everything"))
+        await wait_for(lambda: person.last.text.startswith("All your data"))
+        after = found_on_disk(bot)  # while the bot runs
+    if secure_delete:
+        assert after == {"test.db": [], "test.db-wal": []}
+    else:  # without it, deleted rows stay in free space, and pages written since carry it
+        assert NAME.encode() in after["test.db"] + after["test.db-wal"]
+        assert PHONE.encode() in after["test.db"] + after["test.db-wal"]
+    await bot.stop()
+    assert (found_on_disk(bot)["test.db"] == []) is secure_delete
+
+
+@sqlite_only
+async def test_a_cancelled_intake_leaves_no_trace_in_the_database_files(
+    bot: Runtime, phone_factory: Any
+) -> None:
+    phone: Phone = phone_factory(user_id=9129, language="en")
+    await at_full_name(phone)
+    await phone.say(NAME)
+    assert b"Mbokolo" in found_on_disk(bot)["test.db-wal"]  # in the session's answers
+    await phone.say("/cancel")
+    assert (await phone.tap("Yes, stop")).text.startswith("Your request has been stopped")
+    assert found_on_disk(bot) == {"test.db": [], "test.db-wal": []}
+
+
+@sqlite_only
+async def test_erased_rows_stay_in_the_log_until_the_store_is_scrubbed(bot: Runtime) -> None:
+    await add_case(bot, 9125, full_name=NAME, phone=PHONE)
+    async with bot.store.unit() as unit:
+        person = await people.find(unit, 9125)
+        assert person is not None
+        await people.erase(unit, person.id)
+    assert NAME.encode() in found_on_disk(bot)["test.db-wal"]  # older copies of the pages
+    await bot.store.scrub()
+    assert found_on_disk(bot) == {"test.db": [], "test.db-wal": []}
+
+
+async def test_raw_rows_of_a_person_are_erased_by_their_chat(bot: Runtime) -> None:
+    """A table of raw updates plugs in by its chat column (people.RAW_BY_CHAT)."""
+    raw = Table(
+        "raw_example", MetaData(), Column("chat_id", BigInteger), Column("body", String(100))
+    )
+    async with bot.store.unit() as unit:
+        await unit.connection.execute(CreateTable(raw))
+        rows = [{"chat_id": 9126, "body": NAME}, {"chat_id": 9127, "body": "Awa Diallo"}]
+        await unit.connection.execute(insert(raw), rows)
+        await people.erase_raw(unit, [9126], columns=(raw.c.chat_id,))
+        left = await unit.connection.execute(select(raw.c.chat_id))
+        assert left.scalars().all() == [9127]
+
+
+@sqlite_only
+async def test_an_erasure_cut_short_by_a_crash_reaches_the_disk_at_the_next_start(
+    bot: Runtime, settings: Settings, tmp_path: Path
+) -> None:
+    await add_case(bot, 9128, full_name=NAME, phone=PHONE)
+    async with bot.store.unit() as unit:
+        person = await people.find(unit, 9128)
+        assert person is not None
+        await people.erase(unit, person.id)
+    # What a crash right after the commit leaves: the file and its log, not yet scrubbed.
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    for name in ("test.db", "test.db-wal"):
+        shutil.copyfile(tmp_path / name, crashed / name)
+    url = f"sqlite:///{crashed / 'test.db'}"
+    again = await build(settings.model_copy(update={"database_url": url}), offline=OfflineBotAPI())
+    assert NAME.encode() in on_disk(again, *ON_DISK)["test.db-wal"]
+    await again.start()
+    try:
+        assert on_disk(again, *ON_DISK) == {"test.db": [], "test.db-wal": []}
+    finally:
+        await again.stop()

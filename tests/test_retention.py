@@ -14,7 +14,7 @@ from bot.chat.transport import OfflineBotAPI
 from bot.cli import main
 from bot.store import AuditEvent, Person, PreRegistration, cases, people
 from bot.store.models import IntakeSession
-from tests.helpers import Clock, returned_case, table_rows
+from tests.helpers import Clock, add_case, on_disk, returned_case, table_rows
 
 
 async def age_case(bot: Runtime, case_id: int, status: str, days: float) -> None:
@@ -53,6 +53,19 @@ async def test_cases_over_for_a_year_are_erased_with_their_people(bot: Runtime) 
     assert 60 not in {p["telegram_id"] for p in await table_rows(bot, Person)}
     [audit] = [a for a in await table_rows(bot, AuditEvent) if a["action"] == "retention.erased"]
     assert audit["details"] == {"cases": 1, "intakes": 0, "people": 1}  # counts only
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_erased_cases_leave_the_database_files(bot: Runtime) -> None:
+    name = b"Kofi Ntsama-Obiang"
+    reference = await add_case(bot, 67, full_name=name.decode(), phone="+22376555012")
+    async with bot.store.unit() as unit:
+        case = await cases.by_reference(unit, reference)
+    assert case is not None
+    await age_case(bot, case.id, "closed", 400)
+    assert on_disk(bot, name, b"22376555012")["test.db-wal"] == [name, b"22376555012"]
+    assert (await bot.retention.run()).cases == 1
+    assert on_disk(bot, name, b"22376555012") == {"test.db": [], "test.db-wal": []}
 
 
 async def test_abandoned_intakes_are_erased_and_unfinished_ones_reminded_once(

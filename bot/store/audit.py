@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -58,6 +59,20 @@ async def has(unit: Unit, action: str, person_id: int) -> bool:
         select(e.id).where(e.action == action, e.person_id == person_id).limit(1)
     )
     return result.first() is not None
+
+
+async def latest(unit: Unit, actions: Collection[str], since: datetime) -> AuditEntry | None:
+    """The newest of these actions recorded since `since` (the index on `at` bounds the
+    search), if any."""
+    e = audit_events.c
+    result = await unit.connection.execute(
+        select(e.at, e.actor, e.action, e.details)
+        .where(e.action.in_(actions), e.at >= since)
+        .order_by(e.at.desc(), e.id.desc())
+        .limit(1)
+    )
+    row = result.mappings().first()
+    return AuditEntry(**row) if row else None
 
 
 async def trail(unit: Unit, case_id: int) -> list[AuditEntry]:

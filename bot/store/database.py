@@ -9,6 +9,7 @@ sent. PostgreSQL runs on the async engine with asyncpg, for several processes.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -49,11 +50,40 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         "foreign_keys=ON",
         f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
         "synchronous=NORMAL",
+        # Deleted rows are overwritten with zeros, not left in free space: an erased person
+        # is gone from the file once the write-ahead log is checkpointed (Store.scrub).
+        "secure_delete=ON",
         "cache_size=-65536",  # 64 MiB of pages: a year of check-ins stays in memory
-        "wal_autocheckpoint=10000",  # fewer, larger checkpoints: each one syncs the file
+        # Fewer, larger checkpoints: each one syncs the file. Erasures do not wait for
+        # them: Store.scrub checkpoints right after each one.
+        "wal_autocheckpoint=10000",
     ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
+
+
+def sqlite_path(url: str | URL) -> Path | None:
+    """The file of a SQLite URL; None for an in-memory database or another backend."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def checkpoint(path: Path) -> bool:
+    """Copy SQLite's write-ahead log into the database file and empty the log; False if a
+    reader kept part of it (the next checkpoint takes the rest).
+
+    A passive checkpoint first copies what it can without holding up writers; the
+    truncating one then blocks them only for what was written in between.
+    """
+    connection = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        connection.close()
+    return not busy
 
 
 def alembic_config() -> Config:

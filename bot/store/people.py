@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Column, delete, insert, select, update
 
 from bot.store import tables, twins
 from bot.store.unit import Unit
 
 _people = tables.people
-outbox = tables.outbox
+
+# Columns naming the Telegram chat of rows that hold a person's own words outside the
+# tables that cascade from `people` (in a private chat, the chat's id is the person's):
+# messages waiting in the outbox, which may quote their answers. Erasing a person erases
+# those rows. (The inbox needs no entry: a handled update keeps neither its content nor
+# its chat, and one not handled yet was written after the erasure.)
+RAW_BY_CHAT: tuple[Column[int], ...] = (tables.outbox.c.chat_id,)
 
 
 @dataclass(frozen=True)
@@ -63,13 +69,21 @@ async def erase(unit: Unit, person_id: int) -> None:
     twin is left.
     """
     left = await twins.of_person(unit, person_id)
-    # Messages still waiting for them may quote their answers: they go too.
-    telegram_id = select(_people.c.telegram_id).where(_people.c.id == person_id)
-    await unit.connection.execute(
-        delete(outbox).where(outbox.c.chat_id == telegram_id.scalar_subquery())
+    gone = await unit.connection.execute(
+        delete(_people).where(_people.c.id == person_id).returning(_people.c.telegram_id)
     )
-    await unit.connection.execute(delete(_people).where(_people.c.id == person_id))
+    await erase_raw(unit, gone.scalars().all())
     await twins.unflag_alone(unit, left)
+
+
+async def erase_raw(
+    unit: Unit, telegram_ids: Collection[int], columns: Sequence[Column[int]] = RAW_BY_CHAT
+) -> None:
+    """Erase the raw rows of these people's chats (see RAW_BY_CHAT)."""
+    if not telegram_ids:
+        return
+    for column in columns:
+        await unit.connection.execute(delete(column.table).where(column.in_(telegram_ids)))
 
 
 async def mark_unreachable(unit: Unit, person_id: int, now: datetime) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, delete, exists, func, select, update
 from bot.engine.session import ACTIVE
 from bot.status import CLOSED
 from bot.store.models import equals_constant
+from bot.store.people import erase_raw
 from bot.store.tables import people, pre_registrations, sessions
 from bot.store.unit import Unit
 
@@ -62,8 +63,12 @@ async def erase_expired(
         delete(pre_registrations).where(_over_since(cases_before))
     )
     intakes = await unit.connection.execute(delete(sessions).where(_abandoned(intakes_before)))
-    gone = await unit.connection.execute(delete(people).where(_forgettable()))
-    return cases.rowcount, intakes.rowcount, gone.rowcount
+    gone = await unit.connection.execute(
+        delete(people).where(_forgettable()).returning(people.c.telegram_id)
+    )
+    telegram_ids = gone.scalars().all()
+    await erase_raw(unit, telegram_ids)
+    return cases.rowcount, intakes.rowcount, len(telegram_ids)
 
 
 async def unfinished(unit: Unit, before: datetime, not_before: datetime) -> list[Unfinished]:

@@ -7,6 +7,8 @@ queries are written once for both databases.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
@@ -16,8 +18,16 @@ from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import Executable
 
-from bot.store.database import async_engine, is_sqlite, run_migrations, sqlite_engine
+from bot.store.database import (
+    async_engine,
+    checkpoint,
+    is_sqlite,
+    run_migrations,
+    sqlite_engine,
+    sqlite_path,
+)
 
+log = logging.getLogger(__name__)
 Params = dict[str, Any] | list[dict[str, Any]]  # one row, or many (executemany)
 
 
@@ -85,6 +95,24 @@ class Store:
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": 0x1A7E}
                 )
             await connection.run_sync(run_migrations, revision)
+
+    async def scrub(self) -> None:
+        """Make erased rows gone from the disk, after the transaction that erased them.
+
+        SQLite zeroes deleted rows (secure_delete) in the pages it writes to its
+        write-ahead log, but older copies of those pages stay in the log until a
+        checkpoint: this one copies the log into the database file and empties it. It runs
+        in a thread, on a connection of its own, so the chats go on meanwhile. Nothing is
+        done on PostgreSQL: its autovacuum reclaims deleted rows, and its own log is
+        recycled by the server.
+        """
+        path = sqlite_path(self.url) if self._sqlite is not None else None
+        if path is None or not path.exists():
+            return
+        if not await asyncio.to_thread(checkpoint, path):
+            log.warning(
+                "the write-ahead log was not emptied: a reader held it; the next scrub will"
+            )
 
     async def close(self) -> None:
         if self._held is not None:

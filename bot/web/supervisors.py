@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -10,9 +12,12 @@ from starlette.responses import RedirectResponse, Response
 from bot.engine.flow import N_
 from bot.passwords import MIN_PASSWORD, hash_password, weakness
 from bot.roles import ROLES, Role
-from bot.store import accounts, audit
+from bot.store import accounts, audit, copies
 from bot.store.accounts import AccountRecord
 from bot.web.pages import Pages, parse_int
+
+# How far back the accounts page looks for the nightly backup's last outcome.
+BACKUP_WINDOW = timedelta(days=7)
 
 
 class Supervisors:
@@ -40,6 +45,8 @@ class Supervisors:
         account = await self.supervisor(request)
         async with self.store.unit() as unit:
             everyone = await accounts.all_accounts(unit)
+            since = self.clock() - BACKUP_WINDOW
+            backup = await audit.latest(unit, (copies.MADE, copies.FAILED), since)
         return self.pages.render(
             request,
             "accounts.html",
@@ -49,6 +56,8 @@ class Supervisors:
             roles=list(Role),
             error=error,
             min_password=MIN_PASSWORD,
+            backup=backup,
+            backup_failed=backup is not None and backup.action == copies.FAILED,
         )
 
     async def create_account(self, request: Request) -> Response:
