@@ -13,10 +13,17 @@ from typing import Any, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, CursorResult
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, InvalidRequestError
 from sqlalchemy.sql.expression import Executable
 
-from bot.store.database import async_engine, is_sqlite, run_migrations, sqlite_engine
+from bot.store.database import (
+    async_engine,
+    is_sqlite,
+    run_migrations,
+    sqlite_engine,
+    unavailable,
+    unusable_url,
+)
 
 Params = dict[str, Any] | list[dict[str, Any]]  # one row, or many (executemany)
 
@@ -33,9 +40,13 @@ class Store:
     """The database, handed out one transaction (`unit`) at a time."""
 
     def __init__(self, url: str) -> None:
+        """Raises DatabaseUnavailable for a URL that is no URL, or names a missing driver."""
         self.url = url
-        self._sqlite = sqlite_engine(url) if is_sqlite(url) else None
-        self._async = None if self._sqlite is not None else async_engine(url)
+        try:
+            self._sqlite = sqlite_engine(url) if is_sqlite(url) else None
+            self._async = None if self._sqlite is not None else async_engine(url)
+        except (ArgumentError, InvalidRequestError, ImportError) as error:
+            raise unusable_url(url, error) from error
         self._held: Connection | None = None
 
     @property
@@ -72,7 +83,14 @@ class Store:
             yield Unit(connection)
 
     async def upgrade(self, revision: str = "head") -> None:
-        """Apply schema migrations up to `revision`."""
+        """Apply schema migrations up to `revision`. The first use of the database: raises
+        DatabaseUnavailable when it cannot be reached, opened or written."""
+        try:
+            await self._upgrade(revision)
+        except (OSError, DBAPIError) as error:
+            raise unavailable(self.url, error) from error
+
+    async def _upgrade(self, revision: str) -> None:
         if self._sqlite is not None:
             with self._sqlite.begin() as connection:
                 run_migrations(connection, revision)
