@@ -36,6 +36,18 @@ def configure(level: str | int = "INFO") -> None:
     routine = root.level if root.level <= logging.DEBUG else max(logging.WARNING, root.level)
     for name in ROUTINE:
         logging.getLogger(name).setLevel(max(routine, _clamp(name)))
+    scheduler = logging.getLogger("apscheduler.scheduler")
+    if not any(isinstance(f, _SkippedRun) for f in scheduler.filters):
+        scheduler.addFilter(_SkippedRun())
+
+
+class _SkippedRun(logging.Filter):
+    """APScheduler warns each time a run is skipped because the last one still works (a
+    long check-in run). The jobs allow one instance on purpose: a routine line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        routine = "maximum number of running instances reached" in record.getMessage()
+        return not routine or logging.getLogger().level <= logging.DEBUG
 
 
 def _clamp(name: str) -> int:

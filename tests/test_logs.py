@@ -5,6 +5,7 @@ the libraries' routine lines only with --log-level debug."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -12,6 +13,9 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from bot import logs
 from bot.app import build
 from bot.config import Settings
 from tests.helpers import Clock, returned_case, wait_for
@@ -122,3 +126,31 @@ async def test_log_level_warning_after_the_command_hides_the_start(tmp_path: Pat
         await asyncio.wait_for(run.process.stdout.readline(), timeout=30)  # started
     assert run.process.returncode == 0, run.log
     assert "bot running" not in run.log and "stopping" not in run.log
+
+
+def test_a_run_skipped_while_the_last_one_works_is_a_routine_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A check-in run longer than the interval: APScheduler skips the next, by design."""
+    scheduler = logging.getLogger("apscheduler.scheduler")
+    names = ("", *logs.ROUTINE, *logs.CLAMPED)
+    levels = {name: logging.getLogger(name).level for name in names}
+    try:
+        logs.configure("INFO")
+        scheduler.warning(
+            "Execution of job %r skipped: maximum number of running instances reached (1)",
+            "check-ins",
+        )
+        scheduler.warning("Run time of job %r was missed by 0:01:02", "check-ins")
+        logs.configure("DEBUG")
+        scheduler.warning(
+            "Execution of job %r skipped: maximum number of running instances reached (1)",
+            "retention",
+        )
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+    assert [r.getMessage().split(" skipped")[0] for r in caplog.records] == [
+        "Run time of job 'check-ins' was missed by 0:01:02",
+        "Execution of job 'retention'",
+    ]
