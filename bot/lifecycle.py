@@ -141,12 +141,21 @@ async def serve(
                         )
                         await stop.wait()
                         log.info("stopping")
+                        _wind_down(runtime)
                         await _stop_web(server, web)  # first: no update accepted, unhandled
                 finally:
                     await _stop_web(server, web)  # after a refused webhook; done otherwise
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+
+
+def _wind_down(runtime: Runtime) -> None:
+    """Tell what would hold the stop up to finish: the dispatcher's run (however many rows
+    are due) and the simulator's pages waiting for news (uvicorn would wait for them)."""
+    runtime.dispatcher.stop()
+    if runtime.phones is not None:
+        runtime.phones.close()
 
 
 def _telegram_refused(runtime: Runtime, error: TelegramError) -> StartupError:
