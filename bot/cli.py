@@ -296,6 +296,7 @@ async def _followups_list(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _followups_send_now(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build
+    from bot.lifecycle import started
 
     if settings.telegram_bot_token is None:
         print(
@@ -303,11 +304,8 @@ async def _followups_send_now(args: argparse.Namespace, settings: Settings) -> i
         )
         return 2
     runtime = await build(settings)
-    await runtime.application.initialize()
-    try:
+    async with started(runtime):  # a refused token is one sentence, as for `run`
         report = await runtime.dispatcher.run_once()
-    finally:
-        await runtime.stop()
     print(f"check-ins: {report}")
     return 0
 
