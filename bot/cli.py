@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import logging
 import secrets
 import socket
 import sqlite3
@@ -13,17 +12,15 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot import logs
-from bot.config import Settings
+from bot.config import LOG_LEVELS, Settings, SettingsError, load_settings
 from bot.i18n import Catalogs
 from bot.roles import Role
 
 if TYPE_CHECKING:
     from bot.store import Store
-
-log = logging.getLogger("bot")
 
 OFFLINE = """\
 No TELEGRAM_BOT_TOKEN is set: the bot runs offline, on its built-in phone simulator.
@@ -53,27 +50,81 @@ it is shown only once.
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    settings = Settings()
-    offered = settings.offered_languages()
-    parser = _parser(Catalogs(settings.locales_dir, settings.default_language, offered))
+    # The arguments first, so that --help works even when a setting is wrong.
+    parser = _parser()
     args = parser.parse_args(argv)
-    logs.configure(settings.log_level)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
     try:
+        settings = load_settings()
+        logs.configure(args.log_level or settings.log_level)
+        if getattr(args, "language", False) is not False:
+            args.language = _language(parser, args.language, settings)
         return int(asyncio.run(args.handler(args, settings)) or 0)
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        if args.debug or not isinstance(error, _operator_errors()):
+            raise
+        print(f"intake-bot: {error}", file=sys.stderr)
+        return 1
 
 
-def _parser(catalogs: Catalogs) -> argparse.ArgumentParser:
+def _operator_errors() -> tuple[type[Exception], ...]:
+    """What the operator mends (a setting, the database, the token, the port): one sentence
+    says what is wrong and what to do, instead of a traceback."""
+    from bot.lifecycle import StartupError  # imported on the way out: --help stays quick
+    from bot.store import DatabaseUnavailable
+
+    return SettingsError, DatabaseUnavailable, StartupError
+
+
+def _language(parser: argparse.ArgumentParser, given: str | None, settings: Settings) -> str:
+    """--language, checked against the languages offered once the settings are read."""
+    catalogs = Catalogs(
+        settings.locales_dir, settings.default_language, settings.offered_languages()
+    )
+    if given is None:
+        return catalogs.default
+    if given not in catalogs.languages:
+        offered = ", ".join(repr(language) for language in catalogs.languages)
+        parser.error(f"argument --language: invalid choice: {given!r} (choose from {offered})")
+    return given
+
+
+def _common_options(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "--log-level",
+        type=str.lower,
+        choices=[level.lower() for level in LOG_LEVELS],
+        default=default,
+        help="what the log shows (INTAKE_LOG_LEVEL, info); debug adds the libraries' routine lines",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=default,
+        help="on an error, show the whole traceback instead of one sentence",
+    )
+
+
+class _Command(argparse.ArgumentParser):
+    """A command's parser: it takes the common options too, after the command's name."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _common_options(self, argparse.SUPPRESS)  # unset: the value before the name stays
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="intake-bot",
         description="Telegram intake assistant for assisted voluntary return and reintegration.",
         epilog="Settings come from the environment or a .env file; see README.md.",
     )
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    _common_options(parser, None)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Command)
 
     run = commands.add_parser(
         "run",
@@ -92,18 +143,14 @@ def _parser(catalogs: Catalogs) -> argparse.ArgumentParser:
     users_add = users_commands.add_parser("add", help="create a caseworker or supervisor")
     users_add.add_argument("name", help="the login name")
     users_add.add_argument("--role", choices=list(Role), default=Role.CASEWORKER)
-    users_add.add_argument("--language", choices=catalogs.languages, default=catalogs.default)
+    users_add.add_argument("--language", help="the account's language (INTAKE_DEFAULT_LANGUAGE)")
     users_add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     users_add.set_defaults(handler=_users_add)
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal, offline")
-    chat.add_argument(
-        "--language",
-        default=catalogs.default,
-        help=f"the simulated phone's language ({catalogs.default})",
-    )
+    chat.add_argument("--language", help="the simulated phone's language (INTAKE_DEFAULT_LANGUAGE)")
     chat.add_argument("--name", default="Test", help="the simulated person's first name")
     chat.add_argument("--user-id", type=int, default=1, help="the simulated Telegram user id")
     chat.add_argument(
@@ -155,14 +202,15 @@ def _parser(catalogs: Catalogs) -> argparse.ArgumentParser:
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build
-    from bot.lifecycle import WebhookRefused, serve
+    from bot.lifecycle import serve
 
     if args.webhook_url:
         settings = settings.model_copy(update={"webhook_url": args.webhook_url})
     if settings.telegram_bot_token is None and settings.webhook_url:
         print("A webhook needs TELEGRAM_BOT_TOKEN: Telegram sends the updates.", file=sys.stderr)
         return 2
-    host, port = args.host or settings.host, args.port or settings.port
+    host = args.host or settings.host
+    port = settings.port if args.port is None else args.port
     # The process's name on its claims: the same after a restart, distinct per port.
     runtime = await build(settings, worker=f"{socket.gethostname()}:{port}")
 
@@ -171,11 +219,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             print(OFFLINE.format(url=url), flush=True)
             await _first_account(runtime.store, runtime.catalogs.default)
 
-    try:
-        await serve(runtime, host, port, ready=ready)
-    except WebhookRefused as error:
-        log.error("%s", error)
-        return 1
+    await serve(runtime, host, port, ready=ready)
     return 0
 
 
@@ -279,6 +323,7 @@ async def _followups_list(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _followups_send_now(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build
+    from bot.lifecycle import started
 
     if settings.telegram_bot_token is None:
         print(
@@ -286,11 +331,8 @@ async def _followups_send_now(args: argparse.Namespace, settings: Settings) -> i
         )
         return 2
     runtime = await build(settings)
-    await runtime.application.initialize()
-    try:
+    async with started(runtime):  # a refused token is one sentence, as for `run`
         report = await runtime.dispatcher.run_once()
-    finally:
-        await runtime.stop()
     print(f"check-ins: {report}")
     return 0
 

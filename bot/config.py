@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 # The language the messages are written in needs no catalog (bot.i18n.SOURCE_LANGUAGE;
 # the settings import nothing of the project).
 _SOURCE_LANGUAGE = "en"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class SettingsError(Exception):
+    """A setting is wrong, or the folder it names cannot be used: the message says which,
+    and what to do, for the operator (no value is quoted: some are secrets)."""
 
 
 class Settings(BaseSettings):
@@ -73,7 +88,10 @@ class Settings(BaseSettings):
         description="Languages offered, comma-separated; each but en needs a catalog in "
         "the locales folder.",
     )
-    log_level: str = Field(default="INFO", description="Logging level.")
+    log_level: str = Field(
+        default="INFO",
+        description="Logging level: DEBUG, INFO, WARNING or ERROR; `--log-level` overrides it.",
+    )
     notify_statuses: str = Field(
         default="accepted,needs_info,rejected",
         description="Statuses the person is told of by default, comma-separated.",
@@ -128,7 +146,7 @@ class Settings(BaseSettings):
         "are taken over after that.",
     )
     host: str = Field(default="127.0.0.1", description="Where the dashboard listens.")
-    port: int = Field(default=8000, description="The dashboard's port.")
+    port: int = Field(default=8000, ge=0, le=65535, description="The dashboard's port.")
     secret_key: SecretStr | None = Field(
         default=None,
         description="Signs dashboard sessions; default: a random key kept in the data directory.",
@@ -145,6 +163,15 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}, e.g. Africa/Casablanca") from None
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(
+                f"unknown logging level {value!r}: give one of {', '.join(LOG_LEVELS)}"
+            )
+        return value.upper()
 
     @model_validator(mode="after")
     def _backups_of_sqlite(self) -> Settings:
@@ -176,7 +203,7 @@ class Settings(BaseSettings):
         """The database URL, creating the data directory for the SQLite default."""
         if self.database_url:
             return self.database_url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._make_data_dir()
         return f"sqlite:///{self.data_dir.resolve() / 'intake.db'}"
 
     def session_secret(self) -> str:
@@ -192,10 +219,25 @@ class Settings(BaseSettings):
             return given.get_secret_value()
         path = self.data_dir / name
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.touch(mode=0o600)
-            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            self._make_data_dir()
+            try:
+                path.touch(mode=0o600)
+                path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            except OSError as error:
+                raise SettingsError(
+                    f"Cannot write {path} ({_reason(error)}): make the data directory "
+                    f"writable for this user, or set {self.env_name(name)}."
+                ) from error
         return path.read_text(encoding="utf-8").strip()
+
+    def _make_data_dir(self) -> None:
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise SettingsError(
+                f"Cannot create the data directory {self.data_dir} ({_reason(error)}): create "
+                "it writable for this user, or set INTAKE_DATA_DIR to a folder that is."
+            ) from error
 
     @staticmethod
     def env_name(field: str) -> str:
@@ -204,3 +246,26 @@ class Settings(BaseSettings):
         if isinstance(alias, AliasChoices):
             return str(alias.choices[0])
         return f"INTAKE_{field.upper()}"
+
+
+def load_settings() -> Settings:
+    """The settings from the environment and .env; SettingsError names each wrong one."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise SettingsError("\n".join(_explain(e) for e in error.errors())) from error
+
+
+def _reason(error: OSError) -> str:
+    return (error.strerror or type(error).__name__).lower()
+
+
+def _explain(error: Mapping[str, Any]) -> str:
+    """One wrong setting, by its environment name, without its value (it may be a secret)."""
+    message = str(error["msg"]).removeprefix("Value error, ").rstrip(".")
+    location = error["loc"]
+    if not location:  # a check across settings: its message names them
+        return f"Settings: {message}."
+    field = str(location[0])
+    name = Settings.env_name(field) if field in Settings.model_fields else field
+    return f"Setting {name}: {message[:1].lower()}{message[1:]}."

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
+import os
 import signal
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from urllib.parse import urlsplit
 
 import uvicorn
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 
 from bot.app import Runtime
 
@@ -30,14 +34,26 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 KEEP_ALIVE_SECONDS = 75
 
 
-class WebhookRefused(Exception):
+class StartupError(Exception):
+    """What the bot needs around it is refused or missing (Telegram, the token, the
+    dashboard's address): the message says what to do, and quotes no secret."""
+
+
+class WebhookRefused(StartupError):
     """Telegram did not accept the webhook's URL."""
 
 
 @contextlib.asynccontextmanager
 async def started(runtime: Runtime) -> AsyncIterator[Runtime]:
-    """PTB initialised with its command menus; on leaving, PTB shut down and the store closed."""
-    await runtime.start()
+    """PTB initialised with its command menus; on leaving, PTB shut down and the store closed.
+
+    Raises StartupError when Telegram refuses the token or cannot be reached.
+    """
+    try:
+        await runtime.start()
+    except TelegramError as error:
+        await runtime.stop()
+        raise _telegram_refused(runtime, error) from error.__cause__
     try:
         yield runtime
     finally:
@@ -91,8 +107,15 @@ async def serve(
 ) -> None:
     """Run the bot and the dashboard until SIGINT or SIGTERM, then stop them in order.
 
-    `ready` is called with the dashboard's URL once both run. Raises WebhookRefused.
+    `ready` is called with the dashboard's URL once both run. Raises StartupError (the
+    port is taken, Telegram refuses the token or the webhook) with everything stopped.
     """
+    try:
+        listening = _listen(host, port)  # before anything starts: a taken port stops it all
+    except StartupError:
+        await runtime.stop()
+        raise
+    port = listening.getsockname()[1]  # the one chosen, for port 0
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -109,22 +132,83 @@ async def serve(
         )
     )
     try:
-        async with started(runtime):
-            web = asyncio.create_task(server.serve())
-            try:
-                async with running(runtime, poll_timeout=_poll_timeout(runtime)):
-                    url = f"http://{host}:{port}/"
-                    if ready is not None:
-                        await ready(url)
-                    log.info("bot running (%s); dashboard on %s; Ctrl-C stops", _mode(runtime), url)
-                    await stop.wait()
-                    log.info("stopping")
-                    await _stop_web(server, web)  # first: no update accepted and left unhandled
-            finally:
-                await _stop_web(server, web)  # after a refused webhook; done already otherwise
+        with listening:
+            async with started(runtime):
+                web = asyncio.create_task(server.serve(sockets=[listening]))
+                try:
+                    async with running(runtime, poll_timeout=_poll_timeout(runtime)):
+                        url = (
+                            f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+                        )
+                        if ready is not None:
+                            await ready(url)
+                        log.info(
+                            "bot running (%s); dashboard on %s; Ctrl-C stops", _mode(runtime), url
+                        )
+                        await stop.wait()
+                        log.info("stopping")
+                        _wind_down(runtime)
+                        await _stop_web(server, web)  # first: no update accepted, unhandled
+                finally:
+                    await _stop_web(server, web)  # after a refused webhook; done otherwise
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+
+
+def _wind_down(runtime: Runtime) -> None:
+    """Tell what would hold the stop up to finish: the dispatcher's run (however many rows
+    are due) and the simulator's pages waiting for news (uvicorn would wait for them)."""
+    runtime.dispatcher.stop()
+    if runtime.phones is not None:
+        runtime.phones.close()
+
+
+def _telegram_refused(runtime: Runtime, error: TelegramError) -> StartupError:
+    # PTB's message for a refused token quotes the token: never show it.
+    if isinstance(error, InvalidToken):
+        return StartupError(
+            "Telegram refused the bot token: check TELEGRAM_BOT_TOKEN, or ask @BotFather "
+            "for the bot's token again (/token)."
+        )
+    server = urlsplit(runtime.settings.telegram_api_base_url)
+    address = f"{server.scheme}://{server.hostname}" + (f":{server.port}" if server.port else "")
+    reason = error.message
+    token = runtime.settings.telegram_bot_token
+    if token is not None:
+        reason = reason.replace(token.get_secret_value(), "***")
+    return StartupError(
+        f"Cannot reach Telegram at {address} ({reason}): check this machine's network, "
+        "or TELEGRAM_API_BASE_URL."
+    )
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The dashboard's listening socket, bound before anything starts, so that a port in
+    use stops the start-up with one sentence (uvicorn would log and exit on its own)."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        return socket.create_server((host, port), family=family)
+    except OverflowError:
+        raise StartupError(f"{port} is no port: give one from 1 to 65535.") from None
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            problem = (
+                f"The dashboard's port {port} on {host} is taken by another program: stop "
+                "that program, or choose another port"
+            )
+        elif error.errno == errno.EACCES:
+            problem = (
+                f"This user may not listen on port {port} (ports under 1024 need "
+                "privileges): choose another port"
+            )
+        else:
+            reason = os.strerror(error.errno).lower() if error.errno else type(error).__name__
+            problem = (
+                f"The dashboard cannot listen on {host} port {port} ({reason}): give an "
+                "address of this machine with --host or INTAKE_HOST, or another port"
+            )
+        raise StartupError(f"{problem} with --port or INTAKE_PORT.") from error
 
 
 def _poll_timeout(runtime: Runtime) -> int:

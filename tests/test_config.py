@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ROOT, Settings
+from bot.config import ROOT, Settings, SettingsError, load_settings
 from bot.i18n import Catalogs
 
 
@@ -73,3 +73,26 @@ def test_nightly_backups_are_for_the_embedded_database_only(
     monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://intake@db/intake")
     with pytest.raises(ValueError, match="back up PostgreSQL with pg_dump"):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_wrong_settings_are_named_one_a_line_without_their_values(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env
+    monkeypatch.setenv("INTAKE_PORT", "eighty")
+    monkeypatch.setenv("INTAKE_LOG_LEVEL", "loud")
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert str(refused.value).splitlines() == [
+        "Setting INTAKE_LOG_LEVEL: unknown logging level 'loud': give one of DEBUG, INFO, "
+        "WARNING, ERROR.",
+        "Setting INTAKE_PORT: input should be a valid integer, unable to parse string as an "
+        "integer.",
+    ]
+
+
+def test_a_data_directory_that_cannot_be_made_is_said_plainly(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    settings = Settings(_env_file=None, data_dir=tmp_path / "file" / "data")  # type: ignore[call-arg]
+    with pytest.raises(SettingsError, match=r"Cannot create the data directory .*INTAKE_DATA_DIR"):
+        settings.database()

@@ -224,6 +224,25 @@ async def test_telegram_429_makes_the_dispatcher_wait_as_told(
     assert (await bot.dispatcher.run_once()).outcomes == {"sent": 2}
 
 
+async def test_a_stopping_dispatcher_finishes_the_row_in_hand_and_leaves_the_rest_due(
+    bot: Runtime, settings: Settings, api: OfflineBotAPI, clock: Clock
+) -> None:
+    cases = [await returned_case(bot, telegram_id) for telegram_id in (87, 88, 89)]
+    clock.now = at(27, 10)
+    api.listeners.append(lambda kind, message: bot.dispatcher.stop())  # stop after one send
+    assert (await bot.dispatcher.run_once()).outcomes == {"sent": 1}
+    states = [(await planned_checkins(bot, c))["day_7"] for c in cases]
+    assert sorted((s.status, s.due_at) for s in states) == [
+        ("planned", at(27, 10)),  # due still, and free for the next process to claim
+        ("planned", at(27, 10)),
+        ("sent", at(27, 10) + timedelta(hours=48)),  # its reminder's time
+    ]
+    assert (await bot.dispatcher.run_once()).outcomes == {}  # no new run once stopping
+    following = await build(settings, offline=api, clock=clock, migrate=False)  # a restart
+    assert (await following.dispatcher.run_once()).outcomes == {"sent": 2}
+    await following.stop()
+
+
 @pytest.mark.parametrize("status", [500, TIMEOUT])
 async def test_server_errors_and_timeouts_retry_with_backoff_then_fail(
     bot: Runtime, api: OfflineBotAPI, clock: Clock, status: int

@@ -76,6 +76,7 @@ class Phones:
     def __init__(self, api: OfflineBotAPI) -> None:
         self.api = api
         self.phones: dict[int, Phone] = {}
+        self.closed = False
         api.listeners.append(self._on_bot_message)
 
     def add(self, name: str, language: str | None) -> Phone:
@@ -119,9 +120,17 @@ class Phones:
         return False
 
     async def wait(self, phone: Phone, since: int) -> None:
-        """Until the phone shows something newer than version `since` (callers time it out)."""
-        if phone.version <= since:
+        """Until the phone shows something newer than version `since` (callers time it out),
+        or the bot stops."""
+        if phone.version <= since and not self.closed:
             await phone.changed.wait()
+
+    def close(self) -> None:
+        """The bot is stopping: wake every page waiting for news, so that the dashboard's
+        server finds no request open, and wait no more."""
+        self.closed = True
+        for phone in self.phones.values():
+            phone.changed.set()
 
     def _on_bot_message(self, kind: str, message: BotMessage) -> None:
         phone = self.phones.get(message.chat_id)

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.error import NetworkError, TimedOut
+from telegram.error import RetryAfter
 from telegram.ext import Application, ContextTypes
 
 from bot.store import Store, inbox
@@ -34,7 +34,7 @@ LEASE = timedelta(minutes=2)  # a claim another process may take over, if this o
 KEEP = timedelta(days=1)  # handled updates' ids, against repeats
 CONCURRENCY = 32  # updates handled at once (each of another chat)
 IDLE_CHECK = 1.0  # seconds between looks for updates stored by other processes
-STOP_WAIT = 3.0  # seconds for updates being handled to finish when stopping
+STOP_WAIT = 1.5  # seconds for updates being handled to finish when stopping
 
 
 class Inbox:
@@ -105,7 +105,10 @@ class Inbox:
                     allowed_updates=allowed_updates,
                     read_timeout=wait + 10,
                 )
-            except (TimedOut, NetworkError) as error:
+            except RetryAfter as error:
+                await asyncio.sleep(_seconds(error.retry_after))
+                continue
+            except Exception as error:  # Telegram or the network may be back in a moment
                 failures += 1
                 log.warning("getUpdates failed (%s); trying again", type(error).__name__)
                 await asyncio.sleep(min(30.0, 2.0**failures))
@@ -162,6 +165,11 @@ class Inbox:
         if pending:
             await asyncio.wait(pending)
             log.info("inbox: %d updates left for the next start", len(pending))
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    """RetryAfter.retry_after is seconds or a timedelta, depending on PTB's settings."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def _chat_of(payload: dict[str, Any]) -> int | None:

@@ -71,6 +71,7 @@ class Dispatcher:
         self.batch = batch
         self.lease = lease
         self.paused_until: datetime | None = None  # Telegram asked us to wait (429)
+        self.stopping = False  # the process is stopping: no row after the one in hand
         self.delivered: list[int] = []  # sent in this batch, not yet marked sent
 
     async def run_once(self, batches: int | None = None) -> Report:
@@ -85,6 +86,8 @@ class Dispatcher:
         async with self.store.unit() as unit:
             report.recovered = await claims.recover(unit, now, self._reminder_time(now))
         for _ in itertools.repeat(None) if batches is None else range(batches):
+            if self.stopping:
+                break
             now = self.clock()
             async with self.store.unit() as unit:
                 claimed = await claims.claim(unit, now, now + self.lease, self.batch)
@@ -94,6 +97,9 @@ class Dispatcher:
                     report.outcomes[outcome] += 1
                     if self.paused_until is not None:  # the rest waits until Telegram allows
                         await self._release_all(claimed[index + 1 :], self.paused_until)
+                        return report
+                    if self.stopping:  # the rest is due still, for the next process
+                        await self._release_all(claimed[index + 1 :], now)
                         return report
             finally:
                 await self._mark_delivered()
@@ -109,6 +115,11 @@ class Dispatcher:
             async with self.store.unit() as unit:
                 await claims.mark_sent(unit, self.delivered, now, self._reminder_time(now))
             self.delivered = []
+
+    def stop(self) -> None:
+        """Finish the row in hand, put the rest of the batch back, and start no other run:
+        a process asked to stop does so in moments, however many rows are due."""
+        self.stopping = True
 
     async def job(self, context: Any = None) -> None:
         """The scheduler's entry point: one run, logged with counts only."""

@@ -5,6 +5,7 @@ Each query module holds plain functions that take the unit first:
 """
 
 from bot.store.cases import NAME_KEY_LENGTH, CaseRecord, Submission
+from bot.store.database import DatabaseUnavailable
 from bot.store.models import AuditEvent, Flag, IntakeSession, Person, PreRegistration
 from bot.store.people import PersonRecord
 from bot.store.sessions import SessionRecord
@@ -15,6 +16,7 @@ __all__ = [
     "AuditEvent",
     "CaseRecord",
     "Conflict",
+    "DatabaseUnavailable",
     "Flag",
     "IntakeSession",
     "Person",

@@ -18,10 +18,88 @@ from alembic.config import Config
 from sqlalchemy import Engine, event, make_url
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import URL, Connection
+from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be used: the message says why and what to do, for the operator,
+    with the URL's password hidden."""
+
+
+A_URL = "postgresql+asyncpg://user:password@host:5432/name"
+
+
+def unusable_url(url: str | URL, error: Exception) -> DatabaseUnavailable:
+    """A URL SQLAlchemy cannot parse, or whose driver is missing or not asynchronous."""
+    try:
+        driver = make_url(url).drivername
+    except Exception:  # not a URL at all: say nothing of it, it may hold a password
+        return DatabaseUnavailable(
+            f"DATABASE_URL is not a database URL: give one like {A_URL}, or unset it for "
+            "the embedded SQLite file."
+        )
+    if isinstance(error, ImportError):
+        why = "whose driver is not installed"
+    elif isinstance(error, NoSuchModuleError):
+        why = "which is unknown"
+    else:
+        why = "whose driver is not asynchronous"
+    return DatabaseUnavailable(
+        f"DATABASE_URL names {driver}, {why}: give a URL like {A_URL}, or unset it for the "
+        "embedded SQLite file."
+    )
+
+
+def unavailable(url: str | URL, error: Exception) -> DatabaseUnavailable:
+    """What went wrong opening or migrating the database at `url`, in one sentence."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or "")
+        reason = _reason(error)
+        if "readonly" in reason or "unable to open" in reason:
+            return DatabaseUnavailable(
+                f"The database file {path} cannot be opened for writing ({reason}): make "
+                f"its folder {path.parent} writable for this user."
+            )
+        return DatabaseUnavailable(f"The database file {path} cannot be used ({reason}).")
+    where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    code = getattr(getattr(error, "orig", None), "sqlstate", None)
+    if code == "3D000":
+        return DatabaseUnavailable(
+            f"The database {parsed.database!r} does not exist on {where}: create it "
+            f"(createdb {parsed.database}), or correct the name in DATABASE_URL."
+        )
+    if code in ("28000", "28P01"):
+        return DatabaseUnavailable(
+            f"The database server at {where} refused the connection ({_reason(error)}): "
+            "check the user and password in DATABASE_URL."
+        )
+    if isinstance(error, OSError):
+        return DatabaseUnavailable(
+            f"Cannot reach the database server at {where} ({_reason(error)}): check the host "
+            "and port in DATABASE_URL, and that PostgreSQL runs there."
+        )
+    return DatabaseUnavailable(
+        f"The database {parsed.render_as_string(hide_password=True)} cannot be used "
+        f"({_reason(error)})."
+    )
+
+
+def _reason(error: Exception) -> str:
+    """The driver's words for `error`, without SQLAlchemy's statement and links."""
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(error, TimeoutError):
+        return "no answer"
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror.lower()
+    cause = getattr(error, "orig", None) or error
+    text = str(cause).strip().splitlines()
+    return text[0] if text else type(cause).__name__
 
 
 def is_sqlite(url: str | URL) -> bool:

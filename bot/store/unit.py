@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, CursorResult
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, InvalidRequestError
 from sqlalchemy.sql.expression import Executable
 
 from bot.store.database import (
@@ -25,6 +25,8 @@ from bot.store.database import (
     run_migrations,
     sqlite_engine,
     sqlite_path,
+    unavailable,
+    unusable_url,
 )
 
 log = logging.getLogger(__name__)
@@ -43,9 +45,13 @@ class Store:
     """The database, handed out one transaction (`unit`) at a time."""
 
     def __init__(self, url: str) -> None:
+        """Raises DatabaseUnavailable for a URL that is no URL, or names a missing driver."""
         self.url = url
-        self._sqlite = sqlite_engine(url) if is_sqlite(url) else None
-        self._async = None if self._sqlite is not None else async_engine(url)
+        try:
+            self._sqlite = sqlite_engine(url) if is_sqlite(url) else None
+            self._async = None if self._sqlite is not None else async_engine(url)
+        except (ArgumentError, InvalidRequestError, ImportError) as error:
+            raise unusable_url(url, error) from error
         self._held: Connection | None = None
 
     @property
@@ -82,7 +88,14 @@ class Store:
             yield Unit(connection, connection.dialect.name)
 
     async def upgrade(self, revision: str = "head") -> None:
-        """Apply schema migrations up to `revision`."""
+        """Apply schema migrations up to `revision`. The first use of the database: raises
+        DatabaseUnavailable when it cannot be reached, opened or written."""
+        try:
+            await self._upgrade(revision)
+        except (OSError, DBAPIError) as error:
+            raise unavailable(self.url, error) from error
+
+    async def _upgrade(self, revision: str) -> None:
         if self._sqlite is not None:
             with self._sqlite.begin() as connection:
                 run_migrations(connection, revision)
