@@ -21,7 +21,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import update
 
 from bot.app import build
