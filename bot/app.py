@@ -18,7 +18,7 @@ from bot.backups import Backups
 from bot.casework import Casework
 from bot.chat.handlers import Chat, register_commands
 from bot.chat.render import Renderer
-from bot.chat.sender import Sender
+from bot.chat.sender import Outcome, Sender
 from bot.chat.simulator import Phones
 from bot.chat.transport import OFFLINE_TOKEN, OfflineBotAPI
 from bot.config import Settings
@@ -175,14 +175,15 @@ async def build(
         return delivery.sent
 
     async def ask_again(case_id: int, steps: list[str]) -> bool:
-        """Ask the person exactly these questions again ("needs info"); False if not possible."""
+        """Ask the person exactly these questions again ("needs info"); False if not possible.
+        A question Telegram cannot take now waits in the outbox: it will be sent."""
         user = await service.open_correction(case_id, steps)
         if user is None:
             return False
-        delivery = await sender.send(user.telegram_id, await service.prompt(user))
+        delivery = await outbox.flush(user.telegram_id)
         if not delivery.sent:
-            log.warning("questions to a person not delivered: %s", delivery.error)
-        return delivery.sent
+            log.warning("questions to a person not delivered now: %s", delivery.error)
+        return delivery.outcome not in (Outcome.BLOCKED, Outcome.REFUSED)
 
     async def deliver(data: dict[str, Any]) -> None:
         """An update from the webhook, stored in the inbox before the webhook answers."""

@@ -167,15 +167,9 @@ class Intake(Commands):
 
         return await self._answer(user, work)
 
-    async def prompt(self, user: User) -> Reply:
-        """The open conversation's current question, as it would be asked now."""
-        async with self.store.unit() as unit:
-            person, row = await sessions.person_and_session(unit, user.telegram_id)
-            language = person.language if person else self.negotiate(None)
-            return Reply(language, self._current(row, self.clock()))
-
     async def open_correction(self, case_id: int, steps: list[str]) -> User | None:
-        """Ask the person again exactly `steps` of a case; None if they are busy."""
+        """Ask the person again exactly `steps` of a case; None if they are busy. The first
+        question is kept for them with the session (the journal): the caller sends it."""
 
         async def work(unit: Unit, now: datetime) -> User | None:
             target = await cases.recipient(unit, case_id)
@@ -189,12 +183,15 @@ class Intake(Commands):
             answers = {k: v for k, v in case.answers.items() if k not in steps}
             already_said = [s.id for s in self.flow.steps if s.kind in (Kind.INFO, Kind.REPEAT)]
             state = Session(self.flow.id, answers=answers, seen=already_said)
-            state.key = engine.current(self.flow, state, now)[0].key  # type: ignore[union-attr]
+            asked = engine.current(self.flow, state, now)
+            state.key = asked[0].key  # type: ignore[union-attr]
             await sessions.add(unit, person.id, self.flow.id, state.to_dict(), now, case_id)
             await audit.record(
                 unit, "case.correction_asked", now, pre_registration_id=case_id, steps=steps
             )
-            return User(telegram_id)
+            user = User(telegram_id)
+            await self.journal.keep(unit, user, Reply(person.language, [*asked]), now)
+            return user
 
         return await self._run(work)
 

@@ -14,8 +14,8 @@ from telegram import Update
 from bot.app import Runtime
 from bot.chat.transport import TIMEOUT, OfflineBotAPI
 from bot.lifecycle import running
-from bot.store import tables
-from tests.helpers import Clock, Phone, wait_for
+from bot.store import cases, tables
+from tests.helpers import Clock, Phone, add_case, wait_for
 
 
 async def handle(bot: Runtime, payload: dict[str, Any]) -> None:
@@ -187,3 +187,21 @@ async def test_messages_left_by_a_crash_are_sent_at_start(
     async with running(bot):
         await wait_for(lambda: len(person.inbox) == 1)
     assert person.last.text == "Choose your language."
+
+
+async def test_questions_asked_again_are_kept_with_the_correction(
+    bot: Runtime, api: OfflineBotAPI
+) -> None:
+    """ "Needs info": the first question is stored in the transaction that opens the
+    correction, so a crash before the send cannot leave the person answering blind."""
+    reference = await add_case(bot, 610, full_name="Awa Diallo")
+    async with bot.store.unit() as unit:
+        case = await cases.by_reference(unit, reference)
+    assert case is not None
+    user = await bot.service.open_correction(case.id, ["full_name"])
+    assert user is not None and user.telegram_id == 610
+    assert await count(bot, tables.outbox) == 1  # committed with the session, not sent yet
+    assert api.messages(610) == []
+    assert (await bot.outbox.flush(610)).sent
+    assert len(api.messages(610)) == 1  # the first question asked again
+    assert await count(bot, tables.outbox) == 0
