@@ -8,8 +8,8 @@
    update, in the order the bot handled them.
 2. Bot: the recorded updates are replayed, on a fresh database, through a fresh bot,
    which goes through exactly the same conversations (checked: N references at the end).
-   They arrive as fetches deliver them: batches of up to 100 stored in one transaction,
-   with at most 100 updates waiting or being handled.
+   They arrive as polling delivers them: each fetch stores every update waiting in one
+   transaction, with at most 100 updates waiting or being handled at once.
 3. Floor: the same updates through PTB with one handler that commits one row and sends
    one reply.
 4. Calls floor: the same updates through PTB with one handler that commits one row and
@@ -180,17 +180,29 @@ async def run_people(
 async def replay_inbox(
     bot: Runtime, timing: Timing, payloads: list[dict[str, Any]], window: int = 100
 ) -> float:
-    """Store the updates in the bot's inbox as fetches do, in batches of up to `window`,
-    keeping at most `window` waiting or being handled."""
-    room = asyncio.Semaphore(window)
-    timing.on_done = room.release
+    """Store the updates in the bot's inbox as polling does: each fetch takes every update
+    waiting (at most `window` waiting or being handled at once) and stores them in one
+    transaction before the next."""
+    free = window
+    freed = asyncio.Event()
+
+    def on_done() -> None:
+        nonlocal free
+        free += 1
+        freed.set()
+
+    timing.on_done = on_done
     last = asyncio.get_running_loop().create_future()
     timing.waiting[payloads[-1]["update_id"]] = last
     began = time.perf_counter()
-    for start in range(0, len(payloads), window):
-        batch = payloads[start : start + window]
-        for _ in batch:
-            await room.acquire()
+    start = 0
+    while start < len(payloads):
+        while not free:
+            freed.clear()
+            await freed.wait()
+        batch = payloads[start : start + free]
+        start += len(batch)
+        free -= len(batch)
         await bot.inbox.receive(batch)
     await last
     return time.perf_counter() - began

@@ -17,7 +17,7 @@ import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -42,6 +42,8 @@ LANGUAGE = "Choose your language."
 
 class Bot:
     """One `intake-bot run` after another, on the same database and dashboard port."""
+
+    started: ClassVar[list[Bot]] = []
 
     def __init__(self, base_url: str, data_dir: Path, database_url: str | None) -> None:
         with socket.socket() as probe:
@@ -72,6 +74,7 @@ class Bot:
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         self.starts += 1
+        Bot.started.append(self)
         if webhook is None:
             await wait_for(lambda: any(c[0] == "getUpdates" for c in api.calls[calls:]), 60)
             return
@@ -89,6 +92,16 @@ class Bot:
         self.process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(self.process.communicate(), timeout=30)
         return stderr.decode()
+
+
+@pytest.fixture(autouse=True)
+async def no_process_left() -> AsyncIterator[None]:
+    """A test that fails half-way leaves no bot running."""
+    yield
+    for bot in list(Bot.started):
+        if bot.process is not None and bot.process.returncode is None:
+            await bot.kill()
+    Bot.started.clear()
 
 
 @pytest.fixture(params=BACKENDS)

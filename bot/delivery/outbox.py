@@ -49,17 +49,27 @@ class Outbox:
         self.worker = worker  # this process's name on its claims
         self._answered: set[int] = set()  # updates whose reply is committed, marking them
         self._recent: dict[int, Post] = {}  # stored by this process, not yet sent
+        self._claimed: dict[int, list[outbox.Waiting]] = {}  # by update: stored claimed
 
     async def keep(self, unit: Unit, user: User, reply: Reply, now: datetime) -> None:
         """The service's Journal: the reply's calls stored, the update marked handled."""
         if user.update_id is not None:
             await inbox.done(unit, user.update_id, now)
         posts = self.sender.plan(user.telegram_id, reply, user.tap)
-        ids = await outbox.add(unit, [_message(post) for post in posts], now)
-        # The calls as planned, to send without rebuilding them from their rows; checked
-        # against the rows when sent (a rolled-back insert's id may be taken again).
+        messages = [_message(post) for post in posts]
         if len(self._recent) > RECENT:  # sent by another process, or dropped: forget them
             self._recent.clear()
+            self._claimed.clear()
+        if user.update_id is not None and not await outbox.waiting(unit, user.telegram_id):
+            # Nothing ahead of them: stored claimed by this process, whose handler sends
+            # them once this transaction commits (`flush`), with no claim of its own.
+            ids = await outbox.add(unit, messages, now, (self.worker, now + LEASE))
+            rows = [outbox.Waiting(i, m, 0) for i, m in zip(ids, messages, strict=True)]
+            self._claimed[user.update_id] = rows
+        else:
+            ids = await outbox.add(unit, messages, now)
+        # The calls as planned, to send without rebuilding them from their rows; checked
+        # against the rows when sent (a rolled-back insert's id may be taken again).
         self._recent.update(zip(ids, posts, strict=True))
 
     def answered(self, update_id: int) -> bool:
@@ -77,13 +87,18 @@ class Outbox:
         while another process holds the chat's messages: it sends them, and those stored
         meanwhile, as it checks again before it lets go.
         """
+        claimed = None
         if update_id is not None:
             self._answered.add(update_id)
+            claimed = self._claimed.pop(update_id, None)
         first_failure = SENT
         while True:
-            now = self.clock()
-            async with self.store.unit() as unit:
-                waiting = await outbox.claim_chat(unit, chat_id, self.worker, now, now + LEASE)
+            if claimed is not None:  # committed with the reply: ours already
+                waiting, claimed = claimed, None
+            else:
+                now = self.clock()
+                async with self.store.unit() as unit:
+                    waiting = await outbox.claim_chat(unit, chat_id, self.worker, now, now + LEASE)
             if not waiting:
                 return first_failure
             delivery, more = await self._send(chat_id, waiting)

@@ -27,31 +27,15 @@ class Received:
     payload: dict[str, Any]
 
 
-async def add(unit: Unit, updates: list[Received], now: datetime) -> list[int]:
-    """Store updates not stored yet; the ids of those that were new (a repeat is ignored)."""
-    if not updates:
-        return []
-    dialect = pg_insert if unit.dialect == "postgresql" else sqlite_insert
-    statement = (
-        dialect(inbox)
-        .values(
-            [
-                {
-                    "update_id": u.update_id,
-                    "chat_id": u.chat_id,
-                    "payload": u.payload,
-                    "received_at": now,
-                }
-                for u in updates
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(inbox.c.update_id)
-    )
-    return sorted((await unit.connection.execute(statement)).scalars())
-
-
 # The statements run for every update, built once.
+_ADD = {
+    "sqlite": sqlite_insert(inbox)
+    .on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(inbox.c.update_id),
+    "postgresql": pg_insert(inbox)
+    .on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(inbox.c.update_id),
+}
 _EARLIER = inbox.alias("earlier")
 _AVAILABLE = (
     select(inbox.c.update_id)
@@ -81,6 +65,18 @@ _DONE = (
         done_at=bindparam("now"), chat_id=None, payload=null(), claimed_by=None, claimed_until=None
     )
 )
+
+
+async def add(unit: Unit, updates: list[Received], now: datetime) -> list[int]:
+    """Store updates not stored yet; the ids of those that were new (a repeat is ignored)."""
+    if not updates:
+        return []
+    rows = [
+        {"update_id": u.update_id, "chat_id": u.chat_id, "payload": u.payload, "received_at": now}
+        for u in updates
+    ]
+    result = await unit.connection.execute(_ADD[unit.dialect], rows)
+    return sorted(result.scalars())
 
 
 async def claim(

@@ -50,15 +50,20 @@ _CLAIM = (
     .values(claimed_by=bindparam("worker"), claimed_until=bindparam("until"))
 )
 _REMOVE = delete(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+_WAITING = select(func.count()).where(outbox.c.chat_id == bindparam("chat"))
 _UNCLAIMED = select(func.count()).where(
     outbox.c.chat_id == bindparam("chat"), outbox.c.claimed_until.is_(None)
 )
 
 
-async def add(unit: Unit, messages: list[Message], now: datetime) -> list[int]:
-    """Store messages to send, in order; their ids, in the same order."""
+async def add(
+    unit: Unit, messages: list[Message], now: datetime, claim: tuple[str, datetime] | None = None
+) -> list[int]:
+    """Store messages to send, in order; their ids, in the same order. With `claim`
+    (worker, until), they are stored claimed: the caller sends them."""
     if not messages:
         return []
+    worker, until = claim if claim is not None else (None, None)
     result = await unit.connection.execute(
         _INSERT,
         [
@@ -69,6 +74,8 @@ async def add(unit: Unit, messages: list[Message], now: datetime) -> list[int]:
                 "markup": m.markup,
                 "created_at": now,
                 "attempts": 0,
+                "claimed_by": worker,
+                "claimed_until": until,
             }
             for m in messages
         ],
@@ -96,6 +103,11 @@ async def remove(unit: Unit, ids: list[int]) -> None:
     """Messages Telegram took, or that will never go."""
     if ids:
         await unit.connection.execute(_REMOVE, {"ids": ids})
+
+
+async def waiting(unit: Unit, chat_id: int) -> int:
+    """How many messages wait for a chat."""
+    return int((await unit.connection.execute(_WAITING, {"chat": chat_id})).scalar_one())
 
 
 async def unclaimed(unit: Unit, chat_id: int) -> int:
