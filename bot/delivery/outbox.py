@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 AGE = timedelta(seconds=5)  # a message waiting this long is someone else's to send again
 LEASE = timedelta(seconds=60)  # how long a claim on a chat's messages holds
-MAX_ATTEMPTS = 8  # tries of one message, about an hour and a half with the back-off
+MAX_ATTEMPTS = 8  # tries of one message: about half an hour with the back-off
 BATCH = 100  # chats sent again per round
 RECENT = 10_000  # planned calls kept in memory, waiting to be sent
 
@@ -89,6 +89,8 @@ class Outbox:
         """
         claimed = None
         if update_id is not None:
+            if len(self._answered) > RECENT:  # not asked by an inbox (handled directly)
+                self._answered.clear()
             self._answered.add(update_id)
             claimed = self._claimed.pop(update_id, None)
         first_failure = SENT
