@@ -49,12 +49,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
-from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.app import Runtime, build
 from bot.chat.transport import OFFLINE_TOKEN, BotMessage, OfflineBotAPI, SimulatedPerson
 from bot.config import Settings
+from bot.delivery.outbox import markup_from_dict
 from bot.lifecycle import running
 from bot.phones import parse_phone
 from bot.store import Store, audit
@@ -256,16 +257,6 @@ class RecordingAPI(OfflineBotAPI):
         return await super().call(endpoint, params)
 
 
-def _markup(data: dict[str, Any] | None) -> Any:
-    if data is None:
-        return None
-    if "inline_keyboard" in data:
-        return InlineKeyboardMarkup.de_json(data, None)
-    if "keyboard" in data:
-        return ReplyKeyboardMarkup.de_json(data, None)
-    return ReplyKeyboardRemove.de_json(data, None)
-
-
 def calls_floor_application(
     store: Store, by_update: dict[int, list[Call]]
 ) -> tuple[Application, Timing]:  # type: ignore[type-arg]
@@ -274,7 +265,7 @@ def calls_floor_application(
     app = ApplicationBuilder().token(OFFLINE_TOKEN).request(api).get_updates_request(api).build()
     # Buttons are built before the clock starts: this floor only makes the calls.
     calls = {
-        update_id: [(endpoint, params, _markup(params.get("reply_markup")))
+        update_id: [(endpoint, params, markup_from_dict(params.get("reply_markup")))
                     for endpoint, params in made]
         for update_id, made in by_update.items()
     }  # fmt: skip

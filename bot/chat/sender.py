@@ -178,7 +178,7 @@ def _failure(error: TelegramError) -> Delivery:
     """Telegram's error as an outcome; BadRequest is a NetworkError in PTB, so it goes first."""
     name = type(error).__name__
     if isinstance(error, RetryAfter):
-        return Delivery(Outcome.RATE_LIMITED, _seconds(error.retry_after), name)
+        return Delivery(Outcome.RATE_LIMITED, retry_seconds(error.retry_after), name)
     if isinstance(error, Forbidden):
         return Delivery(Outcome.BLOCKED, error=name)
     if isinstance(error, BadRequest):
@@ -186,6 +186,6 @@ def _failure(error: TelegramError) -> Delivery:
     return Delivery(Outcome.NETWORK_ERROR, error=name)
 
 
-def _seconds(value: int | float | timedelta) -> float:
+def retry_seconds(value: int | float | timedelta) -> float:
     """RetryAfter.retry_after is seconds or a timedelta, depending on PTB's settings."""
     return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -26,6 +26,7 @@ from telegram import Update
 from telegram.error import RetryAfter
 from telegram.ext import Application, ContextTypes
 
+from bot.chat.sender import retry_seconds
 from bot.store import Store, inbox
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ class Inbox:
                     read_timeout=wait + 10,
                 )
             except RetryAfter as error:
-                await asyncio.sleep(_seconds(error.retry_after))
+                await asyncio.sleep(retry_seconds(error.retry_after))
                 continue
             except Exception as error:  # Telegram or the network may be back in a moment
                 failures += 1
@@ -165,11 +166,6 @@ class Inbox:
         if pending:
             await asyncio.wait(pending)
             log.info("inbox: %d updates left for the next start", len(pending))
-
-
-def _seconds(value: int | float | timedelta) -> float:
-    """RetryAfter.retry_after is seconds or a timedelta, depending on PTB's settings."""
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def _chat_of(payload: dict[str, Any]) -> int | None:

@@ -178,7 +178,9 @@ class Outbox:
         post = self._recent.pop(row.id, None)
         if post is not None and _message(post) == message:
             return post
-        return Post(message.chat_id, message.text, _markup(message.markup), message.message_id)
+        return Post(
+            message.chat_id, message.text, markup_from_dict(message.markup), message.message_id
+        )
 
 
 def _message(post: Post) -> outbox.Message:
@@ -197,7 +199,8 @@ def _inline_dict(markup: InlineKeyboardMarkup) -> dict[str, Any]:
     return markup.to_dict()
 
 
-def _markup(data: dict[str, Any] | None) -> Markup | None:
+def markup_from_dict(data: dict[str, Any] | None) -> Markup | None:
+    """Buttons as stored (or as the Bot API takes them), as PTB's objects."""
     if data is None:
         return None
     if "inline_keyboard" in data:
