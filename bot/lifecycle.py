@@ -16,6 +16,7 @@ import os
 import signal
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import uvicorn
@@ -78,6 +79,7 @@ async def running(runtime: Runtime, *, poll_timeout: int = 1) -> AsyncIterator[R
             )
         except TelegramError as error:
             raise WebhookRefused(f"Telegram refused the webhook {url}: {error}") from error
+    await runtime.outbox.release()
     handling = asyncio.create_task(runtime.inbox.handle(), name="inbox")
     receiving = (
         None
@@ -86,7 +88,7 @@ async def running(runtime: Runtime, *, poll_timeout: int = 1) -> AsyncIterator[R
     )
     try:
         await application.start()
-        await runtime.outbox.start()
+        await runtime.outbox.send_waiting(timedelta(0))  # what an earlier run left
         yield runtime
     finally:
         for task in (receiving, handling):

@@ -63,17 +63,20 @@ class Bot:
         self.data_dir = data_dir
         self.process: asyncio.subprocess.Process | None = None
         self.starts = 0
+        self.log = data_dir / "run-0.log"
 
     async def start(self, api: OfflineBotAPI, webhook: str | None = None) -> None:
         """Start polling, or with `webhook`, until it listens."""
         calls = len(api.calls)
         hook = ["--webhook-url", webhook] if webhook else []
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", *hook,
-            cwd=self.data_dir, env=self.env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
         self.starts += 1
+        # Each run's log in a file of its own: a pipe nobody reads could fill and block it.
+        self.log = self.data_dir / f"run-{self.starts}.log"
+        with self.log.open("wb") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot.cli", "run", *hook,
+                cwd=self.data_dir, env=self.env, stdout=asyncio.subprocess.DEVNULL, stderr=log,
+            )  # fmt: skip
         Bot.started.append(self)
         if webhook is None:
             await wait_for(lambda: any(c[0] == "getUpdates" for c in api.calls[calls:]), 60)
@@ -88,10 +91,11 @@ class Bot:
         await self.process.wait()
 
     async def stop(self) -> str:
+        """SIGTERM; this run's log."""
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(self.process.communicate(), timeout=30)
-        return stderr.decode()
+        await asyncio.wait_for(self.process.wait(), timeout=30)
+        return self.log.read_text()
 
 
 @pytest.fixture(autouse=True)
@@ -239,7 +243,11 @@ async def test_thirty_kills_during_fifty_intakes_lose_nothing(
             await wait_for(lambda: condition() and shown(person.inbox[-1]) != answered[0], 120)
 
         phone = RemotePhone(person, post=post, wait=wait)
-        return await complete_intake(phone, full_name=f"Person Number {i}", language="en")
+        try:
+            return await complete_intake(phone, full_name=f"Person Number {i}", language="en")
+        except AssertionError as error:  # the whole chat, to see what went wrong where
+            chat = "\n".join(f"{m.message_id}: {m.text[:70]!r}" for m in person.inbox)
+            raise AssertionError(f"{error}\n--- chat {person.user_id}:\n{chat}") from None
 
     intakes = asyncio.gather(*(intake(i) for i in range(50)))
     kills = 0

@@ -109,13 +109,13 @@ class Outbox:
             if not more or (not delivery.sent and delivery.outcome is not Outcome.REFUSED):
                 return first_failure
 
-    async def start(self) -> None:
-        """After a crash: this process's claims go, and what waited is sent."""
+    async def release(self) -> None:
+        """After a crash, before anything is handled: the claims an earlier run of this
+        process left go (later, they would take this run's own), to be sent again."""
         async with self.store.unit() as unit:
             released = await outbox.release(unit, self.worker, self.clock())
         if released:
             log.info("outbox: %d messages of an earlier run to send again", released)
-        await self.send_waiting(AGE * 0)
 
     async def job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The job queue's regular call: send again what waited too long."""
