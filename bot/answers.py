@@ -2,7 +2,7 @@
 
 `format_answer` is what staff read. What the person is shown goes through `shown_answer`:
 their phone is often shared or read over a shoulder, so an answer to a sensitive question
-(health, pregnancy, safety) is shown only as given, never again as it was given.
+(health, pregnancy, safety) is shown only as saved, never again in clear.
 """
 
 from __future__ import annotations
