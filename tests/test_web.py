@@ -504,7 +504,9 @@ async def test_a_caseworker_writes_to_the_person(
     reference = await add_case(bot, 12)
     await sign_in(client)
     await post_on_case(client, reference, "messages", body="Please come on Tuesday at 10:00.")
-    assert [m.text for m in api.messages(12)] == ["Please come on Tuesday at 10:00."]
+    fr = bot.catalogs.translator("fr")
+    header = fr.gettext("Message from the {office} team:", office="OIM Rabat")
+    assert [m.text for m in api.messages(12)] == [f"{header}\n\nPlease come on Tuesday at 10:00."]
     api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
     await post_on_case(client, reference, "messages", body="Are you there?")
     page = await client.get(f"/cases/{reference}")
