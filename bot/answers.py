@@ -1,4 +1,9 @@
-"""Answers and statuses as people read them, in their language."""
+"""Answers and statuses as people read them, in their language.
+
+`format_answer` is what staff read. What the person is shown goes through `shown_answer`:
+their phone is often shared or read over a shoulder, so an answer to a sensitive question
+(health, pregnancy, safety) is shown only as saved, never again in clear.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +38,7 @@ REASON_LABELS = {
     "too_late": N_("its date had passed when the return date was entered"),
     "closed": N_("the case was closed"),
 }
+SAVED = N_("Answer saved")
 
 
 def flag_label(flag: str, tr: Translator) -> str:
@@ -71,13 +77,19 @@ def format_answer(step: Step, value: Any, tr: Translator) -> str:
     return str(value)
 
 
+def shown_answer(step: Step, value: Any, tr: Translator) -> str:
+    """One answer as the person is shown it: a sensitive one only as saved."""
+    return tr.gettext(SAVED) if step.sensitive else format_answer(step, value, tr)
+
+
 def _option_label(step: Step, value: str, tr: Translator) -> str:
     option = step.option(value)
     return tr.gettext(option.label) if option else value
 
 
 def answer_lines(flow: Flow, answers: dict[str, Any], tr: Translator) -> Iterator[str]:
-    """'Label: answer' lines for every answered question, family members indented."""
+    """'Label: answer' lines for every answered question, family members indented, as the
+    person is shown them: the review, /mydata."""
     for step in flow.steps:
         if step.id not in answers or step.kind in (Kind.LANGUAGE, Kind.CONSENT):
             continue
@@ -88,7 +100,7 @@ def answer_lines(flow: Flow, answers: dict[str, Any], tr: Translator) -> Iterato
                 yield f"{header}:"
                 for sub in step.steps:
                     if sub.id in item:
-                        answer = format_answer(sub, item[sub.id], tr)
+                        answer = shown_answer(sub, item[sub.id], tr)
                         yield f"   {tr.gettext(sub.review_label)}: {answer}"
             continue
-        yield f"{tr.gettext(step.review_label)}: {format_answer(step, value, tr)}"
+        yield f"{tr.gettext(step.review_label)}: {shown_answer(step, value, tr)}"

@@ -207,10 +207,14 @@ class Casework:
         if person is None:
             return
         telegram_id, language = person
+        tr = self.catalogs.translator(language)
         if translate:
-            tr = self.catalogs.translator(language)
             text = tr.gettext(text, reference=case.reference, office=self.office)
-        delivered = await self.notify(telegram_id, text)
+            sent = text
+        else:  # a caseworker's own words: said to be theirs, so no one takes them for the bot's
+            header = tr.gettext("Message from the {office} team:", office=self.office)
+            sent = f"{header}\n\n{text}"
+        delivered = await self.notify(telegram_id, sent)
         async with self.store.unit() as unit:
             now = self.clock()
             await messages.add(unit, case.id, "out", actor, text, delivered, now)

@@ -20,6 +20,7 @@ from bot.engine import (
     Input,
     Kind,
     LanguageChosen,
+    Rejected,
     Session,
     TextInput,
     Transition,
@@ -28,6 +29,7 @@ from bot.replies import (
     AlreadySubmitted,
     CheckinDone,
     Corrected,
+    KeptForStaff,
     LanguageChanged,
     LanguageMenu,
     MessagePassed,
@@ -86,7 +88,13 @@ class Intake(Commands):
                 return await self._begin(unit, person, now)
             state = Session.from_dict(row.state)
             transition = engine.resume(self._flow(row), state, given, now, self.resources)
-            return await self._apply(unit, person, row, transition, now)
+            reply = await self._apply(unit, person, row, transition, now)
+            rejected = any(isinstance(event, Rejected) for event in transition.events)
+            if rejected and row.pre_registration_id is not None and isinstance(given, TextInput):
+                # Someone asked again by staff often writes to them rather than answering.
+                kept = await self._keep_for_staff(unit, row.pre_registration_id, given, now)
+                reply.items.insert(0, kept)
+            return reply
 
         return await self._answer(user, work)
 
@@ -194,6 +202,16 @@ class Intake(Commands):
             return user
 
         return await self._run(work)
+
+    async def _keep_for_staff(
+        self, unit: Unit, case_id: int, given: TextInput, now: datetime
+    ) -> KeptForStaff:
+        """Text that fails a corrected question's check, kept on the case as a message."""
+        case = await cases.by_id(unit, case_id)
+        assert case is not None  # a correction's session goes with its case
+        await messages.add(unit, case_id, "in", None, given.text, True, now)
+        await audit.record(unit, "case.message_received", now, pre_registration_id=case_id)
+        return KeptForStaff(case.reference)
 
     async def _begin(self, unit: Unit, person: PersonRecord, now: datetime) -> Reply:
         transition = engine.start(self.flow, now)

@@ -99,6 +99,14 @@ class MessagePassed:
 
 
 @dataclass(frozen=True)
+class KeptForStaff:
+    """Text typed during a correction that does not answer the question: passed on to the
+    staff handling the request as a message; the question follows again."""
+
+    reference: str
+
+
+@dataclass(frozen=True)
 class Corrected:
     """A correction asked by staff ("needs info") is done."""
 
@@ -171,6 +179,7 @@ Notice = (
     | Help
     | TooLong
     | MessagePassed
+    | KeptForStaff
     | Corrected
     | HumanRequested
     | HumanWithoutRequest

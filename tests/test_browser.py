@@ -131,7 +131,8 @@ async def test_a_caseworker_works_a_case_in_the_browser(
     await page.click("form[action$='/messages'] button")
     assert "Please call the office on Monday." in await page.inner_text(".messages")
     texts = [m.text for m in api.messages(52)]
-    assert texts[-1] == "Please call the office on Monday."
+    header, body = texts[-1].split("\n\n")  # said to be the staff's, in the person's words
+    assert body == "Please call the office on Monday." and "OIM Rabat" in header
     assert any("could not be accepted" in t or "pas pu être acceptée" in t for t in texts)
 
     await page.goto(dashboard + "/?nationality=CM")

@@ -252,7 +252,11 @@ async def test_a_message_is_sent_as_written_and_recorded_with_its_fate(
     case = await new_case(bot, clock)
     await work.send_message(case.reference, "  Come on Monday {reference}  ", "amina")
     await work.send_message(case.reference, "   ", "amina")
-    assert reach.sent == [(PERSON, "Come on Monday {reference}")]  # not a template
+    fr = bot.catalogs.translator("fr")  # the person's language
+    header = fr.gettext("Message from the {office} team:", office="OIM Rabat")
+    assert header != "Message from the OIM Rabat team:"
+    # Said to be the staff's, then as written: not a template.
+    assert reach.sent == [(PERSON, f"{header}\n\nCome on Monday {{reference}}")]
     assert await messages_of(bot, case) == [("Come on Monday {reference}", "amina", delivered)]
 
 

@@ -14,14 +14,28 @@ from sqlalchemy import BigInteger, Column, MetaData, String, Table, insert, sele
 from sqlalchemy.schema import CreateTable
 
 from bot import logs
+from bot.answers import format_answer
 from bot.app import Runtime, build
-from bot.chat.transport import OfflineBotAPI
+from bot.chat.transport import BotMessage, OfflineBotAPI
 from bot.config import Settings
+from bot.engine import Step
+from bot.i18n import Translator
 from bot.lifecycle import running
-from bot.store import people
+from bot.store import cases, people
 from bot.store.models import Base
-from tests.helpers import Phone, RemotePhone, add_case, at_full_name, on_disk, wait_for
-from tests.walker import complete_intake
+from tests.helpers import (
+    Clock,
+    Phone,
+    RemotePhone,
+    add_account,
+    add_case,
+    at_full_name,
+    on_disk,
+    sign_in,
+    wait_for,
+)
+from tests.test_web import browser
+from tests.walker import answer_until, complete_intake, intake_flow
 
 PERSONAL = ("Awa Diallo", "+22376123456", "Bamako", "Tailoring", "9123")
 
@@ -197,3 +211,78 @@ async def test_an_erasure_cut_short_by_a_crash_reaches_the_disk_at_the_next_star
         assert on_disk(again, *ON_DISK) == {"test.db": [], "test.db-wal": []}
     finally:
         await again.stop()
+
+
+# Answers to questions about health and safety, given "yes": a phone is often shared,
+# or read over a shoulder, so the bot never shows them again.
+SENSITIVE = {"medical_needs": True, "pregnant": "yes", "protection": True}
+
+
+def sensitive_steps() -> list[Step]:
+    steps = [step for step in intake_flow().steps if step.sensitive]
+    assert {step.id for step in steps} == set(SENSITIVE)  # a new one gets a value here
+    return steps
+
+
+def shown_answers(messages: list[BotMessage], tr: Translator) -> list[str]:
+    """The lines of `messages` that show a sensitive answer: its label beside it, or as the
+    answer being corrected."""
+    found = []
+    for step in sensitive_steps():
+        label, answer = tr.gettext(step.review_label), format_answer(step, SENSITIVE[step.id], tr)
+        current = tr.gettext("Current answer: {answer}", answer=answer)
+        for message in messages:
+            for line in message.text.splitlines():
+                if (label in line and answer in line.replace(label, "")) or current in line:
+                    found.append(line)
+    return found
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_sensitive_answers_are_never_shown_to_the_person_again(
+    bot: Runtime, phone_factory: Any, clock: Clock, language: str
+) -> None:
+    tr = bot.catalogs.translator(language)
+    saved = tr.gettext("Answer saved")
+    phone: Phone = phone_factory(user_id=9130, language=language)
+    await answer_until(phone, "review", language=language, sex="female", **SENSITIVE)
+    review = phone.last
+    for step in sensitive_steps():  # listed, without the answer, and still editable
+        assert f"{tr.gettext(step.review_label)}: {saved}" in review.text
+        assert any(b["callback_data"].endswith(f"|edit:{step.id}") for b in review.buttons)
+    asked_again = await phone.choose("edit:pregnant")
+    assert tr.gettext("Are you pregnant?") in asked_again.text
+    await phone.choose("yes")
+    reference = await complete_intake(phone, language=language)
+
+    mydata = await phone.say("/mydata")
+    assert tr.gettext("This is the data we keep about you:") in mydata.text
+    assert f"{tr.gettext('Pregnant')}: {saved}" in mydata.text
+
+    async with bot.store.unit() as unit:  # "we need more information" on a sensitive answer
+        case = await cases.by_reference(unit, reference)
+    assert case is not None
+    assert await bot.service.open_correction(case.id, ["pregnant", "medical_needs"])
+    assert (await bot.outbox.flush(9130)).sent
+    count = len(phone.inbox)
+    await complete_intake(phone, language=language, **SENSITIVE)
+    assert len(phone.inbox) > count
+
+    unfinished: Phone = phone_factory(user_id=9131, language=language)
+    await answer_until(unfinished, "occupation", language=language, sex="female", **SENSITIVE)
+    clock.advance(hours=25)
+    assert (await bot.retention.run()).reminded == 1
+
+    assert shown_answers(phone.inbox + unfinished.inbox, tr) == []
+    # Staff still read the answers on the dashboard.
+    await add_account(bot)
+    async with browser(bot.web) as client:
+        await sign_in(client)
+        page = await client.get(f"/cases/{reference}")
+    staff = bot.catalogs.translator("en")
+    for step in sensitive_steps():
+        label, answer = (
+            staff.gettext(step.review_label),
+            format_answer(step, SENSITIVE[step.id], staff),
+        )
+        assert f'<th scope="row">{label}</th><td>{answer}</td>' in page.text

@@ -187,6 +187,13 @@ NOTICES: list[tuple[replies.Notice, str, str, Buttons, Buttons]] = [
         [],
     ),
     (
+        replies.KeptForStaff("AVR-2026-00042"),
+        "as a message to the staff handling your request AVR-2026-00042.",
+        "comme message à l'équipe qui s'occupe de votre demande AVR-2026-00042.",
+        [],
+        [],
+    ),
+    (
         replies.Corrected("AVR-2026-00042"),
         "Your reference stays AVR-2026-00042.",
         "Votre référence reste AVR-2026-00042.",

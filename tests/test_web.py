@@ -34,7 +34,7 @@ from tests.helpers import (
     table_rows,
     token,
 )
-from tests.walker import complete_intake
+from tests.walker import complete_intake, intake_flow
 
 
 def browser(app: Starlette, address: str = "127.0.0.1") -> httpx.AsyncClient:
@@ -504,7 +504,9 @@ async def test_a_caseworker_writes_to_the_person(
     reference = await add_case(bot, 12)
     await sign_in(client)
     await post_on_case(client, reference, "messages", body="Please come on Tuesday at 10:00.")
-    assert [m.text for m in api.messages(12)] == ["Please come on Tuesday at 10:00."]
+    fr = bot.catalogs.translator("fr")
+    header = fr.gettext("Message from the {office} team:", office="OIM Rabat")
+    assert [m.text for m in api.messages(12)] == [f"{header}\n\nPlease come on Tuesday at 10:00."]
     api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
     await post_on_case(client, reference, "messages", body="Are you there?")
     page = await client.get(f"/cases/{reference}")
@@ -734,6 +736,65 @@ async def test_the_persons_replies_reach_the_case_while_it_is_open(
         reference in after.text
         and "Encore une question" not in (await client.get(f"/cases/{reference}")).text
     )
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_a_caseworkers_message_reaches_the_person_labelled_as_the_staffs(
+    bot: Runtime, client: httpx.AsyncClient, api: Any, language: str
+) -> None:
+    """So the person can tell staff's words from the bot's, in their own language."""
+    phone = Phone(bot, api.person(4243, "Awa", language))
+    reference = await complete_intake(phone, language=language)
+    await add_account(bot)
+    await sign_in(client)
+    response = await post_on_case(client, reference, "messages", body="  Venez lundi à 9h.  ")
+    assert response.status_code == 303
+    tr = bot.catalogs.translator(language)
+    header = tr.gettext("Message from the {office} team:", office="OIM Rabat")
+    assert phone.last.text == f"{header}\n\nVenez lundi à 9h."
+    assert ("OIM Rabat" in header) and (header.startswith("Message de") == (language == "fr"))
+    page = await client.get(f"/cases/{reference}")
+    assert "Venez lundi à 9h." in page.text and header not in page.text  # kept as written
+
+
+async def test_text_that_does_not_answer_a_corrected_question_is_kept_for_staff(
+    bot: Runtime, client: httpx.AsyncClient, api: Any
+) -> None:
+    """During "needs info", what fails the question's check is often meant for staff: it is
+    kept on the case, the person is told, and the question is asked again."""
+    phone = Phone(bot, api.person(9124, "Awa", "fr"))
+    reference = await complete_intake(phone, language="fr")
+    await add_account(bot)
+    await sign_in(client)
+    await post_on_case(client, reference, "status", status="in_review", notify="no")
+    page = await client.get(f"/cases/{reference}")
+    await client.post(
+        f"/cases/{reference}/status",
+        data={"csrf_token": token(page), "status": "needs_info", "notify": "no",
+              "ask": ["date_of_birth"]},
+    )  # fmt: skip
+    fr = bot.catalogs.translator("fr")
+    question = fr.gettext(intake_flow().step("date_of_birth").prompt)
+    assert phone.last.text.startswith(question)
+    count = len(phone.inbox)
+    await phone.say("Je ne connais pas ma date exacte, pouvez-vous m'appeler ?")
+    told, again = phone.inbox[count:]
+    assert told.text == fr.gettext(
+        "This is not an answer to the question, so I passed it as a message to the staff "
+        "handling your request {reference}.",
+        reference=reference,
+    )
+    assert again.text.endswith(question)  # after the reason it was not taken
+    assert again.text.startswith("⚠️")
+    page = await client.get(f"/cases/{reference}")
+    assert "Je ne connais pas ma date exacte, pouvez-vous m&#39;appeler ?" in page.text
+    await phone.say("05/05/1985")  # then the correction goes on
+    done = await phone.tap(fr.gettext("Confirm and send"))
+    assert done.text == fr.gettext(
+        "Thank you. Your answers have been updated. Your reference stays {reference}.",
+        reference=reference,
+    )
+    assert (await table_rows(bot, PreRegistration))[0]["answers"]["date_of_birth"] == ("1985-05-05")
 
 
 async def test_needs_info_asks_exactly_the_ticked_questions_again(

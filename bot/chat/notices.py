@@ -34,6 +34,7 @@ from bot.replies import (
     HumanWithoutRequest,
     IntakeReminder,
     KeepGoing,
+    KeptForStaff,
     LanguageChanged,
     LanguageMenu,
     MessagePassed,
@@ -236,6 +237,14 @@ class Notices:
                     tr.gettext(
                         "Thank you. Your message has been passed to the staff handling your "
                         "request {reference}.",
+                        reference=reference,
+                    )
+                )
+            case KeptForStaff(reference=reference):
+                return Outgoing(
+                    tr.gettext(
+                        "This is not an answer to the question, so I passed it as a message "
+                        "to the staff handling your request {reference}.",
                         reference=reference,
                     )
                 )

@@ -13,7 +13,7 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from bot.answers import answer_lines, format_answer
+from bot.answers import SAVED, answer_lines, format_answer, shown_answer
 from bot.chat import callbacks
 from bot.chat.notices import Notices
 from bot.chat.outgoing import Outgoing, rows
@@ -144,7 +144,9 @@ class Renderer:
         if asked.previous is not None:
             # While a family group is edited, its first question stands for the group.
             shown = self.flow.step(asked.key.split(".")[0]) if asked.index is not None else step
-            current = format_answer(shown, asked.previous, tr)
+            current = (
+                tr.gettext(SAVED) if step.sensitive else shown_answer(shown, asked.previous, tr)
+            )
             parts.append(tr.gettext("Current answer: {answer}", answer=current))
         if asked.hint:
             parts.append(tr.gettext(HINTS[asked.hint]))
@@ -158,7 +160,7 @@ class Renderer:
     # Events
 
     def _recorded(self, tr: Translator, item: Recorded, tapped: str | None) -> list[Outgoing]:
-        shown = tr.gettext("Answer saved") if item.step.sensitive else self._answer(tr, item)
+        shown = tr.gettext(SAVED) if item.step.sensitive else self._answer(tr, item)
         if item.key == tapped:
             return [Outgoing(f"✅ {shown}", edit=True)]
         if item.step.kind is Kind.PHONE:
