@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
+from starlette.applications import Starlette
 from telegram import Update
 
 from bot.app import Runtime
@@ -262,3 +263,9 @@ def foreign_imports(source: str) -> set[str]:
             names.add(node.module)
     allowed = sys.stdlib_module_names | {"__future__"}
     return {n for n in names if n.split(".")[0] not in allowed and not n.startswith("bot.engine")}
+
+
+def browser(app: Starlette, address: str = "127.0.0.1") -> httpx.AsyncClient:
+    """A browser on the dashboard, through the real ASGI app, from `address`."""
+    transport = httpx.ASGITransport(app=app, client=(address, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")

@@ -5,25 +5,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 from telegram import Update
 
 from bot.app import Runtime, build
 from bot.chat.transport import TIMEOUT, OfflineBotAPI
 from bot.config import Settings
-from tests.helpers import Clock
-
-
-def client(bot: Runtime) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=bot.web, client=("127.0.0.1", 50000))
-    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+from tests.helpers import Clock, browser
 
 
 async def test_healthy_then_late_updates_then_late_messages(
     bot: Runtime, api: OfflineBotAPI, clock: Clock
 ) -> None:
-    async with client(bot) as browser:
-        answer = await browser.get("/healthz")
+    async with browser(bot.web) as client:
+        answer = await client.get("/healthz")
         assert answer.status_code == 200
         assert answer.json() == {
             "database": "ok",
@@ -34,7 +28,7 @@ async def test_healthy_then_late_updates_then_late_messages(
         person = api.person(801, "Awa Diallo", "en")
         await bot.inbox.receive([person.text("My name is Awa Diallo")])  # not handled: no loop
         clock.advance(seconds=121)
-        late = await browser.get("/healthz")
+        late = await client.get("/healthz")
         assert late.status_code == 503
         assert late.json()["oldest_update_seconds"] == 121.0
         assert "Awa" not in late.text and "801" not in late.text
@@ -44,7 +38,7 @@ async def test_healthy_then_late_updates_then_late_messages(
             Update.de_json(person.text("/help"), bot.application.bot)
         )
         clock.advance(seconds=901)
-        body = (await browser.get("/healthz")).json()
+        body = (await client.get("/healthz")).json()
         assert body["oldest_message_seconds"] == 901.0 and body["status"] == "late"
 
 
@@ -60,7 +54,7 @@ async def test_a_database_that_does_not_answer_is_503(tmp_path: Path) -> None:
     await bot.store.close()
     (tmp_path / "gone" / "intake.db").unlink()
     (tmp_path / "gone").rmdir()
-    async with client(bot) as browser:
-        answer = await browser.get("/healthz")
+    async with browser(bot.web) as client:
+        answer = await client.get("/healthz")
     assert answer.status_code == 503
     assert answer.json() == {"database": "unreachable"}

@@ -30,11 +30,11 @@ from tests.helpers import (
     add_account,
     add_case,
     at_full_name,
+    browser,
     on_disk,
     sign_in,
     wait_for,
 )
-from tests.test_web import browser
 from tests.walker import answer_until, complete_intake, intake_flow
 
 PERSONAL = ("Awa Diallo", "+22376123456", "Bamako", "Tailoring", "9123")

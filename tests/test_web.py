@@ -16,7 +16,6 @@ from typing import Any
 import httpx
 import pytest
 from markupsafe import escape
-from starlette.applications import Starlette
 
 from bot.app import Runtime, build
 from bot.chat.transport import OfflineBotAPI
@@ -30,17 +29,12 @@ from tests.helpers import (
     Phone,
     add_account,
     add_case,
+    browser,
     sign_in,
     table_rows,
     token,
 )
 from tests.walker import complete_intake, intake_flow
-
-
-def browser(app: Starlette, address: str = "127.0.0.1") -> httpx.AsyncClient:
-    """A browser on the dashboard, through the real ASGI app, from `address`."""
-    transport = httpx.ASGITransport(app=app, client=(address, 50000))
-    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
 @pytest.fixture
