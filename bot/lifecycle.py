@@ -160,8 +160,10 @@ async def serve(
 
 def _wind_down(runtime: Runtime) -> None:
     """Tell what would hold the stop up to finish: the dispatcher's run (however many rows
-    are due) and the simulator's pages waiting for news (uvicorn would wait for them)."""
+    are due), the outbox's sending (however many messages wait) and the simulator's pages
+    waiting for news (uvicorn would wait for them)."""
     runtime.dispatcher.stop()
+    runtime.outbox.stop()
     if runtime.phones is not None:
         runtime.phones.close()
 

@@ -50,6 +50,7 @@ class Outbox:
         self._answered: set[int] = set()  # updates whose reply is committed, marking them
         self._recent: dict[int, Post] = {}  # stored by this process, not yet sent
         self._claimed: dict[int, list[outbox.Waiting]] = {}  # by update: stored claimed
+        self.stopping = False
 
     async def keep(self, unit: Unit, user: User, reply: Reply, now: datetime) -> None:
         """The service's Journal: the reply's calls stored, the update marked handled."""
@@ -94,7 +95,7 @@ class Outbox:
             self._answered.add(update_id)
             claimed = self._claimed.pop(update_id, None)
         first_failure = SENT
-        while True:
+        while not self.stopping:
             if claimed is not None:  # committed with the reply: ours already
                 waiting, claimed = claimed, None
             else:
@@ -108,6 +109,13 @@ class Outbox:
                 first_failure = delivery
             if not more or (not delivery.sent and delivery.outcome is not Outcome.REFUSED):
                 return first_failure
+        return first_failure
+
+    def stop(self) -> None:
+        """Send nothing more: a process asked to stop does so in moments, however many
+        messages wait. What was not sent stays claimed by this process's name, for its next
+        start (or another process, once the claim lapses)."""
+        self.stopping = True
 
     async def release(self) -> None:
         """After a crash, before anything is handled: the claims an earlier run of this
@@ -127,6 +135,8 @@ class Outbox:
         async with self.store.unit() as unit:
             chats = await outbox.due_chats(unit, now - age, now, BATCH)
         for chat_id in chats:
+            if self.stopping:
+                break
             delivery = await self.flush(chat_id)
             if not delivery.sent:
                 log.warning("outbox: a message waits (%s)", delivery.outcome.value)
@@ -140,6 +150,8 @@ class Outbox:
         done: list[int] = []
         failure = SENT
         for row in waiting:
+            if self.stopping:
+                break
             delivery = await self.sender.perform([self._post(row)])
             if delivery.outcome is Outcome.REFUSED:
                 log.warning("outbox: Telegram refused a message (%s); dropped", delivery.error)
@@ -155,7 +167,7 @@ class Outbox:
             if failure.outcome is Outcome.BLOCKED:
                 dropped = await outbox.drop_chat(unit, chat_id)
                 log.info("outbox: the person blocked the bot; %d messages dropped", dropped)
-            elif rest:
+            elif rest and not self.stopping:
                 await self._wait(unit, rest, failure, now)
             more = bool(await outbox.unclaimed(unit, chat_id))
         return failure, more
