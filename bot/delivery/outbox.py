@@ -121,7 +121,7 @@ class Outbox:
         """After a crash, before anything is handled: the claims an earlier run of this
         process left go (later, they would take this run's own), to be sent again."""
         async with self.store.unit() as unit:
-            released = await outbox.release(unit, self.worker, self.clock())
+            released = await outbox.release(unit, self.worker)
         if released:
             log.info("outbox: %d messages of an earlier run to send again", released)
 
@@ -131,12 +131,12 @@ class Outbox:
 
     async def send_waiting(self, age: timedelta) -> int:
         """Send the messages of chats whose oldest has waited `age`; how many chats."""
+        if self.stopping:  # what waits stays for the next start
+            return 0
         now = self.clock()
         async with self.store.unit() as unit:
             chats = await outbox.due_chats(unit, now - age, now, BATCH)
         for chat_id in chats:
-            if self.stopping:
-                break
             delivery = await self.flush(chat_id)
             if not delivery.sent:
                 log.warning("outbox: a message waits (%s)", delivery.outcome.value)

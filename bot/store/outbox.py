@@ -147,7 +147,7 @@ async def due_chats(unit: Unit, before: datetime, now: datetime, limit: int) -> 
     return list((await unit.connection.execute(query)).scalars())
 
 
-async def release(unit: Unit, worker: str, now: datetime) -> int:
+async def release(unit: Unit, worker: str) -> int:
     """Give up this process's live claims (at start, after a crash); a backed-off message
     keeps its wait."""
     result = await unit.connection.execute(
