@@ -34,6 +34,7 @@ from bot.intake import FLOW, Intake
 from bot.phones import parse_phone
 from bot.retention import Policy, Retention
 from bot.store import Store
+from bot.vocabulary import vocabulary
 from bot.web.app import create_app
 from bot.web.auth import Throttle
 from bot.web.deps import Deps
@@ -112,7 +113,11 @@ async def build(
     catalogs = Catalogs(
         settings.locales_dir, settings.default_language, settings.offered_languages()
     )
-    resources = Resources(parse_phone=parse_phone, countries=country_index(flow, catalogs))
+    resources = Resources(
+        parse_phone=parse_phone,
+        countries=country_index(flow, catalogs),
+        words=vocabulary([flow, *followups.flows.values()], catalogs),
+    )
     renderer = Renderer(catalogs, flow, settings.office_name, settings.office_contact)
     token = settings.telegram_bot_token
     if token is None and offline is None:

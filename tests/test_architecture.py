@@ -41,8 +41,8 @@ LAYERS = {
     "store": Layer(("bot.store",), ("engine", "domain"), ("sqlalchemy", "alembic")),
     # Domain words shared by every layer above the engine: statuses, flags, roles.
     "domain": Layer(("bot.status", "bot.flags", "bot.roles"), ("engine",)),
-    # Answers, statuses and flags as people read them.
-    "answers": Layer(("bot.answers",), ("engine", "domain", "i18n")),
+    # Answers, statuses and flags as people read them; the words people type for buttons.
+    "answers": Layer(("bot.answers", "bot.vocabulary"), ("engine", "domain", "i18n")),
     # The use-cases: one person's input in one transaction, the replies, the casework.
     "service": Layer(
         (

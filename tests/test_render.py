@@ -337,14 +337,32 @@ EVENTS: list[tuple[str, list[replies.Item], str | None, Expected, Expected]] = [
         [Rejected("sex", SEX, "use_buttons"), SEX_ASKED],
         None,
         [
+            # The short hint and the buttons: the question is not sent again.
+            ("⚠️ Please tap one of the buttons below.", SEX_BUTTONS_EN, False, False)
+        ],
+        [("⚠️ Appuyez sur un des boutons ci-dessous", SEX_BUTTONS_FR, False, False)],
+    ),
+    (
+        "rejected_twice_then_asked",
+        [Rejected("sex", SEX, "use_buttons", misses=2), SEX_ASKED],
+        None,
+        [
             (
-                "⚠️ Please tap one of the buttons below.\n\nWhat is your sex?",
-                SEX_BUTTONS_EN,
+                "⚠️ Please tap one of the buttons below.\n\n"
+                "Is something not clear? A staff member can call you.",
+                [*SEX_BUTTONS_EN, ("🙋 Talk to a person", "!human|yes")],
                 False,
                 False,
             )
         ],
-        [("⚠️ Appuyez sur un des boutons ci-dessous", SEX_BUTTONS_FR, False, False)],
+        [
+            (
+                "Un membre de l'équipe peut vous appeler.",
+                [*SEX_BUTTONS_FR, ("🙋 Parler à une personne", "!human|yes")],
+                False,
+                False,
+            )
+        ],
     ),
     (
         "rejected_alone",

@@ -16,7 +16,7 @@ from telegram import (
 from bot.answers import SAVED, answer_lines, format_answer, shown_answer
 from bot.chat import callbacks
 from bot.chat.notices import Notices
-from bot.chat.outgoing import Outgoing, rows
+from bot.chat.outgoing import Markup, Outgoing, rows
 from bot.engine import (
     Asked,
     Completed,
@@ -39,6 +39,7 @@ from bot.i18n import Catalogs, Translator, language_name
 from bot.replies import CheckinReminder, Reply
 
 KEYBOARDS_CACHED = 4096
+HELP_AFTER_MISSES = 2  # refused answers in a row before a call from staff is offered
 
 REASONS = {
     "use_buttons": N_("Please tap one of the buttons below."),
@@ -86,11 +87,16 @@ class Renderer:
         tr = self.catalogs.translator(reply.language)
         out: list[Outgoing] = []
         warning: str | None = None
+        refused: Rejected | None = None
         lead: str | None = None  # said in the same message as the next question
         for item in reply.items:
             match item:
                 case Rejected(reason=reason, params=params):
                     warning = self._text(tr, REASONS.get(reason, REASONS["use_buttons"]), **params)
+                    refused = item
+                case Asked() if refused is not None and refused.key == item.key:
+                    out.extend(self._refused(tr, item, refused, warning or ""))
+                    warning = refused = lead = None
                 case Asked():
                     asked = self.ask(tr, item, warning)
                     if lead:
@@ -157,6 +163,30 @@ class Renderer:
             return Outgoing(text, keyboard)
         return Outgoing(text, self._keyboard(tr, asked) if asked.options else None)
 
+    def _refused(
+        self, tr: Translator, asked: Asked, refused: Rejected, warning: str
+    ) -> list[Outgoing]:
+        """A refused answer: why, and the question's buttons again without its long text;
+        after two refusals in a row, a call from staff is offered in the same message."""
+        markup: Markup | None
+        if asked.options and asked.step.kind is not Kind.PHONE:
+            text, markup = f"⚠️ {warning}", self._keyboard(tr, asked)
+        else:  # a typed answer: the question's short text says what to type
+            question = self.ask(tr, asked, warning)
+            text, markup = question.text, question.markup
+        if refused.misses < HELP_AFTER_MISSES:
+            return [Outgoing(text, markup)]
+        offer = tr.gettext("Is something not clear? A staff member can call you.")
+        talk = InlineKeyboardButton(
+            tr.gettext("🙋 Talk to a person"), callback_data=callbacks.command("human", "yes")
+        )
+        if markup is None:
+            return [Outgoing(f"{text}\n\n{offer}", InlineKeyboardMarkup([[talk]]))]
+        if isinstance(markup, InlineKeyboardMarkup):
+            keyboard = InlineKeyboardMarkup([*markup.inline_keyboard, [talk]])
+            return [Outgoing(f"{text}\n\n{offer}", keyboard)]
+        return [Outgoing(text, markup), Outgoing(offer, InlineKeyboardMarkup([[talk]]))]
+
     # Events
 
     def _recorded(self, tr: Translator, item: Recorded, tapped: str | None) -> list[Outgoing]:
@@ -195,16 +225,16 @@ class Renderer:
     ) -> InlineKeyboardMarkup:
         """The buttons of a question: everything they show and carry is in the arguments."""
         tr = self.catalogs.translator(language)
-        buttons = []
+        keys = []
         for option in options:
             label = self._option_label(tr, kind, selected, option)
             data = callbacks.answer(revision, key, option.value)
-            buttons.append(InlineKeyboardButton(label, callback_data=data))
+            keys.append(InlineKeyboardButton(label, callback_data=data))
         if kind is Kind.REVIEW:
-            return InlineKeyboardMarkup([buttons[:1], *rows(buttons[1:], 2)])
-        long_labels = any(len(b.text) > 18 for b in buttons)
+            return InlineKeyboardMarkup([keys[:1], *rows(keys[1:], 2)])
+        long_labels = any(len(b.text) > 18 for b in keys)
         per_row = 1 if long_labels else (3 if kind is Kind.NUMBER else 2)
-        return InlineKeyboardMarkup(rows(buttons, per_row))
+        return InlineKeyboardMarkup(rows(keys, per_row))
 
     def _multi_markup(self, tr: Translator, toggled: Toggled) -> InlineKeyboardMarkup:
         return self._keyboards(

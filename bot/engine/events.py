@@ -143,6 +143,7 @@ class Rejected(_Plain):
     step: Step
     reason: str
     params: dict[str, Any] = field(default_factory=dict)
+    misses: int = 1  # answers refused in a row, this one included
 
 
 @dataclass(frozen=True)

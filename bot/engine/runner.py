@@ -55,6 +55,7 @@ from bot.engine.values import (
     parse_number,
     parse_year,
 )
+from bot.engine.words import Vocabulary
 
 YES, NO = "yes", "no"
 
@@ -67,6 +68,7 @@ class Resources:
 
     parse_phone: PhoneParser
     countries: CountryIndex = field(default_factory=CountryIndex)
+    words: Vocabulary = field(default_factory=Vocabulary)
 
 
 @dataclass(frozen=True)
@@ -100,20 +102,31 @@ def resume(
     pos = locate(flow, session, today)
     if pos is None:
         return Transition(session, [Ignored("nothing_asked")])
+    if isinstance(given, TextInput):
+        given = _as_tap(session, pos, given, resources)
     if isinstance(given, ChoiceInput) and (
         given.key != pos.key or given.revision != session.revision
     ):
         return Transition(session, [Outdated(given.key), ask(flow, session, pos, today)])
     events: list[Event] = []
     changed = session.copy()
+    changed.misses = 0
     try:
         _apply(flow, changed, pos, given, now, resources, events)
     except Invalid as refusal:
-        rejected = Rejected(pos.key, pos.step, refusal.reason, refusal.params)
-        return Transition(session, [rejected, ask(flow, session, pos, today)])
+        refused = session.copy()
+        refused.misses += 1
+        rejected = Rejected(pos.key, pos.step, refusal.reason, refusal.params, refused.misses)
+        return Transition(refused, [rejected, ask(flow, refused, pos, today)])
     except _Unknown as unknown:
         return Transition(session, [Ignored(str(unknown))])
     return Transition(changed, events)
+
+
+def _as_tap(session: Session, pos: Position, given: TextInput, res: Resources) -> Input:
+    """Typed text that names one of the question's buttons, as a tap on it."""
+    value = res.words.tap(pos.step, options_of(session, pos), given.text)
+    return given if value is None else ChoiceInput(pos.key, session.revision, value)
 
 
 class _Unknown(Exception):

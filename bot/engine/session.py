@@ -22,6 +22,7 @@ class Session:
     editing: dict[str, Any] | None = None
     answered_at: dict[str, str] = field(default_factory=dict)
     outcome: str | None = None
+    misses: int = 0  # answers refused in a row at the current question
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy that shares nothing with the session."""

@@ -1,0 +1,39 @@
+"""The words typed for a button, in every offered language, from the catalogs.
+
+Adding a language adds its words: the yes and no words are messages like any other, a
+comma-separated list that each catalog translates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.engine import Flow, Kind, Step
+from bot.engine.flow import N_
+from bot.engine.words import Vocabulary
+from bot.i18n import Catalogs
+
+# Each language's list is its own: a translation lists that language's words, comma-separated.
+YES_WORDS = N_("yes, yeah, yep, ok, okay, sure, of course, agreed, I agree")
+NO_WORDS = N_("no, nope, not at all, I do not agree")
+
+
+def vocabulary(flows: Iterable[Flow], catalogs: Catalogs) -> Vocabulary:
+    """Every button label of `flows` and the yes and no words, in each language."""
+    translators = [catalogs.translator(language) for language in catalogs.languages]
+    labels: dict[str, set[str]] = {}
+    for flow in flows:
+        for step in _steps(flow):
+            for option in step.options:
+                texts = labels.setdefault(option.label, {option.label})
+                texts.update(tr.gettext(option.label) for tr in translators)
+    yes = [word for tr in translators for word in tr.gettext(YES_WORDS).split(",")]
+    no = [word for tr in translators for word in tr.gettext(NO_WORDS).split(",")]
+    return Vocabulary.build(labels, yes, no)
+
+
+def _steps(flow: Flow) -> Iterable[Step]:
+    for step in flow.steps:
+        yield step
+        if step.kind is Kind.REPEAT:
+            yield from step.steps
