@@ -41,7 +41,6 @@ from bot.replies import (
     User,
 )
 from bot.service import session_state
-from bot.status import CLOSED
 from bot.store import (
     NAME_KEY_LENGTH,
     CaseRecord,
@@ -78,7 +77,7 @@ class Intake(Commands):
             if row is None:
                 if person_cases := await cases.of_person(unit, person.id):
                     latest = person_cases[-1]
-                    if isinstance(given, TextInput) and latest.status not in CLOSED:
+                    if isinstance(given, TextInput):  # closed or not: nothing is dropped
                         await messages.add(unit, latest.id, "in", None, given.text, True, now)
                         await audit.record(
                             unit, "case.message_received", now, pre_registration_id=latest.id
@@ -90,10 +89,14 @@ class Intake(Commands):
             transition = engine.resume(self._flow(row), state, given, now, self.resources)
             reply = await self._apply(unit, person, row, transition, now)
             rejected = any(isinstance(event, Rejected) for event in transition.events)
-            if rejected and row.pre_registration_id is not None and isinstance(given, TextInput):
-                # Someone asked again by staff often writes to them rather than answering.
-                kept = await self._keep_for_staff(unit, row.pre_registration_id, given, now)
-                reply.items.insert(0, kept)
+            if rejected and isinstance(given, TextInput):
+                # Someone asked again by staff, or checked on after return, often writes to
+                # them rather than answering: their words reach the case.
+                case_id = row.pre_registration_id
+                if case_id is None and row.followup_id is not None:
+                    case_id = await checkins.case_of(unit, row.followup_id)
+                if case_id is not None:
+                    reply.items.insert(0, await self._keep_for_staff(unit, case_id, given, now))
             return reply
 
         return await self._answer(user, work)
@@ -206,9 +209,9 @@ class Intake(Commands):
     async def _keep_for_staff(
         self, unit: Unit, case_id: int, given: TextInput, now: datetime
     ) -> KeptForStaff:
-        """Text that fails a corrected question's check, kept on the case as a message."""
+        """Text that fails a corrected or check-in question's check, kept on the case."""
         case = await cases.by_id(unit, case_id)
-        assert case is not None  # a correction's session goes with its case
+        assert case is not None  # a correction's or check-in's session goes with its case
         await messages.add(unit, case_id, "in", None, given.text, True, now)
         await audit.record(unit, "case.message_received", now, pre_registration_id=case_id)
         return KeptForStaff(case.reference)

@@ -17,7 +17,7 @@ from bot.chat.transport import TIMEOUT, OfflineBotAPI
 from bot.config import ROOT, Settings
 from bot.conversations.followup_parser import CHECKIN_KINDS
 from bot.followups.service import schedule_case
-from bot.store import cases, checkins, people, sessions
+from bot.store import cases, checkins, messages, people, sessions
 from bot.store.models import Followup, Person
 from tests.helpers import (
     Clock,
@@ -25,6 +25,7 @@ from tests.helpers import (
     add_account,
     add_case,
     returned_case,
+    session_state,
     sign_in,
     table_rows,
     token,
@@ -479,3 +480,25 @@ async def test_a_check_in_renders_every_kind_the_check_lets_it_ask(
         "number": "+221771234567",
         "country": "ML",
     }
+
+
+async def test_words_written_during_a_check_in_reach_the_case(
+    bot: Runtime, clock: Clock, phone_factory: Any
+) -> None:
+    """A returnee often writes a sentence instead of tapping: it is kept for staff, and a
+    yes or no typed in their language is taken as the tap."""
+    case_id = await returned_case(bot, 79)
+    clock.now = at(27, 10)
+    assert (await bot.dispatcher.run_once()).outcomes == {"sent": 1}
+    phone: Phone = phone_factory(79)
+    reply = await phone.say("Mon enfant est malade, je n'ai pas d'argent")
+    assert phone.inbox[-2].text.startswith("Ce n'est pas une réponse à la question")
+    assert reply.text.startswith("⚠️ Appuyez sur un des boutons ci-dessous")
+    await phone.say("oui")  # arrived safely
+    async with bot.store.unit() as unit:
+        kept = await messages.of_case(unit, case_id)
+    assert [(m.direction, m.body) for m in kept] == [
+        ("in", "Mon enfant est malade, je n'ai pas d'argent")
+    ]
+    state = await session_state(bot)
+    assert state.answers == {"arrived_safely": True}

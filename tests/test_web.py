@@ -709,9 +709,10 @@ async def test_an_intake_reaches_the_queue_and_its_acceptance_reaches_the_person
     assert (await phone.say("/status")).text.endswith(fr.gettext("Accepted"))
 
 
-async def test_the_persons_replies_reach_the_case_while_it_is_open(
+async def test_the_persons_replies_reach_the_case_open_or_closed(
     bot: Runtime, client: httpx.AsyncClient, api: Any
 ) -> None:
+    """Nothing the person writes after submission is dropped, even once the case is closed."""
     reference = await add_case(bot, 13)
     phone = Phone(bot, api.person(13, "Awa", "fr"))
     reply = await phone.say("Je suis disponible mardi.")
@@ -726,10 +727,43 @@ async def test_the_persons_replies_reach_the_case_while_it_is_open(
     assert "Je suis disponible mardi." in page.text
     await post_on_case(client, reference, "status", status="withdrawn", note="Left", notify="no")
     after = await phone.say("Encore une question")
+    assert after.text == reply.text
+    page = await client.get(f"/cases/{reference}")
+    assert "Encore une question" in page.text
+
+
+async def test_the_case_page_marks_the_persons_messages_unread_since_the_last_visit(
+    bot: Runtime, client: httpx.AsyncClient, api: Any, clock: Clock
+) -> None:
+    reference = await add_case(bot, 14)
+    phone = Phone(bot, api.person(14, "Awa", "en"))
+    await add_account(bot)
+    await add_account(bot, "bilal")
+    await sign_in(client)
+    page = await client.get(f"/cases/{reference}")
+    assert "since your last visit" not in page.text and "unread" not in page.text
+    clock.advance(minutes=1)
+    await phone.say("I can come on Tuesday.")
+    clock.advance(minutes=1)
+    page = await client.get(f"/cases/{reference}")
+    assert "New messages from the person since your last visit: 1" in page.text
     assert (
-        reference in after.text
-        and "Encore une question" not in (await client.get(f"/cases/{reference}")).text
+        '<li class="in unread">' in page.text and '<strong class="badge">New</strong>' in page.text
     )
+    clock.advance(minutes=1)
+    await post_on_case(client, reference, "messages", body="See you on Tuesday at 9.")
+    clock.advance(minutes=1)
+    page = await client.get(f"/cases/{reference}")  # seen on the last visit: read now
+    assert "I can come on Tuesday." in page.text and "unread" not in page.text
+    clock.advance(minutes=1)
+    await phone.say("Thank you")
+    clock.advance(minutes=1)
+    page = await client.get(f"/cases/{reference}")
+    assert "since your last visit: 1" in page.text and page.text.count(" unread") == 1
+    async with browser(bot.web) as other:  # each caseworker has their own last visit
+        await sign_in(other, "bilal")
+        page = await other.get(f"/cases/{reference}")
+        assert "since your last visit: 2" in page.text and page.text.count(" unread") == 2
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])

@@ -20,6 +20,9 @@ _RECORD = insert(audit_events).values(
 )
 
 
+VIEWED = "case.viewed"
+
+
 @dataclass(frozen=True)
 class AuditEntry:
     at: datetime
@@ -73,6 +76,18 @@ async def latest(unit: Unit, actions: Collection[str], since: datetime) -> Audit
     )
     row = result.mappings().first()
     return AuditEntry(**row) if row else None
+
+
+async def last_view(unit: Unit, case_id: int, actor: str) -> datetime | None:
+    """When `actor` last opened the case's page, if ever."""
+    e = audit_events.c
+    result = await unit.connection.execute(
+        select(e.at)
+        .where(e.pre_registration_id == case_id, e.action == VIEWED, e.actor == actor)
+        .order_by(e.at.desc(), e.id.desc())
+        .limit(1)
+    )
+    return result.scalar()
 
 
 async def trail(unit: Unit, case_id: int) -> list[AuditEntry]:

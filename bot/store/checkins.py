@@ -116,6 +116,14 @@ async def cancel(
     return result.rowcount
 
 
+async def case_of(unit: Unit, followup_id: int) -> int | None:
+    """The case a check-in belongs to (None once it is erased)."""
+    result = await unit.connection.execute(
+        select(followups.c.pre_registration_id).where(followups.c.id == followup_id)
+    )
+    return result.scalar()
+
+
 async def for_case(unit: Unit, case_id: int) -> list[FollowupRecord]:
     result = await unit.connection.execute(
         select(*COLUMNS)

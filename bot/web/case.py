@@ -55,8 +55,9 @@ class CaseView:
             found = await cases.by_reference(unit, reference)
             if found is None:
                 raise HTTPException(404, N_("No such case."))
+            seen = await audit.last_view(unit, found.id, account.username)
             await audit.record(
-                unit, "case.viewed", now, actor=account.username, pre_registration_id=found.id
+                unit, audit.VIEWED, now, actor=account.username, pre_registration_id=found.id
             )
             trail = await audit.trail(unit, found.id)
             written = await notes.of_case(unit, found.id)
@@ -82,6 +83,11 @@ class CaseView:
             trail=trail,
             notes=written,
             messages=exchanged,
+            unread=[
+                m
+                for m in exchanged
+                if m.direction == "in" and (seen is None or m.created_at > seen)
+            ],
             targets=[(s, status_label(s, tr)) for s in status.targets(found.status)],
             correctable=list(self._correctable(found.answers, tr)),
             twins=same_person,
