@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import replace
+from datetime import date
 
 from telegram import (
     InlineKeyboardButton,
@@ -59,10 +60,20 @@ REASONS = {
     "country_unknown": N_(
         "I did not recognise this country. Please check the spelling, or tap a button."
     ),
+    "phone_not_of_country": N_("This number does not exist in the country you chose."),
+    "contact_not_own": N_(
+        "This is someone else's number: it has not been saved. "
+        "Please type your own phone number, or share your own number with the button."
+    ),
 }
 HINTS = {
     "country_type": N_("Please type the name of the country."),
     "country_which": N_("Which one do you mean?"),
+    "date_confirm": N_("You wrote the year with two digits. Do you mean {date}?"),
+    "phone_country": N_("Which country is the number {number} from?"),
+    "phone_with_code": N_(
+        "Please type the number with its country code, for example +221 77 123 45 67."
+    ),
 }
 
 
@@ -149,13 +160,21 @@ class Renderer:
             )
             parts.append(tr.gettext("Current answer: {answer}", answer=current))
         if asked.hint:
-            parts.append(tr.gettext(HINTS[asked.hint]))
+            parts.append(self._hint(tr, asked))
         text = "\n\n".join(parts)
-        if step.kind is Kind.PHONE:
+        if step.kind is Kind.PHONE and not asked.options:
             share = KeyboardButton(tr.gettext("📱 Share my phone number"), request_contact=True)
             keyboard = ReplyKeyboardMarkup([[share]], resize_keyboard=True, one_time_keyboard=True)
             return Outgoing(text, keyboard)
         return Outgoing(text, self._keyboard(tr, asked) if asked.options else None)
+
+    def _hint(self, tr: Translator, asked: Asked) -> str:
+        """The narrower question's words, with what it is about (a full date, a number)."""
+        assert asked.hint is not None
+        proposed = asked.proposed or ""
+        if asked.hint == "date_confirm":
+            return tr.gettext(HINTS[asked.hint], date=tr.date(date.fromisoformat(proposed)))
+        return tr.gettext(HINTS[asked.hint], number=proposed)
 
     # Events
 
@@ -219,7 +238,7 @@ class Renderer:
     def _option_label(
         self, tr: Translator, kind: Kind, selected: tuple[str, ...], option: Option
     ) -> str:
-        if kind is Kind.COUNTRY and not option.label:
+        if kind in (Kind.COUNTRY, Kind.PHONE) and not option.label:  # a country's code
             return tr.country(option.value)
         if kind is Kind.LANGUAGE:
             return language_name(option.value)
