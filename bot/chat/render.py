@@ -180,10 +180,11 @@ class Renderer:
 
     def _recorded(self, tr: Translator, item: Recorded, tapped: str | None) -> list[Outgoing]:
         shown = tr.gettext(SAVED) if item.step.sensitive else self._answer(tr, item)
+        if item.step.kind is Kind.PHONE:  # typed, shared or its country tapped
+            # A message of its own: only one can take the share button's keyboard away.
+            return [Outgoing(f"✅ {shown}", ReplyKeyboardRemove())]
         if item.key == tapped:
             return [Outgoing(f"✅ {shown}", edit=True)]
-        if item.step.kind is Kind.PHONE:
-            return [Outgoing(f"✅ {shown}", ReplyKeyboardRemove())]
         return []
 
     def _answer(self, tr: Translator, item: Recorded) -> str:
