@@ -26,10 +26,10 @@ from bot.conversations import load_flows, load_followups
 from bot.conversations.loader import FOLLOWUP_FILE
 from bot.delivery.inbox import Inbox
 from bot.delivery.outbox import AGE, Outbox
-from bot.engine import CountryIndex, Flow, Resources
+from bot.engine import CountryIndex, DateWords, Flow, Resources
 from bot.engine.checkins import Followups
 from bot.followups.dispatcher import Dispatcher
-from bot.i18n import Catalogs, country_names
+from bot.i18n import Catalogs, country_names, date_words
 from bot.intake import FLOW, Intake
 from bot.phones import parse_phone
 from bot.retention import Policy, Retention
@@ -117,6 +117,7 @@ async def build(
         parse_phone=parse_phone,
         countries=country_index(flow, catalogs),
         words=vocabulary([flow, *followups.flows.values()], catalogs),
+        dates=DateWords.build(*date_words(catalogs.languages)),
     )
     renderer = Renderer(catalogs, flow, settings.office_name, settings.office_contact)
     token = settings.telegram_bot_token

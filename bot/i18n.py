@@ -18,6 +18,15 @@ from babel.support import Translations
 SOURCE_LANGUAGE = "en"
 # Babel's territory codes that are regions or placeholders, not countries.
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
+# How people write dates beyond Babel's month names, by language: abbreviations Babel
+# lacks ("fev", "sept"), ordinal endings ("1er", "1st") and words to skip ("le 3 mai").
+# A language missing here still has its month names, from Babel.
+_MONTH_ABBREVIATIONS = {
+    "fr": {"jan": 1, "fev": 2, "juill": 7, "sep": 9},
+    "en": {"sept": 9},
+}
+_ORDINALS = {"fr": ("er", "ere", "e", "eme"), "en": ("st", "nd", "rd", "th")}
+_SKIPPED = {"fr": ("le",), "en": ("the", "of")}
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,26 @@ def language_name(code: str) -> str:
 
 def country_name(code: str, language: str) -> str:
     return _territories(language).get(code, code)
+
+
+def date_words(
+    languages: Iterable[str],
+) -> tuple[list[tuple[str, int]], list[str], list[str]]:
+    """The words of dates in `languages`: (name, month) pairs, full and short (Babel's and
+    common ones), ordinal endings, and words to skip; for the engine's `DateWords.build`,
+    to read '12 mars 1988' or 'March 12, 1988'."""
+    months: list[tuple[str, int]] = []
+    ordinals: list[str] = []
+    skipped: list[str] = []
+    for language in languages:
+        names = Locale.parse(language).months
+        for context in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated"):
+                months.extend((name, month) for month, name in names[context][width].items())
+        months.extend(_MONTH_ABBREVIATIONS.get(language, {}).items())
+        ordinals.extend(_ORDINALS.get(language, ()))
+        skipped.extend(_SKIPPED.get(language, ()))
+    return months, ordinals, skipped
 
 
 def country_names(languages: Iterable[str]) -> dict[str, list[str]]:

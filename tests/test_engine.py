@@ -139,7 +139,9 @@ def test_single_digit_day_and_month() -> None:
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("12/25/90", "date_format"),
+        ("12/25/90", "date_impossible"),  # a two-digit year is read, month 25 is not
+        ("12/25/1990", "date_impossible"),
+        ("1/1/990", "date_format"),
         ("tomorrow", "date_format"),
         ("31/04/1990", "date_impossible"),
         ("29/02/2023", "date_impossible"),

@@ -30,6 +30,7 @@ from bot.engine import (
     ChoiceInput,
     ContactInput,
     CountryIndex,
+    DateWords,
     Event,
     Flow,
     Input,
@@ -43,6 +44,7 @@ from bot.engine import (
     resume,
     start,
 )
+from bot.i18n import date_words
 from bot.phones import parse_phone
 
 TRANSCRIPTS = Path(__file__).parent / "engine"
@@ -76,7 +78,8 @@ def resources(flow: Flow) -> Resources:
     names = {code: list(names) for code, names in COUNTRY_NAMES.items()}
     for code, aliases in flow.aliases.items():
         names.setdefault(code, []).extend(aliases)
-    return Resources(parse_phone, CountryIndex.build(names, flow.ambiguous))
+    dates = DateWords.build(*date_words(("en", "fr")))
+    return Resources(parse_phone, CountryIndex.build(names, flow.ambiguous), dates=dates)
 
 
 def flow_of(reference: Any, path: Path) -> Flow:
@@ -127,8 +130,9 @@ class Replay:
         assert self.session is not None
         if kind == "text":
             return TextInput(_text(value, kind))
-        if kind == "contact":
-            return ContactInput(_text(value, kind))
+        if kind == "contact":  # someone else's card: the channel passes on no number
+            own = value != "someone else's"
+            return ContactInput(_text(value, kind) if own else "", own=own)
         if kind == "other":
             return OtherInput(_text(value, kind))
         if not isinstance(value, dict) or not {"key", "value"} <= set(value):

@@ -260,6 +260,10 @@ def to_input(message: Message) -> Input:
     if message.text is not None:
         return TextInput(message.text)
     if message.contact is not None:
+        sender = message.from_user
+        if sender is None or message.contact.user_id != sender.id:
+            # Someone else's card: their number goes no further than this update.
+            return ContactInput("", own=False)
         phone = message.contact.phone_number
         return ContactInput(phone if phone.startswith("+") else f"+{phone}")
     kind = next((k for k in _OTHER_KINDS if getattr(message, k, None)), "other")

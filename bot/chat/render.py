@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import replace
+from datetime import date
 
 from telegram import (
     InlineKeyboardButton,
@@ -60,10 +61,20 @@ REASONS = {
     "country_unknown": N_(
         "I did not recognise this country. Please check the spelling, or tap a button."
     ),
+    "phone_not_of_country": N_("This number does not exist in the country you chose."),
+    "contact_not_own": N_(
+        "This is someone else's number: it has not been saved. "
+        "Please type your own phone number, or share your own number with the button."
+    ),
 }
 HINTS = {
     "country_type": N_("Please type the name of the country."),
     "country_which": N_("Which one do you mean?"),
+    "date_confirm": N_("You wrote the year with two digits. Do you mean {date}?"),
+    "phone_country": N_("Which country is the number {number} from?"),
+    "phone_with_code": N_(
+        "Please type the number with its country code, for example +221 77 123 45 67."
+    ),
 }
 
 
@@ -155,9 +166,9 @@ class Renderer:
             )
             parts.append(tr.gettext("Current answer: {answer}", answer=current))
         if asked.hint:
-            parts.append(tr.gettext(HINTS[asked.hint]))
+            parts.append(self._hint(tr, asked))
         text = "\n\n".join(parts)
-        if step.kind is Kind.PHONE:
+        if step.kind is Kind.PHONE and not asked.options:
             share = KeyboardButton(tr.gettext("📱 Share my phone number"), request_contact=True)
             keyboard = ReplyKeyboardMarkup([[share]], resize_keyboard=True, one_time_keyboard=True)
             return Outgoing(text, keyboard)
@@ -169,7 +180,7 @@ class Renderer:
         """A refused answer: why, and the question's buttons again without its long text;
         after two refusals in a row, a call from staff is offered in the same message."""
         markup: Markup | None
-        if asked.options and asked.step.kind is not Kind.PHONE:
+        if asked.options:
             text, markup = f"⚠️ {warning}", self._keyboard(tr, asked)
         else:  # a typed answer: the question's short text says what to type
             question = self.ask(tr, asked, warning)
@@ -187,14 +198,23 @@ class Renderer:
             return [Outgoing(f"{text}\n\n{offer}", keyboard)]
         return [Outgoing(text, markup), Outgoing(offer, InlineKeyboardMarkup([[talk]]))]
 
+    def _hint(self, tr: Translator, asked: Asked) -> str:
+        """The narrower question's words, with what it is about (a full date, a number)."""
+        assert asked.hint is not None
+        proposed = asked.proposed or ""
+        if asked.hint == "date_confirm":
+            return tr.gettext(HINTS[asked.hint], date=tr.date(date.fromisoformat(proposed)))
+        return tr.gettext(HINTS[asked.hint], number=proposed)
+
     # Events
 
     def _recorded(self, tr: Translator, item: Recorded, tapped: str | None) -> list[Outgoing]:
         shown = tr.gettext(SAVED) if item.step.sensitive else self._answer(tr, item)
+        if item.step.kind is Kind.PHONE:  # typed, shared or its country tapped
+            # A message of its own: only one can take the share button's keyboard away.
+            return [Outgoing(f"✅ {shown}", ReplyKeyboardRemove())]
         if item.key == tapped:
             return [Outgoing(f"✅ {shown}", edit=True)]
-        if item.step.kind is Kind.PHONE:
-            return [Outgoing(f"✅ {shown}", ReplyKeyboardRemove())]
         return []
 
     def _answer(self, tr: Translator, item: Recorded) -> str:
@@ -249,7 +269,7 @@ class Renderer:
     def _option_label(
         self, tr: Translator, kind: Kind, selected: tuple[str, ...], option: Option
     ) -> str:
-        if kind is Kind.COUNTRY and not option.label:
+        if kind in (Kind.COUNTRY, Kind.PHONE) and not option.label:  # a country's code
             return tr.country(option.value)
         if kind is Kind.LANGUAGE:
             return language_name(option.value)

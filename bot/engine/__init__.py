@@ -25,7 +25,7 @@ from bot.engine.flow import FlagRule, Flow, Kind, Option, Step
 from bot.engine.navigation import compute_flags
 from bot.engine.runner import Resources, Transition, current, resume, start
 from bot.engine.session import Session
-from bot.engine.values import CountryIndex, Invalid, fold
+from bot.engine.values import CountryIndex, DateWords, Invalid, fold
 
 __all__ = [
     "Asked",
@@ -34,6 +34,7 @@ __all__ = [
     "ConsentGiven",
     "ContactInput",
     "CountryIndex",
+    "DateWords",
     "Ended",
     "Event",
     "FlagRule",

@@ -28,7 +28,11 @@ class ChoiceInput:
 
 @dataclass(frozen=True)
 class ContactInput:
+    """A shared contact card; `own` is False for someone else's, whose number the channel
+    does not pass on (`phone` is then empty)."""
+
     phone: str
+    own: bool = True
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,10 @@ class Asked(_Plain):
     total: int | None = None
     previous: Any = None
     review: tuple[ReviewItem, ...] = ()
-    hint: str | None = None  # a narrower ask: "country_type", "country_which"
+    # A narrower ask: "country_type", "country_which", "date_confirm", "phone_country",
+    # "phone_with_code"; `proposed` is what it asks about (the full date, the typed number).
+    hint: str | None = None
+    proposed: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """As for every event, with the review as one `key: value` per answer shown."""

@@ -17,6 +17,7 @@ DONE = "done"
 KEEP = "keep"
 OTHER = "other"
 EDIT_PREFIX = "edit:"
+YES, NO = "yes", "no"
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,11 @@ def options_of(session: Session, pos: Position) -> tuple[Option, ...]:
             default = session.answers.get(step.default_from or "")
             codes = list(dict.fromkeys([default, *step.suggest] if default else step.suggest))
         return (*(Option(code, "") for code in codes), Option(OTHER, N_("Other country")))
+    if step.kind is Kind.DATE and "date" in session.pending:  # a two-digit year, to confirm
+        return (Option(YES, N_("Yes")), Option(NO, N_("No")))
+    if step.kind is Kind.PHONE and "regions" in session.pending:  # a number without its country
+        codes = session.pending["regions"]
+        return (*(Option(code, "") for code in codes), Option(OTHER, N_("Another country")))
     if step.kind is Kind.NUMBER:
         return tuple(Option(str(n), str(n)) for n in step.buttons)
     if step.kind is Kind.MULTI:
@@ -114,10 +120,7 @@ def ask(flow: Flow, session: Session, pos: Position, today: date) -> Asked:
             Option(CONFIRM, N_("Confirm and send")),
             *(Option(EDIT_PREFIX + i.key, i.step.review_label) for i in review if i.index is None),
         )
-    hint = None
-    if step.kind is Kind.COUNTRY:
-        hint = "country_type" if session.pending.get("typing") else None
-        hint = "country_which" if "candidates" in session.pending else hint
+    hint, proposed = _hint(step, session.pending)
     return Asked(
         key=pos.key,
         step=step,
@@ -129,7 +132,23 @@ def ask(flow: Flow, session: Session, pos: Position, today: date) -> Asked:
         previous=previous,
         review=review,
         hint=hint,
+        proposed=proposed,
     )
+
+
+def _hint(step: Step, pending: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The narrower question a pending answer calls for, and the value it is about."""
+    if step.kind is Kind.COUNTRY:
+        if "candidates" in pending:
+            return "country_which", None
+        return ("country_type" if pending.get("typing") else None), None
+    if step.kind is Kind.DATE and "date" in pending:
+        return "date_confirm", str(pending["date"])
+    if step.kind is Kind.PHONE and "regions" in pending:
+        return "phone_country", str(pending["phone"])
+    if step.kind is Kind.PHONE and pending.get("with_code"):
+        return "phone_with_code", None
+    return None, None
 
 
 def editable(flow: Flow, session: Session, today: date) -> list[str]:

@@ -7,7 +7,6 @@ conditional questions appear, or vanish, by themselves.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -16,7 +15,6 @@ from bot.engine.events import (
     ChoiceInput,
     Completed,
     ConsentGiven,
-    ContactInput,
     Ended,
     Event,
     Ignored,
@@ -35,7 +33,9 @@ from bot.engine.navigation import (
     DONE,
     EDIT_PREFIX,
     KEEP,
+    NO,
     OTHER,
+    YES,
     Position,
     applicable_answers,
     ask,
@@ -46,20 +46,13 @@ from bot.engine.navigation import (
     options_of,
     trim_groups,
 )
+from bot.engine.pending import PhoneParser, date_answer, phone_answer
+from bot.engine.pending import Unoffered as _Unknown
 from bot.engine.session import COMPLETED, ENDED, Session
-from bot.engine.values import (
-    CountryIndex,
-    Invalid,
-    clean_text,
-    parse_date,
-    parse_number,
-    parse_year,
-)
+from bot.engine.values import CountryIndex, DateWords, Invalid, clean_text, parse_number
 from bot.engine.words import Vocabulary
 
-YES, NO = "yes", "no"
-
-PhoneParser = Callable[[str, str | None], str | None]
+__all__ = ["NO", "YES", "PhoneParser", "Resources", "Transition", "current", "resume", "start"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +62,7 @@ class Resources:
     parse_phone: PhoneParser
     countries: CountryIndex = field(default_factory=CountryIndex)
     words: Vocabulary = field(default_factory=Vocabulary)
+    dates: DateWords = field(default_factory=DateWords)
 
 
 @dataclass(frozen=True)
@@ -129,10 +123,6 @@ def _as_tap(session: Session, pos: Position, given: TextInput, res: Resources) -
     return given if value is None else ChoiceInput(pos.key, session.revision, value)
 
 
-class _Unknown(Exception):
-    """A button value this question never offered."""
-
-
 def _apply(
     flow: Flow,
     session: Session,
@@ -154,9 +144,9 @@ def _apply(
     if step.kind is Kind.MULTI and isinstance(given, ChoiceInput) and given.value != DONE:
         _toggle(session, pos, given.value, events)
         return
-    if step.kind is Kind.COUNTRY:
-        value = _country(flow, session, pos, given, today, resources, events)
-        if value is None:
+    if step.kind in _NARROWED:
+        value = _NARROWED[step.kind](flow, session, pos, given, today, resources, events)
+        if value is None:  # a narrower question was asked
             return
     else:
         value = _value(session, pos, given, today, resources)
@@ -181,22 +171,12 @@ def _value(session: Session, pos: Position, given: Input, today: date, res: Reso
     if step.kind in (Kind.LANGUAGE, Kind.CONSENT, Kind.CHOICE, Kind.YESNO, Kind.MULTI):
         # Telegram shows no numbers on buttons: a typed "2" means 2, not the second button.
         raise Invalid("use_buttons")
-    if step.kind is Kind.PHONE and isinstance(given, ContactInput | TextInput):
-        raw = given.phone if isinstance(given, ContactInput) else given.text
-        phone = res.parse_phone(raw, step.default_region)
-        if phone is None:
-            raise Invalid("phone_invalid")
-        return phone
     if not isinstance(given, TextInput):
         raise Invalid("text_expected")
     if step.kind is Kind.TEXT:
         return clean_text(given.text, step.min, step.max)
     if step.kind is Kind.NUMBER:
         return parse_number(given.text, step.min, step.max)
-    if step.kind is Kind.DATE:
-        if step.year_only and (year := parse_year(given.text, today)) is not None:
-            return year
-        return parse_date(given.text, today, not_future=step.not_future).isoformat()
     raise Invalid("use_buttons")
 
 
@@ -262,6 +242,34 @@ def _country(
     session.revision += 1
     events.append(ask(flow, session, pos, today))
     return None
+
+
+def _date(
+    flow: Flow,
+    session: Session,
+    pos: Position,
+    given: Input,
+    today: date,
+    res: Resources,
+    events: list[Event],
+) -> str | None:
+    return date_answer(flow, session, pos, given, today, res.dates, events)
+
+
+def _phone(
+    flow: Flow,
+    session: Session,
+    pos: Position,
+    given: Input,
+    today: date,
+    res: Resources,
+    events: list[Event],
+) -> str | None:
+    return phone_answer(flow, session, pos, given, today, res.parse_phone, events)
+
+
+# The kinds whose answer may take a narrower question first, and who reads it.
+_NARROWED = {Kind.COUNTRY: _country, Kind.DATE: _date, Kind.PHONE: _phone}
 
 
 def _apply_review(

@@ -9,8 +9,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-_DMY = re.compile(r"^(\d{1,2})\s*[/.\-\s]\s*(\d{1,2})\s*[/.\-\s]\s*(\d{4})$")
+_DMY = re.compile(r"^(\d{1,2})\s*[/.\-\s]\s*(\d{1,2})\s*[/.\-\s]\s*(\d{4}|\d{2})$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DAY = re.compile(r"^(\d{1,2})([a-z]*)$")
+_YEAR = re.compile(r"^\d{4}$|^\d{2}$")
 OLDEST_YEAR = 1900
 
 
@@ -23,15 +25,56 @@ class Invalid(Exception):
         self.params = params
 
 
-def parse_date(text: str, today: date, *, not_future: bool = False) -> date:
-    """Read dd/mm/yyyy, dd-mm-yyyy, dd.mm.yyyy, 'dd mm yyyy' or yyyy-mm-dd."""
+@dataclass(frozen=True)
+class DateWords:
+    """The words of written dates, folded: month names and abbreviations, ordinal
+    endings ('1er', '1st'), and little words to skip ('le', 'of'). Handed in by the
+    caller, so the engine reads dates in whatever languages it is given."""
+
+    months: Mapping[str, int] = field(default_factory=dict)
+    ordinals: frozenset[str] = frozenset()
+    skipped: frozenset[str] = frozenset()
+
+    @classmethod
+    def build(
+        cls,
+        months: Iterable[tuple[str, int]],
+        ordinals: Iterable[str] = (),
+        skipped: Iterable[str] = (),
+    ) -> DateWords:
+        """Fold every word; a month name already taken keeps its first month."""
+        folded: dict[str, int] = {}
+        for name, month in months:
+            if key := fold(name):
+                folded.setdefault(key, month)
+        return cls(folded, frozenset(map(fold, ordinals)), frozenset(map(fold, skipped)))
+
+
+def parse_date(
+    text: str, today: date, *, not_future: bool = False, words: DateWords = DateWords()
+) -> date:
+    """Read dd/mm/yyyy, dd-mm-yyyy, dd.mm.yyyy, 'dd mm yyyy', yyyy-mm-dd, or with the
+    month's name ('12 mars 1988', 'March 12, 1988'); a two-digit year is given a century."""
+    return read_date(text, today, not_future=not_future, words=words)[0]
+
+
+def read_date(
+    text: str, today: date, *, not_future: bool = False, words: DateWords = DateWords()
+) -> tuple[date, bool]:
+    """The date, and whether its century was chosen here (the year had two digits)."""
     text = text.strip()
     if m := _DMY.match(text):
         day, month, year = (int(g) for g in m.groups())
+        short = len(m.group(3)) == 2
     elif m := _YMD.match(text):
         year, month, day = (int(g) for g in m.groups())
+        short = False
+    elif (named := _named_date(text, words)) is not None:
+        day, month, year, short = named
     else:
         raise Invalid("date_format")
+    if short:
+        year = _century(year, month, day, today, not_future)
     try:
         value = date(year, month, day)
     except ValueError:
@@ -40,7 +83,32 @@ def parse_date(text: str, today: date, *, not_future: bool = False) -> date:
         raise Invalid("date_future")
     if value.year < OLDEST_YEAR:
         raise Invalid("date_too_old")
-    return value
+    return value, short
+
+
+def _named_date(text: str, words: DateWords) -> tuple[int, int, int, bool] | None:
+    """Day, month, year and whether the year is short, from 'day month year' or
+    'month day year' with the month written as a word; None if the text is neither."""
+    tokens = [t for t in fold(text).split() if t not in words.skipped]
+    if len(tokens) != 3 or not _YEAR.match(tokens[2]):
+        return None
+    first, second, year = tokens
+    if first in words.months:
+        first, second = second, first
+    day = _DAY.match(first)
+    month = words.months.get(second)
+    if day is None or month is None or (day.group(2) and day.group(2) not in words.ordinals):
+        return None
+    return int(day.group(1)), month, int(year), len(year) == 2
+
+
+def _century(year: int, month: int, day: int, today: date, not_future: bool) -> int:
+    """The full year of a two-digit one: the latest not after today when the date may not
+    be in the future (a birth date), else the nearest to today."""
+    recent, older = 2000 + year, 1900 + year
+    if not_future:
+        return recent if (recent, month, day) <= (today.year, today.month, today.day) else older
+    return recent if abs(recent - today.year) < abs(older - today.year) else older
 
 
 def parse_year(text: str, today: date) -> str | None:

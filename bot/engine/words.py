@@ -14,10 +14,11 @@ from bot.engine.flow import Kind, Option, Step
 from bot.engine.values import fold
 
 YES, NO = "yes", "no"
-# The questions whose buttons a typed word may stand for. Not a multiple choice (a word
+# The questions whose buttons a typed word may stand for; a date has buttons only while
+# it asks to confirm a two-digit year ("1995?": yes or no). Not a multiple choice (a word
 # cannot say "and this one too"), a country (typed names have their own matcher) or the
 # review (its buttons edit one answer each: a slip would open the wrong one).
-TYPED_KINDS = frozenset({Kind.LANGUAGE, Kind.CONSENT, Kind.CHOICE, Kind.YESNO})
+TYPED_KINDS = frozenset({Kind.LANGUAGE, Kind.CONSENT, Kind.CHOICE, Kind.YESNO, Kind.DATE})
 
 
 @dataclass(frozen=True)
