@@ -46,29 +46,29 @@ class Catalogs:
     ) -> None:
         """Load the catalogs of `languages` (every one in `directory` when None)."""
         self.directory = directory
-        offered = None if languages is None else frozenset(languages)
+        if languages is None:
+            found = (po.parent.parent.name for po in directory.glob("*/LC_MESSAGES/messages.po"))
+            languages = sorted({*found, SOURCE_LANGUAGE})
+        offered = tuple(dict.fromkeys(languages))
         self._translators: dict[str, Translator] = {}
         self._translated: dict[str, frozenset[str]] = {}
-        for po in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
-            language = po.parent.parent.name
-            if offered is not None and language not in offered:
-                continue
-            translations, translated = _load_po(po, language)
-            self._translators[language] = Translator(language, translations)
-            self._translated[language] = translated
-        if offered is None or SOURCE_LANGUAGE in offered:
-            source = Translator(SOURCE_LANGUAGE, Translations())
-            self._translators.setdefault(SOURCE_LANGUAGE, source)
+        for language in offered:  # in the order offered: the buttons show them so
+            po = directory / language / "LC_MESSAGES" / "messages.po"
+            if po.is_file():
+                translations, translated = _load_po(po, language)
+                self._translators[language] = Translator(language, translations)
+                self._translated[language] = translated
+            elif language == SOURCE_LANGUAGE:
+                self._translators[language] = Translator(language, Translations())
         if not self._translators:
-            raise ValueError(f"no catalog in {directory} for any of {sorted(offered or ())}")
-        fallback = (
-            SOURCE_LANGUAGE if SOURCE_LANGUAGE in self._translators else min(self._translators)
-        )
+            raise ValueError(f"no catalog in {directory} for any of {sorted(offered)}")
+        fallback = SOURCE_LANGUAGE if SOURCE_LANGUAGE in self._translators else self.languages[0]
         self.default = default if default in self._translators else fallback
 
     @property
     def languages(self) -> tuple[str, ...]:
-        return tuple(sorted(self._translators))
+        """The languages loaded, in the order they were offered (every one found: sorted)."""
+        return tuple(self._translators)
 
     def translator(self, language: str | None) -> Translator:
         return self._translators.get(language or "", self._translators[self.default])

@@ -57,8 +57,10 @@ def test_a_language_without_a_catalog_is_refused_at_start_up(
         Settings(_env_file=None)  # type: ignore[call-arg]
 
 
-def test_the_catalogs_load_only_the_languages_offered() -> None:
-    assert Catalogs(ROOT / "locales", languages=("fr", "en")).languages == ("en", "fr")
+def test_the_catalogs_load_only_the_languages_offered_in_their_order() -> None:
+    assert Catalogs(ROOT / "locales", languages=("fr", "en")).languages == ("fr", "en")
+    assert Catalogs(ROOT / "locales", languages=("en", "fr")).languages == ("en", "fr")
+    assert Catalogs(ROOT / "locales").languages == ("en", "fr")  # every catalog, sorted
     only_french = Catalogs(ROOT / "locales", "de", languages=("fr",))
     assert only_french.languages == ("fr",) and only_french.default == "fr"
     assert only_french.negotiate("en-GB") == "fr"
