@@ -91,7 +91,7 @@ LAYERS = {
     ),
     "app": Layer(("bot.app", "bot.lifecycle"), ("*",), ("telegram", "starlette", "uvicorn")),
     "cli": Layer(
-        ("bot.cli",),
+        ("bot.cli", "bot.cli_db"),
         (
             "app",
             "config",
