@@ -172,6 +172,18 @@ def _parser() -> argparse.ArgumentParser:
     conv_commands = conversations.add_subparsers(metavar="COMMAND", required=True)
     check = conv_commands.add_parser("check", help="check every flow and its translations")
     check.set_defaults(handler=_conversations_check)
+
+    translations = commands.add_parser(
+        "translations",
+        help="per language, the share of messages translated and the ones left",
+        description="Print, for each language, the share of the messages translated in "
+        "its catalog and the message ids still untranslated (empty or fuzzy). Exit "
+        "status: 0 when every language is complete, 1 otherwise.",
+    )
+    translations.add_argument(
+        "languages", nargs="*", metavar="LANGUAGE", help="the languages to check (INTAKE_LANGUAGES)"
+    )
+    translations.set_defaults(handler=_translations)
     return parser
 
 
@@ -341,6 +353,14 @@ async def _conversations_check(args: argparse.Namespace, settings: Settings) -> 
         return 1
     print(f"{len(paths)} conversation file(s) OK")
     return 0
+
+
+async def _translations(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.translations import coverage, report
+
+    found = coverage(settings.locales_dir, args.languages or settings.offered_languages())
+    print(report(found))
+    return 0 if all(item.complete for item in found) else 1
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ LAYERS = {
     "engine": Layer(("bot.engine",)),
     "config": Layer(("bot.config",), third_party=("pydantic", "pydantic_settings")),
     "logs": Layer(("bot.logs",)),
-    "i18n": Layer(("bot.i18n",), third_party=("babel",)),
+    "i18n": Layer(("bot.i18n", "bot.translations"), third_party=("babel",)),
     "phones": Layer(("bot.phones",), third_party=("phonenumbers",)),
     # The engine's N_ marks the refusals of a weak password for translation.
     "passwords": Layer(("bot.passwords",), ("engine",), ("argon2",)),
