@@ -42,9 +42,11 @@ class Catalogs:
     """Every language of locales/, loaded once; `translator(lang)` never fails."""
 
     def __init__(
-        self, directory: Path, default: str = "fr", languages: Iterable[str] | None = None
+        self, directory: Path, default: str | None = None, languages: Iterable[str] | None = None
     ) -> None:
-        """Load the catalogs of `languages` (every one in `directory` when None)."""
+        """Load the catalogs of `languages` (every one in `directory` when None); `default`
+        is the language of unknown ones (when None or not loaded: the source language if
+        loaded, else the first)."""
         self.directory = directory
         if languages is None:
             found = (po.parent.parent.name for po in directory.glob("*/LC_MESSAGES/messages.po"))
@@ -63,7 +65,7 @@ class Catalogs:
         if not self._translators:
             raise ValueError(f"no catalog in {directory} for any of {sorted(offered)}")
         fallback = SOURCE_LANGUAGE if SOURCE_LANGUAGE in self._translators else self.languages[0]
-        self.default = default if default in self._translators else fallback
+        self.default = default if default and default in self._translators else fallback
 
     @property
     def languages(self) -> tuple[str, ...]:
