@@ -92,6 +92,13 @@ async def test_a_whole_intake_runs_in_a_language_added_as_a_catalog_and_a_settin
     assert case["language"] == person["language"] == PSEUDO == case["answers"]["language"]
     assert tr.country("ML") == "Malio"  # Babel's Esperanto, for the review's countries
 
+    await add_account(bot)
+    async with browser(bot.web) as client:
+        await sign_in(client)
+        page = await client.get(f"/cases/{reference}")
+    language = bot.catalogs.translator("en").gettext(bot.flow.step("language").review_label)
+    assert f'<th scope="row">{escape(language)}</th><td>Esperanto</td>' in page.text
+
 
 async def test_language_menu_and_dashboard_offer_the_configured_languages(
     bot: Runtime, api: OfflineBotAPI
