@@ -31,7 +31,8 @@ class Layer:
 LAYERS = {
     "root": Layer(("bot",)),  # bot/__init__.py: the package itself
     "engine": Layer(("bot.engine",)),
-    "config": Layer(("bot.config",), third_party=("pydantic", "pydantic_settings")),
+    # Babel: whether a language offered is one it can name, date and list countries for.
+    "config": Layer(("bot.config",), third_party=("pydantic", "pydantic_settings", "babel")),
     "logs": Layer(("bot.logs",)),
     "i18n": Layer(("bot.i18n", "bot.translations"), third_party=("babel",)),
     "phones": Layer(("bot.phones",), third_party=("phonenumbers",)),

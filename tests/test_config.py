@@ -47,7 +47,12 @@ def test_the_languages_offered_are_read_in_order_once(monkeypatch: pytest.Monkey
 
 @pytest.mark.parametrize(
     ("languages", "error"),
-    [("fr,de", "INTAKE_LANGUAGES offers 'de' but .* does not exist"), (" , ", "names no language")],
+    [
+        ("fr,de", "INTAKE_LANGUAGES offers 'de' but .* does not exist"),
+        (" , ", "names no language"),
+        ("fr,xx", "INTAKE_LANGUAGES offers 'xx', which Babel does not know"),
+        ("fr,pt-BR", "INTAKE_LANGUAGES offers 'pt-BR', which Babel does not know"),
+    ],
 )
 def test_a_language_without_a_catalog_is_refused_at_start_up(
     monkeypatch: pytest.MonkeyPatch, languages: str, error: str
