@@ -14,7 +14,7 @@ from typing import Any
 from bot import flags
 from bot.engine import Flow, Kind, Step
 from bot.engine.flow import N_
-from bot.i18n import Translator
+from bot.i18n import Translator, language_name
 from bot.status import LABELS as STATUS_LABELS
 from bot.status import parse
 
@@ -61,7 +61,9 @@ def format_answer(step: Step, value: Any, tr: Translator) -> str:
         return tr.gettext("Yes") if value else tr.gettext("No")
     if step.kind is Kind.MULTI and isinstance(value, list):
         return ", ".join(_option_label(step, v, tr) for v in value)
-    if step.kind in (Kind.CHOICE, Kind.CONSENT, Kind.LANGUAGE):
+    if step.kind is Kind.LANGUAGE:  # its buttons carry no label: each language's own name
+        return language_name(str(value))
+    if step.kind in (Kind.CHOICE, Kind.CONSENT):
         return _option_label(step, str(value), tr)
     if step.kind is Kind.DATE:
         if len(str(value)) == 4:  # a year alone

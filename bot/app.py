@@ -108,11 +108,11 @@ async def build(
     store = Store(settings.database())
     if migrate:
         await store.upgrade()
-    flow = load_flows(settings.conversations_dir)[FLOW]
-    followups = load_followups(settings.conversations_dir / FOLLOWUP_FILE)
     catalogs = Catalogs(
         settings.locales_dir, settings.default_language, settings.offered_languages()
     )
+    flow = load_flows(settings.conversations_dir, catalogs.languages)[FLOW]
+    followups = load_followups(settings.conversations_dir / FOLLOWUP_FILE)
     resources = Resources(
         parse_phone=parse_phone,
         countries=country_index(flow, catalogs),

@@ -7,14 +7,12 @@ import asyncio
 import getpass
 import secrets
 import socket
-import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot import logs
+from bot import cli_db, logs
 from bot.config import LOG_LEVELS, Settings, SettingsError, load_settings
 from bot.i18n import Catalogs
 from bot.roles import Role
@@ -31,15 +29,6 @@ No TELEGRAM_BOT_TOKEN is set: the bot runs offline, on its built-in phone simula
 To connect to Telegram: talk to @BotFather, send /newbot, and put the token it gives
 in the environment or in a .env file in this folder (TELEGRAM_BOT_TOKEN=123456789:AAE...).
 """
-PG_TOOL = """\
-This command copies the embedded SQLite database only. PostgreSQL has its own tool:
-
-    {command}
-
-It asks for the password, or reads it from PGPASSWORD or ~/.pgpass."""
-RESTORE_IN_USE = """\
-Nothing restored: the database is open in another process. Stop the bot (every process
-that uses this database), then restore."""
 FIRST_ACCOUNT = """\
 No dashboard account existed, so one was created. Write this password down now:
 it is shown only once.
@@ -158,21 +147,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     chat.set_defaults(handler=_chat)
 
-    db = commands.add_parser("db", help="database maintenance")
-    db_commands = db.add_subparsers(title="db commands", metavar="COMMAND", required=True)
-    db_upgrade = db_commands.add_parser("upgrade", help="apply schema migrations")
-    db_upgrade.add_argument("revision", nargs="?", default="head")
-    db_upgrade.set_defaults(handler=_db_upgrade)
-    db_backup = db_commands.add_parser(
-        "backup", help="copy the SQLite database to FILE, while the bot runs"
-    )
-    db_backup.add_argument("file", type=Path, help="the copy to write")
-    db_backup.set_defaults(handler=_db_backup)
-    db_restore = db_commands.add_parser(
-        "restore", help="replace the SQLite database by a backup; stop the bot first"
-    )
-    db_restore.add_argument("file", type=Path, help="a copy made by 'db backup'")
-    db_restore.set_defaults(handler=_db_restore)
+    cli_db.add_commands(commands)
 
     followups = commands.add_parser("followups", help="check-ins after return")
     followup_commands = followups.add_subparsers(metavar="COMMAND", required=True)
@@ -197,6 +172,18 @@ def _parser() -> argparse.ArgumentParser:
     conv_commands = conversations.add_subparsers(metavar="COMMAND", required=True)
     check = conv_commands.add_parser("check", help="check every flow and its translations")
     check.set_defaults(handler=_conversations_check)
+
+    translations = commands.add_parser(
+        "translations",
+        help="per language, the share of messages translated and the ones left",
+        description="Print, for each language, the share of the messages translated in "
+        "its catalog and the message ids still untranslated (empty or fuzzy). Exit "
+        "status: 0 when every language is complete, 1 otherwise.",
+    )
+    translations.add_argument(
+        "languages", nargs="*", metavar="LANGUAGE", help="the languages to check (INTAKE_LANGUAGES)"
+    )
+    translations.set_defaults(handler=_translations)
     return parser
 
 
@@ -349,59 +336,6 @@ async def _purge(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.store import Store
-
-    store = Store(settings.database())
-    await store.upgrade(args.revision)
-    await store.close()
-    print(f"database at {args.revision}")
-    return 0
-
-
-async def _db_backup(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.store import copies
-    from bot.store.database import is_sqlite
-
-    url = settings.database()
-    if not is_sqlite(url):
-        print(PG_TOOL.format(command=copies.pg_dump(url, args.file)), file=sys.stderr)
-        return 2
-    try:
-        copy = await asyncio.to_thread(copies.backup, url, args.file)
-    except (OSError, sqlite3.Error) as error:
-        print(f"No backup made: {error}", file=sys.stderr)
-        return 1
-    print(f"backup written to {copy}")
-    return 0
-
-
-async def _db_restore(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.store import copies
-    from bot.store.database import is_sqlite
-
-    url = settings.database()
-    if not is_sqlite(url):
-        command = copies.pg_restore(url, args.file)
-        print(PG_TOOL.format(command=command), file=sys.stderr)
-        return 2
-    try:
-        revision = copies.restore(url, args.file)
-    except copies.NotOurs as error:
-        print(
-            f"Nothing restored: {args.file} is not a backup of this bot: {error}.", file=sys.stderr
-        )
-        return 1
-    except copies.InUse:
-        print(RESTORE_IN_USE, file=sys.stderr)
-        return 1
-    except (OSError, sqlite3.Error) as error:
-        print(f"Nothing restored: {error}", file=sys.stderr)
-        return 1
-    print(f"restored {args.file} (schema {revision}); the bot updates the schema when it starts")
-    return 0
-
-
 async def _conversations_check(args: argparse.Namespace, settings: Settings) -> int:
     from bot.conversations import FlowError, check_file
 
@@ -419,6 +353,14 @@ async def _conversations_check(args: argparse.Namespace, settings: Settings) -> 
         return 1
     print(f"{len(paths)} conversation file(s) OK")
     return 0
+
+
+async def _translations(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.translations import coverage, report
+
+    found = coverage(settings.locales_dir, args.languages or settings.offered_languages())
+    print(report(found))
+    return 0 if all(item.complete for item in found) else 1
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale, UnknownLocaleError
 from pydantic import (
     AliasChoices,
     Field,
@@ -85,8 +86,8 @@ class Settings(BaseSettings):
     )
     languages: str = Field(
         default="fr,en",
-        description="Languages offered, comma-separated; each but en needs a catalog in "
-        "the locales folder.",
+        description="Languages offered, comma-separated, in the order of their buttons; each "
+        "a code Babel knows, and each but en with a catalog in the locales folder.",
     )
     log_level: str = Field(
         default="INFO",
@@ -187,6 +188,12 @@ class Settings(BaseSettings):
         if not self.offered_languages():
             raise ValueError("INTAKE_LANGUAGES names no language: give at least one, e.g. fr,en")
         for language in self.offered_languages():
+            if not _babel_knows(language):
+                raise ValueError(
+                    f"INTAKE_LANGUAGES offers {language!r}, which Babel does not know (it "
+                    "names the language and gives its dates and countries): use an ISO 639 "
+                    "code such as 'wo', or one with its territory such as 'pt_BR'"
+                )
             path = self.locales_dir / language / "LC_MESSAGES" / "messages.po"
             if language != _SOURCE_LANGUAGE and not path.is_file():
                 raise ValueError(
@@ -254,6 +261,14 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         raise SettingsError("\n".join(_explain(e) for e in error.errors())) from error
+
+
+def _babel_knows(language: str) -> bool:
+    try:
+        Locale.parse(language)
+    except (ValueError, UnknownLocaleError):
+        return False
+    return True
 
 
 def _reason(error: OSError) -> str:

@@ -51,33 +51,35 @@ class Catalogs:
     """Every language of locales/, loaded once; `translator(lang)` never fails."""
 
     def __init__(
-        self, directory: Path, default: str = "fr", languages: Iterable[str] | None = None
+        self, directory: Path, default: str | None = None, languages: Iterable[str] | None = None
     ) -> None:
-        """Load the catalogs of `languages` (every one in `directory` when None)."""
+        """Load the catalogs of `languages` (every one in `directory` when None); `default`
+        is the language of unknown ones (when None or not loaded: the source language if
+        loaded, else the first)."""
         self.directory = directory
-        offered = None if languages is None else frozenset(languages)
+        if languages is None:
+            found = (po.parent.parent.name for po in directory.glob("*/LC_MESSAGES/messages.po"))
+            languages = sorted({*found, SOURCE_LANGUAGE})
+        offered = tuple(dict.fromkeys(languages))
         self._translators: dict[str, Translator] = {}
         self._translated: dict[str, frozenset[str]] = {}
-        for po in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
-            language = po.parent.parent.name
-            if offered is not None and language not in offered:
-                continue
-            translations, translated = _load_po(po, language)
-            self._translators[language] = Translator(language, translations)
-            self._translated[language] = translated
-        if offered is None or SOURCE_LANGUAGE in offered:
-            source = Translator(SOURCE_LANGUAGE, Translations())
-            self._translators.setdefault(SOURCE_LANGUAGE, source)
+        for language in offered:  # in the order offered: the buttons show them so
+            po = directory / language / "LC_MESSAGES" / "messages.po"
+            if po.is_file():
+                translations, translated = _load_po(po, language)
+                self._translators[language] = Translator(language, translations)
+                self._translated[language] = translated
+            elif language == SOURCE_LANGUAGE:
+                self._translators[language] = Translator(language, Translations())
         if not self._translators:
-            raise ValueError(f"no catalog in {directory} for any of {sorted(offered or ())}")
-        fallback = (
-            SOURCE_LANGUAGE if SOURCE_LANGUAGE in self._translators else min(self._translators)
-        )
-        self.default = default if default in self._translators else fallback
+            raise ValueError(f"no catalog in {directory} for any of {sorted(offered)}")
+        fallback = SOURCE_LANGUAGE if SOURCE_LANGUAGE in self._translators else self.languages[0]
+        self.default = default if default and default in self._translators else fallback
 
     @property
     def languages(self) -> tuple[str, ...]:
-        return tuple(sorted(self._translators))
+        """The languages loaded, in the order they were offered (every one found: sorted)."""
+        return tuple(self._translators)
 
     def translator(self, language: str | None) -> Translator:
         return self._translators.get(language or "", self._translators[self.default])
@@ -117,6 +119,15 @@ def language_name(code: str) -> str:
     """A language's name in itself: 'Français', 'English'."""
     name = Locale.parse(code).get_display_name(code) or code
     return name[:1].upper() + name[1:]
+
+
+def language_names(code: str, languages: Iterable[str]) -> list[str]:
+    """A language's names: its own, and its name in each of `languages` ('anglais')."""
+    names = [language_name(code)]
+    for language in languages:
+        if name := Locale.parse(language).languages.get(code):
+            names.append(name)
+    return names
 
 
 def country_name(code: str, language: str) -> str:

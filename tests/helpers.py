@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po, write_po
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.applications import Starlette
@@ -269,3 +271,35 @@ def browser(app: Starlette, address: str = "127.0.0.1") -> httpx.AsyncClient:
     """A browser on the dashboard, through the real ASGI app, from `address`."""
     transport = httpx.ASGITransport(app=app, client=(address, 50000))
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+# What a translation keeps as it is: placeholders, commands, markup and addresses.
+_KEPT = re.compile(r"(\{\w*\}|%\(\w+\)s|/\w+|<[^>]*>|&\w+;|https?://\S+)")
+_ACCENTED = str.maketrans("aeiouyAEIOUYcnCN", "àéîõüÿÀÉÎÕÜŸçñÇÑ")
+PSEUDO_OPEN, PSEUDO_CLOSE = "⟦", "⟧"
+
+
+def pseudo(message: str) -> str:
+    """A message in the pseudo-language: its letters accented, between ⟦ and ⟧, with its
+    placeholders, commands and markup untouched, so it reads and works as the English."""
+    parts = _KEPT.split(message)
+    text = "".join(p if _KEPT.fullmatch(p) else p.translate(_ACCENTED) for p in parts)
+    return f"{PSEUDO_OPEN}{text}{PSEUDO_CLOSE}"
+
+
+def add_language(locales: Path, code: str, translate: Callable[[str], str] = pseudo) -> Path:
+    """A new catalog made as the README says (`pybabel init` from the template), each
+    message translated by `translate` (one that returns "" leaves it untranslated)."""
+    template = str(locales / "messages.pot")
+    CommandLineInterface().run(
+        ["pybabel", "--quiet", "init", "-i", template, "-d", str(locales), "-l", code]
+    )
+    path = locales / code / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as fh:
+        catalog = read_po(fh)
+    for message in catalog:
+        if message.id and isinstance(message.id, str):
+            message.string = translate(message.id)
+    with path.open("wb") as fh:
+        write_po(fh, catalog)
+    return path

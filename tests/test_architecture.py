@@ -31,9 +31,10 @@ class Layer:
 LAYERS = {
     "root": Layer(("bot",)),  # bot/__init__.py: the package itself
     "engine": Layer(("bot.engine",)),
-    "config": Layer(("bot.config",), third_party=("pydantic", "pydantic_settings")),
+    # Babel: whether a language offered is one it can name, date and list countries for.
+    "config": Layer(("bot.config",), third_party=("pydantic", "pydantic_settings", "babel")),
     "logs": Layer(("bot.logs",)),
-    "i18n": Layer(("bot.i18n",), third_party=("babel",)),
+    "i18n": Layer(("bot.i18n", "bot.translations"), third_party=("babel",)),
     "phones": Layer(("bot.phones",), third_party=("phonenumbers",)),
     # The engine's N_ marks the refusals of a weak password for translation.
     "passwords": Layer(("bot.passwords",), ("engine",), ("argon2",)),
@@ -91,7 +92,7 @@ LAYERS = {
     ),
     "app": Layer(("bot.app", "bot.lifecycle"), ("*",), ("telegram", "starlette", "uvicorn")),
     "cli": Layer(
-        ("bot.cli",),
+        ("bot.cli", "bot.cli_db"),
         (
             "app",
             "config",

@@ -45,6 +45,7 @@ def test_help_documents_every_command(capsys: pytest.CaptureFixture[str]) -> Non
         ("chat", "talk to the bot in this terminal"),
         ("db", "database maintenance"),
         ("conversations", "conversation files"),
+        ("translations", "per language, the share of messages translated"),
     ]:
         assert f"    {command}" in out and text in out
 

@@ -47,7 +47,12 @@ def test_the_languages_offered_are_read_in_order_once(monkeypatch: pytest.Monkey
 
 @pytest.mark.parametrize(
     ("languages", "error"),
-    [("fr,de", "INTAKE_LANGUAGES offers 'de' but .* does not exist"), (" , ", "names no language")],
+    [
+        ("fr,de", "INTAKE_LANGUAGES offers 'de' but .* does not exist"),
+        (" , ", "names no language"),
+        ("fr,xx", "INTAKE_LANGUAGES offers 'xx', which Babel does not know"),
+        ("fr,pt-BR", "INTAKE_LANGUAGES offers 'pt-BR', which Babel does not know"),
+    ],
 )
 def test_a_language_without_a_catalog_is_refused_at_start_up(
     monkeypatch: pytest.MonkeyPatch, languages: str, error: str
@@ -57,8 +62,10 @@ def test_a_language_without_a_catalog_is_refused_at_start_up(
         Settings(_env_file=None)  # type: ignore[call-arg]
 
 
-def test_the_catalogs_load_only_the_languages_offered() -> None:
-    assert Catalogs(ROOT / "locales", languages=("fr", "en")).languages == ("en", "fr")
+def test_the_catalogs_load_only_the_languages_offered_in_their_order() -> None:
+    assert Catalogs(ROOT / "locales", languages=("fr", "en")).languages == ("fr", "en")
+    assert Catalogs(ROOT / "locales", languages=("en", "fr")).languages == ("en", "fr")
+    assert Catalogs(ROOT / "locales").languages == ("en", "fr")  # every catalog, sorted
     only_french = Catalogs(ROOT / "locales", "de", languages=("fr",))
     assert only_french.languages == ("fr",) and only_french.default == "fr"
     assert only_french.negotiate("en-GB") == "fr"

@@ -8,7 +8,13 @@ import pytest
 
 from bot.cli import main
 from bot.config import ROOT
-from bot.conversations import FlowError, check_translations, load_flow, load_followups
+from bot.conversations import (
+    FlowError,
+    check_translations,
+    load_flow,
+    load_flows,
+    load_followups,
+)
 from bot.i18n import Catalogs
 
 GOOD_STEP = '  - {id: name, kind: text, prompt: "Name?"}\n'
@@ -67,6 +73,11 @@ def write(tmp_path: Path, body: str) -> Path:
             4,
             "a review step must be the last step",
         ),
+        (
+            '  - {id: l, kind: language, prompt: "L?", options: [{value: fr, label: F}]}\n',
+            4,
+            "a language step takes no options: it offers the languages of INTAKE_LANGUAGES",
+        ),
     ],
 )
 def test_flow_errors_name_file_and_line(tmp_path: Path, body: str, line: int, message: str) -> None:
@@ -99,6 +110,12 @@ def test_intake_flow_loads_and_is_fully_translated() -> None:
     assert flow.steps[-1].kind == "review"
     catalogs = Catalogs(ROOT / "locales")
     assert check_translations(flow, str(path), catalogs.known_messages()) == []
+
+
+def test_the_language_question_offers_the_languages_given_in_their_order() -> None:
+    flow = load_flows(ROOT / "conversations", ("en", "eo", "fr"))["intake"]
+    assert [o.value for o in flow.step("language").options] == ["en", "eo", "fr"]
+    assert load_flow(ROOT / "conversations" / "intake.yaml").step("language").options == ()
 
 
 def test_conversations_check_command(capsys: pytest.CaptureFixture[str]) -> None:

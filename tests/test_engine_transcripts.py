@@ -2,7 +2,8 @@
 
 Each tests/engine/*.yaml holds a `description`, a `flow` ('conversations/intake.yaml',
 'conversations/followup.yaml#day_7', or a flow written inline in the same format), a fixed
-`now`, and `turns`: one input each (`start: true`, `current: true`, `language: en`,
+`now`, the `languages` its language questions offer (optional: fr and en, the settings'
+default), and `turns`: one input each (`start: true`, `current: true`, `language: en`,
 `text: ...`, `choice: {key, value, revision}` with the revision optional, `contact: ...`,
 `other: sticker`), an optional `note`, and the `events` expected after it, as
 Event.to_dict() gives them. An optional `session` holds the status and answers at the end.
@@ -24,7 +25,7 @@ import pytest
 import yaml
 
 from bot.config import ROOT
-from bot.conversations import load_flow, load_followups, parse_flow
+from bot.conversations import load_flow, load_followups, offer_languages, parse_flow
 from bot.conversations.yamlines import load
 from bot.engine import (
     ChoiceInput,
@@ -66,7 +67,8 @@ COUNTRY_NAMES = {
     "NG": ["Nigeria", "Nigéria"],
     "SN": ["Senegal", "Sénégal"],
 }
-FILE_KEYS = ("description", "flow", "now", "turns", "session")
+FILE_KEYS = ("description", "flow", "languages", "now", "turns", "session")
+LANGUAGES = ("fr", "en")  # INTAKE_LANGUAGES by default
 INPUT_KEYS = ("start", "current", "language", "text", "choice", "contact", "other")
 TURN_KEYS = ("note", *INPUT_KEYS, "events")
 _WIDTH = 100
@@ -82,14 +84,15 @@ def resources(flow: Flow) -> Resources:
     return Resources(parse_phone, CountryIndex.build(names, flow.ambiguous), dates=dates)
 
 
-def flow_of(reference: Any, path: Path) -> Flow:
-    """'conversations/intake.yaml', 'conversations/followup.yaml#day_7', or an inline flow."""
+def flow_of(reference: Any, path: Path, languages: tuple[str, ...]) -> Flow:
+    """'conversations/intake.yaml', 'conversations/followup.yaml#day_7', or an inline flow,
+    its language questions offering `languages` as the bot's settings would."""
     if isinstance(reference, dict):
-        return parse_flow(reference, str(path))
+        return offer_languages(parse_flow(reference, str(path)), languages)
     file, _, checkin = str(reference).partition("#")
     if checkin:
         return load_followups(ROOT / file).checkin(checkin).flow
-    return load_flow(ROOT / file)
+    return offer_languages(load_flow(ROOT / file), languages)
 
 
 @dataclass
@@ -168,7 +171,8 @@ class Transcript:
         unknown = set(raw) - set(FILE_KEYS)
         if unknown or not {"description", "flow", "now", "turns"} <= set(raw):
             raise ValueError(f"{path}: keys are {', '.join(FILE_KEYS)} (session optional)")
-        flow = flow_of(raw["flow"], path)
+        languages = tuple(_text(code, "a language") for code in raw.get("languages", LANGUAGES))
+        flow = flow_of(raw["flow"], path, languages)
         doc = _plain(raw)
         for turn in doc["turns"]:
             if not isinstance(turn, dict) or set(turn) - set(TURN_KEYS):
@@ -198,6 +202,7 @@ class Transcript:
         out: dict[str, Any] = {
             "description": self.doc["description"],
             "flow": self.doc["flow"],
+            **({"languages": self.doc["languages"]} if "languages" in self.doc else {}),
             "now": self.now.isoformat(),
             "turns": turns,
         }

@@ -40,7 +40,7 @@ ASK = "ask"  # a narrower question comes first: which country, or is this the ye
 
 @cache
 def intake() -> Flow:
-    return load_flows(ROOT / "conversations")["intake"]
+    return load_flows(ROOT / "conversations", ("fr", "en"))["intake"]
 
 
 @cache

@@ -31,7 +31,7 @@ from bot.engine import (
 )
 from bot.i18n import Catalogs
 
-FLOW = load_flows(ROOT / "conversations")["intake"]
+FLOW = load_flows(ROOT / "conversations", ("fr", "en"))["intake"]
 RENDERER = Renderer(Catalogs(ROOT / "locales", "fr"), FLOW, "OIM Rabat", "+212 537 00 00 00")
 REMOVE = [("(keyboard removed)", "")]
 Buttons = list[tuple[str, str]]

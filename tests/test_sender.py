@@ -20,7 +20,7 @@ from bot.conversations import load_flows
 from bot.i18n import Catalogs
 
 PERSON = 4242
-FLOW = load_flows(ROOT / "conversations")["intake"]
+FLOW = load_flows(ROOT / "conversations", ("fr", "en"))["intake"]
 RENDERER = Renderer(Catalogs(ROOT / "locales", "fr"), FLOW, "OIM Rabat")
 
 

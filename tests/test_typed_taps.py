@@ -19,6 +19,7 @@ from tests.helpers import Phone, session_state, table_rows
 from tests.walker import complete_intake
 
 ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("fr", "en")
 CONSENT_START = "Hello. This assistant helps you"
 HINT_EN = "⚠️ Please tap one of the buttons below."
 HINT_FR = "⚠️ Appuyez sur un des boutons ci-dessous, s'il vous plaît."
@@ -26,9 +27,9 @@ HINT_FR = "⚠️ Appuyez sur un des boutons ci-dessous, s'il vous plaît."
 
 @pytest.fixture(scope="module")
 def words() -> Vocabulary:
-    flows = load_flows(ROOT / "conversations")
+    flows = load_flows(ROOT / "conversations", LANGUAGES)
     followups = load_followups(ROOT / "conversations" / "followup.yaml")
-    catalogs = Catalogs(ROOT / "locales", "fr", ("fr", "en"))
+    catalogs = Catalogs(ROOT / "locales", "fr", LANGUAGES)
     return vocabulary([*flows.values(), *followups.flows.values()], catalogs)
 
 
@@ -38,6 +39,8 @@ def words() -> Vocabulary:
         ("language", "Français", "fr"),
         ("language", "francais", "fr"),
         ("language", "ENGLISH", "en"),
+        ("language", "anglais", "en"),  # its name in another offered language
+        ("language", "French", "fr"),
         ("consent", "oui", "agree"),
         ("consent", "J'accepte", "agree"),
         ("consent", "Je suis d'accord.", "agree"),
@@ -63,7 +66,7 @@ def words() -> Vocabulary:
 def test_a_typed_label_or_word_names_its_button(
     words: Vocabulary, step_id: str, typed: str, value: str
 ) -> None:
-    step = load_flows(ROOT / "conversations")["intake"].step(step_id)
+    step = load_flows(ROOT / "conversations", LANGUAGES)["intake"].step(step_id)
     assert words.tap(step, step.options, typed) == value
 
 
@@ -80,7 +83,7 @@ def test_a_typed_label_or_word_names_its_button(
     ],
 )
 def test_other_text_names_no_button(words: Vocabulary, step_id: str, typed: str) -> None:
-    step = load_flows(ROOT / "conversations")["intake"].step(step_id)
+    step = load_flows(ROOT / "conversations", LANGUAGES)["intake"].step(step_id)
     assert words.tap(step, step.options, typed) is None
 
 

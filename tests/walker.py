@@ -3,7 +3,7 @@
 `complete_intake(chat, nationality="SN", family=2)` answers whatever the bot asks, one
 question at a time, until the reference number arrives. Each question is recognised by
 its buttons' callback data (`<revision>|<key>|<value>`) or, for typed answers, by its
-prompt in any language of locales/; it is answered with the caller's value for that step
+prompt in any language of locales/ (or of the catalogs given); it is answered with the caller's value for that step
 id, else with a plain default. A question added to the flow is answered by default, so
 callers do not change.
 
@@ -27,6 +27,7 @@ from bot.i18n import Catalogs, country_name
 REFERENCE = re.compile(r"\b[A-Z]{2,}-\d{4}-\d{5,}\b")
 DONE, CONFIRM, YES, NO = "done", "confirm", "yes", "no"
 MOST_QUESTIONS = 500  # a walk longer than this is a loop: the bot keeps asking
+LANGUAGES = ("fr", "en")  # INTAKE_LANGUAGES by default
 
 # A plain request: an adult from Mali, travelling alone, nothing that raises a flag but
 # the ones every such request has. The values of the steps the flow may ask.
@@ -69,7 +70,9 @@ class Chat(Protocol):
     def inbox(self) -> list[BotMessage]: ...
 
 
-async def complete_intake(chat: Chat, flow: Flow | None = None, **answers: Any) -> str:
+async def complete_intake(
+    chat: Chat, flow: Flow | None = None, catalogs: Catalogs | None = None, **answers: Any
+) -> str:
     """Answer every question from the current one on, confirm, and return the reference.
 
     Answers are named by step id (`nationality="SN"`, `sex="male"`, `medical_needs=True`,
@@ -77,26 +80,32 @@ async def complete_intake(chat: Chat, flow: Flow | None = None, **answers: Any) 
     `family=[{...}, ...]` for the count and the people travelling. A country is an ISO code;
     a value that is no button of the question is typed.
     """
-    reference = await _walk(chat, flow or intake_flow(), answers, until=None)
+    reference = await _walk(chat, flow or intake_flow(), catalogs, answers, until=None)
     assert reference is not None
     return reference
 
 
-async def answer_until(chat: Chat, until: str, flow: Flow | None = None, **answers: Any) -> None:
+async def answer_until(
+    chat: Chat,
+    until: str,
+    flow: Flow | None = None,
+    catalogs: Catalogs | None = None,
+    **answers: Any,
+) -> None:
     """Answer as `complete_intake` does, and stop when the bot asks step `until`."""
-    await _walk(chat, flow or intake_flow(), answers, until=until)
+    await _walk(chat, flow or intake_flow(), catalogs, answers, until=until)
 
 
 def is_turn(message: BotMessage, flow: Flow | None = None) -> bool:
     """Whether the bot, having sent `message`, waits for the person: a question or the end."""
     flow = flow or intake_flow()
-    return _question(flow, message) is not None or REFERENCE.search(message.text) is not None
+    return _question(flow, None, message) is not None or REFERENCE.search(message.text) is not None
 
 
 @functools.cache
 def intake_flow() -> Flow:
     """The intake of conversations/intake.yaml, as the bot loads it."""
-    return load_flows(ROOT / "conversations")["intake"]
+    return load_flows(ROOT / "conversations", LANGUAGES)["intake"]
 
 
 @functools.cache
@@ -104,35 +113,44 @@ def _catalogs() -> Catalogs:
     return Catalogs(ROOT / "locales")
 
 
-def _prompts(flow: Flow) -> dict[str, tuple[Step, Step | None]]:
+def _prompts(flow: Flow, catalogs: Catalogs | None) -> dict[str, tuple[Step, Step | None]]:
     """Each question's prompt, in every language, -> (step, its repeat group if any)."""
-    if (known := _PROMPTS.get(id(flow))) is not None:
+    if catalogs is None and (known := _PROMPTS.get(id(flow))) is not None:
         return known
+    languages = catalogs or _catalogs()
     found: dict[str, tuple[Step, Step | None]] = {}
     for step in flow.steps:
         pairs: list[tuple[Step, Step | None]] = [(step, None)]
         if step.kind is Kind.REPEAT:
             pairs = [(sub, step) for sub in step.steps]
         for question, group in pairs:
-            for language in _catalogs().languages:
-                prompt = _catalogs().translator(language).gettext(question.prompt)
+            for language in languages.languages:
+                prompt = languages.translator(language).gettext(question.prompt)
                 found.setdefault(prompt, (question, group))
     # The longest first, so a prompt that contains another one wins.
-    _PROMPTS[id(flow)] = dict(sorted(found.items(), key=lambda item: -len(item[0])))
-    return _PROMPTS[id(flow)]
+    known = dict(sorted(found.items(), key=lambda item: -len(item[0])))
+    if catalogs is None:  # kept for locales/ only: other catalogs are a test's own
+        _PROMPTS[id(flow)] = known
+    return known
 
 
 _PROMPTS: dict[int, dict[str, tuple[Step, Step | None]]] = {}  # flows are not hashable
 
 
-async def _walk(chat: Chat, flow: Flow, given: Mapping[str, Any], until: str | None) -> str | None:
+async def _walk(
+    chat: Chat,
+    flow: Flow,
+    catalogs: Catalogs | None,
+    given: Mapping[str, Any],
+    until: str | None,
+) -> str | None:
     answers = _expand(flow, given)
-    if not chat.inbox or _question(flow, chat.inbox[-1]) is None:
+    if not chat.inbox or _question(flow, catalogs, chat.inbox[-1]) is None:
         await chat.say("/start")
     item, previous = -1, ""
     for _ in range(MOST_QUESTIONS):
         message = chat.inbox[-1]
-        question = _question(flow, message)
+        question = _question(flow, catalogs, message)
         if question is None:
             if found := REFERENCE.search(message.text):
                 if until is not None:
@@ -169,7 +187,9 @@ def _expand(flow: Flow, given: Mapping[str, Any]) -> dict[str, Any]:
     return answers
 
 
-def _question(flow: Flow, message: BotMessage) -> tuple[str, Step, Step | None, list[str]] | None:
+def _question(
+    flow: Flow, catalogs: Catalogs | None, message: BotMessage
+) -> tuple[str, Step, Step | None, list[str]] | None:
     """The question a message asks: its key, step, repeat group and button values."""
     key, values = None, []
     for button in message.buttons:
@@ -183,7 +203,7 @@ def _question(flow: Flow, message: BotMessage) -> tuple[str, Step, Step | None, 
         if rest:
             return key, next(s for s in top.steps if s.id == rest[-1]), top, values
         return key, top, None, values
-    for prompt, (step, group) in _prompts(flow).items():
+    for prompt, (step, group) in _prompts(flow, catalogs).items():
         if prompt in message.text:
             return step.id, step, group, []
     return None

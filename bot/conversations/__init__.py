@@ -8,6 +8,7 @@ from bot.conversations.loader import (
     load_flow,
     load_flows,
     load_followups,
+    offer_languages,
     parse_flow,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "load_flow",
     "load_flows",
     "load_followups",
+    "offer_languages",
     "parse_flow",
 ]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from bot.conversations.followup_parser import FollowupParser
 from bot.conversations.parser import Parser, Problem
 from bot.conversations.yamlines import load
-from bot.engine import Flow, Step
+from bot.engine import Flow, Kind, Option, Step
 from bot.engine.checkins import Followups
 
 _PLACEHOLDER = re.compile(r"\{(\w*)\}")
@@ -33,16 +34,28 @@ def load_flow(path: Path) -> Flow:
     return parse_flow(data, str(path))
 
 
-def load_flows(directory: Path) -> dict[str, Flow]:
-    """Every flow of a directory's *.yaml files (check-ins included), by flow id."""
+def load_flows(directory: Path, languages: Sequence[str]) -> dict[str, Flow]:
+    """Every flow of a directory's *.yaml files (check-ins included), by flow id; their
+    language questions offer `languages`."""
     flows: dict[str, Flow] = {}
     for path in sorted(directory.glob("*.yaml")):
         if path.name == FOLLOWUP_FILE:
             flows.update(load_followups(path).flows)
         else:
-            flow = load_flow(path)
+            flow = offer_languages(load_flow(path), languages)
             flows[flow.id] = flow
     return flows
+
+
+def offer_languages(flow: Flow, languages: Sequence[str]) -> Flow:
+    """The flow whose language questions offer `languages`, in their order, as buttons
+    (labelled by the channel with each language's own name)."""
+    options = tuple(Option(language, "") for language in languages)
+    steps = tuple(
+        replace(step, options=options) if step.kind is Kind.LANGUAGE else step
+        for step in flow.steps
+    )
+    return replace(flow, steps=steps)
 
 
 def load_followups(path: Path) -> Followups:

@@ -207,7 +207,16 @@ class Parser:
 
     def _options(self, raw: LineDict, kind: Kind, where: str) -> tuple[Option, ...]:
         line = raw.lines.get("options", raw.line)
-        has_options = kind in (Kind.LANGUAGE, Kind.CONSENT, Kind.CHOICE, Kind.MULTI)
+        has_options = kind in (Kind.CONSENT, Kind.CHOICE, Kind.MULTI)
+        if kind is Kind.LANGUAGE:
+            # Its buttons are the languages the settings offer, added when the flow is loaded.
+            if "options" in raw:
+                self.fail(
+                    line,
+                    f"{where}: a language step takes no options: it offers the "
+                    "languages of INTAKE_LANGUAGES",
+                )
+            return ()
         if kind is Kind.YESNO:
             if "options" in raw:
                 self.fail(line, f"{where}: a yesno step has fixed options")

@@ -28,6 +28,7 @@ class Vocabulary:
     labels: Mapping[str, frozenset[str]] = field(default_factory=dict)
     yes: frozenset[str] = frozenset()
     no: frozenset[str] = frozenset()
+    languages: Mapping[str, frozenset[str]] = field(default_factory=dict)  # code -> names
 
     @classmethod
     def build(
@@ -35,12 +36,15 @@ class Vocabulary:
         labels: Mapping[str, Iterable[str]],
         yes: Iterable[str] = (),
         no: Iterable[str] = (),
+        languages: Mapping[str, Iterable[str]] = {},
     ) -> Vocabulary:
-        """From unfolded texts: label (English message id) -> its translations."""
+        """From unfolded texts: label (English message id) -> its translations, and
+        language code -> the language's names."""
         return cls(
-            labels={label: _folded(texts) for label, texts in labels.items()},
+            labels={label: _folded(texts) for label, texts in labels.items() if label},
             yes=_folded(yes),
             no=_folded(no),
+            languages={code: _folded(names) for code, names in languages.items()},
         )
 
     def tap(self, step: Step, options: Iterable[Option], text: str) -> str | None:
@@ -55,6 +59,8 @@ class Vocabulary:
 
     def _names(self, step: Step, option: Option) -> frozenset[str]:
         names = {fold(option.value), fold(option.label), *self.labels.get(option.label, ())}
+        if step.kind is Kind.LANGUAGE:  # its buttons show each language's own name
+            names |= self.languages.get(option.value, frozenset())
         meaning = _meaning(step, option)
         if meaning == YES:
             names |= self.yes
