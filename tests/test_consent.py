@@ -39,8 +39,8 @@ FACTS = {
         "agree": ("Je suis d'accord", "Je ne suis pas d'accord", "📄 En savoir plus"),
         "whys": (
             "Votre consulat\xa0: votre identité, pour faire un document de voyage",
-            "Les autorités d'ici\xa0: votre identité et votre voyage, pour les formalités "
-            "de sortie du pays",
+            "Les autorités d'ici\xa0: votre identité et les détails de votre voyage, pour "
+            "les formalités de sortie du pays",
         ),
         "retention": "180 jours après",
         "abandoned": "après 20 jours",

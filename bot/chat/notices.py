@@ -331,8 +331,8 @@ class Notices:
             ),
         ]
         if visit := self.facts.visit(tr):
-            parts.append(tr.gettext("You can also come to {office}.", office=self.office))
-            parts[-1] += f" {visit}"
+            come = tr.gettext("You can also come and see us.")  # not in an f-string: Babel
+            parts.append(f"{come} {visit}")  # would not extract it there
         elif self.contact:
             parts.append(tr.gettext("Contact: {contact}", contact=self.contact))
         parts.append(
