@@ -16,7 +16,7 @@ from bot.engine import Flow, Kind, Step
 from bot.engine.flow import N_
 from bot.i18n import Translator, language_name
 from bot.status import LABELS as STATUS_LABELS
-from bot.status import parse
+from bot.status import NEXT_STEPS, parse
 
 CHECKIN_STATUS_LABELS = {
     "planned": N_("Planned"),
@@ -51,6 +51,14 @@ def status_label(status: str, tr: Translator) -> str:
     """A status as people read it; an unknown one as it is stored."""
     found = parse(status)
     return tr.gettext(STATUS_LABELS[found]) if found is not None else status
+
+
+def status_next_step(status: str, tr: Translator, office: str) -> str:
+    """A status and what happens next, in one sentence; an unknown status by its label."""
+    found = parse(status)
+    if found is None:
+        return status_label(status, tr)
+    return tr.gettext(NEXT_STEPS[found], office=office)
 
 
 def format_answer(step: Step, value: Any, tr: Translator) -> str:

@@ -17,6 +17,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.backups import Backups
 from bot.casework import Casework
 from bot.chat.handlers import Chat, register_commands
+from bot.chat.office import Contact, Office, Recipient
 from bot.chat.render import Renderer
 from bot.chat.sender import Outcome, Sender
 from bot.chat.simulator import Phones
@@ -89,6 +90,22 @@ def country_index(flow: Flow, catalogs: Catalogs) -> CountryIndex:
     return CountryIndex.build(names, flow.ambiguous)
 
 
+def office_facts(settings: Settings) -> Office:
+    """What the person is told about the office, from the settings."""
+    return Office(
+        name=settings.office_name,
+        contact=settings.office_contact,
+        address=settings.office_address,
+        hours=settings.office_hours,
+        retention_days=settings.retention_days,
+        abandoned_days=settings.abandoned_days,
+        recipients=tuple(Recipient(r.who, r.why) for r in settings.consent_recipients),
+        return_contacts={
+            code: Contact(c.name, c.phone, c.hours) for code, c in settings.return_contacts.items()
+        },
+    )
+
+
 async def build(
     settings: Settings,
     *,
@@ -119,7 +136,7 @@ async def build(
         words=vocabulary([flow, *followups.flows.values()], catalogs),
         dates=DateWords.build(*date_words(catalogs.languages)),
     )
-    renderer = Renderer(catalogs, flow, settings.office_name, settings.office_contact)
+    renderer = Renderer(catalogs, flow, office_facts(settings))
     token = settings.telegram_bot_token
     if token is None and offline is None:
         offline = OfflineBotAPI()

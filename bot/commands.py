@@ -1,15 +1,17 @@
 """The person's commands about their case and their data: /cancel, /status, /mydata,
-/delete, /human and /stop."""
+/delete, /human and /stop, and the consent's "Read more"."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from bot import flags
+from bot.engine import Asked, Kind
 from bot.replies import (
     Cancelled,
     ConfirmCancel,
     ConfirmDelete,
+    ConsentDetails,
     DataReport,
     Erased,
     FollowupsStopped,
@@ -65,6 +67,21 @@ class Commands(Service):
             person_cases = await cases.of_person(unit, person.id)
             report = tuple((r.reference, r.status) for r in person_cases)
             return Reply(person.language, [StatusReport(report)])
+
+        return await self._answer(user, work)
+
+    async def consent_details(self, user: User) -> Reply:
+        """ "Read more": the consent's full notice, with its buttons while it waits for them."""
+
+        async def work(unit: Unit, now: datetime) -> Reply:
+            person, row = await sessions.person_and_session(unit, user.telegram_id)
+            language = person.language if person else self.negotiate(user.language_code)
+            waiting = [
+                item
+                for item in self._current(row, now)
+                if isinstance(item, Asked) and item.step.kind is Kind.CONSENT
+            ]
+            return Reply(language, [ConsentDetails(waiting[0] if waiting else None)])
 
         return await self._answer(user, work)
 

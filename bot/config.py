@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 from pydantic import (
     AliasChoices,
+    BaseModel,
     Field,
     SecretStr,
     ValidationError,
@@ -24,6 +25,48 @@ ROOT = Path(__file__).resolve().parent.parent
 # the settings import nothing of the project).
 _SOURCE_LANGUAGE = "en"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+# A fact the operator writes: one text (translated when the catalog knows it, as the
+# defaults below are), or one text per language, e.g. {"en": "Mon-Fri", "fr": "lun.-ven."}.
+Localized = str | dict[str, str]
+
+
+def N_(message: str) -> str:
+    """Marks a default for translation (as bot.engine.flow.N_: the settings import nothing
+    of the project)."""
+    return message
+
+
+class Recipient(BaseModel):
+    """Who receives data besides the office's staff (a short name), and for what."""
+
+    who: Localized
+    why: Localized
+
+
+class ReturnContact(BaseModel):
+    """Who helps a returnee in one country of return, and how to reach them."""
+
+    name: Localized
+    phone: str
+    hours: Localized = ""
+
+
+# What the consent names by default: the recipients every assisted return needs.
+DEFAULT_RECIPIENTS = (
+    Recipient(
+        who=N_("your consulate"),
+        why=N_("your identity, to issue a travel document if you have no valid passport"),
+    ),
+    Recipient(
+        who=N_("the authorities here"),
+        why=N_("your identity and travel details, for the formalities of leaving the country"),
+    ),
+    Recipient(
+        who=N_("our office or partner in your country"),
+        why=N_("your contact details and plans, to welcome you and help you start again"),
+    ),
+)
 
 
 class SettingsError(Exception):
@@ -77,6 +120,26 @@ class Settings(BaseSettings):
     )
     office_contact: str = Field(
         default="", description="How to reach the office without the bot (phone, address)."
+    )
+    office_address: str = Field(
+        default="",
+        description="The office's street address, in the consent notice and the confirmation.",
+    )
+    office_hours: Localized = Field(
+        default="",
+        description="The office's opening hours: a text, or JSON per language, e.g. "
+        '{"en": "Mon-Fri 9:00-16:00", "fr": "lun.-ven. 9 h-16 h"}.',
+    )
+    consent_recipients: list[Recipient] = Field(
+        default=list(DEFAULT_RECIPIENTS),
+        min_length=1,
+        description="Who receives data besides the staff, and why: a JSON list of "
+        '{"who": ..., "why": ...}, each a text or JSON per language; named in the consent.',
+    )
+    return_contacts: dict[str, ReturnContact] = Field(
+        default={},
+        description="Contact in each country of return, for check-ins: JSON by country code, "
+        '{"SN": {"name": ..., "phone": ..., "hours": ...}}; default: the office\'s own.',
     )
     conversations_dir: Path = Field(
         default=ROOT / "conversations", description="Folder of the conversation YAML files."
@@ -164,6 +227,16 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}, e.g. Africa/Casablanca") from None
         return value
+
+    @field_validator("return_contacts")
+    @classmethod
+    def _country_codes(cls, value: dict[str, ReturnContact]) -> dict[str, ReturnContact]:
+        wrong = [code for code in value if not (len(code) == 2 and code.isalpha())]
+        if wrong:
+            raise ValueError(
+                f"{', '.join(map(repr, wrong))} is not a two-letter country code, e.g. SN"
+            )
+        return {code.upper(): contact for code, contact in value.items()}
 
     @field_validator("log_level")
     @classmethod

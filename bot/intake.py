@@ -245,8 +245,12 @@ class Intake(Commands):
                     unit, "consent.given", now, person_id=person.id, version=event.version
                 )
             elif isinstance(event, Completed) and row.followup_id is not None:
-                await checkins.answered(unit, row.followup_id, event.answers, event.flags, now)
-                reply.items.append(CheckinDone(bool(flags.RED & set(event.flags))))
+                case_id = await checkins.answered(
+                    unit, row.followup_id, event.answers, event.flags, now
+                )
+                facts = await checkins.planning_facts(unit, case_id) if case_id else None
+                urgent = bool(flags.RED & set(event.flags))
+                reply.items.append(CheckinDone(urgent, facts.country if facts else None))
                 await sessions.end(unit, row)
                 return reply
             elif isinstance(event, Completed) and row.pre_registration_id is not None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.engine import Event
+from bot.engine import Asked, Event
 
 # The service's notices, besides the engine's own events.
 
@@ -140,9 +140,19 @@ class KeepGoing:
 
 @dataclass(frozen=True)
 class CheckinDone:
-    """A check-in after return is answered; `urgent` if it raised a health or safety flag."""
+    """A check-in after return is answered; `urgent` if it raised a health or safety flag.
+    `country` is the country of return, whose contact the person is given."""
 
     urgent: bool
+    country: str | None = None
+
+
+@dataclass(frozen=True)
+class ConsentDetails:
+    """The consent's full notice ("Read more"), with the consent's buttons when `asked`
+    is the consent question still waiting for its answer."""
+
+    asked: Asked | None
 
 
 @dataclass(frozen=True)
@@ -187,6 +197,7 @@ Notice = (
     | FollowupsStopped
     | KeepGoing
     | CheckinDone
+    | ConsentDetails
     | CheckinReminder
     | IntakeReminder
     | Apology

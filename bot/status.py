@@ -71,6 +71,38 @@ PERSON_MESSAGES: dict[Status, str] = {
     Status.CLOSED: N_("Your request {reference} is now closed. Thank you."),
 }
 
+# What /status says: where the request stands and what happens next, one sentence each.
+NEXT_STEPS: dict[Status, str] = {
+    Status.SUBMITTED: N_(
+        "Received: a caseworker will study your request and call you on the number you gave."
+    ),
+    Status.IN_REVIEW: N_(
+        "Being reviewed: a caseworker will call you to meet at the office and talk about "
+        "your return."
+    ),
+    Status.NEEDS_INFO: N_(
+        "We need more information: please answer the questions staff send you here, or "
+        "wait for their call."
+    ),
+    Status.ACCEPTED: N_(
+        "Accepted: staff will call you to prepare your travel documents and your journey."
+    ),
+    Status.REJECTED: N_(
+        "Not accepted: you can contact {office} to understand why and to know other ways "
+        "to get help."
+    ),
+    Status.WITHDRAWN: N_(
+        "Withdrawn: nothing more will be done. If you change your mind, contact {office}."
+    ),
+    Status.DEPARTED: N_(
+        "Departed: staff in your country of return will contact you to plan your new start."
+    ),
+    Status.RETURNED: N_(
+        "Returned home: staff in your country will help you with your plan to start again."
+    ),
+    Status.CLOSED: N_("Closed: there is nothing more to do. Thank you."),
+}
+
 
 class TransitionRefused(Exception):
     """A status change the workflow does not allow; `reason` is a translatable text."""

@@ -103,3 +103,44 @@ def test_a_data_directory_that_cannot_be_made_is_said_plainly(tmp_path: Path) ->
     settings = Settings(_env_file=None, data_dir=tmp_path / "file" / "data")  # type: ignore[call-arg]
     with pytest.raises(SettingsError, match=r"Cannot create the data directory .*INTAKE_DATA_DIR"):
         settings.database()
+
+
+def test_office_facts_for_the_person_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env
+    monkeypatch.setenv("INTAKE_OFFICE_HOURS", '{"en": "Mon-Fri", "fr": "lun.-ven."}')
+    monkeypatch.setenv(
+        "INTAKE_RETURN_CONTACTS", '{"sn": {"name": "OIM Dakar", "phone": "+221 33 000 00 00"}}'
+    )
+    monkeypatch.setenv("INTAKE_CONSENT_RECIPIENTS", '[{"who": "the consulate", "why": "papers"}]')
+    settings = load_settings()
+    assert settings.office_hours == {"en": "Mon-Fri", "fr": "lun.-ven."}
+    assert settings.return_contacts["SN"].phone == "+221 33 000 00 00"  # code in capitals
+    assert [(r.who, r.why) for r in settings.consent_recipients] == [("the consulate", "papers")]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        (
+            "INTAKE_RETURN_CONTACTS",
+            '{"Senegal": {"name": "OIM Dakar", "phone": "+221 33 000 00 00"}}',
+            "Setting INTAKE_RETURN_CONTACTS: 'Senegal' is not a two-letter country code",
+        ),
+        (
+            "INTAKE_RETURN_CONTACTS",
+            '{"SN": {"name": "OIM Dakar"}}',
+            "Setting INTAKE_RETURN_CONTACTS: field required",
+        ),
+        ("INTAKE_CONSENT_RECIPIENTS", "[]", "Setting INTAKE_CONSENT_RECIPIENTS: list should"),
+    ],
+)
+def test_wrong_office_facts_stop_the_start_with_the_settings_name(
+    name: str, value: str, said: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert str(refused.value).startswith(said)

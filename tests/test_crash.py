@@ -211,7 +211,7 @@ async def test_killed_between_commit_and_send_the_question_arrives_after_restart
     api._api_sendMessage = send_message  # type: ignore[method-assign]
     await bot.start(api)
     await wait_for(lambda: len(person.inbox) == 2, 30)
-    assert person.last.text.startswith("Hello. This assistant helps you ask")
+    assert person.last.text.startswith("IOM can help you return home")
     await asyncio.sleep(1.0)
     assert len(person.inbox) == 2
     await bot.stop()

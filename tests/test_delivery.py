@@ -150,7 +150,7 @@ async def test_a_refused_message_is_dropped_and_the_next_still_goes(
     api.fail("sendMessage", 400, "Bad Request: something")
     await phone.say("/help")  # help (refused), then the current question again
     texts = [m.text for m in phone.inbox]
-    assert texts[-2].startswith("Hello. This assistant helps you")  # the question came
+    assert texts[-2].startswith("OIM Rabat can help you return home")  # the question came
     assert texts[-1].startswith("Sorry, something went wrong")  # and a word for the lost one
     assert await count(bot, tables.outbox) == 0
 

@@ -10,6 +10,7 @@ import pytest
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
 from bot import replies
+from bot.chat.office import Office
 from bot.chat.outgoing import Outgoing
 from bot.chat.render import Renderer
 from bot.config import ROOT
@@ -32,7 +33,9 @@ from bot.engine import (
 from bot.i18n import Catalogs
 
 FLOW = load_flows(ROOT / "conversations", ("fr", "en"))["intake"]
-RENDERER = Renderer(Catalogs(ROOT / "locales", "fr"), FLOW, "OIM Rabat", "+212 537 00 00 00")
+RENDERER = Renderer(
+    Catalogs(ROOT / "locales", "fr"), FLOW, Office("OIM Rabat", "+212 537 00 00 00")
+)
 REMOVE = [("(keyboard removed)", "")]
 Buttons = list[tuple[str, str]]
 
@@ -146,8 +149,8 @@ NOTICES: list[tuple[replies.Notice, str, str, Buttons, Buttons]] = [
     ),
     (
         replies.StatusReport((("AVR-2026-00042", "new"),)),
-        "Your requests:\nAVR-2026-00042: ",
-        "Vos demandes\xa0:\nAVR-2026-00042: ",
+        "Your requests:\nAVR-2026-00042 — ",
+        "Vos demandes\xa0:\nAVR-2026-00042 — ",
         [],
         [],
     ),
@@ -232,6 +235,13 @@ NOTICES: list[tuple[replies.Notice, str, str, Buttons, Buttons]] = [
         replies.KeepGoing(),
         "All right, nothing has changed.",
         "D'accord, rien n'a changé.",
+        [],
+        [],
+    ),
+    (
+        replies.ConsentDetails(None),
+        "How OIM Rabat uses your answers\n\nWho collects them: OIM Rabat",
+        "Comment OIM Rabat utilise vos réponses\n\nQui les recueille\xa0: OIM Rabat",
         [],
         [],
     ),

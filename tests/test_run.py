@@ -49,7 +49,7 @@ async def test_run_polls_answers_and_stops_cleanly_on_sigterm(
         api.deliver(person.tap("English"))
         await wait_for(lambda: len(person.inbox) == 2)
         assert person.inbox[0].text.endswith("✅ English")
-        assert person.last.text.startswith("Hello. This assistant helps you ask IOM")
+        assert person.last.text.startswith("IOM can help you return home")
         async with httpx.AsyncClient() as client:  # the dashboard, in the same process
             login = await client.get(f"http://127.0.0.1:{dashboard_port}/login")
         assert login.status_code == 200 and "csrf_token" in login.text
@@ -196,7 +196,7 @@ async def test_an_intake_over_real_http_survives_a_restart(
 
     process = await start()
     await send(person.text("/status"))
-    assert "Received, waiting for review" in person.last.text
+    assert "Received: a caseworker will study your request" in person.last.text
     await stop(process)
     import sqlite3
 

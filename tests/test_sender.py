@@ -11,6 +11,7 @@ from telegram import Bot, Update
 
 from bot import replies
 from bot.app import Runtime
+from bot.chat.office import Office
 from bot.chat.outgoing import MESSAGE_LIMIT, Outgoing, buttons
 from bot.chat.render import Renderer
 from bot.chat.sender import Delivery, Outcome, Sender, split
@@ -21,7 +22,7 @@ from bot.i18n import Catalogs
 
 PERSON = 4242
 FLOW = load_flows(ROOT / "conversations", ("fr", "en"))["intake"]
-RENDERER = Renderer(Catalogs(ROOT / "locales", "fr"), FLOW, "OIM Rabat")
+RENDERER = Renderer(Catalogs(ROOT / "locales", "fr"), FLOW, Office("OIM Rabat"))
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from tests.walker import complete_intake
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("fr", "en")
-CONSENT_START = "Hello. This assistant helps you"
+CONSENT_START = "can help you return home, if you choose to."
 HINT_EN = "⚠️ Please tap one of the buttons below."
 HINT_FR = "⚠️ Appuyez sur un des boutons ci-dessous, s'il vous plaît."
 
@@ -143,7 +143,7 @@ async def test_a_miss_gets_a_short_hint_with_the_buttons(bot: Runtime, phone_fac
     reply = await phone.say("je veux rentrer chez moi")  # at the long consent
     assert len(phone.inbox) == sent + 1
     assert reply.text == HINT_FR  # the consent is not sent again
-    assert [b["text"] for b in reply.buttons] == ["Je suis d'accord", "Je ne suis pas d'accord"]
+    assert [b["text"] for b in reply.buttons][:2] == ["Je suis d'accord", "Je ne suis pas d'accord"]
     await phone.tap("Je suis d'accord")
     reply = await phone.say("je veux rentrer")
     assert reply.text == HINT_FR
@@ -156,6 +156,7 @@ async def test_english_hint_and_typed_questions_keep_their_text(
     phone: Phone = phone_factory(language="en")
     await phone.say("/start")
     await phone.tap("English")
+    assert CONSENT_START in phone.last.text  # the consent was asked
     reply = await phone.say("what is this?")
     assert reply.text == HINT_EN
     assert CONSENT_START not in reply.text

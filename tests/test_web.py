@@ -706,7 +706,8 @@ async def test_an_intake_reaches_the_queue_and_its_acceptance_reaches_the_person
         "Staff will call you to prepare your return.",
         reference=reference,
     )
-    assert (await phone.say("/status")).text.endswith(fr.gettext("Accepted"))
+    accepted = "Accepted: staff will call you to prepare your travel documents and your journey."
+    assert (await phone.say("/status")).text.endswith(fr.gettext(accepted))
 
 
 async def test_the_persons_replies_reach_the_case_open_or_closed(

@@ -189,6 +189,8 @@ class Chat:
             return await self.service.delete(user, confirmed=arg == "yes")
         if action == "human" and arg == "yes":
             return await self.service.human(user)
+        if action == "consent" and arg == "more":
+            return await self.service.consent_details(user)
         log.warning("ignored an unknown command button")
         return replies.Reply(self.renderer.catalogs.default, [])
 

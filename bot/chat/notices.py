@@ -10,10 +10,11 @@ from typing import assert_never
 
 from telegram import ReplyKeyboardRemove
 
-from bot.answers import answer_lines, status_label
+from bot.answers import answer_lines, status_label, status_next_step
 from bot.chat import callbacks
+from bot.chat.office import Office, localized
 from bot.chat.outgoing import Outgoing, buttons
-from bot.engine import Flow
+from bot.engine import Flow, Kind, Step
 from bot.engine.flow import N_
 from bot.i18n import Catalogs, Translator, language_name
 from bot.replies import (
@@ -24,6 +25,7 @@ from bot.replies import (
     CheckinReminder,
     ConfirmCancel,
     ConfirmDelete,
+    ConsentDetails,
     Corrected,
     DataReport,
     EditIgnored,
@@ -63,11 +65,12 @@ COMMANDS = (
 class Notices:
     """The notices' texts, for one office and one flow."""
 
-    def __init__(self, catalogs: Catalogs, flow: Flow, office: str, contact: str = "") -> None:
+    def __init__(self, catalogs: Catalogs, flow: Flow, office: Office) -> None:
         self.catalogs = catalogs
         self.flow = flow
-        self.office = office
-        self.contact = contact
+        self.facts = office
+        self.office = office.name
+        self.contact = office.contact
 
     def commands(self, language: str) -> list[tuple[str, str]]:
         """The command menu: (command, description) in `language`."""
@@ -78,17 +81,7 @@ class Notices:
         """The message for one notice."""
         match item:
             case Submitted(reference=reference):
-                return Outgoing(
-                    tr.gettext(
-                        "Thank you. Your request has been sent.\n\n"
-                        "Your reference number is {reference}. Keep it: staff will ask for it."
-                        "\n\nWhat happens next: a caseworker will study your request and call "
-                        "you on the number you gave. This can take several weeks. You can "
-                        "follow your request with /status, see your data with /mydata, and "
-                        "erase it with /delete.",
-                        reference=reference,
-                    )
-                )
+                return Outgoing(self._submitted(tr, reference))
             case AlreadySubmitted(reference=reference, status=status):
                 return Outgoing(
                     tr.gettext(
@@ -199,23 +192,27 @@ class Notices:
                 )
             case LanguageChanged():
                 return Outgoing(tr.gettext("From now on, I will write to you in this language."))
-            case CheckinDone(urgent=True):
+            case CheckinDone(urgent=True, country=country):
                 return Outgoing(
                     tr.gettext(
                         "Thank you for your answers. A staff member will call you soon about "
                         "the problem you told us about. If you are in danger now, contact "
-                        "{office}: {contact}",
-                        office=self.office,
-                        contact=self.contact or self.office,
+                        "{contact}",
+                        contact=self._help_in(tr, country),
                     )
                 )
-            case CheckinDone():
+            case CheckinDone(country=country):
                 return Outgoing(
                     tr.gettext(
                         "Thank you for your answers. They help us support you. "
-                        "You can stop these messages at any time with /stop."
+                        "You can stop these messages at any time with /stop. "
+                        "If you need help, contact {contact}",
+                        contact=self._help_in(tr, country),
                     )
                 )
+            case ConsentDetails(asked=asked):
+                consent = asked.step if asked else self._consent_step()
+                return Outgoing(self.facts.consent_text(tr, consent.notice or consent.prompt))
             case CheckinReminder():
                 return Outgoing(
                     tr.gettext(
@@ -304,8 +301,64 @@ class Notices:
     def _status(self, tr: Translator, report: StatusReport) -> str:
         if not report.cases:
             return tr.gettext("You have not sent a request yet. Send /start to begin.")
-        lines = [f"{ref}: {status_label(status, tr)}" for ref, status in report.cases]
+        lines = [
+            f"{ref} — {status_next_step(status, tr, self.office)}" for ref, status in report.cases
+        ]
         return "\n".join([tr.gettext("Your requests:"), *lines])
+
+    def _submitted(self, tr: Translator, reference: str) -> str:
+        """The confirmation: the reference, what happens next, and what the person may count
+        on (free of charge, free to change their mind, where to find the office)."""
+        parts = [
+            tr.gettext("Thank you. Your request has been sent."),
+            tr.gettext(
+                "Your reference number is {reference}. Keep it: staff will ask for it.",
+                reference=reference,
+            ),
+            tr.gettext(
+                "What happens next: a caseworker will study your request and call you on the "
+                "number you gave. Staff may also write to you here, in this chat. This can "
+                "take several weeks."
+            ),
+            tr.gettext(
+                "This help is free. Nobody may ask you for money for it. If someone does, "
+                "tell {office}.",
+                office=self.office,
+            ),
+            tr.gettext(
+                "You may change your mind at any time, even after your request is accepted: "
+                "just tell staff."
+            ),
+        ]
+        if visit := self.facts.visit(tr):
+            come = tr.gettext("You can also come and see us.")  # not in an f-string: Babel
+            parts.append(f"{come} {visit}")  # would not extract it there
+        elif self.contact:
+            parts.append(tr.gettext("Contact: {contact}", contact=self.contact))
+        parts.append(
+            tr.gettext(
+                "You can follow your request with /status, see your data with /mydata, and "
+                "erase it with /delete."
+            )
+        )
+        return "\n\n".join(parts)
+
+    def _help_in(self, tr: Translator, country: str | None) -> str:
+        """Who helps in the country of return; the office itself where it has no one."""
+        contact = self.facts.contact_in(country)
+        if contact is not None:
+            name, phone = localized(tr, contact.name), contact.phone
+            hours = localized(tr, contact.hours)
+        else:
+            name, phone, hours = self.office, self.contact, localized(tr, self.facts.hours)
+        if not phone:
+            return f"{name}."
+        if hours:
+            return tr.gettext("{office}: {phone} ({hours}).", office=name, phone=phone, hours=hours)
+        return tr.gettext("{office}: {phone}.", office=name, phone=phone)
+
+    def _consent_step(self) -> Step:
+        return next(s for s in self.flow.steps if s.kind is Kind.CONSENT)
 
     def _data(self, tr: Translator, report: DataReport) -> str:
         lines = [

@@ -17,6 +17,7 @@ from telegram import (
 from bot.answers import SAVED, answer_lines, format_answer, shown_answer
 from bot.chat import callbacks
 from bot.chat.notices import Notices
+from bot.chat.office import Office
 from bot.chat.outgoing import Markup, Outgoing, rows
 from bot.engine import (
     Asked,
@@ -37,7 +38,7 @@ from bot.engine import (
 from bot.engine.flow import N_
 from bot.engine.navigation import CONFIRM, DONE
 from bot.i18n import Catalogs, Translator, language_name
-from bot.replies import CheckinReminder, Reply
+from bot.replies import CheckinReminder, ConsentDetails, Reply
 
 KEYBOARDS_CACHED = 4096
 HELP_AFTER_MISSES = 2  # refused answers in a row before a call from staff is offered
@@ -81,14 +82,13 @@ HINTS = {
 class Renderer:
     """Replies as Telegram messages in the person's language: one `case` per item type."""
 
-    def __init__(
-        self, catalogs: Catalogs, flow: Flow, office_name: str, office_contact: str = ""
-    ) -> None:
+    def __init__(self, catalogs: Catalogs, flow: Flow, office: Office) -> None:
         self.catalogs = catalogs
         self.flow = flow
-        self.office = office_name
-        self.contact = office_contact
-        self.notices = Notices(catalogs, flow, office_name, office_contact)
+        self.facts = office
+        self.office = office.name
+        self.contact = office.contact
+        self.notices = Notices(catalogs, flow, office)
         # Most people at a question see the same buttons; PTB's objects are immutable,
         # so one built keyboard serves them all.
         self._keyboards = functools.lru_cache(maxsize=KEYBOARDS_CACHED)(self._build_keyboard)
@@ -130,6 +130,10 @@ class Renderer:
                     pass  # the current question follows; Outdated's word is the `toast`
                 case CheckinReminder():
                     lead = self.notices.render(tr, item).text
+                case ConsentDetails(asked=asked) if asked is not None:
+                    # The consent's own buttons stay usable under the full notice.
+                    details = self.notices.render(tr, item)
+                    out.append(replace(details, markup=self._keyboard(tr, asked, more=False)))
                 case _:  # every other item is a notice: mypy rejects anything else here
                     out.append(self.notices.render(tr, item))
         if warning:
@@ -155,7 +159,10 @@ class Renderer:
             group = self.flow.step(asked.key.split(".")[0])
             header = tr.gettext(group.item_label, n=asked.index + 1, total=asked.total)
             parts.append(f"👤 {header}")
-        parts.append(self._text(tr, step.prompt))
+        if step.kind is Kind.CONSENT:
+            parts.append(self.facts.consent_text(tr, step.prompt))
+        else:
+            parts.append(self._text(tr, step.prompt))
         if asked.review:
             parts.append("\n".join(answer_lines(self.flow, self._review_answers(asked), tr)))
         if asked.previous is not None:
@@ -229,9 +236,17 @@ class Renderer:
                 answers[review.key] = review.value
         return answers
 
-    def _keyboard(self, tr: Translator, asked: Asked) -> InlineKeyboardMarkup:
+    def _keyboard(self, tr: Translator, asked: Asked, more: bool = True) -> InlineKeyboardMarkup:
+        """The question's buttons; a consent with a full notice also offers "Read more"."""
+        more = more and asked.step.kind is Kind.CONSENT and bool(asked.step.notice)
         return self._keyboards(
-            tr.language, asked.step.kind, asked.key, asked.revision, asked.options, asked.selected
+            tr.language,
+            asked.step.kind,
+            asked.key,
+            asked.revision,
+            asked.options,
+            asked.selected,
+            more,
         )
 
     def _build_keyboard(
@@ -242,6 +257,7 @@ class Renderer:
         revision: int,
         options: tuple[Option, ...],
         selected: tuple[str, ...],
+        more: bool = False,
     ) -> InlineKeyboardMarkup:
         """The buttons of a question: everything they show and carry is in the arguments."""
         tr = self.catalogs.translator(language)
@@ -254,6 +270,12 @@ class Renderer:
             return InlineKeyboardMarkup([keys[:1], *rows(keys[1:], 2)])
         long_labels = any(len(b.text) > 18 for b in keys)
         per_row = 1 if long_labels else (3 if kind is Kind.NUMBER else 2)
+        if more:
+            read = tr.gettext("📄 Read more")
+            more_row = [
+                InlineKeyboardButton(read, callback_data=callbacks.command("consent", "more"))
+            ]
+            return InlineKeyboardMarkup([*rows(keys, per_row), more_row])
         return InlineKeyboardMarkup(rows(keys, per_row))
 
     def _multi_markup(self, tr: Translator, toggled: Toggled) -> InlineKeyboardMarkup:

@@ -7,7 +7,7 @@ from typing import IO, Any
 
 from bot.conversations.yamlines import LineDict, load
 
-TEXT_KEYS = frozenset({"prompt", "label", "item_label", "end"})
+TEXT_KEYS = frozenset({"prompt", "label", "item_label", "end", "notice"})
 
 
 def extract_yaml(

@@ -15,6 +15,10 @@ from bot.engine import Flow, Kind, Option, Step
 from bot.engine.checkins import Followups
 
 _PLACEHOLDER = re.compile(r"\{(\w*)\}")
+# The office's facts a consent may name (bot.chat.office.Office.consent_facts).
+CONSENT_PLACEHOLDERS = frozenset(
+    {"office", "recipient_names", "recipient_list", "retention_days", "abandoned_days", "visit"}
+)
 FOLLOWUP_FILE = "followup.yaml"
 
 
@@ -83,7 +87,7 @@ def parse_flow(data: Any, path: str = "<flow>") -> Flow:
 def flow_texts(flow: Flow) -> Iterator[tuple[str, int]]:
     """Every translatable text of a flow, with the line of its step."""
     for step in _walk(flow.steps):
-        for text in (step.prompt, step.label, step.item_label):
+        for text in (step.prompt, step.label, step.item_label, step.notice):
             if text:
                 yield text, step.line
         for option in step.options:
@@ -99,6 +103,9 @@ def check_placeholders(flow: Flow, path: str) -> None:
     for step in _walk(flow.steps):
         allowed = {"office", "n", "total"} if step.item_label else {"office"}
         texts = [step.prompt, step.label, step.item_label]
+        if step.kind is Kind.CONSENT:
+            allowed = set(CONSENT_PLACEHOLDERS)
+            texts.append(step.notice)
         texts += [t for o in step.options for t in (o.label, o.end or "")]
         for text in texts:
             unknown = set(_PLACEHOLDER.findall(text)) - allowed

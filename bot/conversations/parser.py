@@ -42,6 +42,7 @@ _STEP_KEYS = {
     "buttons",
     "version",
     "sensitive",
+    "notice",
 }
 _TOP_KEYS = {"flow", "version", "countries", "steps", "flags"}
 _OPTION_KEYS = {"value", "label", "end", "outcome"}
@@ -182,6 +183,8 @@ class Parser:
             self.fail(raw.lines["steps"], f"{where}: only a repeat step has 'steps'")
         if kind is Kind.CONSENT and not any(o.end is None for o in options):
             self.fail(line, f"{where}: a consent step needs an option that does not end the flow")
+        if "notice" in raw and kind is not Kind.CONSENT:
+            self.fail(raw.lines["notice"], f"{where}: only a consent step has a 'notice'")
         return Step(
             id=step_id,
             kind=kind,
@@ -202,6 +205,7 @@ class Parser:
             buttons=buttons,
             version=str(raw.get("version", "")),
             sensitive=bool(raw.get("sensitive", False)),
+            notice=self._string(raw, "notice"),
             line=line,
         )
 

@@ -62,6 +62,7 @@ class Step:
     buttons: tuple[int, ...] = ()
     version: str = ""
     sensitive: bool = False
+    notice: str = ""  # a consent's full text, behind its "Read more" button
     line: int = 0
 
     def option(self, value: str) -> Option | None:

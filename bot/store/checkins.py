@@ -165,8 +165,9 @@ async def update_row(unit: Unit, followup_id: int, now: datetime, **values: Any)
 
 async def answered(
     unit: Unit, followup_id: int, answers: dict[str, Any], raised: tuple[str, ...], now: datetime
-) -> None:
-    """A check-in's answers reach its row; its flags reach the case."""
+) -> int | None:
+    """A check-in's answers reach its row; its flags reach the case, whose id is returned
+    (None if the check-in is gone)."""
     result = await unit.connection.execute(
         update(followups)
         .where(followups.c.id == followup_id)
@@ -182,7 +183,7 @@ async def answered(
     )
     row = result.first()
     if row is None:
-        return
+        return None
     for flag in raised:
         await cases.add_flag(unit, row.pre_registration_id, flag)
     await audit.record(
@@ -193,6 +194,7 @@ async def answered(
         checkin=row.checkin,
         flags=len(raised),
     )
+    return int(row.pre_registration_id)
 
 
 @dataclass(frozen=True)
