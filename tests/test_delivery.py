@@ -205,3 +205,26 @@ async def test_questions_asked_again_are_kept_with_the_correction(
     assert (await bot.outbox.flush(610)).sent
     assert len(api.messages(610)) == 1  # the first question asked again
     assert await count(bot, tables.outbox) == 0
+
+
+async def test_a_stop_that_comes_as_an_update_arrives_is_not_lost(bot: Runtime) -> None:
+    """The handling loop is told to stop just as it is woken for a new update: it stops.
+    (asyncio.wait_for on Python 3.11 lost such a cancel, and a stopping process hung.)"""
+    handling = asyncio.create_task(bot.inbox.handle())
+    await asyncio.sleep(0.5)  # idle: waiting to be woken
+    bot.inbox._wake.set()
+    handling.cancel()
+    await asyncio.wait({handling}, timeout=5)
+    assert handling.cancelled()
+
+
+async def test_a_stop_that_comes_as_telegram_answers_getupdates_is_not_lost(
+    bot: Runtime, api: OfflineBotAPI
+) -> None:
+    """The same for the poll: the offline Bot API's long poll must let a stop through."""
+    polling = asyncio.create_task(bot.inbox.poll(5, ["message"]))
+    await asyncio.sleep(0.2)  # long polling
+    api.deliver(api.person(4321, "Awa", "en").text("hello"))  # an update arrives...
+    polling.cancel()  # ...as the process stops
+    await asyncio.wait({polling}, timeout=5)
+    assert polling.cancelled()

@@ -73,10 +73,12 @@ async def chat(person: SimulatedPerson, phone: str, read_line: ReadLine) -> None
 
 async def _settle(activity: asyncio.Event) -> None:
     """Wait for the bot's answer, then until it has been quiet for a moment."""
-    try:
-        await asyncio.wait_for(activity.wait(), timeout=5)
+    try:  # asyncio.timeout, not wait_for: on 3.11 wait_for may lose a cancel (Ctrl-C)
+        async with asyncio.timeout(5):
+            await activity.wait()
         while True:
             activity.clear()
-            await asyncio.wait_for(activity.wait(), timeout=0.15)
+            async with asyncio.timeout(0.15):
+                await activity.wait()
     except TimeoutError:
         return

@@ -226,8 +226,9 @@ class OfflineBotAPI(BaseRequest):
         self._unconfirmed = [u for u in self._unconfirmed if u["update_id"] >= offset]
         if not self._unconfirmed:
             arrived.clear()
-            try:
-                await asyncio.wait_for(arrived.wait(), timeout=max(timeout, 0.01))
+            try:  # not asyncio.wait_for, which on 3.11 may lose a cancel (a stopping poll)
+                async with asyncio.timeout(max(timeout, 0.01)):
+                    await arrived.wait()
             except TimeoutError:
                 return []
         return self._unconfirmed[:limit]

@@ -86,8 +86,11 @@ class Inbox:
                     self._handling.add(task)
                     task.add_done_callback(self._handling.discard)
                 if not claimed or len(claimed) == room:
+                    # Not asyncio.wait_for: on Python 3.11 it loses a cancel that comes as
+                    # the event is set, and a stopping process would wait here for ever.
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), IDLE_CHECK)
+                        async with asyncio.timeout(IDLE_CHECK):
+                            await self._wake.wait()
         finally:
             await self._finish_handling()
 
