@@ -105,8 +105,10 @@ class Chat:
             raise ApplicationHandlerStop
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/start: begin an intake, or offer to continue the open one."""
-        await self._send(update, await self.service.start(_user(update)))
+        """/start: begin an intake, or offer to continue the open one. `/start <code>`
+        comes from an outreach link (t.me/<bot>?start=<code>)."""
+        code = context.args[0] if context.args else None
+        await self._send(update, await self.service.start(_user(update), code))
 
     async def on_language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/language: show the language buttons."""
