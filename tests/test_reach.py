@@ -4,12 +4,14 @@ filter and the export's column; a person who blocks the bot pauses what waits fo
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import logging
 import struct
 import zlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -18,14 +20,19 @@ from sqlalchemy import select, update
 from telegram import Update
 
 from bot.app import Runtime
-from bot.store import IntakeSession, Person, PreRegistration, sources, tables
-from bot.store.models import Account, OutreachSource
+from bot.chat.transport import OfflineBotAPI
+from bot.lifecycle import ALLOWED_UPDATES
+from bot.replies import Help, Reply, User
+from bot.store import IntakeSession, Person, PreRegistration, cases, checkins, sources, tables
+from bot.store.models import Account, OutboxMessage, OutreachSource
 from bot.web.sources import QR_ERROR
 from tests.helpers import (
+    Clock,
     Phone,
     add_account,
     add_case,
     browser,
+    returned_case,
     sign_in,
     table_rows,
     token,
@@ -283,3 +290,126 @@ async def test_a_person_who_declines_leaves_only_a_count(
     async with bot.store.unit() as unit:  # nor does the audit log tie them to the source
         details = (await unit.connection.execute(select(tables.audit_events.c.details))).all()
     assert all("source" not in str(d) for d in details)
+
+
+# Blocking and unblocking the bot
+
+
+async def keep_message(bot: Runtime, telegram_id: int) -> None:
+    """A message kept for the person, as any reply is, waiting to be sent."""
+    async with bot.store.unit() as unit:
+        await bot.outbox.keep(unit, User(telegram_id), Reply("en", [Help()]), bot.service.clock())
+
+
+async def waiting(bot: Runtime) -> int:
+    return len(await table_rows(bot, OutboxMessage))
+
+
+async def statuses(bot: Runtime, case_id: int) -> dict[str, str]:
+    async with bot.store.unit() as unit:
+        return {r.checkin: r.status for r in await checkins.for_case(unit, case_id)}
+
+
+async def test_blocking_pauses_check_ins_and_messages_and_unblocking_sends_them(
+    bot: Runtime, api: OfflineBotAPI, clock: Clock, client: httpx.AsyncClient
+) -> None:
+    case_id = await returned_case(bot, 5501)  # day_7 is due now
+    phone = api.person(5501, "Awa", "en")
+    await handle(bot, phone.block())
+    [person] = await table_rows(bot, Person)
+    assert person["unreachable_at"] == clock()
+
+    clock.advance(minutes=1)
+    assert (await bot.dispatcher.run_once()).outcomes == {}  # paused: nothing tried
+    assert (await statuses(bot, case_id))["day_7"] == "planned"
+    await keep_message(bot, 5501)
+    assert (await bot.outbox.flush(5501)).sent
+    clock.advance(minutes=5)
+    assert await bot.outbox.send_waiting(timedelta(seconds=5)) == 0
+    assert api.messages(5501) == [] and await waiting(bot) == 1  # not sent, not lost
+    assert not [c for c in api.calls if c[0] == "sendMessage"]  # nothing was even tried
+
+    await add_account(bot, "amina")
+    await sign_in(client)
+    async with bot.store.unit() as unit:
+        found = await cases.by_id(unit, case_id)
+    assert found is not None
+    page = await client.get(f"/cases/{found.reference}")
+    assert "The person stopped the bot on November 27, 2026" in page.text
+
+    await handle(bot, phone.unblock())
+    assert api.messages(5501)[0].text.startswith("This assistant helps you ask OIM Rabat")
+    assert await waiting(bot) == 0
+    assert (await table_rows(bot, Person))[0]["unreachable_at"] is None
+    assert (await bot.dispatcher.run_once()).outcomes == {"sent": 1}
+    assert (await statuses(bot, case_id))["day_7"] == "sent"
+    assert "stopped the bot" not in (await client.get(f"/cases/{found.reference}")).text
+
+
+async def test_the_case_page_says_in_french_when_the_person_stopped_the_bot(
+    bot: Runtime, api: OfflineBotAPI, client: httpx.AsyncClient
+) -> None:
+    reference = await add_case(bot, 5601)
+    phone = api.person(5601, "Awa", "fr")
+    await handle(bot, phone.block())
+    await add_account(bot, "amina")
+    async with bot.store.unit() as unit:
+        await unit.connection.execute(update(Account.__table__).values(language="fr"))
+    await sign_in(client)
+    page = await client.get(f"/cases/{reference}")
+    assert "La personne a arrêté le bot le 27 novembre 2026" in page.text
+
+
+async def test_unblocking_plans_again_the_check_ins_a_refused_message_cancelled(
+    bot: Runtime, api: OfflineBotAPI, clock: Clock
+) -> None:
+    """Before Telegram told of the block, a refused message (403) did: the check-ins it
+    cancelled are planned again when the person comes back, and the flag goes."""
+    case_id = await returned_case(bot, 5701)
+    clock.advance(minutes=1)
+    api.blocked.add(5701)
+    assert (await bot.dispatcher.run_once()).outcomes == {"blocked": 1}
+    before = await statuses(bot, case_id)
+    assert before["day_7"] == "failed" and set(before.values()) == {"failed", "cancelled"}
+    phone = api.person(5701, "Awa", "en")
+    await handle(bot, phone.unblock())
+    after = await statuses(bot, case_id)
+    assert after["day_7"] == "failed"  # that message was refused: it stays so
+    assert {s for name, s in after.items() if name != "day_7"} == {"planned"}
+    async with bot.store.unit() as unit:
+        found = await cases.by_id(unit, case_id)
+    assert found is not None and "unreachable" not in found.flags
+
+
+async def test_a_block_from_a_stranger_or_twice_changes_nothing(
+    bot: Runtime, api: OfflineBotAPI, clock: Clock
+) -> None:
+    stranger = api.person(5801, "Ali", "en")
+    await handle(bot, stranger.block())  # never wrote: nobody to mark
+    assert await table_rows(bot, Person) == []
+    await add_case(bot, 5802)
+    phone = api.person(5802, "Awa", "en")
+    await handle(bot, phone.block())
+    first = clock()
+    clock.advance(days=1)
+    await handle(bot, phone.block())
+    assert (await table_rows(bot, Person))[0]["unreachable_at"] == first
+
+
+async def test_my_chat_member_updates_are_asked_for_and_reach_the_bot_by_polling(
+    polling: Runtime, api: OfflineBotAPI
+) -> None:
+    assert "my_chat_member" in ALLOWED_UPDATES
+    await add_case(polling, 5901)
+    person = api.person(5901, "Awa", "en")
+    api.deliver(person.block())
+
+    async def marked() -> bool:
+        rows = await table_rows(polling, Person)
+        return rows[0]["unreachable_at"] is not None
+
+    async with asyncio.timeout(20):
+        while not await marked():  # noqa: ASYNC110 - the inbox's task writes it
+            await asyncio.sleep(0.05)
+    updates = [c for c in api.calls if c[0] == "getUpdates"]
+    assert "my_chat_member" in str(updates[0][1].get("allowed_updates"))
