@@ -280,8 +280,8 @@ async def test_a_person_who_declines_leaves_only_a_count(
     made = await new_source(bot)
     phone: Phone = phone_factory(5401, "fr")  # type: ignore[operator]
     await phone.say(f"/start {made.code}")
-    await phone.tap("Français")
-    await phone.tap("Je ne suis pas d")
+    await phone.choose("fr")
+    await phone.choose("decline")
     assert await table_rows(bot, Person) == []
     assert await table_rows(bot, IntakeSession) == []
     assert await table_rows(bot, PreRegistration) == []
