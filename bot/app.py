@@ -236,6 +236,7 @@ async def build(
         updates=deliver,
         webhook_secret=settings.webhook_token() if settings.webhook_url else None,
         health=Limits(settings.health_inbox_seconds, settings.health_outbox_seconds),
+        bot_username=lambda: _username(application),
     )
     web = create_app(deps, secret=settings.session_secret(), secure=settings.secure_cookies)
     return Runtime(
@@ -287,6 +288,15 @@ def _schedule_jobs(
     if backups is not None:
         at = time(settings.backup_hour, tzinfo=office)
         jobs.run_daily(backups.job, at, name="backup", job_kwargs=job_kwargs)
+
+
+def _username(application: Application) -> str | None:  # type: ignore[type-arg]
+    """The bot's Telegram name, as getMe told it at start (None before that)."""
+    try:
+        name: str = application.bot.username
+    except RuntimeError:  # not initialised yet: getMe has not answered
+        return None
+    return name
 
 
 def _http(read_timeout: float = 10) -> BaseRequest:

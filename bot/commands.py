@@ -176,3 +176,30 @@ class Commands(Service):
             return Reply(person.language, [FollowupsStopped(), *self._current(row, now)])
 
         return await self._answer(user, work)
+
+    async def stopped_bot(self, user: User) -> None:
+        """The person blocked the bot (Telegram's my_chat_member): marked unreachable at
+        once. Their check-ins and waiting messages pause; nothing is lost or cancelled."""
+
+        async def work(unit: Unit, now: datetime) -> None:
+            person_id = await people.blocked(unit, user.telegram_id, now)
+            if person_id is not None:
+                await audit.record(unit, "person.stopped_bot", now, person_id=person_id)
+
+        await self._run(work)
+
+    async def came_back(self, user: User) -> bool:
+        """The person unblocked the bot: what paused goes on, and check-ins cancelled when a
+        message was refused are planned again. Whether they had been marked unreachable."""
+
+        async def work(unit: Unit, now: datetime) -> bool:
+            person_id = await people.unblocked(unit, user.telegram_id, now)
+            if person_id is None:
+                return False
+            planned = await checkins.resume(unit, person_id, now)
+            await audit.record(
+                unit, "person.came_back", now, person_id=person_id, replanned=planned
+            )
+            return True
+
+        return await self._run(work)

@@ -54,10 +54,12 @@ from bot.store import (
     messages,
     people,
     sessions,
+    sources,
 )
 
 log = logging.getLogger(__name__)
 FLOW = "intake"
+DECLINED = "declined"  # the consent's outcome when the person does not agree
 
 
 class Intake(Commands):
@@ -112,8 +114,10 @@ class Intake(Commands):
         )
         return transition
 
-    async def start(self, user: User) -> Reply:
-        """/start: a new intake, or an offer to continue the open one."""
+    async def start(self, user: User, code: str | None = None) -> Reply:
+        """/start: a new intake, or an offer to continue the open one. `code` is the
+        outreach link's (`/start <code>`): a known one is kept with a new intake; an
+        unknown one, or one that comes after the intake began, changes nothing."""
 
         async def work(unit: Unit, now: datetime) -> Reply:
             person, row = await self._person_and_session(unit, user, now)
@@ -123,7 +127,9 @@ class Intake(Commands):
                 return Reply(person.language, self._current(row, now))
             if person_cases := await cases.of_person(unit, person.id):
                 return Reply(person.language, [_already(person_cases[-1])])
-            return await self._begin(unit, person, now)
+            source_id = await self._source(unit, code)
+            await sources.count(unit, source_id, sources.STARTED)
+            return await self._begin(unit, person, now, source_id)
 
         return await self._answer(user, work)
 
@@ -139,7 +145,7 @@ class Intake(Commands):
                 return Reply(person.language, self._current(row, now))
             await sessions.end(unit, row)
             await audit.record(unit, "intake.restarted", now, person_id=person.id)
-            return await self._begin(unit, person, now)
+            return await self._begin(unit, person, now, row.source_id)
 
         return await self._answer(user, work)
 
@@ -216,10 +222,22 @@ class Intake(Commands):
         await audit.record(unit, "case.message_received", now, pre_registration_id=case_id)
         return KeptForStaff(case.reference)
 
-    async def _begin(self, unit: Unit, person: PersonRecord, now: datetime) -> Reply:
+    async def _begin(
+        self, unit: Unit, person: PersonRecord, now: datetime, source_id: int | None = None
+    ) -> Reply:
         transition = engine.start(self.flow, now)
-        await sessions.add(unit, person.id, self.flow.id, transition.session.to_dict(), now)
+        state = transition.session.to_dict()
+        await sessions.add(unit, person.id, self.flow.id, state, now, source_id=source_id)
         return Reply(person.language, list(transition.events))
+
+    async def _source(self, unit: Unit, code: str | None) -> int | None:
+        """The outreach source a /start code names; None for none, or an unknown code."""
+        if code is None:
+            return None
+        source_id = await sources.id_of(unit, code) if sources.well_formed(code) else None
+        if source_id is None:  # a mistyped or made-up link: the person starts as anyone
+            log.info("ignored an unknown outreach code")
+        return source_id
 
     async def _apply(
         self,
@@ -259,23 +277,32 @@ class Intake(Commands):
                 await sessions.end(unit, row)
                 return reply
             elif isinstance(event, Completed):
-                case = await self._submit(unit, person, state, event, now)
+                case = await self._submit(unit, person, state, event, now, row.source_id)
                 reply.items.append(Submitted(case.reference))
                 await sessions.end(unit, row)  # the answers now live in the case
                 return reply
             elif isinstance(event, Ended):
                 await sessions.end(unit, row)
+                if event.outcome == DECLINED:  # the source keeps a count, and nothing else
+                    await sources.count(unit, row.source_id, sources.DECLINED)
                 await self._forget_if_empty(unit, person, now, f"intake.ended.{event.outcome}")
                 return reply
         await sessions.save(unit, row, state.fields(), now)
         return reply
 
     async def _submit(
-        self, unit: Unit, person: PersonRecord, state: Session, done: Completed, now: datetime
+        self,
+        unit: Unit,
+        person: PersonRecord,
+        state: Session,
+        done: Completed,
+        now: datetime,
+        source_id: int | None,
     ) -> CaseRecord:
         wished = await audit.has(unit, HUMAN_WISH, person.id)
         submission = self._submission(state, done, (flags.WANTS_HUMAN,) if wished else ())
-        case = await cases.submit(unit, person, submission, self.prefix, now)
+        case = await cases.submit(unit, person, submission, self.prefix, now, source_id)
+        await sources.count(unit, source_id, sources.SUBMITTED)
         await audit.record(
             unit,
             "pre_registration.submitted",

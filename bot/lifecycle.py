@@ -27,7 +27,8 @@ from bot.app import Runtime
 log = logging.getLogger("bot")
 
 # The updates the bot handles; anything else Telegram keeps to itself.
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+# my_chat_member: a person blocking the bot, or letting it write again.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 # Longer than clients keep an idle connection (httpx 5 s, an nginx upstream pool 60 s), so
 # the client is the one to close it. With uvicorn's default of 5 s, which equals httpx's,

@@ -88,7 +88,7 @@ LAYERS = {
             "offline",
             "passwords",
         ),
-        ("starlette", "openpyxl", "anyio"),
+        ("starlette", "openpyxl", "anyio", "segno"),
     ),
     "app": Layer(("bot.app", "bot.lifecycle"), ("*",), ("telegram", "starlette", "uvicorn")),
     "cli": Layer(

@@ -12,6 +12,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.store import Store
 from bot.store.models import Base
 
+# Foreign keys added to an existing SQLite table by ALTER TABLE: (table, column) -> the
+# rule the table must hold (referred table, column, on delete).
+ADDED_KEYS: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("sessions", "followup_id"): ("followups", "followup_id", "CASCADE"),
+    ("sessions", "source_id"): ("outreach_sources", "source_id", "SET NULL"),
+    ("pre_registrations", "source_id"): ("outreach_sources", "source_id", "SET NULL"),
+}
+
 
 def differences(connection: Any) -> list[Any]:
     context = MigrationContext.configure(
@@ -20,20 +28,22 @@ def differences(connection: Any) -> list[Any]:
     found = []
     for diff in compare_metadata(context, Base.metadata):
         # SQLite reports a foreign key added with ALTER TABLE ... ADD COLUMN without its
-        # name (migration 0007 adds sessions.followup_id so); its rule is checked below.
+        # name (migrations 0007 and 0011 add some so); their rules are checked below.
         kind = diff[0] if isinstance(diff, tuple) else None
         quirk = kind in ("add_fk", "remove_fk") and connection.dialect.name == "sqlite"
-        if quirk and [c.name for c in diff[1].columns] == ["followup_id"]:
+        if quirk and (diff[1].table.name, *[c.name for c in diff[1].columns]) in ADDED_KEYS:
             continue
         found.append(diff)
     return found
 
 
 def sqlite_differences(connection: Any) -> list[Any]:
-    """As `differences`, plus the foreign key SQLite reports without its name."""
-    keys = connection.exec_driver_sql("PRAGMA foreign_key_list(sessions)").fetchall()
-    rule = ("followups", "followup_id", "CASCADE")
-    missing = [] if rule in {(k[2], k[3], k[6]) for k in keys} else [("missing_fk", rule)]
+    """As `differences`, plus the foreign keys SQLite reports without their names."""
+    missing = []
+    for (table, _column), rule in ADDED_KEYS.items():
+        keys = connection.exec_driver_sql(f"PRAGMA foreign_key_list({table})").fetchall()
+        if rule not in {(k[2], k[3], k[6]) for k in keys}:
+            missing.append(("missing_fk", table, rule))
     return differences(connection) + missing
 
 

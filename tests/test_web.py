@@ -595,13 +595,15 @@ ROUTES = [
     ("GET", "/accounts"),
     ("POST", "/accounts"),
     ("POST", "/accounts/1/active"),
+    ("GET", "/sources"),
+    ("POST", "/sources"),
     ("GET", "/simulator"),
     ("POST", "/simulator/phones"),
     ("GET", "/simulator/phones/{phone}/screen"),
     ("POST", "/simulator/phones/{phone}/send"),
     ("POST", "/simulator/phones/{phone}/tap"),
 ]
-SUPERVISOR_ONLY = {"/audit", "/accounts", "/accounts/1/active"}
+SUPERVISOR_ONLY = {"/audit", "/accounts", "/accounts/1/active", "/sources"}
 
 
 def test_every_route_is_in_the_route_tests(bot: Runtime) -> None:
@@ -617,6 +619,8 @@ def test_every_route_is_in_the_route_tests(bot: Runtime) -> None:
     tested |= {"/login", "/logout", "/language", "/export.{kind:str}"}
     tested |= {"/telegram/webhook"}  # Telegram's, with a secret token: tests/test_webhook.py
     tested |= {"/healthz"}  # open to monitors, no personal data: tests/test_health.py
+    # A source's QR code needs a source: session and role are checked in tests/test_reach.py.
+    tested |= {"/sources/{source_id:int}.{kind:str}"}
     assert paths <= tested | {"/export.csv", "/export.xlsx"}
 
 

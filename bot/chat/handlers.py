@@ -13,12 +13,13 @@ import traceback
 from collections.abc import Awaitable, Callable
 
 from telegram import BotCommand, Message, Update
-from telegram.constants import ChatType
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -66,7 +67,7 @@ class Chat:
         service: intake.Intake,
         renderer: Renderer,
         sender: Sender,
-        flush: Callable[[int, int], Awaitable[Delivery]],
+        flush: Callable[[int, int | None], Awaitable[Delivery]],
     ) -> None:
         self.service = service
         self.renderer = renderer
@@ -91,6 +92,7 @@ class Chat:
         }
         # Button taps are most updates: their handler is checked first.
         app.add_handler(CallbackQueryHandler(self.on_button))
+        app.add_handler(ChatMemberHandler(self.on_member, ChatMemberHandler.MY_CHAT_MEMBER))
         for name, callback in commands.items():
             app.add_handler(CommandHandler(name, callback, filters=private))
         app.add_handler(MessageHandler(private & filters.UpdateType.EDITED, self.on_edited))
@@ -105,8 +107,23 @@ class Chat:
             raise ApplicationHandlerStop
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/start: begin an intake, or offer to continue the open one."""
-        await self._send(update, await self.service.start(_user(update)))
+        """/start: begin an intake, or offer to continue the open one. `/start <code>`
+        comes from an outreach link (t.me/<bot>?start=<code>)."""
+        code = context.args[0] if context.args else None
+        await self._send(update, await self.service.start(_user(update), code))
+
+    async def on_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """my_chat_member: the person blocked the bot ("kicked"), or let it write again."""
+        change = update.my_chat_member
+        assert change is not None
+        status = change.new_chat_member.status
+        user = _user(update)
+        if status == ChatMemberStatus.BANNED:
+            await self.service.stopped_bot(user)
+        elif status == ChatMemberStatus.MEMBER and await self.service.came_back(user):
+            delivery = await self.flush(user.telegram_id, None)  # what waited for them
+            if not delivery.sent:
+                log.info("messages to a person back (update %s) wait", update.update_id)
 
     async def on_language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/language: show the language buttons."""

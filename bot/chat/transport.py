@@ -37,6 +37,8 @@ CAPTION_LIMIT = 1024  # characters of a media caption
 CALLBACK_DATA_LIMIT = 64  # bytes of a button's callback_data
 ALERT_LIMIT = 200  # characters of answerCallbackQuery's text
 _TEXT_METHODS = frozenset({"sendmessage", "editmessagetext"})
+_CHAT_METHODS = frozenset({"sendmessage", "editmessagetext", "editmessagereplymarkup"})
+BLOCKED = "Forbidden: bot was blocked by the user"
 TIMEOUT = 0  # a Fault status: no answer at all, as when the network drops
 
 
@@ -93,6 +95,7 @@ class OfflineBotAPI(BaseRequest):
     record_calls: bool = True
     history: int = 200  # messages kept per chat, as a phone scrolls them away
     latency: float = 0.0  # seconds each call takes, as over a real network
+    blocked: set[int] = field(default_factory=set)  # people who blocked the bot
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -145,6 +148,9 @@ class OfflineBotAPI(BaseRequest):
             if fault.retry_after is not None:
                 body["parameters"] = {"retry_after": fault.retry_after}
             return fault.status, json.dumps(body).encode()
+        if endpoint.lower() in _CHAT_METHODS and _chat_id(params) in self.blocked:
+            body = {"ok": False, "error_code": 403, "description": BLOCKED}
+            return 403, json.dumps(body).encode()
         # Bot API method names are case-insensitive (PTB sends "setwebhook", for one).
         method = self._methods().get(endpoint.lower())
         try:
@@ -270,6 +276,13 @@ class OfflineBotAPI(BaseRequest):
             listener(kind, message)
 
 
+def _chat_id(params: dict[str, Any]) -> int | None:
+    try:
+        return int(params["chat_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 class _BadRequest(Exception):
     """Answered as Telegram does: HTTP 400 with a description."""
 
@@ -351,6 +364,30 @@ class SimulatedPerson:
 
     def location(self) -> dict[str, Any]:
         return self._message({"location": {"latitude": 34.02, "longitude": -6.84}})
+
+    def block(self) -> dict[str, Any]:
+        """Block the bot: Telegram refuses its messages from now on, and tells it so."""
+        self.api.blocked.add(self.user_id)
+        return self._membership("member", "kicked")
+
+    def unblock(self) -> dict[str, Any]:
+        """Unblock the bot (or tap "Restart"): it may write again, and is told so."""
+        self.api.blocked.discard(self.user_id)
+        return self._membership("kicked", "member")
+
+    def _membership(self, old: str, new: str) -> dict[str, Any]:
+        """The my_chat_member update of the bot's status in this private chat changing."""
+        now = int(time.time())
+        bot = {k: BOT_USER[k] for k in ("id", "is_bot", "first_name", "username")}
+        kicked = {"until_date": 0}
+        change = {
+            "chat": {"id": self.user_id, "type": "private", "first_name": self.first_name},
+            "from": self.user,
+            "date": now,
+            "old_chat_member": {"user": bot, "status": old, **(kicked if old == "kicked" else {})},
+            "new_chat_member": {"user": bot, "status": new, **(kicked if new == "kicked" else {})},
+        }
+        return {"update_id": self.api.next_update_id(), "my_chat_member": change}
 
     def edit(self, message_id: int, text: str) -> dict[str, Any]:
         message = self._message_body({"text": text}, message_id)

@@ -272,9 +272,11 @@ class Dispatcher:
 
     async def _blocked(self, unit: Unit, claimed: claims.Claimed, now: datetime) -> None:
         """403: the person blocked the bot. Nothing more goes to them; the case says why."""
-        await self._give_up(unit, claimed, checkins.FAILED, "blocked", flags.UNREACHABLE, now)
+        await self._give_up(
+            unit, claimed, checkins.FAILED, checkins.BLOCKED, flags.UNREACHABLE, now
+        )
         await people.mark_unreachable(unit, claimed.person_id, now)
-        await checkins.cancel(unit, now, "blocked", person_id=claimed.person_id)
+        await checkins.cancel(unit, now, checkins.BLOCKED, person_id=claimed.person_id)
         await sessions.end_checkins(unit, person_id=claimed.person_id)
 
     async def _give_up(

@@ -28,7 +28,7 @@ async def schedule_case(unit: Unit, case_id: int, followups: Followups, now: dat
         await checkins.cancel(unit, now, facts.status, case_id=case_id)
         return 0
     if not facts.consent or facts.unreachable:
-        reason = "no_consent" if not facts.consent else "blocked"
+        reason = "no_consent" if not facts.consent else checkins.BLOCKED
         await checkins.cancel(unit, now, reason, case_id=case_id)
         return 0
     zone = zone_for(facts.country, facts.time_zone)

@@ -126,9 +126,15 @@ async def of_person(unit: Unit, person_id: int) -> list[CaseRecord]:
 
 
 async def submit(
-    unit: Unit, person: PersonRecord, submission: Submission, prefix: str, now: datetime
+    unit: Unit,
+    person: PersonRecord,
+    submission: Submission,
+    prefix: str,
+    now: datetime,
+    source_id: int | None = None,
 ) -> CaseRecord:
-    """Create the case of a completed intake, with a new reference and duplicate detection."""
+    """Create the case of a completed intake, with a new reference and duplicate detection.
+    `source_id` is the outreach link the person came by, if any."""
     answers = submission.answers
     reference = await references.next_reference(unit, prefix, now.year)
     values = {
@@ -140,6 +146,7 @@ async def submit(
         "answers": answers,
         "answered_at": submission.answered_at,
         **_columns(submission),
+        "source_id": source_id,
         "created_at": now,
         "updated_at": now,
     }

@@ -9,16 +9,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 
+from bot.flags import UNREACHABLE
 from bot.store import audit, cases
-from bot.store.tables import followups, people, pre_registrations
+from bot.store.tables import flags, followups, people, pre_registrations
 from bot.store.unit import Unit
 
 PLANNED, SENDING, SENT = "planned", "sending", "sent"
 ANSWERED, NO_REPLY, FAILED, CANCELLED = "answered", "no_reply", "failed", "cancelled"
 WAITING = (PLANNED, SENT)  # what a dispatcher acts on when due
 OPEN = (PLANNED, SENDING, SENT)
+BLOCKED = "blocked"  # a reason: Telegram refused a message, the person blocked the bot
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,32 @@ async def case_of(unit: Unit, followup_id: int) -> int | None:
         select(followups.c.pre_registration_id).where(followups.c.id == followup_id)
     )
     return result.scalar()
+
+
+async def resume(unit: Unit, person_id: int, now: datetime) -> int:
+    """The person unblocked the bot: check-ins cancelled because a message was refused
+    (403) are planned again, those already due as soon as possible, and their cases lose
+    the "unreachable" flag. (Those paused while the person was unreachable are still
+    planned: the dispatcher takes them again by itself.) How many are planned again."""
+    theirs = select(pre_registrations.c.id).where(pre_registrations.c.person_id == person_id)
+    result = await unit.connection.execute(
+        update(followups)
+        .where(
+            followups.c.pre_registration_id.in_(theirs),
+            followups.c.status == CANCELLED,
+            followups.c.reason == BLOCKED,
+        )
+        .values(
+            status=PLANNED,
+            reason=None,
+            due_at=case((followups.c.planned_for > now, followups.c.planned_for), else_=now),
+            updated_at=now,
+        )
+    )
+    await unit.connection.execute(
+        delete(flags).where(flags.c.pre_registration_id.in_(theirs), flags.c.flag == UNREACHABLE)
+    )
+    return result.rowcount
 
 
 async def for_case(unit: Unit, case_id: int) -> list[FollowupRecord]:

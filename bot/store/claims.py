@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, exists, func, or_, select, update
 
 from bot.store.checkins import (
     COLUMNS,
@@ -117,6 +117,12 @@ async def claim(unit: Unit, now: datetime, lease_until: datetime, limit: int) ->
             followups.c.status.in_(WAITING),
             followups.c.due_at <= now,
             or_(followups.c.claimed_until.is_(None), followups.c.claimed_until < now),
+            # A person who stopped the bot: their check-ins wait until they come back.
+            ~exists().where(
+                pre_registrations.c.id == followups.c.pre_registration_id,
+                people.c.id == pre_registrations.c.person_id,
+                people.c.unreachable_at.is_not(None),
+            ),
         )
         .order_by(followups.c.due_at)
         .limit(limit)

@@ -77,6 +77,25 @@ class Person(Base):
     updated_at: Mapped[datetime]
 
 
+class OutreachSource(Base):
+    """A partner's link to the bot (`t.me/<bot>?start=<code>`), on a poster or a leaflet.
+
+    Its counters are all that is kept of the people who came by it and did not send a
+    request: how many began, how many declined the consent, how many sent one.
+    """
+
+    __tablename__ = "outreach_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # random: not guessable
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    started: Mapped[int] = mapped_column(Integer, default=0)
+    declined: Mapped[int] = mapped_column(Integer, default=0)
+    submitted: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class IntakeSession(Base):
     """One conversation's engine state. `version` guards against two concurrent writers:
     a write names the version it read (bot.store.sessions.save)."""
@@ -98,6 +117,10 @@ class IntakeSession(Base):
     # Set when the session is a check-in after return.
     followup_id: Mapped[int | None] = mapped_column(ForeignKey("followups.id", ondelete="CASCADE"))
     reminded_at: Mapped[datetime | None]  # an unfinished intake was reminded once
+    # The outreach link the person came by (/start <code>): kept on the case at submission.
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outreach_sources.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime] = mapped_column(index=True)
     __table_args__ = (
@@ -135,6 +158,9 @@ class PreRegistration(Base):
     return_date: Mapped[date | None]
     time_zone: Mapped[str | None] = mapped_column(String(64))  # for check-ins, if not the capital's
     status_changed_at: Mapped[datetime | None]
+    source_id: Mapped[int | None] = mapped_column(  # the outreach link the person came by
+        ForeignKey("outreach_sources.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
 

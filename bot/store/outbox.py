@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, update
 
-from bot.store.tables import outbox
+from bot.store.tables import outbox, people
 from bot.store.unit import Unit
 
 
@@ -38,9 +38,14 @@ class Waiting:
 
 # The statements run for every reply, built once.
 _INSERT = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
+# A person who stopped the bot (in a private chat, the chat's id is theirs): their
+# messages wait, neither sent nor lost, until they come back.
+_REACHABLE = ~exists().where(
+    people.c.telegram_id == outbox.c.chat_id, people.c.unreachable_at.is_not(None)
+)
 _CHAT = (
     select(outbox)
-    .where(outbox.c.chat_id == bindparam("chat"))
+    .where(outbox.c.chat_id == bindparam("chat"), _REACHABLE)
     .order_by(outbox.c.id)
     .with_for_update()  # PostgreSQL: another claimer waits; SQLite: its write lock serialises
 )
@@ -136,6 +141,7 @@ async def due_chats(unit: Unit, before: datetime, now: datetime, limit: int) -> 
     latest_claim = func.max(outbox.c.claimed_until)
     query = (
         select(outbox.c.chat_id)
+        .where(_REACHABLE)
         .group_by(outbox.c.chat_id)
         .having(
             func.min(outbox.c.created_at) <= before,

@@ -86,6 +86,30 @@ async def erase_raw(
         await unit.connection.execute(delete(column.table).where(column.in_(telegram_ids)))
 
 
+async def blocked(unit: Unit, telegram_id: int, now: datetime) -> int | None:
+    """The person stopped the bot (Telegram said so): marked unreachable, as a refused
+    message marks them; their person id, or None if unknown or already marked."""
+    result = await unit.connection.execute(
+        update(_people)
+        .where(_people.c.telegram_id == telegram_id, _people.c.unreachable_at.is_(None))
+        .values(unreachable_at=now, updated_at=now)
+        .returning(_people.c.id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def unblocked(unit: Unit, telegram_id: int, now: datetime) -> int | None:
+    """The person let the bot write again; their person id, or None if they were not
+    marked unreachable."""
+    result = await unit.connection.execute(
+        update(_people)
+        .where(_people.c.telegram_id == telegram_id, _people.c.unreachable_at.is_not(None))
+        .values(unreachable_at=None, updated_at=now)
+        .returning(_people.c.id)
+    )
+    return result.scalar_one_or_none()
+
+
 async def mark_unreachable(unit: Unit, person_id: int, now: datetime) -> None:
     """The person blocked the bot: nothing more is sent to them."""
     await unit.connection.execute(

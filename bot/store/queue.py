@@ -22,6 +22,7 @@ class CaseFilter:
     flag: str = ""
     nationality: str = ""
     city: str = ""
+    source: int | None = None  # the outreach source people came by
     since: date | None = None
     until: date | None = None
     search: str = ""  # a reference or a phone number, as typed
@@ -70,6 +71,8 @@ def _where(query: Select[Any], f: CaseFilter, *, with_status: bool = True) -> Se
         conditions.append(r.nationality == f.nationality)
     if f.city:
         conditions.append(r.current_city == f.city)
+    if f.source is not None:
+        conditions.append(r.source_id == f.source)
     if f.since:
         conditions.append(r.created_at >= datetime.combine(f.since, time.min))
     if f.until:
@@ -134,7 +137,7 @@ async def export_chunk(
 ) -> list[dict[str, Any]]:
     """Up to `limit` cases of the filter, newest first, with ids below `before_id`."""
     r = pre_registrations.c
-    query = _where(select(r.id, r.reference, r.status, r.created_at, r.answers), f)
+    query = _where(select(r.id, r.reference, r.status, r.created_at, r.source_id, r.answers), f)
     if before_id is not None:
         query = query.where(r.id < before_id)
     rows = [dict(row) for row in (await unit.connection.execute(

@@ -24,7 +24,7 @@ _people, _sessions = tables.people, tables.sessions
 _PERSON_COLUMNS = ("id", "telegram_id", "language", "consent_version", "consented_at")
 _SESSION_COLUMNS = (
     "id", "person_id", "flow", "status", "step", "state", "version", "pre_registration_id",
-    "followup_id",
+    "followup_id", "source_id",
 )  # fmt: skip
 _PERSON_AND_SESSION = (
     select(
@@ -55,6 +55,7 @@ _SAVE_SESSION = (
 _ADD_SESSION = insert(_sessions).values(
     pre_registration_id=bindparam("case_id"),
     followup_id=bindparam("followup"),
+    source_id=bindparam("source"),
     person_id=bindparam("person"),
     flow=bindparam("flow_id"),
     status=bindparam("status_"),
@@ -83,6 +84,7 @@ class SessionRecord:
     version: int
     pre_registration_id: int | None = None
     followup_id: int | None = None  # a check-in after return
+    source_id: int | None = None  # the outreach link the person came by
 
 
 async def person_and_session(
@@ -106,6 +108,7 @@ async def add(
     now: datetime,
     case_id: int | None = None,
     followup_id: int | None = None,
+    source_id: int | None = None,
 ) -> None:
     """Open a conversation at the engine's first state."""
     await unit.connection.execute(
@@ -113,6 +116,7 @@ async def add(
         {
             "case_id": case_id,
             "followup": followup_id,
+            "source": source_id,
             "person": person_id,
             "flow_id": flow,
             "status_": state["status"],

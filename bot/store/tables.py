@@ -14,6 +14,7 @@ from bot.store.models import (
     InboxUpdate,
     IntakeSession,
     OutboxMessage,
+    OutreachSource,
     Person,
     PreRegistration,
     ReferenceCounter,
@@ -33,3 +34,4 @@ case_links = _tables[CaseLink.__tablename__]
 followups = _tables[Followup.__tablename__]
 inbox = _tables[InboxUpdate.__tablename__]
 outbox = _tables[OutboxMessage.__tablename__]
+outreach_sources = _tables[OutreachSource.__tablename__]

@@ -17,6 +17,7 @@ from bot.web.queue import Queue
 from bot.web.security import SecurityHeaders
 from bot.web.signin import SIGN_IN_LIFETIME, SignIn
 from bot.web.simulator import Simulator
+from bot.web.sources import Sources
 from bot.web.supervisors import Supervisors
 from bot.web.webhook import WEBHOOK_PATH, Webhook
 
@@ -31,6 +32,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
     queue = Queue(pages, deps.flow)
     case = CaseView(pages, deps.flow, deps.casework, deps.followups)
     supervisors = Supervisors(pages)
+    reach = Sources(supervisors, deps.bot_username)
     webhook = Webhook(deps.webhook_secret, deps.updates)
     simulator = Simulator(pages, deps.phones)
     health = Health(deps.store, deps.clock, deps.health)
@@ -47,6 +49,9 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/accounts", supervisors.accounts_page, methods=["GET"]),
         Route("/accounts", supervisors.create_account, methods=["POST"]),
         Route("/accounts/{account_id:int}/active", supervisors.toggle_account, methods=["POST"]),
+        Route("/sources", reach.page, methods=["GET"]),
+        Route("/sources", reach.create, methods=["POST"]),
+        Route("/sources/{source_id:int}.{kind:str}", reach.qr, methods=["GET"]),
         Route("/cases/{reference}", case.case),
         Route("/cases/{reference}/status", case.change_status, methods=["POST"]),
         Route("/cases/{reference}/notes", case.add_note, methods=["POST"]),

@@ -25,7 +25,7 @@ from bot.engine.flow import N_
 from bot.followups.zones import zone_for, zones_of
 from bot.i18n import Translator
 from bot.status import Status
-from bot.store import audit, cases, checkins, messages, notes, twins
+from bot.store import audit, cases, checkins, messages, notes, sources, twins
 from bot.web.pages import Pages, parse_date
 
 
@@ -69,6 +69,7 @@ class CaseView:
             same_person = await twins.of_case(unit, found)
             planned = await checkins.for_case(unit, found.id)
             facts = await checkins.planning_facts(unit, found.id)
+            reach = await sources.reach(unit, found.id)
         zone = zone_for(facts.country if facts else None, facts.time_zone if facts else None)
         return self.pages.render(
             request,
@@ -76,6 +77,7 @@ class CaseView:
             account,
             status_code,
             case=found,
+            reach=reach,
             answers=list(self._answers(found.answers, tr)),
             family=list(self._family(found.answers, tr)),
             timeline=sorted(found.answered_at.items(), key=lambda item: item[1]),

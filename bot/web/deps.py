@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.casework import Casework
@@ -31,3 +32,5 @@ class Deps:
     updates: Updates | None = None  # where the webhook's updates go
     webhook_secret: str | None = None  # None: no webhook endpoint accepts anything
     health: Limits = field(default_factory=Limits)  # past these, GET /healthz answers 503
+    # The bot's Telegram name (getMe), for the outreach links; None until it is known.
+    bot_username: Callable[[], str | None] = lambda: None

@@ -22,7 +22,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from bot.answers import format_answer, status_label
 from bot.engine import Flow, Kind, Step
 from bot.i18n import Translator
-from bot.store import Store, queue
+from bot.store import Store, queue, sources
 
 CHUNK = 1000
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -36,7 +36,7 @@ def neutralise(value: str) -> str:
 def header(flow: Flow, tr: Translator) -> list[str]:
     fields = [tr.gettext("Reference"), tr.gettext("Status"), tr.gettext("Received")]
     fields += [tr.gettext(step.review_label) for step in _exported_steps(flow)]
-    return [*fields, tr.gettext("Flags")]
+    return [*fields, tr.gettext("Flags"), tr.gettext("Outreach source")]
 
 
 def _exported_steps(flow: Flow) -> list[Any]:
@@ -58,6 +58,8 @@ async def rows(
             formatted[key] = format_answer(step, value, tr)
         return formatted[key]
 
+    async with store.unit() as unit:
+        source_names = await sources.names(unit)
     before: int | None = None
     while True:
         async with store.unit() as unit:
@@ -70,6 +72,7 @@ async def rows(
                 case["created_at"].strftime("%Y-%m-%d %H:%M"),
                 *(cell(step, answers.get(step.id)) for step in steps),
                 ", ".join(case["flags"]),
+                source_names.get(case["source_id"], ""),
             ]
             yield values
         if len(chunk) < CHUNK:

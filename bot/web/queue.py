@@ -15,11 +15,13 @@ from bot.answers import status_label
 from bot.engine import Flow, fold
 from bot.engine.flow import N_
 from bot.status import Status, parse
-from bot.store import audit, queue
+from bot.store import audit, queue, sources
 from bot.web import export
 from bot.web.pages import Pages, parse_date, parse_int
 
-FILTER_KEYS = ("status", "flag", "nationality", "city", "since", "until", "q", "priority")
+FILTER_KEYS = (
+    "status", "flag", "nationality", "city", "source", "since", "until", "q", "priority",
+)  # fmt: skip
 
 
 class Queue:
@@ -40,6 +42,7 @@ class Queue:
         async with self.store.unit() as unit:
             page = await queue.page(unit, filters)
             nationalities = await queue.nationalities(unit)
+            source_names = await sources.names(unit)
         city_step = self.flow.step("current_city")
         return self.pages.render(
             request,
@@ -52,6 +55,7 @@ class Queue:
             flag_names=_flag_names(self.flow),
             nationalities=[(code, tr.country(code)) for code in nationalities],
             cities=[(o.value, tr.gettext(o.label)) for o in city_step.options],
+            sources=sorted(source_names.items(), key=lambda item: item[1].casefold()),
             status_label=lambda s: status_label(s, tr),
             page_link=lambda n: "?" + urlencode({**dict(query), "page": n}),
             export_filters=[(k, query[k]) for k in FILTER_KEYS if query.get(k)],
@@ -106,6 +110,7 @@ def case_filter(query: Any) -> queue.CaseFilter:
         flag=query.get("flag", ""),
         nationality=query.get("nationality", "").upper()[:2],
         city=query.get("city", ""),
+        source=parse_int(query.get("source"), 0) or None,
         since=parse_date(query.get("since")),
         until=parse_date(query.get("until")),
         search=search,
