@@ -53,7 +53,8 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.app import Runtime, build
-from bot.chat.transport import OFFLINE_TOKEN, BotMessage, OfflineBotAPI, SimulatedPerson
+from bot.chat.phone import BotMessage, SimulatedPerson
+from bot.chat.transport import OFFLINE_TOKEN, OfflineBotAPI
 from bot.config import Settings
 from bot.delivery.outbox import markup_from_dict
 from bot.lifecycle import running

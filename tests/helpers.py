@@ -22,7 +22,7 @@ from starlette.applications import Starlette
 from telegram import Update
 
 from bot.app import Runtime
-from bot.chat.transport import BotMessage, SimulatedPerson
+from bot.chat.phone import BotMessage, SimulatedPerson
 from bot.engine import Session
 from bot.followups.service import schedule_case
 from bot.passwords import hash_password

@@ -58,7 +58,13 @@ LAYERS = {
     ),
     # The in-process Bot API and its simulated phones: offline runs, the simulator, tests.
     "offline": Layer(
-        ("bot.chat.transport", "bot.chat.simulator", "bot.chat.terminal", "bot.chat.local_api"),
+        (
+            "bot.chat.transport",
+            "bot.chat.phone",
+            "bot.chat.simulator",
+            "bot.chat.terminal",
+            "bot.chat.local_api",
+        ),
         (),
         ("telegram",),
     ),

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.chat.phone import BotMessage
 from bot.chat.terminal import interpret, show
-from bot.chat.transport import BotMessage, OfflineBotAPI
+from bot.chat.transport import OfflineBotAPI
 from bot.cli import main
 
 

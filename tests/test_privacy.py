@@ -16,7 +16,8 @@ from sqlalchemy.schema import CreateTable
 from bot import logs
 from bot.answers import format_answer
 from bot.app import Runtime, build
-from bot.chat.transport import BotMessage, OfflineBotAPI
+from bot.chat.phone import BotMessage
+from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
 from bot.engine import Step
 from bot.i18n import Translator

@@ -25,7 +25,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.chat.transport import BotMessage, OfflineBotAPI, SimulatedPerson
+from bot.chat.phone import BotMessage, SimulatedPerson
+from bot.chat.transport import OfflineBotAPI
 from tests.helpers import RemotePhone, reset_postgres, wait_for, wait_for_port
 from tests.walker import complete_intake
 

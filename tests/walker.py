@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from bot.chat.transport import BotMessage
+from bot.chat.phone import BotMessage
 from bot.config import ROOT
 from bot.conversations import load_flows
 from bot.engine import Flow, Kind, Step

@@ -13,7 +13,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-from bot.chat.transport import BotMessage, OfflineBotAPI, SimulatedPerson
+from bot.chat.phone import BotMessage, SimulatedPerson
+from bot.chat.transport import OfflineBotAPI
 
 Kind = Literal["text", "contact", "photo", "sticker", "location", "voice"]
 KINDS: frozenset[str] = frozenset(get_args(Kind))

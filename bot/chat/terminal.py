@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from bot.chat.transport import BotMessage, SimulatedPerson
+from bot.chat.phone import BotMessage, SimulatedPerson
 
 HELP = (
     "Type an answer and press Enter. Type a button's number to tap it.\n"
