@@ -192,14 +192,4 @@ class Commands(Service):
         """The person unblocked the bot: what paused goes on, and check-ins cancelled when a
         message was refused are planned again. Whether they had been marked unreachable."""
 
-        async def work(unit: Unit, now: datetime) -> bool:
-            person_id = await people.unblocked(unit, user.telegram_id, now)
-            if person_id is None:
-                return False
-            planned = await checkins.resume(unit, person_id, now)
-            await audit.record(
-                unit, "person.came_back", now, person_id=person_id, replanned=planned
-            )
-            return True
-
-        return await self._run(work)
+        return await self._run(lambda unit, now: self._came_back(unit, user, now))

@@ -19,6 +19,7 @@ from bot.store import (
     Unit,
     audit,
     cases,
+    checkins,
     people,
     sessions,
 )
@@ -81,10 +82,23 @@ class Service:
 
         async def answered(unit: Unit, now: datetime) -> Reply:
             reply = await work(unit, now)
+            # Someone who writes can be written to, whatever an old refusal said: were they
+            # still marked as having stopped the bot, their replies would wait for ever.
+            await self._came_back(unit, user, now)
             await self.journal.keep(unit, user, reply, now)
             return reply
 
         return await self._run(answered)
+
+    async def _came_back(self, unit: Unit, user: User, now: datetime) -> bool:
+        """If the person was marked as having stopped the bot, they are back: what paused
+        goes on, and check-ins cancelled when a message was refused are planned again."""
+        person_id = await people.unblocked(unit, user.telegram_id, now)
+        if person_id is None:
+            return False
+        planned = await checkins.resume(unit, person_id, now)
+        await audit.record(unit, "person.came_back", now, person_id=person_id, replanned=planned)
+        return True
 
     async def _person_and_session(
         self, unit: Unit, user: User, now: datetime

@@ -381,6 +381,26 @@ async def test_unblocking_plans_again_the_check_ins_a_refused_message_cancelled(
     assert found is not None and "unreachable" not in found.flags
 
 
+async def test_a_person_marked_unreachable_who_writes_is_answered_and_back(
+    bot: Runtime, api: OfflineBotAPI, clock: Clock
+) -> None:
+    """Without an unblock update (a refusal marked them before Telegram spoke of blocks,
+    or the update was lost), someone who writes is reachable: their reply is not held
+    behind the mark, and what paused goes on."""
+    case_id = await returned_case(bot, 5702)
+    clock.advance(minutes=1)
+    api.blocked.add(5702)
+    assert (await bot.dispatcher.run_once()).outcomes == {"blocked": 1}
+    api.blocked.discard(5702)  # they let the bot write again; Telegram's update is lost
+    phone = api.person(5702, "Awa", "en")
+    await handle(bot, phone.text("Hello, I am back home"))
+    assert api.messages(5702)[-1].text.startswith("Merci. Votre message a été transmis")
+    assert (await table_rows(bot, Person))[0]["unreachable_at"] is None
+    assert {s for name, s in (await statuses(bot, case_id)).items() if name != "day_7"} == {
+        "planned"
+    }
+
+
 async def test_a_block_from_a_stranger_or_twice_changes_nothing(
     bot: Runtime, api: OfflineBotAPI, clock: Clock
 ) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, delete, insert, select, update
+from sqlalchemy import Column, bindparam, delete, insert, select, update
 
 from bot.store import tables, twins
 from bot.store.unit import Unit
@@ -101,13 +101,17 @@ async def blocked(unit: Unit, telegram_id: int, now: datetime) -> int | None:
 async def unblocked(unit: Unit, telegram_id: int, now: datetime) -> int | None:
     """The person let the bot write again; their person id, or None if they were not
     marked unreachable."""
-    result = await unit.connection.execute(
-        update(_people)
-        .where(_people.c.telegram_id == telegram_id, _people.c.unreachable_at.is_not(None))
-        .values(unreachable_at=None, updated_at=now)
-        .returning(_people.c.id)
-    )
+    result = await unit.connection.execute(_UNBLOCK, {"who": telegram_id, "at": now})
     return result.scalar_one_or_none()
+
+
+# Run for every update a person sends (bot/service.py): built once.
+_UNBLOCK = (
+    update(_people)
+    .where(_people.c.telegram_id == bindparam("who"), _people.c.unreachable_at.is_not(None))
+    .values(unreachable_at=None, updated_at=bindparam("at"))
+    .returning(_people.c.id)
+)
 
 
 async def mark_unreachable(unit: Unit, person_id: int, now: datetime) -> None:
