@@ -10,6 +10,7 @@ from typing import Protocol, TypeVar
 
 from bot import engine
 from bot.engine import Flow, Resources, Session
+from bot.followups.service import TOO_LATE
 from bot.replies import Item, Reply, User
 from bot.store import (
     Conflict,
@@ -81,10 +82,11 @@ class Service:
         """`_run` for what a person is told: the reply is kept in the same transaction."""
 
         async def answered(unit: Unit, now: datetime) -> Reply:
-            reply = await work(unit, now)
             # Someone who writes can be written to, whatever an old refusal said: were they
             # still marked as having stopped the bot, their replies would wait for ever.
+            # First, so that what they ask (/stop, /delete) applies to what comes back.
             await self._came_back(unit, user, now)
+            reply = await work(unit, now)
             await self.journal.keep(unit, user, reply, now)
             return reply
 
@@ -96,7 +98,7 @@ class Service:
         person_id = await people.unblocked(unit, user.telegram_id, now)
         if person_id is None:
             return False
-        planned = await checkins.resume(unit, person_id, now)
+        planned = await checkins.resume(unit, person_id, now, now - TOO_LATE)
         await audit.record(unit, "person.came_back", now, person_id=person_id, replanned=planned)
         return True
 

@@ -249,5 +249,5 @@ YES_NO = [
 
 @pytest.mark.parametrize(("typed", "language", "expected"), YES_NO)
 def test_yes_or_no(typed: str, language: str, expected: str | None) -> None:
-    step = intake().step("medical_needs")
+    step = intake().step("guardian")  # a yes/no question that is not sensitive
     assert words(language).tap(step, step.options, typed) == expected

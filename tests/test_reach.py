@@ -401,6 +401,30 @@ async def test_a_person_marked_unreachable_who_writes_is_answered_and_back(
     }
 
 
+@pytest.mark.parametrize("later", ["closed", "too_late"])
+async def test_coming_back_plans_again_only_check_ins_still_due_for_a_returned_case(
+    bot: Runtime, api: OfflineBotAPI, clock: Clock, later: str
+) -> None:
+    case_id = await returned_case(bot, 5703)
+    clock.advance(minutes=1)
+    api.blocked.add(5703)
+    assert (await bot.dispatcher.run_once()).outcomes == {"blocked": 1}
+    api.blocked.discard(5703)
+    if later == "closed":
+        async with bot.store.unit() as unit:
+            await unit.connection.execute(
+                update(PreRegistration.__table__)
+                .where(PreRegistration.__table__.c.id == case_id)
+                .values(status="closed")
+            )
+    else:  # back after every check-in's time, and its three days' grace, went by
+        clock.advance(days=400)
+    await handle(bot, api.person(5703, "Awa", "fr").unblock())
+    assert {s for name, s in (await statuses(bot, case_id)).items() if name != "day_7"} == {
+        "cancelled"
+    }
+
+
 async def test_a_block_from_a_stranger_or_twice_changes_nothing(
     bot: Runtime, api: OfflineBotAPI, clock: Clock
 ) -> None:

@@ -57,8 +57,11 @@ def words() -> Vocabulary:
         ("sex", "homme", "male"),
         ("sex", "Femme", "female"),
         ("sex", "female", "female"),
-        ("medical_needs", "oui", "yes"),
+        ("medical_needs", "oui", "yes"),  # a sensitive question: its labels only
+        ("medical_needs", "Non", "no"),
         ("medical_needs", "no", "no"),
+        ("guardian", "ouais", "yes"),
+        ("guardian", "ok", "yes"),
         ("current_city", "fes", "fes"),
         ("current_city", "Tanger", "tangier"),
     ],
@@ -75,6 +78,9 @@ def test_a_typed_label_or_word_names_its_button(
     [
         ("voluntary", "je veux rentrer"),  # a sentence is not a button: it gets the hint
         ("voluntary", "oui non"),
+        ("medical_needs", "ok"),  # "ok" may mean "I am fine": not a yes to a sensitive one
+        ("pregnant", "d'accord"),
+        ("protection", "ouais"),
         ("sex", "2"),  # Telegram shows no numbers on buttons
         ("sex", ""),
         ("sex", "!!!"),

@@ -61,7 +61,9 @@ class Vocabulary:
         names = {fold(option.value), fold(option.label), *self.labels.get(option.label, ())}
         if step.kind is Kind.LANGUAGE:  # its buttons show each language's own name
             names |= self.languages.get(option.value, frozenset())
-        meaning = _meaning(step, option)
+        # A sensitive question takes its labels only ("Yes", "Oui"): its answer is never
+        # shown again, so an "ok" meaning "I am fine" must not quietly become a yes.
+        meaning = None if step.sensitive else _meaning(step, option)
         if meaning == YES:
             names |= self.yes
         elif meaning == NO:

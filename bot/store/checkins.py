@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import case, delete, func, insert, select, update
 
 from bot.flags import UNREACHABLE
+from bot.status import Status
 from bot.store import audit, cases
 from bot.store.tables import flags, followups, people, pre_registrations
 from bot.store.unit import Unit
@@ -126,18 +127,24 @@ async def case_of(unit: Unit, followup_id: int) -> int | None:
     return result.scalar()
 
 
-async def resume(unit: Unit, person_id: int, now: datetime) -> int:
+async def resume(unit: Unit, person_id: int, now: datetime, not_before: datetime) -> int:
     """The person unblocked the bot: check-ins cancelled because a message was refused
     (403) are planned again, those already due as soon as possible, and their cases lose
-    the "unreachable" flag. (Those paused while the person was unreachable are still
-    planned: the dispatcher takes them again by itself.) How many are planned again."""
+    the "unreachable" flag. Only for a case still returned, and a check-in planned for
+    `not_before` or later: a month-1 check-in is not sent at month 6. (Those paused while
+    the person was unreachable are still planned: the dispatcher takes them again by
+    itself.) How many are planned again."""
     theirs = select(pre_registrations.c.id).where(pre_registrations.c.person_id == person_id)
+    returned = select(pre_registrations.c.id).where(
+        pre_registrations.c.person_id == person_id, pre_registrations.c.status == Status.RETURNED
+    )
     result = await unit.connection.execute(
         update(followups)
         .where(
-            followups.c.pre_registration_id.in_(theirs),
+            followups.c.pre_registration_id.in_(returned),
             followups.c.status == CANCELLED,
             followups.c.reason == BLOCKED,
+            followups.c.planned_for >= not_before,
         )
         .values(
             status=PLANNED,

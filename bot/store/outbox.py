@@ -165,6 +165,7 @@ async def release(unit: Unit, worker: str) -> int:
 
 
 async def oldest_waiting(unit: Unit) -> datetime | None:
-    """When the oldest waiting message was decided, if any."""
-    query = select(func.min(outbox.c.created_at))
+    """When the oldest waiting message was decided, if any (not counting those paused
+    for a person who stopped the bot: they wait for that person, not for the process)."""
+    query = select(func.min(outbox.c.created_at)).where(_REACHABLE)
     return (await unit.connection.execute(query)).scalar_one_or_none()
