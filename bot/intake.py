@@ -41,6 +41,7 @@ from bot.replies import (
     User,
 )
 from bot.service import session_state
+from bot.status import CLOSED
 from bot.store import (
     NAME_KEY_LENGTH,
     CaseRecord,
@@ -84,7 +85,9 @@ class Intake(Commands):
                         await audit.record(
                             unit, "case.message_received", now, pre_registration_id=latest.id
                         )
-                        return Reply(person.language, [MessagePassed(latest.reference)])
+                        closed = latest.status in CLOSED  # kept, but nobody may read it soon
+                        passed = MessagePassed(latest.reference, closed)
+                        return Reply(person.language, [passed])
                     return Reply(person.language, [_already(latest)])
                 return await self._begin(unit, person, now)
             state = Session.from_dict(row.state)

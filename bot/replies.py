@@ -93,9 +93,11 @@ class TooLong:
 
 @dataclass(frozen=True)
 class MessagePassed:
-    """A message after the request was sent, passed on to the staff handling it."""
+    """A message after the request was sent, passed on to the staff handling it (kept
+    with it when the request is closed: nobody may be handling it any more)."""
 
     reference: str
+    closed: bool = False
 
 
 @dataclass(frozen=True)

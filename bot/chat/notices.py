@@ -229,6 +229,8 @@ class Notices:
                         "Your request itself is not affected."
                     )
                 )
+            case MessagePassed(reference=reference, closed=True):
+                return Outgoing(self._kept_on_closed(tr, reference))
             case MessagePassed(reference=reference):
                 return Outgoing(
                     tr.gettext(
@@ -288,6 +290,21 @@ class Notices:
                 )
             case _:
                 assert_never(item)
+
+    def _kept_on_closed(self, tr: Translator, reference: str) -> str:
+        parts = [
+            tr.gettext(
+                "Your request {reference} is closed. Your message is kept with it, but staff "
+                "may not read it soon. If you need {office}, contact the office directly.",
+                reference=reference,
+                office=self.office,
+            )
+        ]
+        if visit := self.facts.visit(tr):
+            parts.append(visit)
+        if self.contact:
+            parts.append(tr.gettext("Contact: {contact}", contact=self.contact))
+        return "\n\n".join(parts)
 
     def _help(self, tr: Translator) -> str:
         lines = [f"/{name} — {text}" for name, text in self.commands(tr.language)]
