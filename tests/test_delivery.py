@@ -14,6 +14,7 @@ from telegram import Update
 from bot.app import Runtime
 from bot.chat.transport import TIMEOUT, OfflineBotAPI
 from bot.lifecycle import running
+from bot.replies import Help, Reply, User
 from bot.store import cases, tables
 from tests.helpers import Clock, Phone, add_case, wait_for
 
@@ -155,14 +156,31 @@ async def test_a_refused_message_is_dropped_and_the_next_still_goes(
     assert await count(bot, tables.outbox) == 0
 
 
-async def test_a_person_who_blocked_the_bot_gets_nothing_more(
+async def test_a_refusal_because_the_person_blocked_the_bot_pauses_their_messages(
     bot: Runtime, api: OfflineBotAPI, phone_factory: Any
 ) -> None:
+    """Telegram said 403 before its block update came: nothing more is tried, and nothing
+    is lost; the person's next message brings them back, and what waited goes first."""
     phone: Phone = phone_factory(607, "en")
     api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
     await handle(bot, phone.person.text("/start"))
     assert phone.inbox == []
+    assert await count(bot, tables.outbox) == 1  # the language question waits
+    assert await count(bot, tables.people, tables.people.c.unreachable_at.is_not(None)) == 1
+    assert await bot.outbox.send_waiting(timedelta(0)) == 0  # paused: not even tried
+    await handle(bot, phone.person.text("/start"))
     assert await count(bot, tables.outbox) == 0
+    assert [m.text for m in phone.inbox] == ["Choose your language.", "Choose your language."]
+
+
+async def test_a_refusal_in_a_chat_of_nobody_kept_drops_its_messages(
+    bot: Runtime, api: OfflineBotAPI
+) -> None:
+    api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    async with bot.store.unit() as unit:
+        await bot.outbox.keep(unit, User(609), Reply("en", [Help()]), bot.service.clock())
+    assert not (await bot.outbox.flush(609)).sent
+    assert await count(bot, tables.outbox) == 0  # nobody to wait for
 
 
 async def test_messages_left_by_a_crash_are_sent_at_start(

@@ -279,7 +279,7 @@ async def test_a_retry_that_succeeds_sends_once(
     assert (await planned_checkins(bot, case_id))["day_7"].status == "sent"
 
 
-async def test_a_person_who_blocked_the_bot_gets_nothing_more(
+async def test_a_person_who_blocked_the_bot_gets_nothing_more_until_they_come_back(
     bot: Runtime, api: OfflineBotAPI, clock: Clock
 ) -> None:
     case_id = await returned_case(bot, 86)
@@ -287,17 +287,17 @@ async def test_a_person_who_blocked_the_bot_gets_nothing_more(
     api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
     assert (await bot.dispatcher.run_once()).outcomes == {"blocked": 1}
     planned = await planned_checkins(bot, case_id)
-    assert (planned["day_7"].status, planned["day_7"].reason) == ("failed", "blocked")
-    assert {r.status for n, r in planned.items() if n != "day_7"} == {"cancelled"}
+    # Paused, not lost: they wait, planned, for the person to come back.
+    assert {r.status for r in planned.values()} == {"planned"}
     assert "unreachable" in await case_flags(bot, case_id)
     [person] = [p for p in await table_rows(bot, Person) if p["telegram_id"] == 86]
     assert person["unreachable_at"] == at(27, 10)
-    async with bot.store.unit() as unit:  # a new return date plans nothing for them
+    clock.now = at(27, 11)
+    assert (await bot.dispatcher.run_once()).outcomes == {}  # nothing more is tried
+    assert len([c for c in api.calls if c[0] == "sendMessage"]) == 1
+    async with bot.store.unit() as unit:  # a new return date sends nothing to them either
         await schedule_case(unit, case_id, bot.followups, clock())
-    assert {r.status for r in (await planned_checkins(bot, case_id)).values()} == {
-        "failed",
-        "cancelled",
-    }
+    assert (await bot.dispatcher.run_once()).outcomes == {}
 
 
 async def test_two_dispatchers_working_the_same_rows_send_each_once(

@@ -22,7 +22,7 @@ from telegram.ext import ContextTypes
 from bot.chat.outgoing import Markup
 from bot.chat.sender import SENT, Delivery, Outcome, Post, Sender
 from bot.replies import Reply, User
-from bot.store import Store, Unit, inbox, outbox
+from bot.store import Store, Unit, inbox, outbox, people
 
 log = logging.getLogger(__name__)
 
@@ -164,9 +164,14 @@ class Outbox:
         now = self.clock()
         async with self.store.unit() as unit:
             await outbox.remove(unit, done)
-            if failure.outcome is Outcome.BLOCKED:
+            if failure.outcome is Outcome.BLOCKED and await people.find(unit, chat_id):
+                # They may come back: what waits for them pauses, as when Telegram says so.
+                await people.blocked(unit, chat_id, now)
+                paused = await outbox.unclaim_chat(unit, chat_id)
+                log.info("outbox: the person blocked the bot; %d messages wait for them", paused)
+            elif failure.outcome is Outcome.BLOCKED:  # nobody kept to wait for
                 dropped = await outbox.drop_chat(unit, chat_id)
-                log.info("outbox: the person blocked the bot; %d messages dropped", dropped)
+                log.info("outbox: the bot is blocked in a chat; %d messages dropped", dropped)
             elif rest and not self.stopping:
                 await self._wait(unit, rest, failure, now)
             more = bool(await outbox.unclaimed(unit, chat_id))

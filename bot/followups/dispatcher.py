@@ -214,7 +214,7 @@ class Dispatcher:
                 return "rate_limited"
             case Outcome.BLOCKED:
                 async with self.store.unit() as unit:
-                    await self._blocked(unit, claimed, self.clock())
+                    await self._blocked(unit, claimed, first, self.clock())
                 return "blocked"
             case Outcome.REFUSED:  # Telegram will never take this message: no retry
                 log.warning("check-in %s refused: %s", row.id, delivery.error)
@@ -270,14 +270,22 @@ class Dispatcher:
                     attempts=attempts, due_at=retry_at, claimed_until=None,
                 )  # fmt: skip
 
-    async def _blocked(self, unit: Unit, claimed: claims.Claimed, now: datetime) -> None:
-        """403: the person blocked the bot. Nothing more goes to them; the case says why."""
-        await self._give_up(
-            unit, claimed, checkins.FAILED, checkins.BLOCKED, flags.UNREACHABLE, now
-        )
-        await people.mark_unreachable(unit, claimed.person_id, now)
-        await checkins.cancel(unit, now, checkins.BLOCKED, person_id=claimed.person_id)
+    async def _blocked(
+        self, unit: Unit, claimed: claims.Claimed, first: bool, now: datetime
+    ) -> None:
+        """403: the person blocked the bot. Nothing more goes to them until they come back:
+        this check-in waits, planned, with the others (bot/service.py's `_came_back` sends
+        them then, or cancels those whose time has passed); the case says why."""
+        row = claimed.followup
+        waits = checkins.PLANNED if first else checkins.SENT  # a reminder waits as one
+        await checkins.update_row(unit, row.id, now, status=waits, claimed_until=None)
         await sessions.end_checkins(unit, person_id=claimed.person_id)
+        await cases.add_flag(unit, row.pre_registration_id, flags.UNREACHABLE)
+        await people.mark_unreachable(unit, claimed.person_id, now)
+        await audit.record(
+            unit, "checkin.paused", now, pre_registration_id=row.pre_registration_id,
+            checkin=row.checkin, reason=checkins.BLOCKED,
+        )  # fmt: skip
 
     async def _give_up(
         self,

@@ -131,12 +131,23 @@ async def resume(unit: Unit, person_id: int, now: datetime, not_before: datetime
     """The person unblocked the bot: check-ins cancelled because a message was refused
     (403) are planned again, those already due as soon as possible, and their cases lose
     the "unreachable" flag. Only for a case still returned, and a check-in planned for
-    `not_before` or later: a month-1 check-in is not sent at month 6. (Those paused while
-    the person was unreachable are still planned: the dispatcher takes them again by
-    itself.) How many are planned again."""
+    `not_before` or later: a month-1 check-in is not sent at month 6. Those paused while
+    the person was unreachable are still planned, and the dispatcher takes them again by
+    itself, unless planned before `not_before`: those are cancelled. How many are
+    planned again."""
     theirs = select(pre_registrations.c.id).where(pre_registrations.c.person_id == person_id)
     returned = select(pre_registrations.c.id).where(
         pre_registrations.c.person_id == person_id, pre_registrations.c.status == Status.RETURNED
+    )
+    # Paused while they were away, and too old now: not sent late, all at once.
+    await unit.connection.execute(
+        update(followups)
+        .where(
+            followups.c.pre_registration_id.in_(theirs),
+            followups.c.status.in_((PLANNED, SENT)),  # SENT: its reminder waited
+            followups.c.planned_for < not_before,
+        )
+        .values(status=CANCELLED, reason=BLOCKED, claimed_until=None, updated_at=now)
     )
     result = await unit.connection.execute(
         update(followups)

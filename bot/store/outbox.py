@@ -130,6 +130,16 @@ async def postpone(unit: Unit, ids: list[int], until: datetime) -> None:
         )
 
 
+async def unclaim_chat(unit: Unit, chat_id: int) -> int:
+    """A chat's messages wait unclaimed (for a person who stopped the bot); how many."""
+    result = await unit.connection.execute(
+        update(outbox)
+        .where(outbox.c.chat_id == chat_id)
+        .values(claimed_by=None, claimed_until=None)
+    )
+    return result.rowcount
+
+
 async def drop_chat(unit: Unit, chat_id: int) -> int:
     """Every waiting message of a chat (the person blocked the bot); how many went."""
     result = await unit.connection.execute(delete(outbox).where(outbox.c.chat_id == chat_id))
