@@ -179,6 +179,34 @@ async def test_a_number_without_its_country_asks_which_country(
     assert (saved.text, saved.reply_markup) == ("✅ +221771234567", {"remove_keyboard": True})
 
 
+@pytest.mark.parametrize(
+    ("nationality", "typed", "asked", "stored"),
+    [
+        ("Algeria", "0661234567", ["Algeria", "Morocco"], "+213661234567"),  # valid in both
+        ("Nigerian", "08031234567", None, "+2348031234567"),  # Nigeria's only
+        ("Senegalese", "06 12 34 56 78", None, "+212612345678"),  # Morocco's only
+    ],
+)
+async def test_a_national_number_valid_in_two_countries_asks_which(
+    bot: Runtime,
+    phone_factory: Any,
+    nationality: str,
+    typed: str,
+    asked: list[str] | None,
+    stored: str,
+) -> None:
+    phone: Phone = phone_factory(language="en")
+    await answer_until(phone, "nationality", language="en")
+    await phone.say(nationality)
+    reply = await phone.say(typed)
+    if asked is not None:
+        assert reply.text.endswith(f"Which country is the number {typed} from?")
+        assert [b["text"] for b in reply.buttons] == [*asked, "Another country"]
+        assert "phone" not in (await session_state(bot)).answers  # nothing assumed
+        await phone.tap(asked[0])
+    assert (await session_state(bot)).answers["phone"] == stored
+
+
 async def test_another_country_asks_for_the_number_with_its_code(
     bot: Runtime, phone_factory: Any
 ) -> None:

@@ -65,7 +65,8 @@ def phone_answer(
     """The number in E.164, or None after asking which country a number is from.
 
     A number typed without a leading + or 0 could be of any country: the office's prefix
-    is never put in front of it unasked."""
+    is never put in front of it unasked. Nor is it for a national number (leading 0) that
+    is valid in the person's country too."""
     step, pending = pos.step, session.pending
     if isinstance(given, ChoiceInput):
         typed = pending.get("phone")
@@ -85,6 +86,16 @@ def phone_answer(
     if not isinstance(given, TextInput):
         raise Invalid("text_expected")
     text = given.text.strip()
+    nationality = session.answers.get(step.default_from or "")
+    regions = [r for r in dict.fromkeys([nationality, step.default_region]) if r]
+    if text.startswith("0") and not text.startswith("00"):
+        # A national number: the country where it is valid, or the question when it is
+        # valid in both the person's country and the office's ("0661…": Algeria or here).
+        valid = [r for r in regions if parse_phone(text, r) is not None]
+        if len(valid) > 1:
+            _ask_again(flow, session, pos, today, {"phone": text, "regions": valid}, events)
+            return None
+        return _valid(parse_phone(text, valid[0] if valid else step.default_region))
     if text.startswith(("+", "0")):
         return _valid(parse_phone(text, step.default_region))
     digits = _SEPARATORS.sub("", text)
@@ -92,8 +103,6 @@ def phone_answer(
         raise Invalid("phone_invalid")
     if pending.get("with_code"):  # asked for the country code: "221 77…" means "+221 77…"
         return _valid(parse_phone(f"+{digits}", None))
-    nationality = session.answers.get(step.default_from or "")
-    regions = [r for r in dict.fromkeys([nationality, step.default_region]) if r]
     if regions and all(parse_phone(text, region) is None for region in regions):
         raise Invalid("phone_invalid")  # whose refusal asks for the country code
     state: dict[str, object] = {"phone": text, "regions": regions}
