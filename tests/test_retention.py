@@ -98,6 +98,7 @@ async def test_abandoned_intakes_are_erased_and_unfinished_ones_reminded_once(
     assert [b["callback_data"] for b in waiting.last.buttons] == [
         "1|consent|agree",
         "1|consent|decline",
+        "!consent|more",
     ]
 
 
