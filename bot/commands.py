@@ -24,7 +24,7 @@ from bot.replies import (
     StatusReport,
     User,
 )
-from bot.service import Service, session_state
+from bot.service import Service, came_back, session_state
 from bot.store import Unit, audit, cases, checkins, people, sessions
 
 HUMAN_WISH = "person.asked_for_a_person"
@@ -192,4 +192,4 @@ class Commands(Service):
         """The person unblocked the bot: what paused goes on, and check-ins cancelled when a
         message was refused are planned again. Whether they had been marked unreachable."""
 
-        return await self._run(lambda unit, now: self._came_back(unit, user, now))
+        return await self._run(lambda unit, now: came_back(unit, user.telegram_id, now))

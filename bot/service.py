@@ -82,25 +82,11 @@ class Service:
         """`_run` for what a person is told: the reply is kept in the same transaction."""
 
         async def answered(unit: Unit, now: datetime) -> Reply:
-            # Someone who writes can be written to, whatever an old refusal said: were they
-            # still marked as having stopped the bot, their replies would wait for ever.
-            # First, so that what they ask (/stop, /delete) applies to what comes back.
-            await self._came_back(unit, user, now)
             reply = await work(unit, now)
             await self.journal.keep(unit, user, reply, now)
             return reply
 
         return await self._run(answered)
-
-    async def _came_back(self, unit: Unit, user: User, now: datetime) -> bool:
-        """If the person was marked as having stopped the bot, they are back: what paused
-        goes on, and check-ins cancelled when a message was refused are planned again."""
-        person_id = await people.unblocked(unit, user.telegram_id, now)
-        if person_id is None:
-            return False
-        planned = await checkins.resume(unit, person_id, now, now - TOO_LATE)
-        await audit.record(unit, "person.came_back", now, person_id=person_id, replanned=planned)
-        return True
 
     async def _person_and_session(
         self, unit: Unit, user: User, now: datetime
@@ -137,3 +123,15 @@ class Service:
 def session_state(row: SessionRecord) -> Session:
     """The engine's session stored in a row."""
     return Session.from_dict(row.state)
+
+
+async def came_back(unit: Unit, telegram_id: int, now: datetime) -> bool:
+    """If the person was marked as having stopped the bot, they are back: what paused goes
+    on, and check-ins cancelled when a message was refused are planned again (those still
+    due); whether they had been marked."""
+    person_id = await people.unblocked(unit, telegram_id, now)
+    if person_id is None:
+        return False
+    planned = await checkins.resume(unit, person_id, now, now - TOO_LATE)
+    await audit.record(unit, "person.came_back", now, person_id=person_id, replanned=planned)
+    return True

@@ -22,6 +22,7 @@ from telegram.ext import ContextTypes
 from bot.chat.outgoing import Markup
 from bot.chat.sender import SENT, Delivery, Outcome, Post, Sender
 from bot.replies import Reply, User
+from bot.service import came_back
 from bot.store import Store, Unit, inbox, outbox, people
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,15 @@ class Outbox:
         if len(self._recent) > RECENT:  # sent by another process, or dropped: forget them
             self._recent.clear()
             self._claimed.clear()
-        if user.update_id is not None and not await outbox.waiting(unit, user.telegram_id):
+        ahead, marked = (0, False)
+        if user.update_id is not None:
+            ahead, marked = await outbox.ahead(unit, user.telegram_id)
+        if marked:
+            # Someone marked as having stopped the bot just wrote (an old refusal marked
+            # them, or their unblock update was lost): they are back, and what paused for
+            # them goes on; else this reply would wait behind it for ever.
+            await came_back(unit, user.telegram_id, now)
+        if user.update_id is not None and not ahead:
             # Nothing ahead of them: stored claimed by this process, whose handler sends
             # them once this transaction commits (`flush`), with no claim of its own.
             ids = await outbox.add(unit, messages, now, (self.worker, now + LEASE))

@@ -55,7 +55,13 @@ _CLAIM = (
     .values(claimed_by=bindparam("worker"), claimed_until=bindparam("until"))
 )
 _REMOVE = delete(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True)))
-_WAITING = select(func.count()).where(outbox.c.chat_id == bindparam("chat"))
+_AHEAD = select(
+    select(func.count())
+    .select_from(outbox)
+    .where(outbox.c.chat_id == bindparam("chat"))
+    .scalar_subquery(),
+    exists().where(people.c.telegram_id == bindparam("chat"), people.c.unreachable_at.is_not(None)),
+)
 _UNCLAIMED = select(func.count()).where(
     outbox.c.chat_id == bindparam("chat"), outbox.c.claimed_until.is_(None)
 )
@@ -110,9 +116,11 @@ async def remove(unit: Unit, ids: list[int]) -> None:
         await unit.connection.execute(_REMOVE, {"ids": ids})
 
 
-async def waiting(unit: Unit, chat_id: int) -> int:
-    """How many messages wait for a chat."""
-    return int((await unit.connection.execute(_WAITING, {"chat": chat_id})).scalar_one())
+async def ahead(unit: Unit, chat_id: int) -> tuple[int, bool]:
+    """How many messages wait for a chat, and whether its person is marked as having
+    stopped the bot: one statement, run for every reply."""
+    count, marked = tuple((await unit.connection.execute(_AHEAD, {"chat": chat_id})).one())
+    return int(count), bool(marked)
 
 
 async def unclaimed(unit: Unit, chat_id: int) -> int:
