@@ -157,6 +157,9 @@ class Commands(Service):
             person, row = await sessions.person_and_session(unit, user.telegram_id)
             if person is None:
                 return Reply(self.negotiate(user.language_code), [FollowupsStopped()])
+            # Back first, if they were marked as having stopped the bot: what that brings
+            # back is then stopped with the rest.
+            await came_back(unit, user.telegram_id, now)
             for case in await cases.of_person(unit, person.id):
                 await cases.withdraw_followup_consent(unit, case.id, now)
             cancelled = await checkins.cancel(unit, now, "stopped", person_id=person.id)

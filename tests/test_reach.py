@@ -405,6 +405,16 @@ async def test_check_ins_an_earlier_version_cancelled_are_planned_again(
     assert set((await statuses(bot, case_id)).values()) == {"planned"}
 
 
+async def test_stop_as_the_first_word_back_leaves_nothing_planned(
+    bot: Runtime, api: OfflineBotAPI
+) -> None:
+    case_id = await returned_case(bot, 5705)
+    await cancelled_as_blocked(bot, case_id)
+    await handle(bot, api.person(5705, "Awa", "fr").text("/stop"))
+    assert set((await statuses(bot, case_id)).values()) == {"cancelled"}
+    assert (await table_rows(bot, Person))[0]["unreachable_at"] is None
+
+
 async def test_a_person_marked_unreachable_who_writes_is_answered_and_back(
     bot: Runtime, api: OfflineBotAPI, clock: Clock
 ) -> None:
