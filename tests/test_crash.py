@@ -170,7 +170,7 @@ async def test_killed_just_after_a_fetch_every_update_is_answered(
     await asyncio.wait_for(fetched.wait(), 30)
     await asyncio.sleep(delay)
     await bot.kill()
-    answered_before = sum(bool(p.inbox) for p in people)
+    answered_before = {p.user_id for p in people if p.inbox}
     await bot.start(api)
     await wait_for(lambda: all(p.inbox for p in people), 60)
     await asyncio.sleep(1.0)  # anything sent twice would be here by now
@@ -179,8 +179,11 @@ async def test_killed_just_after_a_fetch_every_update_is_answered(
     twice = [p.user_id for p in people if len(p.inbox) > 1]
     assert all(p.inbox[0].text == LANGUAGE for p in people)
     # Exactly once, except where the kill fell between Telegram taking a message and the
-    # outbox recording it (the guarantee is at least once); that window is one HTTP answer.
-    assert len(twice) <= 1, (twice, answered_before)
+    # outbox recording it (the guarantee is at least once): only someone answered before
+    # the kill can be answered again, and only once more. Several chats can be in that
+    # window at the kill, as the outbox sends to up to 32 at once.
+    assert set(twice) <= answered_before, (twice, answered_before)
+    assert all(len(p.inbox) <= 2 for p in people)
 
 
 async def test_killed_between_commit_and_send_the_question_arrives_after_restart(
