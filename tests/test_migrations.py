@@ -18,6 +18,7 @@ ADDED_KEYS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("sessions", "followup_id"): ("followups", "followup_id", "CASCADE"),
     ("sessions", "source_id"): ("outreach_sources", "source_id", "SET NULL"),
     ("pre_registrations", "source_id"): ("outreach_sources", "source_id", "SET NULL"),
+    ("pre_registrations", "assigned_to"): ("accounts", "assigned_to", "SET NULL"),
 }
 
 
@@ -28,7 +29,7 @@ def differences(connection: Any) -> list[Any]:
     found = []
     for diff in compare_metadata(context, Base.metadata):
         # SQLite reports a foreign key added with ALTER TABLE ... ADD COLUMN without its
-        # name (migrations 0007 and 0011 add some so); their rules are checked below.
+        # name (migrations 0007, 0011 and 0012 add some so); their rules are checked below.
         kind = diff[0] if isinstance(diff, tuple) else None
         quirk = kind in ("add_fk", "remove_fk") and connection.dialect.name == "sqlite"
         if quirk and (diff[1].table.name, *[c.name for c in diff[1].columns]) in ADDED_KEYS:

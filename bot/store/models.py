@@ -161,6 +161,10 @@ class PreRegistration(Base):
     source_id: Mapped[int | None] = mapped_column(  # the outreach link the person came by
         ForeignKey("outreach_sources.id", ondelete="SET NULL"), index=True
     )
+    # The caseworker who owns the case; None: nobody yet.
+    assigned_to: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
 
