@@ -19,13 +19,26 @@ from bot.engine.flow import N_
 from bot.followups.service import schedule_case
 from bot.followups.zones import valid_zone
 from bot.i18n import Catalogs
+from bot.roles import Role
 from bot.status import Status
-from bot.store import Store, Unit, audit, cases, checkins, messages, notes, twins
+from bot.store import (
+    Store,
+    Unit,
+    accounts,
+    assignment,
+    audit,
+    cases,
+    checkins,
+    messages,
+    notes,
+    twins,
+)
 
 Clock = Callable[[], datetime]
 Notify = Callable[[int, str], Awaitable[bool]]  # (telegram id, text) -> delivered?
 AskAgain = Callable[[int, list[str]], Awaitable[bool]]  # (case id, step ids) -> asked?
 NOTE_LIMIT = 2000
+_ASSIGNABLE = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
 MESSAGE_LIMIT = 3000
 
 
@@ -188,6 +201,17 @@ class Casework:
             if other is None or other.id == found.id:
                 raise Refused(N_("No such other case."))
             await twins.link(unit, found, other, actor, self.clock())
+        return found
+
+    async def assign(self, reference: str, account_id: int | None, actor: str) -> cases.CaseRecord:
+        """Give the case to an active caseworker or supervisor, or to nobody (None)."""
+        async with self.store.unit() as unit:
+            found = await self._case(unit, reference)
+            if account_id is not None:
+                account = await accounts.by_id(unit, account_id)
+                if account is None or not account.active or account.role not in _ASSIGNABLE:
+                    raise Refused(N_("This account cannot be given cases."))
+            await assignment.assign(unit, found.id, account_id, actor, self.clock())
         return found
 
     async def _case(self, unit: Unit, case: cases.CaseRecord | str) -> cases.CaseRecord:

@@ -11,8 +11,19 @@ import pytest
 from bot.app import Runtime
 from bot.casework import Casework, NoSuchCase, Refused, StatusChange
 from bot.status import TransitionRefused
-from bot.store import Submission, audit, cases, checkins, messages, notes, people, twins
-from tests.helpers import Clock
+from bot.store import (
+    Submission,
+    accounts,
+    assignment,
+    audit,
+    cases,
+    checkins,
+    messages,
+    notes,
+    people,
+    twins,
+)
+from tests.helpers import Clock, add_account
 
 PERSON = 7001
 
@@ -276,3 +287,41 @@ async def test_two_cases_are_linked_both_ways_and_never_to_themselves(
     for other in (second.reference, "AVR-2026-99999"):
         with pytest.raises(Refused):
             await work.link(second.reference, other, "amina")
+
+
+async def test_a_case_is_assigned_reassigned_and_let_go_with_each_move_audited(
+    bot: Runtime, clock: Clock, work: Casework
+) -> None:
+    case = await new_case(bot, clock)
+    await add_account(bot, "amina")
+    await add_account(bot, "karim")
+    async with bot.store.unit() as unit:
+        amina = await accounts.by_username(unit, "amina")
+        karim = await accounts.by_username(unit, "karim")
+    assert amina is not None and karim is not None
+    await work.assign(case.reference, amina.id, "sara")
+    await work.assign(case.reference, amina.id, "sara")  # no change: nothing recorded
+    await work.assign(case.reference, karim.id, "sara")
+    await work.assign(case.reference, None, "sara")
+    async with bot.store.unit() as unit:
+        assert await assignment.assignee(unit, case.id) is None
+        events = [e for e in await audit.trail(unit, case.id) if e.action == "case.assigned"]
+    moves = [(e.details["previous_account_id"], e.details["account_id"]) for e in events]
+    assert moves == [(None, amina.id), (amina.id, karim.id), (karim.id, None)]
+
+
+async def test_a_case_is_not_given_to_an_inactive_account(
+    bot: Runtime, clock: Clock, work: Casework
+) -> None:
+    case = await new_case(bot, clock)
+    await add_account(bot, "amina")
+    async with bot.store.unit() as unit:
+        amina = await accounts.by_username(unit, "amina")
+        assert amina is not None
+        await accounts.set_active(unit, amina.id, False)
+    with pytest.raises(Refused):
+        await work.assign(case.reference, amina.id, "sara")
+    with pytest.raises(Refused):
+        await work.assign(case.reference, 9999, "sara")
+    async with bot.store.unit() as unit:
+        assert await assignment.assignee(unit, case.id) is None

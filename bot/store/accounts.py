@@ -60,6 +60,13 @@ async def by_username(unit: Unit, username: str) -> AccountRecord | None:
     return _record(row) if row else None
 
 
+async def by_id(unit: Unit, account_id: int) -> AccountRecord | None:
+    row = (
+        await unit.connection.execute(select(accounts).where(accounts.c.id == account_id))
+    ).first()
+    return _record(row) if row else None
+
+
 async def set_language(unit: Unit, account_id: int, language: str) -> None:
     await unit.connection.execute(
         update(accounts).where(accounts.c.id == account_id).values(language=language)
