@@ -26,6 +26,7 @@ from bot.followups.zones import zone_for, zones_of
 from bot.i18n import Translator
 from bot.status import Status
 from bot.store import audit, cases, checkins, messages, notes, sources, twins
+from bot.web.forms import Refusal
 from bot.web.pages import Pages, parse_date
 
 
@@ -46,7 +47,9 @@ class CaseView:
         self.casework = casework
         self.followups = followups
 
-    async def case(self, request: Request, error: str = "", status_code: int = 200) -> Response:
+    async def case(
+        self, request: Request, refused: Refusal | None = None, status_code: int = 200
+    ) -> Response:
         account = await self.pages.signed_in(request)
         reference = request.path_params["reference"]
         now = self.clock()
@@ -96,7 +99,8 @@ class CaseView:
             notified=", ".join(status_label(s, tr) for s in Status if s in self.casework.notified),
             Status=Status,
             versions=versions,
-            error=error,
+            refused=refused,
+            saved=_saved(request, tr) if refused is None else "",
             status_label=lambda s: status_label(s, tr),
             checkins=[self._checkin(row, zone, tr) for row in planned],
             zone=zone.key,
@@ -145,11 +149,14 @@ class CaseView:
                     reference, change, account.username, account.language
                 )
         except status.TransitionRefused as refused:
-            return await self.case(request, tr.gettext(refused.reason), 400)
+            refusal = Refusal.of("status", refused.field, tr.gettext(refused.reason), form)
+            return await self.case(request, refusal, 400)
         except cases.StatusChanged:
             changed = N_("Someone changed this case meanwhile. Check it, then retry.")
-            return await self.case(request, tr.gettext(changed), 409)
-        return RedirectResponse(f"/cases/{found.reference}", 303)
+            return await self.case(
+                request, Refusal.of("status", "status", tr.gettext(changed), form), 409
+            )
+        return _done(found.reference, "status")
 
     async def change_return(self, request: Request) -> Response:
         """A returned case's date of return or time zone: its check-ins move with them."""
@@ -165,8 +172,9 @@ class CaseView:
                     reference, return_date, zone, account.username
                 )
         except Refused as refused:
-            return await self.case(request, tr.gettext(refused.reason), 400)
-        return RedirectResponse(f"/cases/{found.reference}", 303)
+            refusal = Refusal.of("return", refused.field, tr.gettext(refused.reason), form)
+            return await self.case(request, refusal, 400)
+        return _done(found.reference, "return")
 
     async def link(self, request: Request) -> Response:
         """Link this case and another as the same person."""
@@ -180,7 +188,7 @@ class CaseView:
                 )
         except Refused as refused:
             raise HTTPException(400, refused.reason) from None
-        return RedirectResponse(f"/cases/{found.reference}", 303)
+        return _done(found.reference, "link")
 
     async def add_note(self, request: Request) -> Response:
         account = await self.pages.signed_in(request)
@@ -188,7 +196,7 @@ class CaseView:
         reference = request.path_params["reference"]
         with _known_case():
             await self.casework.add_note(reference, str(form.get("body", "")), account.username)
-        return RedirectResponse(f"/cases/{reference}", 303)
+        return _done(reference, "note")
 
     async def send_message(self, request: Request) -> Response:
         account = await self.pages.signed_in(request)
@@ -198,7 +206,7 @@ class CaseView:
             found = await self.casework.send_message(
                 reference, str(form.get("body", "")), account.username
             )
-        return RedirectResponse(f"/cases/{found.reference}", 303)
+        return _done(found.reference, "message")
 
     def _answers(self, answers: dict[str, Any], tr: Translator) -> Any:
         for step in self.flow.steps:
@@ -235,6 +243,26 @@ class CaseView:
             for sub in step.steps:
                 labels[sub.id] = tr.gettext(sub.review_label)
         return labels
+
+
+# What the case page announces after each of its forms was saved.
+SAVED = {
+    "status": N_("The status was changed."),
+    "return": N_("The date of return was saved, and the check-ins planned again."),
+    "link": N_("The two cases are linked as the same person."),
+    "note": N_("The note was added."),
+    "message": N_("The message was sent to the person."),
+}
+
+
+def _done(reference: str, form: str) -> RedirectResponse:
+    """Back to the case page, which then says what was saved."""
+    return RedirectResponse(f"/cases/{reference}?saved={form}", 303)
+
+
+def _saved(request: Request, tr: Translator) -> str:
+    form = request.query_params.get("saved", "")
+    return tr.gettext(SAVED[form]) if form in SAVED else ""
 
 
 @contextmanager
