@@ -374,3 +374,8 @@ def test_button_data_is_short_and_read_back_strictly() -> None:
     for forged in ("a|1|1|yes\n", "a|1|1|s3", "a|x|1|yes", "a|1|1|YES", "a|1||yes", "1|a|1|yes"):
         assert parse(forged) is None
     assert decode("a|12|3|s2") == ButtonData(12, 3, "s2")
+
+
+async def test_the_reminders_are_swept_by_a_scheduled_job(bot: Runtime) -> None:
+    assert bot.application.job_queue is not None
+    assert "appointments" in {job.name for job in bot.application.job_queue.jobs()}
