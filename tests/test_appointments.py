@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -379,3 +380,17 @@ def test_button_data_is_short_and_read_back_strictly() -> None:
 async def test_the_reminders_are_swept_by_a_scheduled_job(bot: Runtime) -> None:
     assert bot.application.job_queue is not None
     assert "appointments" in {job.name for job in bot.application.job_queue.jobs()}
+
+
+async def test_bookings_of_one_slot_at_the_same_moment_keep_to_its_limit(bot: Runtime) -> None:
+    references = [await new_case(bot, 6000 + n) for n in range(4)]
+
+    async def attempt(reference: str) -> bool:
+        try:
+            await service(bot).book(reference, "interview", MONDAY, 10, "amina")
+        except AppointmentRefused:
+            return False
+        return True
+
+    outcomes = await asyncio.gather(*(attempt(r) for r in references))
+    assert sorted(outcomes) == [False, False, True, True]  # the limit is 2
