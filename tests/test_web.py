@@ -591,6 +591,9 @@ ROUTES = [
     ("POST", "/cases/{ref}/messages"),
     ("POST", "/cases/{ref}/link"),
     ("POST", "/cases/{ref}/return"),
+    ("POST", "/cases/{ref}/appointments"),
+    ("POST", "/cases/{ref}/appointments/7/outcome"),
+    ("GET", "/appointments"),
     ("GET", "/audit"),
     ("GET", "/accounts"),
     ("POST", "/accounts"),
@@ -614,6 +617,7 @@ def test_every_route_is_in_the_route_tests(bot: Runtime) -> None:
         p.replace("{ref}", "{reference}")
         .replace("/1/", "/{account_id:int}/")
         .replace("{phone}", "{user_id:int}")
+        .replace("/appointments/7/", "/appointments/{appointment_id:int}/")
         for _, p in ROUTES
     }
     tested |= {"/login", "/logout", "/language", "/export.{kind:str}"}

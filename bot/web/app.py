@@ -9,6 +9,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.web.appointments import AppointmentPages
 from bot.web.case import CaseView
 from bot.web.deps import Deps
 from bot.web.health import Health
@@ -36,6 +37,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
     webhook = Webhook(deps.webhook_secret, deps.updates)
     simulator = Simulator(pages, deps.phones)
     health = Health(deps.store, deps.clock, deps.health)
+    booking = AppointmentPages(pages, deps.appointments, case) if deps.appointments else None
     routes = [
         Route("/", queue.queue),
         Route("/healthz", health.healthz, methods=["GET"]),
@@ -59,6 +61,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/cases/{reference}/return", case.change_return, methods=["POST"]),
         Route("/cases/{reference}/messages", case.send_message, methods=["POST"]),
         *simulator.routes(),
+        *(booking.routes() if booking is not None else []),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [

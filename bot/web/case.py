@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,9 +25,13 @@ from bot.engine.flow import N_
 from bot.followups.zones import zone_for, zones_of
 from bot.i18n import Translator
 from bot.status import Status
-from bot.store import audit, cases, checkins, messages, notes, sources, twins
+from bot.store import Unit, audit, cases, checkins, messages, notes, sources, twins
 from bot.web.forms import Refusal
 from bot.web.pages import Pages, parse_date
+
+# A part of the case page kept by another module: its template's values, read in the
+# page's transaction.
+Section = Callable[[Unit, cases.CaseRecord, Translator], Awaitable[dict[str, Any]]]
 
 
 class CaseView:
@@ -46,10 +50,19 @@ class CaseView:
         self.flow = flow
         self.casework = casework
         self.followups = followups
+        self.sections: list[Section] = []
 
     async def case(
-        self, request: Request, refused: Refusal | None = None, status_code: int = 200
+        self,
+        request: Request,
+        refused: Refusal | str | None = None,
+        status_code: int = 200,
+        **kept: Any,
     ) -> Response:
+        """The case page. `refused` is a refused form (or only its message); `kept` holds
+        what a refused form of another module's section had typed."""
+        if isinstance(refused, str):
+            refused = Refusal("", "", refused)
         account = await self.pages.signed_in(request)
         reference = request.path_params["reference"]
         now = self.clock()
@@ -73,6 +86,8 @@ class CaseView:
             planned = await checkins.for_case(unit, found.id)
             facts = await checkins.planning_facts(unit, found.id)
             reach = await sources.reach(unit, found.id)
+            for section in self.sections:
+                kept = {**await section(unit, found, tr), **kept}
         zone = zone_for(facts.country if facts else None, facts.time_zone if facts else None)
         return self.pages.render(
             request,
@@ -106,6 +121,7 @@ class CaseView:
             zone=zone.key,
             zones=zones_of(facts.country if facts else None),
             today=self.clock().date().isoformat(),
+            **kept,
         )
 
     def _checkin(
