@@ -27,6 +27,7 @@ from bot.conversations import load_flows, load_followups
 from bot.conversations.loader import FOLLOWUP_FILE
 from bot.delivery.inbox import Inbox
 from bot.delivery.outbox import AGE, Outbox
+from bot.duty import Duty
 from bot.engine import CountryIndex, DateWords, Flow, Resources
 from bot.engine.checkins import Followups
 from bot.followups.dispatcher import Dispatcher
@@ -43,6 +44,7 @@ from bot.web.health import Limits
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+DIGEST_LOOK = timedelta(minutes=5)  # how late after its hour a daily digest may leave
 
 
 def utcnow() -> datetime:
@@ -69,6 +71,7 @@ class Runtime:
     phones: Phones | None  # the dashboard's simulated phones, on the offline transport
     web: Starlette
     backups: Backups | None = None  # the nightly copies, when INTAKE_BACKUP_DIR is set
+    duty: Duty | None = None  # staff chats: red flags and the daily digest
 
     async def start(self) -> None:
         """Empty SQLite's log (an erasure cut short by a crash reaches the disk now),
@@ -164,6 +167,17 @@ async def build(
     sender = Sender(renderer, application.bot)
     outbox = Outbox(store, sender, clock, worker)
     inbox = Inbox(store, application, clock, outbox.answered, worker)
+    duty = Duty(
+        store,
+        catalogs,
+        clock,
+        outbox,
+        dashboard_url=settings.dashboard_url,
+        duty_officer=settings.duty_officer,
+        digest_hour=settings.digest_hour,
+        zone=settings.office_time_zone,
+        overdue_days=settings.overdue_days,
+    )
     service = Intake(
         store,
         flow,
@@ -173,8 +187,9 @@ async def build(
         settings.reference_prefix,
         checkin_flows=followups.flows,
         journal=outbox,
+        alerts=duty,
     )
-    Chat(service, renderer, sender, outbox.flush).register(application)
+    Chat(service, renderer, sender, outbox.flush, duty).register(application)
     dispatcher = Dispatcher(
         store,
         service,
@@ -189,6 +204,7 @@ async def build(
     if settings.backup_dir is not None:
         backups = Backups(store, settings.backup_dir, settings.backup_keep, clock)
     _schedule_jobs(application, dispatcher, retention, inbox, outbox, backups, settings)
+    _schedule_digests(application, duty)
 
     async def notify(telegram_id: int, text: str) -> bool:
         """Send a caseworker's message through the bot; False if Telegram refused it."""
@@ -237,6 +253,7 @@ async def build(
         webhook_secret=settings.webhook_token() if settings.webhook_url else None,
         health=Limits(settings.health_inbox_seconds, settings.health_outbox_seconds),
         bot_username=lambda: _username(application),
+        duty=duty,
     )
     web = create_app(deps, secret=settings.session_secret(), secure=settings.secure_cookies)
     return Runtime(
@@ -256,6 +273,7 @@ async def build(
         phones,
         web,
         backups,
+        duty,
     )
 
 
@@ -288,6 +306,16 @@ def _schedule_jobs(
     if backups is not None:
         at = time(settings.backup_hour, tzinfo=office)
         jobs.run_daily(backups.job, at, name="backup", job_kwargs=job_kwargs)
+
+
+def _schedule_digests(application: Application, duty: Duty) -> None:  # type: ignore[type-arg]
+    """The daily digest is looked for every few minutes: once the hour has come, each
+    linked account gets that day's, once (its row says which day it had last)."""
+    jobs = application.job_queue
+    assert jobs is not None
+    job_kwargs = {"misfire_grace_time": 60, "coalesce": True, "max_instances": 1}
+    jobs.run_repeating(duty.job, interval=DIGEST_LOOK, first=DIGEST_LOOK, name="digest",
+                       job_kwargs=job_kwargs)  # fmt: skip
 
 
 def _username(application: Application) -> str | None:  # type: ignore[type-arg]

@@ -52,6 +52,7 @@ LAYERS = {
             "bot.service",
             "bot.replies",
             "bot.casework",
+            "bot.duty",
             "bot.followups.service",
         ),
         ("engine", "domain", "store", "i18n", "planning"),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.casework import Casework
 from bot.chat.simulator import Phones
+from bot.duty import Duty
 from bot.engine import Flow
 from bot.engine.checkins import Followups
 from bot.i18n import Catalogs
@@ -34,3 +35,4 @@ class Deps:
     health: Limits = field(default_factory=Limits)  # past these, GET /healthz answers 503
     # The bot's Telegram name (getMe), for the outreach links; None until it is known.
     bot_username: Callable[[], str | None] = lambda: None
+    duty: Duty | None = None  # links staff accounts' Telegram chats
