@@ -51,9 +51,7 @@ class StaffChat:
         account = await self.pages.signed_in(request)
         await self.pages.form(request)
         code = await self._duty().new_code(account.id, account.username)
-        response = await self.page(request, code)
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return await self.page(request, code)  # every page is sent `no-store`
 
     async def unlink(self, request: Request) -> Response:
         account = await self.pages.signed_in(request)
