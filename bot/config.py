@@ -241,6 +241,13 @@ class Settings(BaseSettings):
         "information) before the daily digest lists it as overdue.",
     )
 
+    @field_validator("dashboard_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError(f"{value!r} is no web address: write it as https://...")
+        return value or None
+
     @field_validator("office_time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

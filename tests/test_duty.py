@@ -404,3 +404,48 @@ async def test_messages_read_on_the_case_page_leave_the_digest(
     clock.now = datetime(2026, 11, 28, 7, 0, tzinfo=UTC)
     assert await duty(bot).send_digests() == 0
     assert ("duty.digest", {"account_id": 1, "overdue": 0, "unread": 0}) in await actions(bot)
+
+
+async def test_a_flag_the_dispatcher_raises_is_told_once_the_registry_makes_it_red(
+    bot: Runtime, phone_factory: Any, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(flags, "RED", flags.RED | {flags.NO_REPLY})
+    sara = await linked(bot, phone_factory, "sara", 9002, "en")
+    case_id = await returned_case(bot, 79)
+    clock.now = datetime(2026, 11, 27, 10, tzinfo=UTC)
+    await bot.dispatcher.run_once()
+    clock.advance(hours=48)
+    assert (await bot.dispatcher.run_once()).outcomes == {"reminded": 1}
+    clock.advance(hours=48)
+    assert (await bot.dispatcher.run_once()).outcomes == {"no_reply": 1}
+    await bot.outbox.send_waiting(timedelta(0))
+    async with bot.store.unit() as unit:
+        case = await cases.by_id(unit, case_id)
+    assert case is not None
+    assert sara.last.text.startswith(
+        f"🔴 Red flag on case {case.reference}: No reply to a check-in."
+    )
+
+
+async def test_a_correction_that_raises_a_red_flag_tells_the_caseworker(
+    bot: Runtime, phone_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(flags, "RED", flags.RED | {"unaccompanied_minor"})
+    amina = await linked(bot, phone_factory, "amina", 9001, "en")
+    person: Phone = phone_factory(5003, "en", "Awa")
+    await person.say("/start")
+    reference = await complete_intake(person, language="en")
+    case_id = await assign(bot, reference, "amina")
+    await bot.outbox.send_waiting(timedelta(0))
+    assert len(amina.inbox) == 1  # an adult: nothing to tell
+    asked = await bot.service.open_correction(case_id, ["date_of_birth"])  # "needs info"
+    assert asked is not None
+    await bot.outbox.flush(asked.telegram_id)
+    await complete_intake(person, date_of_birth="01/01/2012")
+    await bot.outbox.send_waiting(timedelta(0))
+    assert amina.last.text.startswith(f"🔴 Red flag on case {reference}: Unaccompanied minor.")
+
+
+def test_the_dashboard_address_must_be_a_web_address() -> None:
+    with pytest.raises(ValueError, match="no web address"):
+        Settings(_env_file=None, dashboard_url="cases.example.org")  # type: ignore[call-arg]
