@@ -25,7 +25,7 @@ from bot import flags
 from bot.i18n import Catalogs, Translator
 from bot.replies import Reply, StaffLinked, StaffLinkRefused, User
 from bot.service import Journal
-from bot.store import Conflict, Store, Unit, assignment, audit, cases, outbox, staff_chats
+from bot.store import Conflict, Store, Unit, accounts, assignment, audit, cases, outbox, staff_chats
 from bot.store.staff_chats import StaffChatRecord
 
 log = logging.getLogger(__name__)
@@ -114,17 +114,15 @@ class Duty:
     async def _link(self, unit: Unit, user: User, code: str) -> Reply:
         now = self.clock()
         account_id = await staff_chats.redeem(unit, code, now)
-        chat = None
-        if account_id is not None:
-            await staff_chats.link(unit, account_id, user.telegram_id, now)
-            chat = await staff_chats.chat_of(unit, account_id)
-        if chat is None:  # a wrong code, or an account deactivated since
+        account = await accounts.by_id(unit, account_id) if account_id is not None else None
+        if account is None or not account.active:  # a wrong code, or a deactivated account
             await audit.record(unit, "staff_chat.link_refused", now)
             reply = Reply(self.catalogs.negotiate(user.language_code), [StaffLinkRefused()])
         else:
-            await audit.record(unit, "staff_chat.linked", now, actor=chat.username,
-                               account_id=chat.account_id)  # fmt: skip
-            reply = Reply(chat.language, [StaffLinked(chat.username)])
+            await staff_chats.link(unit, account.id, user.telegram_id, now)
+            await audit.record(unit, "staff_chat.linked", now, actor=account.username,
+                               account_id=account.id)  # fmt: skip
+            reply = Reply(account.language, [StaffLinked(account.username)])
         await self.journal.keep(unit, user, reply, now)
         return reply
 
@@ -166,7 +164,8 @@ class Duty:
         return None, None
 
     def _flag_text(self, tr: Translator, reference: str, name: str) -> str:
-        label = tr.gettext(flags.BY_NAME[name].label)
+        known = flags.BY_NAME.get(name)
+        label = tr.gettext(known.label) if known is not None else name
         text = tr.gettext("Red flag on case {reference}: {flag}.", reference=reference, flag=label)
         return f"🔴 {text}\n{self._case_link(reference)}".rstrip()
 

@@ -449,3 +449,16 @@ async def test_a_correction_that_raises_a_red_flag_tells_the_caseworker(
 def test_the_dashboard_address_must_be_a_web_address() -> None:
     with pytest.raises(ValueError, match="no web address"):
         Settings(_env_file=None, dashboard_url="cases.example.org")  # type: ignore[call-arg]
+
+
+async def test_a_code_of_an_account_deactivated_since_links_nothing(
+    bot: Runtime, phone_factory: Any
+) -> None:
+    account_id = await staff(bot, "amina")
+    code = await duty(bot).new_code(account_id, "amina")
+    async with bot.store.unit() as unit:
+        await accounts.set_active(unit, account_id, False)
+    phone: Phone = phone_factory(9001, "en", "Amina")
+    await phone.say(f"/link {code.code}")
+    assert "nothing was linked" in phone.last.text
+    assert await table_rows(bot, StaffChat) == []
