@@ -28,6 +28,7 @@ from bot.conversations import load_flows, load_followups
 from bot.conversations.loader import FOLLOWUP_FILE
 from bot.delivery.inbox import Inbox
 from bot.delivery.outbox import AGE, Outbox
+from bot.duty import Duty
 from bot.engine import CountryIndex, DateWords, Flow, Resources
 from bot.engine.checkins import Followups
 from bot.followups.dispatcher import Dispatcher
@@ -44,6 +45,7 @@ from bot.web.health import Limits
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+DIGEST_LOOK = timedelta(minutes=5)  # how late after its hour a daily digest may leave
 
 
 def utcnow() -> datetime:
@@ -71,6 +73,7 @@ class Runtime:
     web: Starlette
     backups: Backups | None = None  # the nightly copies, when INTAKE_BACKUP_DIR is set
     appointments: Appointments | None = None  # booked from the dashboard, kept in the bot
+    duty: Duty | None = None  # staff chats: red flags and the daily digest
 
     async def start(self) -> None:
         """Empty SQLite's log (an erasure cut short by a crash reaches the disk now),
@@ -166,6 +169,17 @@ async def build(
     sender = Sender(renderer, application.bot)
     outbox = Outbox(store, sender, clock, worker)
     inbox = Inbox(store, application, clock, outbox.answered, worker)
+    duty = Duty(
+        store,
+        catalogs,
+        clock,
+        outbox,
+        dashboard_url=settings.dashboard_url,
+        duty_officer=settings.duty_officer,
+        digest_hour=settings.digest_hour,
+        zone=settings.office_time_zone,
+        overdue_days=settings.overdue_days,
+    )
     service = Intake(
         store,
         flow,
@@ -175,6 +189,7 @@ async def build(
         settings.reference_prefix,
         checkin_flows=followups.flows,
         journal=outbox,
+        alerts=duty,
     )
     appointments = Appointments(
         store,
@@ -191,7 +206,7 @@ async def build(
         address=settings.office_address,
         flush=outbox.flush,
     )
-    Chat(service, renderer, sender, outbox.flush, appointments).register(application)
+    Chat(service, renderer, sender, outbox.flush, appointments, duty).register(application)
     dispatcher = Dispatcher(
         store,
         service,
@@ -207,6 +222,7 @@ async def build(
         backups = Backups(store, settings.backup_dir, settings.backup_keep, clock)
     _schedule_jobs(application, dispatcher, retention, inbox, outbox, backups, settings)
     _schedule_reminders(application, appointments, settings)
+    _schedule_digests(application, duty)
 
     async def notify(telegram_id: int, text: str) -> bool:
         """Send a caseworker's message through the bot; False if Telegram refused it."""
@@ -256,6 +272,7 @@ async def build(
         health=Limits(settings.health_inbox_seconds, settings.health_outbox_seconds),
         bot_username=lambda: _username(application),
         appointments=appointments,
+        duty=duty,
     )
     web = create_app(deps, secret=settings.session_secret(), secure=settings.secure_cookies)
     return Runtime(
@@ -276,6 +293,7 @@ async def build(
         web,
         backups,
         appointments,
+        duty,
     )
 
 
@@ -326,6 +344,16 @@ def _schedule_reminders(
         name="appointments",
         job_kwargs=job_kwargs,
     )
+
+
+def _schedule_digests(application: Application, duty: Duty) -> None:  # type: ignore[type-arg]
+    """The daily digest is looked for every few minutes: once the hour has come, each
+    linked account gets that day's, once (its row says which day it had last)."""
+    jobs = application.job_queue
+    assert jobs is not None
+    job_kwargs = {"misfire_grace_time": 60, "coalesce": True, "max_instances": 1}
+    jobs.run_repeating(duty.job, interval=DIGEST_LOOK, first=DIGEST_LOOK, name="digest",
+                       job_kwargs=job_kwargs)  # fmt: skip
 
 
 def _username(application: Application) -> str | None:  # type: ignore[type-arg]

@@ -138,7 +138,8 @@ class Commands(Service):
                 return Reply(self.negotiate(user.language_code), [HumanWithoutRequest()])
             person_cases = await cases.of_person(unit, person.id)
             if person_cases:
-                await cases.add_flag(unit, person_cases[-1].id, flags.WANTS_HUMAN)
+                if await cases.add_flag(unit, person_cases[-1].id, flags.WANTS_HUMAN):
+                    await self.raised(unit, person_cases[-1].id, [flags.WANTS_HUMAN], now)
                 await audit.record(
                     unit, "case.human_requested", now, pre_registration_id=person_cases[-1].id
                 )

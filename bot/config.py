@@ -241,6 +241,35 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         default=False, description="Send the session cookie over HTTPS only (set it behind TLS)."
     )
+    dashboard_url: str | None = Field(
+        default=None,
+        description="The dashboard's public address: duty notifications link to the case "
+        "there; none: they give the reference only.",
+    )
+    duty_officer: str | None = Field(
+        default=None,
+        description="Username of the account told of a red flag on a case nobody is "
+        "assigned, or whose caseworker linked no Telegram chat.",
+    )
+    digest_hour: int = Field(
+        default=8,
+        ge=0,
+        le=23,
+        description="Hour of the staff's daily digest, in the office's time zone.",
+    )
+    overdue_days: int = Field(
+        default=3,
+        ge=1,
+        description="Days a case may wait on the office (submitted, in review, needs "
+        "information) before the daily digest lists it as overdue.",
+    )
+
+    @field_validator("dashboard_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError(f"{value!r} is no web address: write it as https://...")
+        return value or None
 
     @field_validator("office_time_zone")
     @classmethod

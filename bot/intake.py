@@ -269,6 +269,8 @@ class Intake(Commands):
                 case_id = await checkins.answered(
                     unit, row.followup_id, event.answers, event.flags, now
                 )
+                if case_id is not None:  # every red answer is told, even a flag it had
+                    await self.raised(unit, case_id, event.flags, now)
                 facts = await checkins.planning_facts(unit, case_id) if case_id else None
                 urgent = bool(flags.RED & set(event.flags))
                 reply.items.append(CheckinDone(urgent, facts.country if facts else None))
@@ -305,6 +307,7 @@ class Intake(Commands):
         wished = await audit.has(unit, HUMAN_WISH, person.id)
         submission = self._submission(state, done, (flags.WANTS_HUMAN,) if wished else ())
         case = await cases.submit(unit, person, submission, self.prefix, now, source_id)
+        await self.raised(unit, case.id, case.flags, now)
         await sources.count(unit, source_id, sources.SUBMITTED)
         await audit.record(
             unit,
@@ -334,7 +337,10 @@ class Intake(Commands):
     ) -> CaseRecord:
         flow_flags = {rule.flag for rule in self.flow.flags}
         submission = self._submission(state, done)
+        before = await cases.by_id(unit, case_id)
         case = await cases.correct(unit, case_id, submission, flow_flags, now)
+        had = set(before.flags) if before is not None else set()
+        await self.raised(unit, case_id, [f for f in case.flags if f not in had], now)
         await audit.record(unit, "case.corrected", now, pre_registration_id=case_id)
         return case
 

@@ -174,6 +174,18 @@ class Apology:
     """Something failed on our side while handling the person's last message."""
 
 
+@dataclass(frozen=True)
+class StaffLinked:
+    """A staff account's code was right: this chat now gets its duty notifications."""
+
+    username: str
+
+
+@dataclass(frozen=True)
+class StaffLinkRefused:
+    """A staff link code that is wrong, used or expired: nothing changed."""
+
+
 Notice = (
     Submitted
     | ResumeOffer
@@ -203,6 +215,8 @@ Notice = (
     | CheckinReminder
     | IntakeReminder
     | Apology
+    | StaffLinked
+    | StaffLinkRefused
 )
 Item = Event | Notice
 

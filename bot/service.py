@@ -4,7 +4,7 @@ moved first, and the person and open conversation it is about."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Protocol, TypeVar
 
@@ -38,6 +38,15 @@ class Journal(Protocol):
     async def keep(self, unit: Unit, user: User, reply: Reply, now: datetime) -> None: ...
 
 
+class Alerts(Protocol):
+    """Who is told of a case's red flags (bot/duty.py): queued in the transaction that
+    raises them, so a flag is never told without being kept, nor kept without being told."""
+
+    async def flagged(
+        self, unit: Unit, case_id: int, names: Iterable[str], now: datetime
+    ) -> int: ...
+
+
 class Service:
     """The store, the flows and the clock, with the transaction every use-case runs in."""
 
@@ -52,9 +61,11 @@ class Service:
         checkin_flows: Mapping[str, Flow] | None = None,
         *,
         journal: Journal,
+        alerts: Alerts | None = None,
     ) -> None:
         self.store = store
         self.journal = journal
+        self.alerts = alerts
         self.flow = flow
         self.flows = {flow.id: flow, **(checkin_flows or {})}
         self.resources = resources
@@ -99,6 +110,11 @@ class Service:
 
     async def _add_person(self, unit: Unit, user: User, now: datetime) -> PersonRecord:
         return await people.add(unit, user.telegram_id, self.negotiate(user.language_code), now)
+
+    async def raised(self, unit: Unit, case_id: int, names: Iterable[str], now: datetime) -> None:
+        """Flags just raised on a case, in `unit`: its red ones are told to staff."""
+        if self.alerts is not None:
+            await self.alerts.flagged(unit, case_id, names, now)
 
     def _flow(self, row: SessionRecord) -> Flow:
         return self.flows.get(row.flow, self.flow)

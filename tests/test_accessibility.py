@@ -92,7 +92,8 @@ async def cases(bot: Runtime) -> list[str]:
 
 def pages(references: list[str]) -> list[str]:
     return ["/", "/?status=submitted", *(f"/cases/{r}" for r in references), "/accounts",
-            "/sources", "/audit", "/simulator", "/appointments", "/cases/AVR-0000-00000"]  # fmt: skip
+            "/sources", "/audit", "/simulator", "/appointments", "/telegram",
+            "/cases/AVR-0000-00000"]  # fmt: skip
 
 
 async def test_every_page_passes_axe_on_a_phone_and_a_desktop(
@@ -208,3 +209,16 @@ async def test_axe_runs_under_the_products_csp_and_finds_what_is_wrong(
         " {src: '/static/style.css'}))"
     )
     assert [v.split(" ")[0] for v in await violations(page)] == ["image-alt"]
+
+
+async def test_the_telegram_code_passes_axe_and_fits_a_phone(
+    bot: Runtime, dashboard: str, page: Any, cases: list[str]
+) -> None:
+    await page.set_viewport_size({"width": 360, "height": 740})
+    await sign_in(page, dashboard)
+    await page.goto(dashboard + "/telegram")
+    await page.click("main button[type=submit]")
+    assert await page.locator("main code").count() == 1  # the code, and the t.me link
+    assert await violations(page) == []
+    assert await sideways(page) == 0
+    assert await small_controls(page) == []

@@ -53,6 +53,7 @@ LAYERS = {
             "bot.replies",
             "bot.casework",
             "bot.appointments",
+            "bot.duty",
             "bot.followups.service",
         ),
         ("engine", "domain", "store", "i18n", "planning"),

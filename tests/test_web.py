@@ -605,6 +605,9 @@ ROUTES = [
     ("GET", "/simulator/phones/{phone}/screen"),
     ("POST", "/simulator/phones/{phone}/send"),
     ("POST", "/simulator/phones/{phone}/tap"),
+    ("GET", "/telegram"),
+    ("POST", "/telegram/code"),
+    ("POST", "/telegram/unlink"),
 ]
 SUPERVISOR_ONLY = {"/audit", "/accounts", "/accounts/1/active", "/sources"}
 

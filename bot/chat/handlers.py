@@ -32,6 +32,7 @@ from bot.appointments import Appointments, ButtonData
 from bot.chat import callbacks
 from bot.chat.render import Renderer
 from bot.chat.sender import Delivery, Outcome, Sender
+from bot.duty import STAFF_START, Duty
 from bot.engine import (
     ChoiceInput,
     ContactInput,
@@ -70,9 +71,11 @@ class Chat:
         sender: Sender,
         flush: Callable[[int, int | None], Awaitable[Delivery]],
         appointments: Appointments | None = None,
+        duty: Duty | None = None,
     ) -> None:
         self.service = service
         self.appointments = appointments
+        self.duty = duty  # links staff chats (/link CODE), if staff notifications are on
         self.renderer = renderer
         self.sender = sender
         # Sends a chat's waiting messages, once the reply to an update is kept with it
@@ -92,6 +95,7 @@ class Chat:
             "delete": self.on_delete,
             "stop": self.on_stop,
             "human": self.on_human,
+            "link": self.on_link,
         }
         # Button taps are most updates: their handler is checked first.
         app.add_handler(CallbackQueryHandler(self.on_button))
@@ -113,7 +117,21 @@ class Chat:
         """/start: begin an intake, or offer to continue the open one. `/start <code>`
         comes from an outreach link (t.me/<bot>?start=<code>)."""
         code = context.args[0] if context.args else None
+        if code is not None and code.startswith(STAFF_START):  # a staff account's link
+            await self._link(update, code.removeprefix(STAFF_START))
+            return
         await self._send(update, await self.service.start(_user(update), code))
+
+    async def on_link(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/link CODE: a staff account's chat, for its duty notifications; never an intake."""
+        await self._link(update, "".join(context.args or ()))
+
+    async def _link(self, update: Update, code: str) -> None:
+        if self.duty is None:
+            reply = await self.service.notice(_user(update), replies.Help())
+        else:
+            reply = await self.duty.link(_user(update), code)
+        await self._send(update, reply)
 
     async def on_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """my_chat_member: the person blocked the bot ("kicked"), or let it write again."""

@@ -44,6 +44,8 @@ from bot.replies import (
     NothingStored,
     Notice,
     ResumeOffer,
+    StaffLinked,
+    StaffLinkRefused,
     StatusReport,
     Submitted,
     TooLong,
@@ -272,6 +274,22 @@ class Notices:
                 )
             case KeepGoing():
                 return Outgoing(tr.gettext("All right, nothing has changed."))
+            case StaffLinked(username=username):
+                return Outgoing(
+                    tr.gettext(
+                        "This chat now receives the duty notifications and the daily digest "
+                        "of the dashboard account {username}. Unlink it from the dashboard's "
+                        "Telegram notifications page.",
+                        username=username,
+                    )
+                )
+            case StaffLinkRefused():
+                return Outgoing(
+                    tr.gettext(
+                        "This code is wrong, already used or expired: nothing was linked. "
+                        "Show a new code on the dashboard's Telegram notifications page."
+                    )
+                )
             case IntakeReminder(days=days):
                 return Outgoing(
                     tr.gettext(

@@ -280,7 +280,8 @@ class Dispatcher:
         waits = checkins.PLANNED if first else checkins.SENT  # a reminder waits as one
         await checkins.update_row(unit, row.id, now, status=waits, claimed_until=None)
         await sessions.end_checkins(unit, person_id=claimed.person_id)
-        await cases.add_flag(unit, row.pre_registration_id, flags.UNREACHABLE)
+        if await cases.add_flag(unit, row.pre_registration_id, flags.UNREACHABLE):
+            await self.intake.raised(unit, row.pre_registration_id, [flags.UNREACHABLE], now)
         await people.mark_unreachable(unit, claimed.person_id, now)
         await audit.record(
             unit, "checkin.paused", now, pre_registration_id=row.pre_registration_id,
@@ -303,8 +304,8 @@ class Dispatcher:
             values["answers"] = answers
         await checkins.update_row(unit, row.id, now, **values)
         await sessions.end_checkins(unit, followup_id=row.id)
-        if flag is not None:
-            await cases.add_flag(unit, row.pre_registration_id, flag)
+        if flag is not None and await cases.add_flag(unit, row.pre_registration_id, flag):
+            await self.intake.raised(unit, row.pre_registration_id, [flag], now)
         await audit.record(
             unit,
             f"followup.{status}",

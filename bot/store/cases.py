@@ -215,13 +215,15 @@ async def correct(
     return record
 
 
-async def add_flag(unit: Unit, case_id: int, name: str) -> None:
-    """Flag a case, once."""
+async def add_flag(unit: Unit, case_id: int, name: str) -> bool:
+    """Flag a case, once; whether the flag is new."""
     known = await unit.connection.execute(
         select(flags.c.flag).where(flags.c.pre_registration_id == case_id, flags.c.flag == name)
     )
     if known.first() is None:
         await _flag(unit, case_id, name)
+        return True
+    return False
 
 
 async def _flag(unit: Unit, case_id: int, name: str) -> None:

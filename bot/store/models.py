@@ -410,3 +410,31 @@ class Appointment(Base):
     booked_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class StaffChat(Base):
+    """A dashboard account's private Telegram chat with the bot, where its duty
+    notifications and daily digest arrive. `digest_on` is the office day of the last
+    digest: set in the transaction that queues it, so a day has one digest."""
+
+    __tablename__ = "staff_chats"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    linked_at: Mapped[datetime]
+    digest_on: Mapped[date | None]
+
+
+class StaffLinkCode(Base):
+    """A one-time code that links the chat it is sent from to an account: only its hash
+    is kept, it goes once used, and it is worthless after `expires_at`."""
+
+    __tablename__ = "staff_link_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime]

@@ -19,6 +19,7 @@ from bot.web.security import SecurityHeaders
 from bot.web.signin import SIGN_IN_LIFETIME, SignIn
 from bot.web.simulator import Simulator
 from bot.web.sources import Sources
+from bot.web.staff_chat import StaffChat
 from bot.web.supervisors import Supervisors
 from bot.web.webhook import WEBHOOK_PATH, Webhook
 
@@ -38,6 +39,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
     simulator = Simulator(pages, deps.phones)
     health = Health(deps.store, deps.clock, deps.health)
     booking = AppointmentPages(pages, deps.appointments, case) if deps.appointments else None
+    staff_chat = StaffChat(pages, deps.duty, deps.bot_username)
     routes = [
         Route("/", queue.queue),
         Route("/healthz", health.healthz, methods=["GET"]),
@@ -60,6 +62,9 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/cases/{reference}/link", case.link, methods=["POST"]),
         Route("/cases/{reference}/return", case.change_return, methods=["POST"]),
         Route("/cases/{reference}/messages", case.send_message, methods=["POST"]),
+        Route("/telegram", staff_chat.page, methods=["GET"]),
+        Route("/telegram/code", staff_chat.new_code, methods=["POST"]),
+        Route("/telegram/unlink", staff_chat.unlink, methods=["POST"]),
         *simulator.routes(),
         *(booking.routes() if booking is not None else []),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from bot.appointments import Appointments
 from bot.casework import Casework
 from bot.chat.simulator import Phones
+from bot.duty import Duty
 from bot.engine import Flow
 from bot.engine.checkins import Followups
 from bot.i18n import Catalogs
@@ -36,3 +37,4 @@ class Deps:
     # The bot's Telegram name (getMe), for the outreach links; None until it is known.
     bot_username: Callable[[], str | None] = lambda: None
     appointments: Appointments | None = None  # booked on the case page, by day on their own
+    duty: Duty | None = None  # links staff accounts' Telegram chats
