@@ -9,10 +9,13 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.accounts import Accounts
 from bot.web.case import CaseView
 from bot.web.deps import Deps
 from bot.web.health import Health
 from bot.web.pages import HERE, Pages
+from bot.web.passwords import Passwords
+from bot.web.permissions import guard
 from bot.web.queue import Queue
 from bot.web.security import SecurityHeaders
 from bot.web.signin import SIGN_IN_LIFETIME, SignIn
@@ -36,6 +39,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
     webhook = Webhook(deps.webhook_secret, deps.updates)
     simulator = Simulator(pages, deps.phones)
     health = Health(deps.store, deps.clock, deps.health)
+    passwords = Passwords(pages, Accounts(deps.store, deps.clock))
     routes = [
         Route("/", queue.queue),
         Route("/healthz", health.healthz, methods=["GET"]),
@@ -59,6 +63,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/cases/{reference}/return", case.change_return, methods=["POST"]),
         Route("/cases/{reference}/messages", case.send_message, methods=["POST"]),
         *simulator.routes(),
+        *passwords.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [
@@ -73,7 +78,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         ),
     ]
     return Starlette(
-        routes=routes,
+        routes=guard(pages, routes),  # each route's permission: bot/web/permissions.py
         middleware=middleware,
         exception_handlers={HTTPException: pages.error_page},
     )
