@@ -19,6 +19,7 @@ from bot.answers import (
     status_label,
 )
 from bot.casework import Casework, NoSuchCase, Refused, StatusChange, correctable
+from bot.chat.office import Office
 from bot.engine import Flow, Kind
 from bot.engine.checkins import Followups
 from bot.engine.flow import N_
@@ -27,6 +28,7 @@ from bot.i18n import Translator
 from bot.status import Status
 from bot.store import audit, cases, checkins, messages, notes, sources, twins
 from bot.web.pages import Pages, parse_date
+from bot.web.summary import summary
 
 
 class CaseView:
@@ -38,6 +40,7 @@ class CaseView:
         flow: Flow,
         casework: Casework,
         followups: Followups | None,
+        office: Office | None = None,
     ) -> None:
         self.pages = pages
         self.store = pages.store
@@ -45,6 +48,7 @@ class CaseView:
         self.flow = flow
         self.casework = casework
         self.followups = followups
+        self.office = office  # the facts the consent named
 
     async def case(self, request: Request, error: str = "", status_code: int = 200) -> Response:
         account = await self.pages.signed_in(request)
@@ -70,6 +74,7 @@ class CaseView:
             planned = await checkins.for_case(unit, found.id)
             facts = await checkins.planning_facts(unit, found.id)
             reach = await sources.reach(unit, found.id)
+        person = self.pages.catalogs.translator(found.language)  # the consent as they read it
         zone = zone_for(facts.country if facts else None, facts.time_zone if facts else None)
         return self.pages.render(
             request,
@@ -102,6 +107,7 @@ class CaseView:
             zone=zone.key,
             zones=zones_of(facts.country if facts else None),
             today=self.clock().date().isoformat(),
+            summary=summary(found, self.flow, self.office, trail, tr, person, now.date()),
         )
 
     def _checkin(
@@ -231,7 +237,9 @@ class CaseView:
     def _labels(self, tr: Translator) -> dict[str, str]:
         labels: dict[str, str] = {}
         for step in self.flow.steps:
-            labels[step.id] = tr.gettext(step.review_label)
+            # The consent's label is its whole text, with placeholders: its name instead.
+            consent = step.kind is Kind.CONSENT
+            labels[step.id] = tr.gettext(N_("Consent") if consent else step.review_label)
             for sub in step.steps:
                 labels[sub.id] = tr.gettext(sub.review_label)
         return labels
