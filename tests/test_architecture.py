@@ -52,9 +52,11 @@ LAYERS = {
             "bot.service",
             "bot.replies",
             "bot.casework",
+            "bot.accounts",
             "bot.followups.service",
         ),
-        ("engine", "domain", "store", "i18n", "planning"),
+        ("engine", "domain", "store", "i18n", "planning", "passwords"),
+        ("anyio",),
     ),
     # The in-process Bot API and its simulated phones: offline runs, the simulator, tests.
     "offline": Layer(

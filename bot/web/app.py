@@ -33,7 +33,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
     pages = Pages(deps.store, deps.catalogs, deps.clock, simulator=deps.phones is not None)
     sign_in = SignIn(pages, deps.throttle)
     queue = Queue(pages, deps.flow)
-    case = CaseView(pages, deps.flow, deps.casework, deps.followups, deps.office)
+    case = CaseView(pages, deps.flow, deps.casework, deps.followups, deps.consent_text)
     supervisors = Supervisors(pages)
     reach = Sources(supervisors, deps.bot_username)
     webhook = Webhook(deps.webhook_secret, deps.updates)

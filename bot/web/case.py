@@ -19,7 +19,6 @@ from bot.answers import (
     status_label,
 )
 from bot.casework import Casework, NoSuchCase, Refused, StatusChange, correctable
-from bot.chat.office import Office
 from bot.engine import Flow, Kind
 from bot.engine.checkins import Followups
 from bot.engine.flow import N_
@@ -28,7 +27,7 @@ from bot.i18n import Translator
 from bot.status import Status
 from bot.store import audit, cases, checkins, messages, notes, sources, twins
 from bot.web.pages import Pages, parse_date
-from bot.web.summary import summary
+from bot.web.summary import ConsentText, summary
 
 
 class CaseView:
@@ -40,7 +39,7 @@ class CaseView:
         flow: Flow,
         casework: Casework,
         followups: Followups | None,
-        office: Office | None = None,
+        consent_text: ConsentText | None = None,
     ) -> None:
         self.pages = pages
         self.store = pages.store
@@ -48,7 +47,7 @@ class CaseView:
         self.flow = flow
         self.casework = casework
         self.followups = followups
-        self.office = office  # the facts the consent named
+        self.consent_text = consent_text  # the consent with the office's facts
 
     async def case(self, request: Request, error: str = "", status_code: int = 200) -> Response:
         account = await self.pages.signed_in(request)
@@ -107,7 +106,7 @@ class CaseView:
             zone=zone.key,
             zones=zones_of(facts.country if facts else None),
             today=self.clock().date().isoformat(),
-            summary=summary(found, self.flow, self.office, trail, tr, person, now.date()),
+            summary=summary(found, self.flow, self.consent_text, trail, tr, person, now.date()),
         )
 
     def _checkin(

@@ -4,13 +4,12 @@ vulnerable, the status history in words, the consent as the person saw it, the p
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from bot.answers import status_label
-from bot.chat.office import Office
 from bot.engine import Flow, Kind
 from bot.engine.conditions import AnyItem, AnyOf, Condition, age_on, evaluate, referenced_steps
 from bot.engine.flow import N_
@@ -18,6 +17,7 @@ from bot.i18n import Translator
 from bot.store.audit import AuditEntry
 from bot.store.cases import CaseRecord
 
+ConsentText = Callable[[Translator, str], str]  # a consent text with the office's facts
 VULNERABLE = "vulnerable"
 STATUS_CHANGED = "case.status_changed"
 
@@ -88,20 +88,18 @@ def phone_links(phone: object) -> tuple[str, str] | None:
     return f"tel:+{digits}", f"https://wa.me/{digits}"
 
 
-def consent_text(flow: Flow, office: Office | None, tr: Translator) -> str | None:
+def consent_text(flow: Flow, fill: ConsentText | None, tr: Translator) -> str | None:
     """The consent's short text as the person read it, in `tr`'s language, facts filled."""
     step = next((s for s in flow.steps if s.kind is Kind.CONSENT), None)
     if step is None:
         return None
-    if office is None:
-        return tr.gettext(step.prompt)
-    return office.consent_text(tr, step.prompt)
+    return fill(tr, step.prompt) if fill is not None else tr.gettext(step.prompt)
 
 
 def summary(
     case: CaseRecord,
     flow: Flow,
-    office: Office | None,
+    fill: ConsentText | None,
     trail: Sequence[AuditEntry],
     tr: Translator,
     person: Translator,
@@ -115,7 +113,7 @@ def summary(
             (step.at, status_label(step.status, tr), step.actor)
             for step in status_history(case, trail)
         ],
-        "consent": consent_text(flow, office, person),
+        "consent": consent_text(flow, fill, person),
         "consented_at": case.answered_at.get("consent"),
         "phone": case.answers.get("phone"),
         "phone_links": phone_links(case.answers.get("phone")),
