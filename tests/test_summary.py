@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 from markupsafe import escape
+from sqlalchemy import update
 
 from bot.app import Runtime
+from bot.store import PreRegistration
 from bot.store.audit import AuditEntry
 from bot.store.cases import CaseRecord
 from bot.web.summary import Age, age, phone_links, status_history, vulnerable_reasons
@@ -71,6 +73,14 @@ async def _case_page(bot: Runtime, language: str = "en") -> str:
         bot, 7, date_of_birth="1990", phone="+212600000007", medical_needs=True,
         family_count=2, family_members=[ADULT, CHILD],
     )  # fmt: skip
+    # As the bot records them: the consent is the first answer of the timeline.
+    answered_at = {"consent": "2026-11-27T09:50:00+00:00", "full_name": "2026-11-27T10:00:00+00:00"}
+    async with bot.store.unit() as unit:
+        await unit.connection.execute(
+            update(PreRegistration)
+            .where(PreRegistration.reference == reference)
+            .values(answered_at=answered_at)
+        )
     async with browser(bot.web) as client:
         await sign_in(client)
         page = await client.get(f"/cases/{reference}")
@@ -90,7 +100,9 @@ async def test_the_case_page_sums_the_case_up_in_english(bot: Runtime) -> None:
     # The person wrote in French: the consent is shown as they read it, facts filled.
     assert "The consent as the person read it (Français)" in page
     assert "OIM Rabat peut vous aider à rentrer chez vous" in page
-    assert "{office}" not in page and "{retention_days}" not in page
+    assert "Agreed on 2026-11-27 09:50 UTC." in page
+    assert "{office}" not in page and "{retention_days}" not in page  # nor in the timeline
+    assert "</time> Consent</li>" in page
 
 
 async def test_the_case_page_sums_the_case_up_in_french(bot: Runtime) -> None:
