@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.appointments import Appointments, Hours
 from bot.backups import Backups
 from bot.casework import Casework
 from bot.chat.handlers import Chat, register_commands
@@ -69,6 +70,7 @@ class Runtime:
     phones: Phones | None  # the dashboard's simulated phones, on the offline transport
     web: Starlette
     backups: Backups | None = None  # the nightly copies, when INTAKE_BACKUP_DIR is set
+    appointments: Appointments | None = None  # booked from the dashboard, kept in the bot
 
     async def start(self) -> None:
         """Empty SQLite's log (an erasure cut short by a crash reaches the disk now),
@@ -174,7 +176,22 @@ async def build(
         checkin_flows=followups.flows,
         journal=outbox,
     )
-    Chat(service, renderer, sender, outbox.flush).register(application)
+    appointments = Appointments(
+        store,
+        catalogs,
+        clock,
+        Hours.parse(
+            settings.office_time_zone,
+            settings.appointment_days,
+            settings.appointment_hours,
+            settings.appointment_slot_limit,
+            settings.appointment_reminder_hour,
+        ),
+        office=settings.office_name,
+        address=settings.office_address,
+        flush=outbox.flush,
+    )
+    Chat(service, renderer, sender, outbox.flush, appointments).register(application)
     dispatcher = Dispatcher(
         store,
         service,
@@ -189,6 +206,7 @@ async def build(
     if settings.backup_dir is not None:
         backups = Backups(store, settings.backup_dir, settings.backup_keep, clock)
     _schedule_jobs(application, dispatcher, retention, inbox, outbox, backups, settings)
+    _schedule_reminders(application, appointments, settings)
 
     async def notify(telegram_id: int, text: str) -> bool:
         """Send a caseworker's message through the bot; False if Telegram refused it."""
@@ -238,6 +256,7 @@ async def build(
         consent_text=office_facts(settings).consent_text,
         health=Limits(settings.health_inbox_seconds, settings.health_outbox_seconds),
         bot_username=lambda: _username(application),
+        appointments=appointments,
     )
     web = create_app(deps, secret=settings.session_secret(), secure=settings.secure_cookies)
     return Runtime(
@@ -257,6 +276,7 @@ async def build(
         phones,
         web,
         backups,
+        appointments,
     )
 
 
@@ -289,6 +309,24 @@ def _schedule_jobs(
     if backups is not None:
         at = time(settings.backup_hour, tzinfo=office)
         jobs.run_daily(backups.job, at, name="backup", job_kwargs=job_kwargs)
+
+
+def _schedule_reminders(
+    application: Application,  # type: ignore[type-arg]
+    appointments: Appointments,
+    settings: Settings,
+) -> None:
+    """The appointments' reminders: due rows looked for as often as check-ins (each goes once)."""
+    jobs = application.job_queue
+    assert jobs is not None
+    job_kwargs = {"misfire_grace_time": 60, "coalesce": True, "max_instances": 1}
+    jobs.run_repeating(
+        appointments.job,
+        interval=settings.dispatch_seconds,
+        first=15,
+        name="appointments",
+        job_kwargs=job_kwargs,
+    )
 
 
 def _username(application: Application) -> str | None:  # type: ignore[type-arg]

@@ -47,11 +47,13 @@ class NoSuchCase(LookupError):
 
 
 class Refused(Exception):
-    """A change the case does not allow; `reason` is a translatable text."""
+    """A change the case does not allow; `reason` is a translatable text, and `field` names
+    the form field at fault ("" for the form as a whole)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, field: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ class Casework:
                 status.check(found.status, change.target, note, change.return_date)
                 if change.target == Status.NEEDS_INFO and not asked:
                     reason = N_("Tick the answers the person must give again.")
-                    raise status.TransitionRefused(reason)
+                    raise status.TransitionRefused(reason, "ask")
                 await cases.change_status(
                     unit, found, change.target, actor, note, change.return_date, self.clock()
                 )
@@ -161,9 +163,10 @@ class Casework:
                 or return_date is None
                 or return_date > self.clock().date()
             ):
-                raise Refused(N_("Give the date of return: a past date, for a returned case."))
+                reason = N_("Give the date of return: a past date, for a returned case.")
+                raise Refused(reason, "return_date")
             if zone is not None and not valid_zone(zone):
-                raise Refused(N_("Unknown time zone."))
+                raise Refused(N_("Unknown time zone."), "time_zone")
             now = self.clock()
             await checkins.set_return(unit, found.id, return_date, zone, now)
             await audit.record(unit, "case.return_changed", now, actor=actor,
@@ -199,7 +202,7 @@ class Casework:
             found = await self._case(unit, reference)
             other = await cases.by_reference(unit, other_reference)
             if other is None or other.id == found.id:
-                raise Refused(N_("No such other case."))
+                raise Refused(N_("No such other case."), "other")
             await twins.link(unit, found, other, actor, self.clock())
         return found
 

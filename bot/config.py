@@ -178,7 +178,30 @@ class Settings(BaseSettings):
     )
     office_time_zone: str = Field(
         default="Africa/Casablanca",
-        description="The office's time zone: the daily retention job runs at 10:00 there.",
+        description="The office's time zone: the daily retention job runs at 10:00 there, "
+        "and appointments are booked and told in it.",
+    )
+    appointment_days: str = Field(
+        default="1,2,3,4,5",
+        pattern=r"^[1-7](,[1-7])*$",
+        description="Days the office sees people by appointment, comma-separated ISO "
+        "weekdays (1 Monday ... 7 Sunday).",
+    )
+    appointment_hours: str = Field(
+        default="9,10,11,14,15",
+        pattern=r"^\d{1,2}(,\d{1,2})*$",
+        description="Hours at which appointments start, comma-separated, in the office's "
+        "time zone; each hour is one slot.",
+    )
+    appointment_slot_limit: int = Field(
+        default=3, ge=1, description="Most appointments booked in one slot (one hour)."
+    )
+    appointment_reminder_hour: int = Field(
+        default=10,
+        ge=8,
+        le=20,
+        description="Hour of the reminder the day before an appointment, in the office's "
+        "time zone.",
     )
     backup_dir: Path | None = Field(
         default=None,

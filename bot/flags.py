@@ -13,6 +13,8 @@ WANTS_HUMAN = "wants_human"
 NO_REPLY = "no_reply"
 FOLLOWUP_FAILED = "followup_failed"
 UNREACHABLE = "unreachable"
+MORE_TIMES = "appointment_more_times"  # the person asked for other appointment times
+MISSED = "missed_appointments"  # did not come to two appointments
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ FLAGS = (
     Flag(NO_REPLY, N_("No reply to a check-in"), warn=True),
     Flag(FOLLOWUP_FAILED, N_("Check-in not delivered")),
     Flag(UNREACHABLE, N_("Blocked the bot"), warn=True),
+    Flag(MORE_TIMES, N_("Asks for other appointment times"), warn=True),
+    Flag(MISSED, N_("Missed two appointments"), warn=True),
 )
 BY_NAME = {flag.name: flag for flag in FLAGS}
 PRIORITY = frozenset(flag.name for flag in FLAGS if flag.priority)

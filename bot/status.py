@@ -105,11 +105,13 @@ NEXT_STEPS: dict[Status, str] = {
 
 
 class TransitionRefused(Exception):
-    """A status change the workflow does not allow; `reason` is a translatable text."""
+    """A status change the workflow does not allow; `reason` is a translatable text, and
+    `field` names the form field at fault."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, field: str = "status") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.field = field
 
 
 def parse(value: str) -> Status | None:
@@ -128,9 +130,9 @@ def check(current: str, target: str, note: str, return_date: date | None) -> Non
     if target not in targets(current):
         raise TransitionRefused(N_("This status change is not allowed."))
     if target in NOTE_REQUIRED and not note.strip():
-        raise TransitionRefused(N_("Write a note to explain this decision."))
+        raise TransitionRefused(N_("Write a note to explain this decision."), "note")
     if target == Status.RETURNED and return_date is None:
-        raise TransitionRefused(N_("Give the date of return."))
+        raise TransitionRefused(N_("Give the date of return."), "return_date")
 
 
 _VALUES = frozenset(Status)

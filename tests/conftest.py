@@ -17,6 +17,7 @@ from bot.chat import local_api
 from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
 from bot.lifecycle import running
+from tests.browser import CHROMIUM, FLAGS
 from tests.helpers import Clock, Phone, reset_postgres
 
 POSTGRES_ENV = "TEST_DATABASE_URL"
@@ -115,3 +116,41 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="rewrite the expected events of tests/engine/*.yaml from what the engine does now",
     )
+
+
+@pytest.fixture
+async def dashboard(bot: Runtime) -> AsyncIterator[str]:
+    """The real dashboard on 127.0.0.1, with its base URL."""
+    config = uvicorn.Config(
+        bot.web,
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="off",
+        timeout_graceful_shutdown=1,  # the simulator page holds a request open
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event for this
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def page(tmp_path: Path) -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = await browser.new_context(
+            accept_downloads=True, viewport={"width": 1280, "height": 900}
+        )
+        page = await context.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+        page.dialogs = dialogs
+        yield page
+        await browser.close()

@@ -53,6 +53,7 @@ LAYERS = {
             "bot.replies",
             "bot.casework",
             "bot.accounts",
+            "bot.appointments",
             "bot.followups.service",
         ),
         ("engine", "domain", "store", "i18n", "planning", "passwords"),

@@ -51,4 +51,5 @@ def test_priority_flags_put_a_case_first() -> None:
 
 def test_orange_flags_are_worth_a_look_soon() -> None:
     orange = {flag.name for flag in flags.FLAGS if flags.style(flag.name) == "warn"}
-    assert orange == {"minor", "unaccompanied_minor", "vulnerable", "no_reply", "unreachable"}
+    assert orange == {"minor", "unaccompanied_minor", "vulnerable", "no_reply", "unreachable",
+                      "appointment_more_times", "missed_appointments"}  # fmt: skip

@@ -5,15 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from bot.app import Runtime
+from tests.browser import needs_chromium
 from tests.helpers import PASSWORD, add_account, add_case
-from tests.test_browser import CHROMIUM, dashboard, page  # noqa: F401 - the fixtures
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-)
+pytestmark = needs_chromium
 FAMILY = [
     {"name": "Moussa Diallo", "relationship": "spouse", "date_of_birth": "1987-03-14"},
     {"name": "Sira Diallo", "relationship": "child", "date_of_birth": "2016"},
@@ -23,8 +19,8 @@ FAMILY = [
 
 async def test_a_family_case_prints_on_at_most_two_pages_without_the_audit(
     bot: Runtime,
-    dashboard: str,  # noqa: F811
-    page: Any,  # noqa: F811
+    dashboard: str,
+    page: Any,
     tmp_path: Path,
 ) -> None:
     from pypdf import PdfReader

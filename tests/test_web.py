@@ -277,7 +277,7 @@ async def test_case_page_shows_answers_translated_and_escaped(
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
     assert "&lt;img src=x onerror=alert(2)&gt;" in page.text
     assert '<th scope="row">Nationality</th><td>Senegal</td>' in page.text
-    assert "<td>Child</td>" in page.text and "Family" in page.text
+    assert '<td data-label="Relationship">Child</td>' in page.text and "Family" in page.text
     views = [a for a in await table_rows(bot, AuditEvent)
              if a["action"] == "case.viewed"]  # fmt: skip
     assert [v["actor"] for v in views] == ["amina"]
@@ -591,6 +591,9 @@ ROUTES = [
     ("POST", "/cases/{ref}/messages"),
     ("POST", "/cases/{ref}/link"),
     ("POST", "/cases/{ref}/return"),
+    ("POST", "/cases/{ref}/appointments"),
+    ("POST", "/cases/{ref}/appointments/7/outcome"),
+    ("GET", "/appointments"),
     ("GET", "/audit"),
     ("GET", "/accounts"),
     ("POST", "/accounts"),
@@ -617,6 +620,7 @@ def test_every_route_is_in_the_route_tests(bot: Runtime) -> None:
         p.replace("{ref}", "{reference}")
         .replace("/1/", "/{account_id:int}/")
         .replace("{phone}", "{user_id:int}")
+        .replace("/appointments/7/", "/appointments/{appointment_id:int}/")
         for _, p in ROUTES
     }
     tested |= {"/login", "/logout", "/language", "/export.{kind:str}"}

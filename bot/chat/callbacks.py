@@ -1,12 +1,15 @@
 """Callback data: short, parsed strictly, proving nothing by itself.
 
-An answer button is "<revision>|<key>|<value>"; a command button is "!<action>|<argument>".
+An answer button is "<revision>|<key>|<value>"; a command button is "!<action>|<argument>";
+an appointment button is "a|<appointment>|<revision>|<action>" (bot.appointments).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from bot.appointments import ButtonData, parse
 
 LIMIT = 64
 _ANSWER = re.compile(r"^(\d{1,6})\|([a-z0-9_.]{1,50})\|([a-zA-Z0-9_:.]{1,50})$")
@@ -37,7 +40,7 @@ def command(action: str, argument: str) -> str:
     return f"!{action}|{argument}"
 
 
-def decode(data: str | None) -> AnswerData | CommandData | None:
+def decode(data: str | None) -> AnswerData | CommandData | ButtonData | None:
     """The button's meaning, or None for anything this bot never sends."""
     if not data or len(data.encode()) > LIMIT:
         return None
@@ -45,4 +48,4 @@ def decode(data: str | None) -> AnswerData | CommandData | None:
         return AnswerData(int(m[1]), m[2], m[3])
     if m := _COMMAND.match(data):
         return CommandData(m[1], m[2])
-    return None
+    return parse(data)

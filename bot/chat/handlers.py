@@ -28,6 +28,7 @@ from telegram.ext import (
 )
 
 from bot import intake, replies
+from bot.appointments import Appointments, ButtonData
 from bot.chat import callbacks
 from bot.chat.render import Renderer
 from bot.chat.sender import Delivery, Outcome, Sender
@@ -68,8 +69,10 @@ class Chat:
         renderer: Renderer,
         sender: Sender,
         flush: Callable[[int, int | None], Awaitable[Delivery]],
+        appointments: Appointments | None = None,
     ) -> None:
         self.service = service
+        self.appointments = appointments
         self.renderer = renderer
         self.sender = sender
         # Sends a chat's waiting messages, once the reply to an update is kept with it
@@ -183,6 +186,9 @@ class Chat:
             log.warning("ignored unknown callback data (update %s)", update.update_id)
             await self.sender.acknowledge(query)
             return
+        if isinstance(data, ButtonData):
+            await self._appointment(update, data)
+            return
         if isinstance(data, callbacks.CommandData):
             reply = await self._command(_user(update), data)
         else:
@@ -193,6 +199,23 @@ class Chat:
         if any(isinstance(i, Ignored) for i in reply.items):
             log.warning("ignored button not offered by this question (update %s)", update.update_id)
         await self._send(update, reply)
+
+    async def _appointment(self, update: Update, data: ButtonData) -> None:
+        """An answer to an appointment's invitation: kept with what the person is told,
+        then sent."""
+        query = update.callback_query
+        assert query is not None
+        user = _user(update)
+        if self.appointments is None:
+            await self.sender.acknowledge(query)
+            return
+        tapped = await self.appointments.tap(user, data)
+        await self.sender.acknowledge(query, tapped.toast)
+        if not tapped.kept:  # nothing changed: the inbox marks the update handled
+            return
+        delivery = await self.flush(user.telegram_id, update.update_id)
+        if not delivery.sent:
+            log.info("reply to update %s waits (%s)", update.update_id, delivery.outcome.value)
 
     async def _command(self, user: replies.User, data: callbacks.CommandData) -> replies.Reply:
         action, arg = data.action, data.argument

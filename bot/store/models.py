@@ -389,6 +389,32 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_chat_id_id", "chat_id", "id"),)
 
 
+class Appointment(Base):
+    """An interview or counselling appointment at the office, booked by a caseworker.
+
+    `revision` changes with every move: the person's buttons carry it, so a tap on an older
+    message changes nothing. `remind_at` is when the reminder the day before is due;
+    `reminded_at` says it was dealt with (sent, or too late to send), once."""
+
+    __tablename__ = "appointments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pre_registration_id: Mapped[int] = mapped_column(
+        ForeignKey("pre_registrations.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # interview, counselling
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    # booked -> confirmed | cannot_come -> more_asked; came, no_show, rescheduled at the end
+    status: Mapped[str] = mapped_column(String(16))
+    revision: Mapped[int] = mapped_column(Integer)
+    proposals: Mapped[list[str]] = mapped_column(JSON)  # the slots offered, ISO UTC times
+    remind_at: Mapped[datetime | None] = mapped_column(index=True)
+    reminded_at: Mapped[datetime | None]
+    booked_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class PasswordReset(Base):
     """A one-time link a supervisor made for an account to choose a new password. Only the
     token's hash is kept: a copy of the table opens nothing."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.store.models import (
     AnswerVersion,
+    Appointment,
     AuditEvent,
     Base,
     CaseLink,
@@ -35,3 +36,4 @@ followups = _tables[Followup.__tablename__]
 inbox = _tables[InboxUpdate.__tablename__]
 outbox = _tables[OutboxMessage.__tablename__]
 outreach_sources = _tables[OutreachSource.__tablename__]
+appointments = _tables[Appointment.__tablename__]

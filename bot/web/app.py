@@ -10,6 +10,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.accounts import Accounts
+from bot.web.appointments import AppointmentPages
 from bot.web.case import CaseView
 from bot.web.deps import Deps
 from bot.web.health import Health
@@ -40,6 +41,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
     simulator = Simulator(pages, deps.phones)
     health = Health(deps.store, deps.clock, deps.health)
     passwords = Passwords(pages, Accounts(deps.store, deps.clock))
+    booking = AppointmentPages(pages, deps.appointments, case) if deps.appointments else None
     routes = [
         Route("/", queue.queue),
         Route("/healthz", health.healthz, methods=["GET"]),
@@ -64,6 +66,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/cases/{reference}/messages", case.send_message, methods=["POST"]),
         *simulator.routes(),
         *passwords.routes(),
+        *(booking.routes() if booking is not None else []),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,9 +25,14 @@ from bot.engine.flow import N_
 from bot.followups.zones import zone_for, zones_of
 from bot.i18n import Translator
 from bot.status import Status
-from bot.store import audit, cases, checkins, messages, notes, sources, twins
+from bot.store import Unit, audit, cases, checkins, messages, notes, sources, twins
+from bot.web.forms import Refusal
 from bot.web.pages import Pages, parse_date
 from bot.web.summary import ConsentText, summary
+
+# A part of the case page kept by another module: its template's values, read in the
+# page's transaction.
+Section = Callable[[Unit, cases.CaseRecord, Translator], Awaitable[dict[str, Any]]]
 
 
 class CaseView:
@@ -48,8 +53,19 @@ class CaseView:
         self.casework = casework
         self.followups = followups
         self.consent_text = consent_text  # the consent with the office's facts
+        self.sections: list[Section] = []
 
-    async def case(self, request: Request, error: str = "", status_code: int = 200) -> Response:
+    async def case(
+        self,
+        request: Request,
+        refused: Refusal | str | None = None,
+        status_code: int = 200,
+        **kept: Any,
+    ) -> Response:
+        """The case page. `refused` is a refused form (or only its message); `kept` holds
+        what a refused form of another module's section had typed."""
+        if isinstance(refused, str):
+            refused = Refusal("", "", refused)
         account = await self.pages.signed_in(request)
         reference = request.path_params["reference"]
         now = self.clock()
@@ -73,6 +89,8 @@ class CaseView:
             planned = await checkins.for_case(unit, found.id)
             facts = await checkins.planning_facts(unit, found.id)
             reach = await sources.reach(unit, found.id)
+            for section in self.sections:
+                kept = {**await section(unit, found, tr), **kept}
         person = self.pages.catalogs.translator(found.language)  # the consent as they read it
         zone = zone_for(facts.country if facts else None, facts.time_zone if facts else None)
         return self.pages.render(
@@ -100,13 +118,15 @@ class CaseView:
             notified=", ".join(status_label(s, tr) for s in Status if s in self.casework.notified),
             Status=Status,
             versions=versions,
-            error=error,
+            refused=refused,
+            saved=_saved(request, tr) if refused is None else "",
             status_label=lambda s: status_label(s, tr),
             checkins=[self._checkin(row, zone, tr) for row in planned],
             zone=zone.key,
             zones=zones_of(facts.country if facts else None),
             today=self.clock().date().isoformat(),
             summary=summary(found, self.flow, self.consent_text, trail, tr, person, now.date()),
+            **kept,
         )
 
     def _checkin(
@@ -150,11 +170,14 @@ class CaseView:
                     reference, change, account.username, account.language
                 )
         except status.TransitionRefused as refused:
-            return await self.case(request, tr.gettext(refused.reason), 400)
+            refusal = Refusal.of("status", refused.field, tr.gettext(refused.reason), form)
+            return await self.case(request, refusal, 400)
         except cases.StatusChanged:
             changed = N_("Someone changed this case meanwhile. Check it, then retry.")
-            return await self.case(request, tr.gettext(changed), 409)
-        return RedirectResponse(f"/cases/{found.reference}", 303)
+            return await self.case(
+                request, Refusal.of("status", "status", tr.gettext(changed), form), 409
+            )
+        return _done(found.reference, "status")
 
     async def change_return(self, request: Request) -> Response:
         """A returned case's date of return or time zone: its check-ins move with them."""
@@ -170,8 +193,9 @@ class CaseView:
                     reference, return_date, zone, account.username
                 )
         except Refused as refused:
-            return await self.case(request, tr.gettext(refused.reason), 400)
-        return RedirectResponse(f"/cases/{found.reference}", 303)
+            refusal = Refusal.of("return", refused.field, tr.gettext(refused.reason), form)
+            return await self.case(request, refusal, 400)
+        return _done(found.reference, "return")
 
     async def link(self, request: Request) -> Response:
         """Link this case and another as the same person."""
@@ -185,7 +209,7 @@ class CaseView:
                 )
         except Refused as refused:
             raise HTTPException(400, refused.reason) from None
-        return RedirectResponse(f"/cases/{found.reference}", 303)
+        return _done(found.reference, "link")
 
     async def add_note(self, request: Request) -> Response:
         account = await self.pages.signed_in(request)
@@ -193,7 +217,7 @@ class CaseView:
         reference = request.path_params["reference"]
         with _known_case():
             await self.casework.add_note(reference, str(form.get("body", "")), account.username)
-        return RedirectResponse(f"/cases/{reference}", 303)
+        return _done(reference, "note")
 
     async def send_message(self, request: Request) -> Response:
         account = await self.pages.signed_in(request)
@@ -203,7 +227,7 @@ class CaseView:
             found = await self.casework.send_message(
                 reference, str(form.get("body", "")), account.username
             )
-        return RedirectResponse(f"/cases/{found.reference}", 303)
+        return _done(found.reference, "message")
 
     def _answers(self, answers: dict[str, Any], tr: Translator) -> Any:
         for step in self.flow.steps:
@@ -242,6 +266,26 @@ class CaseView:
             for sub in step.steps:
                 labels[sub.id] = tr.gettext(sub.review_label)
         return labels
+
+
+# What the case page announces after each of its forms was saved.
+SAVED = {
+    "status": N_("The status was changed."),
+    "return": N_("The date of return was saved, and the check-ins planned again."),
+    "link": N_("The two cases are linked as the same person."),
+    "note": N_("The note was added."),
+    "message": N_("The message was sent to the person."),
+}
+
+
+def _done(reference: str, form: str) -> RedirectResponse:
+    """Back to the case page, which then says what was saved."""
+    return RedirectResponse(f"/cases/{reference}?saved={form}", 303)
+
+
+def _saved(request: Request, tr: Translator) -> str:
+    form = request.query_params.get("saved", "")
+    return tr.gettext(SAVED[form]) if form in SAVED else ""
 
 
 @contextmanager

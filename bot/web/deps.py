@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.appointments import Appointments
 from bot.casework import Casework
 from bot.chat.simulator import Phones
 from bot.engine import Flow
@@ -36,3 +37,4 @@ class Deps:
     health: Limits = field(default_factory=Limits)  # past these, GET /healthz answers 503
     # The bot's Telegram name (getMe), for the outreach links; None until it is known.
     bot_username: Callable[[], str | None] = lambda: None
+    appointments: Appointments | None = None  # booked on the case page, by day on their own

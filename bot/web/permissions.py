@@ -46,6 +46,10 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/cases/{reference}/messages"): P.SEND_MESSAGES,
     ("POST", "/cases/{reference}/link"): P.LINK_CASES,
     ("POST", "/export.{kind:str}"): P.EXPORT_PERSONAL_DATA,
+    # Appointments.
+    ("GET", "/appointments"): P.READ_CASES,
+    ("POST", "/cases/{reference}/appointments"): P.EDIT_CASES,
+    ("POST", "/cases/{reference}/appointments/{appointment_id:int}/outcome"): P.EDIT_CASES,
     # The phone simulator.
     ("GET", "/simulator"): P.USE_SIMULATOR,
     ("POST", "/simulator/phones"): P.USE_SIMULATOR,
