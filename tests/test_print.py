@@ -37,8 +37,8 @@ async def test_a_family_case_prints_on_at_most_two_pages_without_the_audit(
     await page.wait_for_url(f"{dashboard}/cases/{reference}")
     for body in ("Called: the family wants to leave in March.", "Passports are at home."):
         await page.fill("textarea[name=body] >> nth=-1", body)
-        await page.click("section:has(> ol.notes) button[type=submit]")
-        await page.wait_for_url(f"{dashboard}/cases/{reference}")
+        async with page.expect_navigation():
+            await page.click("section:has(> ol.notes) button[type=submit]")
 
     pdf = tmp_path / "case.pdf"
     await page.pdf(path=str(pdf), format="A4", print_background=False)
