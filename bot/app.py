@@ -269,6 +269,7 @@ async def build(
         phones=phones,
         updates=deliver,
         webhook_secret=settings.webhook_token() if settings.webhook_url else None,
+        consent_text=office_facts(settings).consent_text,
         health=Limits(settings.health_inbox_seconds, settings.health_outbox_seconds),
         bot_username=lambda: _username(application),
         appointments=appointments,

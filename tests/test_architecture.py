@@ -52,11 +52,13 @@ LAYERS = {
             "bot.service",
             "bot.replies",
             "bot.casework",
+            "bot.accounts",
             "bot.appointments",
             "bot.duty",
             "bot.followups.service",
         ),
-        ("engine", "domain", "store", "i18n", "planning"),
+        ("engine", "domain", "store", "i18n", "planning", "passwords"),
+        ("anyio",),
     ),
     # The in-process Bot API and its simulated phones: offline runs, the simulator, tests.
     "offline": Layer(

@@ -10,11 +10,12 @@ FRENCH = Catalogs(ROOT / "locales").translator("fr")
 
 
 def test_there_are_exactly_these_roles() -> None:
-    assert {"caseworker", "supervisor"} == ROLES
+    assert {"caseworker", "supervisor", "monitoring"} == ROLES
 
 
 def test_every_role_reads_in_french() -> None:
     assert [FRENCH.gettext(LABELS[role]) for role in Role] == [
         "Chargé·e de dossier",
         "Superviseur·e",
+        "Suivi (lecture seule)",
     ]

@@ -598,6 +598,9 @@ ROUTES = [
     ("GET", "/accounts"),
     ("POST", "/accounts"),
     ("POST", "/accounts/1/active"),
+    ("POST", "/accounts/1/reset"),
+    ("GET", "/password"),
+    ("POST", "/password"),
     ("GET", "/sources"),
     ("POST", "/sources"),
     ("GET", "/simulator"),
@@ -609,7 +612,7 @@ ROUTES = [
     ("POST", "/telegram/code"),
     ("POST", "/telegram/unlink"),
 ]
-SUPERVISOR_ONLY = {"/audit", "/accounts", "/accounts/1/active", "/sources"}
+SUPERVISOR_ONLY = {"/audit", "/accounts", "/accounts/1/active", "/accounts/1/reset", "/sources"}
 
 
 def test_every_route_is_in_the_route_tests(bot: Runtime) -> None:
@@ -628,6 +631,8 @@ def test_every_route_is_in_the_route_tests(bot: Runtime) -> None:
     tested |= {"/healthz"}  # open to monitors, no personal data: tests/test_health.py
     # A source's QR code needs a source: session and role are checked in tests/test_reach.py.
     tested |= {"/sources/{source_id:int}.{kind:str}"}
+    # A one-time link is its own proof, without a session: tests/test_password_resets.py.
+    tested |= {"/password/reset/{token}"}
     assert paths <= tested | {"/export.csv", "/export.xlsx"}
 
 

@@ -27,12 +27,19 @@ class AccountRecord:
     role: str
     language: str
     active: bool
+    must_change_password: bool = False  # signed in with a temporary password
 
 
 def _record(row: object) -> AccountRecord:
     r = row._mapping  # type: ignore[attr-defined]
     return AccountRecord(
-        r["id"], r["username"], r["password_hash"], r["role"], r["language"], r["active"]
+        r["id"],
+        r["username"],
+        r["password_hash"],
+        r["role"],
+        r["language"],
+        r["active"],
+        r["must_change_password"],
     )
 
 

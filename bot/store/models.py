@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
     literal_column,
     text,
 )
@@ -258,6 +259,8 @@ class Account(Base):
     language: Mapped[str] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    # Set by a supervisor's temporary password: nothing but changing it until it is changed.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class SignIn(Base):
@@ -437,4 +440,19 @@ class StaffLinkCode(Base):
     account_id: Mapped[int] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), index=True
     )
+    expires_at: Mapped[datetime]
+
+
+class PasswordReset(Base):
+    """A one-time link a supervisor made for an account to choose a new password. Only the
+    token's hash is kept: a copy of the table opens nothing."""
+
+    __tablename__ = "password_resets"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
     expires_at: Mapped[datetime]

@@ -9,11 +9,14 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.accounts import Accounts
 from bot.web.appointments import AppointmentPages
 from bot.web.case import CaseView
 from bot.web.deps import Deps
 from bot.web.health import Health
 from bot.web.pages import HERE, Pages
+from bot.web.passwords import Passwords
+from bot.web.permissions import guard
 from bot.web.queue import Queue
 from bot.web.security import SecurityHeaders
 from bot.web.signin import SIGN_IN_LIFETIME, SignIn
@@ -32,12 +35,13 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
     pages = Pages(deps.store, deps.catalogs, deps.clock, simulator=deps.phones is not None)
     sign_in = SignIn(pages, deps.throttle)
     queue = Queue(pages, deps.flow)
-    case = CaseView(pages, deps.flow, deps.casework, deps.followups)
+    case = CaseView(pages, deps.flow, deps.casework, deps.followups, deps.consent_text)
     supervisors = Supervisors(pages)
     reach = Sources(supervisors, deps.bot_username)
     webhook = Webhook(deps.webhook_secret, deps.updates)
     simulator = Simulator(pages, deps.phones)
     health = Health(deps.store, deps.clock, deps.health)
+    passwords = Passwords(pages, Accounts(deps.store, deps.clock))
     booking = AppointmentPages(pages, deps.appointments, case) if deps.appointments else None
     staff_chat = StaffChat(pages, deps.duty, deps.bot_username)
     routes = [
@@ -66,6 +70,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/telegram/code", staff_chat.new_code, methods=["POST"]),
         Route("/telegram/unlink", staff_chat.unlink, methods=["POST"]),
         *simulator.routes(),
+        *passwords.routes(),
         *(booking.routes() if booking is not None else []),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
@@ -81,7 +86,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         ),
     ]
     return Starlette(
-        routes=routes,
+        routes=guard(pages, routes),  # each route's permission: bot/web/permissions.py
         middleware=middleware,
         exception_handlers={HTTPException: pages.error_page},
     )

@@ -28,6 +28,7 @@ from bot.status import Status
 from bot.store import Unit, audit, cases, checkins, messages, notes, sources, twins
 from bot.web.forms import Refusal
 from bot.web.pages import Pages, parse_date
+from bot.web.summary import ConsentText, summary
 
 # A part of the case page kept by another module: its template's values, read in the
 # page's transaction.
@@ -43,6 +44,7 @@ class CaseView:
         flow: Flow,
         casework: Casework,
         followups: Followups | None,
+        consent_text: ConsentText | None = None,
     ) -> None:
         self.pages = pages
         self.store = pages.store
@@ -50,6 +52,7 @@ class CaseView:
         self.flow = flow
         self.casework = casework
         self.followups = followups
+        self.consent_text = consent_text  # the consent with the office's facts
         self.sections: list[Section] = []
 
     async def case(
@@ -88,6 +91,7 @@ class CaseView:
             reach = await sources.reach(unit, found.id)
             for section in self.sections:
                 kept = {**await section(unit, found, tr), **kept}
+        person = self.pages.catalogs.translator(found.language)  # the consent as they read it
         zone = zone_for(facts.country if facts else None, facts.time_zone if facts else None)
         return self.pages.render(
             request,
@@ -121,6 +125,7 @@ class CaseView:
             zone=zone.key,
             zones=zones_of(facts.country if facts else None),
             today=self.clock().date().isoformat(),
+            summary=summary(found, self.flow, self.consent_text, trail, tr, person, now.date()),
             **kept,
         )
 
@@ -255,7 +260,9 @@ class CaseView:
     def _labels(self, tr: Translator) -> dict[str, str]:
         labels: dict[str, str] = {}
         for step in self.flow.steps:
-            labels[step.id] = tr.gettext(step.review_label)
+            # The consent's label is its whole text, with placeholders: its name instead.
+            consent = step.kind is Kind.CONSENT
+            labels[step.id] = tr.gettext(N_("Consent") if consent else step.review_label)
             for sub in step.steps:
                 labels[sub.id] = tr.gettext(sub.review_label)
         return labels

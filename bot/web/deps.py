@@ -11,7 +11,7 @@ from bot.chat.simulator import Phones
 from bot.duty import Duty
 from bot.engine import Flow
 from bot.engine.checkins import Followups
-from bot.i18n import Catalogs
+from bot.i18n import Catalogs, Translator
 from bot.store import Store
 from bot.web.auth import Throttle
 from bot.web.health import Limits
@@ -33,6 +33,8 @@ class Deps:
     phones: Phones | None = None  # the simulator's, on the in-process Bot API only
     updates: Updates | None = None  # where the webhook's updates go
     webhook_secret: str | None = None  # None: no webhook endpoint accepts anything
+    # The consent's text with the office's facts filled, as the person read it.
+    consent_text: Callable[[Translator, str], str] | None = None
     health: Limits = field(default_factory=Limits)  # past these, GET /healthz answers 503
     # The bot's Telegram name (getMe), for the outreach links; None until it is known.
     bot_username: Callable[[], str | None] = lambda: None

@@ -20,7 +20,7 @@ from bot.answers import flag_label
 from bot.engine.flow import N_
 from bot.i18n import Catalogs, Translator, language_name
 from bot.roles import LABELS as ROLE_LABELS
-from bot.roles import ROLES, Role
+from bot.roles import ROLES, Permission, Role, can
 from bot.store import Store, accounts
 from bot.store.accounts import AccountRecord
 from bot.web.auth import CSRF_FIELD, csrf_token, csrf_valid
@@ -40,12 +40,17 @@ class Pages:
         self.templates = Jinja2Templates(directory=HERE / "templates")
 
     async def account(self, request: Request) -> AccountRecord | None:
+        # Looked up once a request: the permission guard and the page ask in turn.
+        if "intake.account" in request.scope:
+            return request.scope["intake.account"]  # type: ignore[no-any-return]
         token = request.session.get("sign_in")
         if not isinstance(token, str):
             return None
         async with self.store.unit() as unit:
             account = await accounts.by_sign_in(unit, token, self.clock())
-        return account if account is not None and account.active else None
+        found = account if account is not None and account.active else None
+        request.scope["intake.account"] = found
+        return found
 
     async def signed_in(self, request: Request) -> AccountRecord:
         account = await self.account(request)
@@ -89,6 +94,8 @@ class Pages:
             simulator=self.simulator,
             flag_style=flags.style,
             Role=Role,
+            Permission=Permission,
+            can=lambda permission: account is not None and can(account.role, permission),
             role_label=lambda role: _role_label(role, tr),
         )
         return self.templates.TemplateResponse(request, template, context, status_code=status_code)
