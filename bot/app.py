@@ -27,6 +27,7 @@ from bot.conversations import load_flows, load_followups
 from bot.conversations.loader import FOLLOWUP_FILE
 from bot.delivery.inbox import Inbox
 from bot.delivery.outbox import AGE, Outbox
+from bot.departures import Answers, Sweep
 from bot.engine import CountryIndex, DateWords, Flow, Resources
 from bot.engine.checkins import Followups
 from bot.followups.dispatcher import Dispatcher
@@ -35,6 +36,7 @@ from bot.intake import FLOW, Intake
 from bot.phones import parse_phone
 from bot.retention import Policy, Retention
 from bot.store import Store
+from bot.travel import Travel
 from bot.vocabulary import vocabulary
 from bot.web.app import create_app
 from bot.web.auth import Throttle
@@ -69,6 +71,7 @@ class Runtime:
     phones: Phones | None  # the dashboard's simulated phones, on the offline transport
     web: Starlette
     backups: Backups | None = None  # the nightly copies, when INTAKE_BACKUP_DIR is set
+    departures: Sweep | None = None  # asks, before a flight, whether the person still travels
 
     async def start(self) -> None:
         """Empty SQLite's log (an erasure cut short by a crash reaches the disk now),
@@ -174,7 +177,14 @@ async def build(
         checkin_flows=followups.flows,
         journal=outbox,
     )
-    Chat(service, renderer, sender, outbox.flush).register(application)
+    answers = Answers(
+        store, flow, resources, catalogs.negotiate, clock, settings.reference_prefix,
+        journal=outbox,
+    )  # fmt: skip
+    Chat(service, renderer, sender, outbox.flush, answers).register(application)
+    office_zone = ZoneInfo(settings.office_time_zone)
+    departures = Sweep(store, outbox, outbox.flush, clock, office_zone)
+    travel = Travel(store, clock, office_zone, followups.schedule)
     dispatcher = Dispatcher(
         store,
         service,
@@ -189,6 +199,7 @@ async def build(
     if settings.backup_dir is not None:
         backups = Backups(store, settings.backup_dir, settings.backup_keep, clock)
     _schedule_jobs(application, dispatcher, retention, inbox, outbox, backups, settings)
+    _schedule_departures(application, departures, settings)
 
     async def notify(telegram_id: int, text: str) -> bool:
         """Send a caseworker's message through the bot; False if Telegram refused it."""
@@ -223,6 +234,7 @@ async def build(
         office=settings.office_name,
         notified=frozenset(s.strip() for s in settings.notify_statuses.split(",") if s.strip()),
         followups=followups,
+        travel=travel,
     )
     deps = Deps(
         store,
@@ -256,6 +268,7 @@ async def build(
         phones,
         web,
         backups,
+        departures,
     )
 
 
@@ -288,6 +301,23 @@ def _schedule_jobs(
     if backups is not None:
         at = time(settings.backup_hour, tzinfo=office)
         jobs.run_daily(backups.job, at, name="backup", job_kwargs=job_kwargs)
+
+
+def _schedule_departures(
+    application: Application,  # type: ignore[type-arg]
+    departures: Sweep,
+    settings: Settings,
+) -> None:
+    """The question before a flight is looked for as often as check-ins are."""
+    jobs = application.job_queue
+    assert jobs is not None, "python-telegram-bot[job-queue] is required"
+    jobs.run_repeating(
+        departures.job,
+        interval=settings.dispatch_seconds,
+        first=7,
+        name="reconfirmations",
+        job_kwargs={"misfire_grace_time": 60, "coalesce": True, "max_instances": 1},
+    )
 
 
 def _username(application: Application) -> str | None:  # type: ignore[type-arg]

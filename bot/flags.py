@@ -13,6 +13,8 @@ WANTS_HUMAN = "wants_human"
 NO_REPLY = "no_reply"
 FOLLOWUP_FAILED = "followup_failed"
 UNREACHABLE = "unreachable"
+CHANGED_MIND = "changed_mind"  # answered the departure's reconfirmation: not travelling
+NOT_RECONFIRMED = "reconfirmation_missing"  # no answer to it within a day
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ FLAGS = (
     Flag(NO_REPLY, N_("No reply to a check-in"), warn=True),
     Flag(FOLLOWUP_FAILED, N_("Check-in not delivered")),
     Flag(UNREACHABLE, N_("Blocked the bot"), warn=True),
+    Flag(CHANGED_MIND, N_("Changed their mind about leaving"), priority=True, red=True),
+    Flag(NOT_RECONFIRMED, N_("Did not reconfirm the departure"), priority=True, warn=True),
 )
 BY_NAME = {flag.name: flag for flag in FLAGS}
 PRIORITY = frozenset(flag.name for flag in FLAGS if flag.priority)

@@ -4,7 +4,7 @@ the reply that carries them in the person's language."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.engine import Asked, Event
@@ -174,6 +174,29 @@ class Apology:
     """Something failed on our side while handling the person's last message."""
 
 
+@dataclass(frozen=True)
+class DepartureCheck:
+    """Shortly before the flight: is the person still travelling? `reconfirmation` is the
+    question's row, named by its buttons; the flight's local date and time."""
+
+    reconfirmation: int
+    reference: str
+    day: date
+    at: str
+
+
+@dataclass(frozen=True)
+class DepartureAnswered:
+    """The person's answer to DepartureCheck is recorded."""
+
+    answer: str  # bot.departures: travelling, changed_mind or talk
+
+
+@dataclass(frozen=True)
+class DepartureOutdated:
+    """A tap on a departure question that waits for no answer: nothing changed."""
+
+
 Notice = (
     Submitted
     | ResumeOffer
@@ -203,6 +226,9 @@ Notice = (
     | CheckinReminder
     | IntakeReminder
     | Apology
+    | DepartureCheck
+    | DepartureAnswered
+    | DepartureOutdated
 )
 Item = Event | Notice
 

@@ -53,6 +53,8 @@ LAYERS = {
             "bot.replies",
             "bot.casework",
             "bot.followups.service",
+            "bot.travel",
+            "bot.departures",
         ),
         ("engine", "domain", "store", "i18n", "planning"),
     ),

@@ -31,6 +31,8 @@ from bot import intake, replies
 from bot.chat import callbacks
 from bot.chat.render import Renderer
 from bot.chat.sender import Delivery, Outcome, Sender
+from bot.departures import ACTION as DEPARTURE
+from bot.departures import Answers as DepartureAnswers
 from bot.engine import (
     ChoiceInput,
     ContactInput,
@@ -68,8 +70,10 @@ class Chat:
         renderer: Renderer,
         sender: Sender,
         flush: Callable[[int, int | None], Awaitable[Delivery]],
+        departures: DepartureAnswers | None = None,
     ) -> None:
         self.service = service
+        self.departures = departures  # answers to the question before a flight
         self.renderer = renderer
         self.sender = sender
         # Sends a chat's waiting messages, once the reply to an update is kept with it
@@ -208,6 +212,8 @@ class Chat:
             return await self.service.human(user)
         if action == "consent" and arg == "more":
             return await self.service.consent_details(user)
+        if action == DEPARTURE and self.departures is not None:
+            return await self.departures.answer(user, arg)
         log.warning("ignored an unknown command button")
         return replies.Reply(self.renderer.catalogs.default, [])
 

@@ -17,7 +17,9 @@ from bot.store.models import (
     OutreachSource,
     Person,
     PreRegistration,
+    Reconfirmation,
     ReferenceCounter,
+    TravelPlan,
 )
 
 _tables = Base.metadata.tables
@@ -35,3 +37,5 @@ followups = _tables[Followup.__tablename__]
 inbox = _tables[InboxUpdate.__tablename__]
 outbox = _tables[OutboxMessage.__tablename__]
 outreach_sources = _tables[OutreachSource.__tablename__]
+travel_plans = _tables[TravelPlan.__tablename__]
+reconfirmations = _tables[Reconfirmation.__tablename__]

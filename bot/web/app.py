@@ -19,6 +19,7 @@ from bot.web.signin import SIGN_IN_LIFETIME, SignIn
 from bot.web.simulator import Simulator
 from bot.web.sources import Sources
 from bot.web.supervisors import Supervisors
+from bot.web.travel import TravelView
 from bot.web.webhook import WEBHOOK_PATH, Webhook
 
 
@@ -58,6 +59,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/cases/{reference}/link", case.link, methods=["POST"]),
         Route("/cases/{reference}/return", case.change_return, methods=["POST"]),
         Route("/cases/{reference}/messages", case.send_message, methods=["POST"]),
+        Route("/cases/{reference}/travel", TravelView(case).save, methods=["POST"]),
         *simulator.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

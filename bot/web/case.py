@@ -27,6 +27,7 @@ from bot.i18n import Translator
 from bot.status import Status
 from bot.store import audit, cases, checkins, messages, notes, sources, twins
 from bot.web.pages import Pages, parse_date
+from bot.web.travel import section as travel_section
 
 
 class CaseView:
@@ -46,7 +47,13 @@ class CaseView:
         self.casework = casework
         self.followups = followups
 
-    async def case(self, request: Request, error: str = "", status_code: int = 200) -> Response:
+    async def case(
+        self,
+        request: Request,
+        error: str = "",
+        status_code: int = 200,
+        travel_typed: dict[str, str] | None = None,
+    ) -> Response:
         account = await self.pages.signed_in(request)
         reference = request.path_params["reference"]
         now = self.clock()
@@ -71,6 +78,7 @@ class CaseView:
             facts = await checkins.planning_facts(unit, found.id)
             reach = await sources.reach(unit, found.id)
         zone = zone_for(facts.country if facts else None, facts.time_zone if facts else None)
+        journey = await travel_section(self.casework.travel, found, tr, travel_typed)
         return self.pages.render(
             request,
             "case.html",
@@ -102,6 +110,7 @@ class CaseView:
             zone=zone.key,
             zones=zones_of(facts.country if facts else None),
             today=self.clock().date().isoformat(),
+            travel=journey,
         )
 
     def _checkin(
