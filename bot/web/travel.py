@@ -86,7 +86,7 @@ async def section(
     document = values["document_type"]
     return {
         "editable": editable,
-        "values": values,
+        "fields": values,
         "escort_needed": escort_needed,
         "document_types": [(code, tr.gettext(label)) for code, label in DOCUMENT_TYPES.items()],
         "document_label": tr.gettext(DOCUMENT_TYPES[document])
