@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
-from bot.app import Runtime
+from bot.app import Runtime, build
 from bot.casework import StatusChange
+from bot.chat.transport import OfflineBotAPI
+from bot.config import Settings
 from bot.departures import Sweep
 from bot.store import audit, cases, reconfirmations
 from bot.store.models import OutboxMessage
@@ -314,3 +316,22 @@ async def test_a_forged_or_someone_elses_tap_changes_nothing(
     [after] = await rows_of(bot, case_id)
     assert after == row
     assert "changed_mind" not in await flags_of(bot, case_id)
+
+
+async def test_a_question_planned_before_a_restart_is_sent_by_the_bot_started_again(
+    bot: Runtime, settings: Settings, api: OfflineBotAPI, clock: Clock, phone_factory: Any
+) -> None:
+    phone: Phone = phone_factory(PERSON, "en")
+    case = await booked_case(bot, clock, PERSON, "en")
+    await bot.stop()
+    again = await build(settings, offline=api, clock=clock)
+    await again.start()
+    try:
+        jobs = again.application.job_queue
+        assert jobs is not None and "reconfirmations" in {job.name for job in jobs.jobs()}
+        clock.now = ASK_AT
+        assert again.departures is not None
+        assert await again.departures.run_once() == {"asked": 1}
+    finally:
+        await again.stop()
+    assert case.reference in phone.last.text and WORDS["en"]["question"] in phone.last.text
