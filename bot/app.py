@@ -27,6 +27,7 @@ from bot.conversations import load_flows, load_followups
 from bot.conversations.loader import FOLLOWUP_FILE
 from bot.delivery.inbox import Inbox
 from bot.delivery.outbox import AGE, Outbox
+from bot.departures import LABELS as DEPARTURE_BUTTONS
 from bot.departures import Answers, Sweep
 from bot.engine import CountryIndex, DateWords, Flow, Resources
 from bot.engine.checkins import Followups
@@ -136,7 +137,7 @@ async def build(
     resources = Resources(
         parse_phone=parse_phone,
         countries=country_index(flow, catalogs),
-        words=vocabulary([flow, *followups.flows.values()], catalogs),
+        words=vocabulary([flow, *followups.flows.values()], catalogs, DEPARTURE_BUTTONS.values()),
         dates=DateWords.build(*date_words(catalogs.languages)),
     )
     renderer = Renderer(catalogs, flow, office_facts(settings))

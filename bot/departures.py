@@ -16,7 +16,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import flags
+from bot.engine import fold
 from bot.engine.checkins import Schedule
+from bot.engine.flow import N_
+from bot.engine.words import Vocabulary
 from bot.followups.planning import allowed
 from bot.replies import DepartureAnswered, DepartureCheck, DepartureOutdated, Reply, User
 from bot.service import Journal, Service
@@ -36,6 +39,11 @@ TRAVELLING, CHANGED_MIND, TALK = "travelling", "changed_mind", "talk"
 # The buttons' short codes: "!depart|<code>_<row id>".
 CODES = {"y": TRAVELLING, "n": CHANGED_MIND, "t": TALK}
 ACTION = "depart"
+LABELS = {
+    TRAVELLING: N_("Yes, I am travelling"),
+    CHANGED_MIND: N_("I have changed my mind"),
+    TALK: N_("I need to talk to someone"),
+}
 # Why the caseworker is alerted, as the audit log and the notification name it.
 ALERT_CHANGED_MIND, ALERT_NO_ANSWER = "changed_mind", "no_answer"
 
@@ -173,20 +181,57 @@ class Answers(Service):
             if row is None or await reconfirmations.owner(unit, row_id) != user.telegram_id:
                 log.warning("ignored a reconfirmation button of another person")
                 return Reply(language, [DepartureOutdated()])
-            if not await reconfirmations.mark_answered(unit, row_id, answer, now):
+            if not await record(unit, row, answer, now):
                 return Reply(language, [DepartureOutdated()])
-            case_id = row.pre_registration_id
-            await audit.record(
-                unit, "departure.reconfirmation_answered", now,
-                pre_registration_id=case_id, answer=answer,
-            )  # fmt: skip
-            if answer == TRAVELLING:
-                await reconfirmations.remove_flag(unit, case_id, flags.NOT_RECONFIRMED)
-            elif answer == CHANGED_MIND:
-                await alert_caseworker(unit, case_id, ALERT_CHANGED_MIND, now)
-            else:
-                await cases.add_flag(unit, case_id, flags.WANTS_HUMAN)
-                await audit.record(unit, "case.human_requested", now, pre_registration_id=case_id)
             return Reply(language, [DepartureAnswered(answer)])
 
         return await self._answer(user, work)
+
+
+def typed(words: Vocabulary, text: str) -> str | None:
+    """The answer typed words clearly give to the question: a button's label in any
+    language, or a word for yes or no (the question is "are you still travelling?")."""
+    key = fold(text)
+    if not key:
+        return None
+    named = {answer for answer, label in LABELS.items() if key in words.labels.get(label, ())}
+    if key in words.yes:
+        named.add(TRAVELLING)
+    if key in words.no:
+        named.add(CHANGED_MIND)
+    return named.pop() if len(named) == 1 else None
+
+
+async def typed_answer(
+    unit: Unit, case_id: int, text: str, words: Vocabulary, now: datetime
+) -> DepartureAnswered | None:
+    """Text from a person whose case waits for their answer to the question: the answer,
+    recorded, if the text clearly gives one; None otherwise (the text is a message)."""
+    waiting = [r for r in await reconfirmations.of_case(unit, case_id) if r.status in
+               reconfirmations.ANSWERABLE]  # fmt: skip
+    answer = typed(words, text) if waiting else None
+    if answer is None or not await record(unit, waiting[-1], answer, now):
+        return None
+    return DepartureAnswered(answer)
+
+
+async def record(
+    unit: Unit, row: reconfirmations.ReconfirmationRecord, answer: str, now: datetime
+) -> bool:
+    """The person's answer and what it means for the case; False if the question waits
+    for no answer (answered already, or cancelled)."""
+    if not await reconfirmations.mark_answered(unit, row.id, answer, now):
+        return False
+    case_id = row.pre_registration_id
+    await audit.record(
+        unit, "departure.reconfirmation_answered", now, pre_registration_id=case_id,
+        answer=answer,
+    )  # fmt: skip
+    if answer == TRAVELLING:
+        await reconfirmations.remove_flag(unit, case_id, flags.NOT_RECONFIRMED)
+    elif answer == CHANGED_MIND:
+        await alert_caseworker(unit, case_id, ALERT_CHANGED_MIND, now)
+    else:
+        await cases.add_flag(unit, case_id, flags.WANTS_HUMAN)
+        await audit.record(unit, "case.human_requested", now, pre_registration_id=case_id)
+    return True

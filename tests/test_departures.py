@@ -15,7 +15,7 @@ from bot.casework import StatusChange
 from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
 from bot.departures import Sweep
-from bot.store import audit, cases, reconfirmations
+from bot.store import audit, cases, messages, reconfirmations
 from bot.store.models import OutboxMessage
 from tests.helpers import Clock, Phone, table_rows
 from tests.travel_helpers import (
@@ -335,3 +335,47 @@ async def test_a_question_planned_before_a_restart_is_sent_by_the_bot_started_ag
     finally:
         await again.stop()
     assert case.reference in phone.last.text and WORDS["en"]["question"] in phone.last.text
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "answer"),
+    [
+        ("fr", "oui", "travelling"),
+        ("en", "Yes", "travelling"),
+        ("fr", "j'ai change d'avis", "changed_mind"),
+        ("en", "no", "changed_mind"),
+        ("en", "I need to talk to someone", "talk"),
+        ("fr", "J'ai besoin de parler à quelqu'un", "talk"),
+    ],
+)
+async def test_a_typed_word_that_names_a_button_answers_the_question(
+    bot: Runtime, clock: Clock, phone_factory: Any, language: str, text: str, answer: str
+) -> None:
+    phone, case_id = await asked(bot, clock, phone_factory, language)
+    reply = await phone.say(text)
+    expected = {"travelling": "confirmed", "changed_mind": "changed", "talk": "noted"}[answer]
+    assert WORDS[language][expected] in reply.text
+    assert (await rows_of(bot, case_id))[0].answer == answer
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+async def test_other_words_while_the_question_waits_reach_the_caseworker_as_a_message(
+    bot: Runtime, clock: Clock, phone_factory: Any, language: str
+) -> None:
+    phone, case_id = await asked(bot, clock, phone_factory, language)
+    await phone.say("Ma mère est malade, je dois attendre")
+    async with bot.store.unit() as unit:
+        kept = [m.body for m in await messages.of_case(unit, case_id)]
+    assert kept == ["Ma mère est malade, je dois attendre"]
+    assert (await rows_of(bot, case_id))[0].status == "sent"
+
+
+async def test_a_yes_with_no_question_waiting_is_a_message_as_before(
+    bot: Runtime, clock: Clock, phone_factory: Any
+) -> None:
+    phone: Phone = phone_factory(PERSON, "fr")
+    case = await booked_case(bot, clock, PERSON)  # asked only on 2 December
+    await phone.say("oui")
+    async with bot.store.unit() as unit:
+        kept = [m.body for m in await messages.of_case(unit, case.id)]
+    assert kept == ["oui"] and (await rows_of(bot, case.id))[0].status == "planned"

@@ -10,6 +10,7 @@ from typing import assert_never
 
 from telegram import ReplyKeyboardRemove
 
+from bot import departures
 from bot.answers import answer_lines, status_label, status_next_step
 from bot.chat import callbacks
 from bot.chat.office import Office, localized
@@ -335,9 +336,11 @@ class Notices:
         )
         row = item.reconfirmation
         choices = [
-            (tr.gettext("Yes, I am travelling"), callbacks.command("depart", f"y_{row}")),
-            (tr.gettext("I have changed my mind"), callbacks.command("depart", f"n_{row}")),
-            (tr.gettext("I need to talk to someone"), callbacks.command("depart", f"t_{row}")),
+            (
+                tr.gettext(departures.LABELS[answer]),
+                callbacks.command(departures.ACTION, f"{code}_{row}"),
+            )
+            for code, answer in departures.CODES.items()
         ]
         return Outgoing(text, buttons(choices))
 
