@@ -28,6 +28,8 @@ from bot.conversations import load_flows, load_followups
 from bot.conversations.loader import FOLLOWUP_FILE
 from bot.delivery.inbox import Inbox
 from bot.delivery.outbox import AGE, Outbox
+from bot.departures import LABELS as DEPARTURE_BUTTONS
+from bot.departures import Answers, Sweep
 from bot.duty import Duty
 from bot.engine import CountryIndex, DateWords, Flow, Resources
 from bot.engine.checkins import Followups
@@ -37,6 +39,7 @@ from bot.intake import FLOW, Intake
 from bot.phones import parse_phone
 from bot.retention import Policy, Retention
 from bot.store import Store
+from bot.travel import Travel
 from bot.vocabulary import vocabulary
 from bot.web.app import create_app
 from bot.web.auth import Throttle
@@ -74,6 +77,7 @@ class Runtime:
     backups: Backups | None = None  # the nightly copies, when INTAKE_BACKUP_DIR is set
     appointments: Appointments | None = None  # booked from the dashboard, kept in the bot
     duty: Duty | None = None  # staff chats: red flags and the daily digest
+    departures: Sweep | None = None  # asks, before a flight, whether the person still travels
 
     async def start(self) -> None:
         """Empty SQLite's log (an erasure cut short by a crash reaches the disk now),
@@ -138,7 +142,7 @@ async def build(
     resources = Resources(
         parse_phone=parse_phone,
         countries=country_index(flow, catalogs),
-        words=vocabulary([flow, *followups.flows.values()], catalogs),
+        words=vocabulary([flow, *followups.flows.values()], catalogs, DEPARTURE_BUTTONS.values()),
         dates=DateWords.build(*date_words(catalogs.languages)),
     )
     renderer = Renderer(catalogs, flow, office_facts(settings))
@@ -206,7 +210,14 @@ async def build(
         address=settings.office_address,
         flush=outbox.flush,
     )
-    Chat(service, renderer, sender, outbox.flush, appointments, duty).register(application)
+    answers = Answers(
+        store, flow, resources, catalogs.negotiate, clock, settings.reference_prefix,
+        journal=outbox, alerts=duty,
+    )  # fmt: skip
+    Chat(service, renderer, sender, outbox.flush, appointments, duty, answers).register(application)
+    office_zone = ZoneInfo(settings.office_time_zone)
+    departures = Sweep(store, outbox, outbox.flush, clock, office_zone, alerts=duty)
+    travel = Travel(store, clock, office_zone, followups.schedule)
     dispatcher = Dispatcher(
         store,
         service,
@@ -223,6 +234,7 @@ async def build(
     _schedule_jobs(application, dispatcher, retention, inbox, outbox, backups, settings)
     _schedule_reminders(application, appointments, settings)
     _schedule_digests(application, duty)
+    _schedule_departures(application, departures, settings)
 
     async def notify(telegram_id: int, text: str) -> bool:
         """Send a caseworker's message through the bot; False if Telegram refused it."""
@@ -257,6 +269,7 @@ async def build(
         office=settings.office_name,
         notified=frozenset(s.strip() for s in settings.notify_statuses.split(",") if s.strip()),
         followups=followups,
+        travel=travel,
     )
     deps = Deps(
         store,
@@ -295,6 +308,7 @@ async def build(
         backups,
         appointments,
         duty,
+        departures,
     )
 
 
@@ -355,6 +369,23 @@ def _schedule_digests(application: Application, duty: Duty) -> None:  # type: ig
     job_kwargs = {"misfire_grace_time": 60, "coalesce": True, "max_instances": 1}
     jobs.run_repeating(duty.job, interval=DIGEST_LOOK, first=DIGEST_LOOK, name="digest",
                        job_kwargs=job_kwargs)  # fmt: skip
+
+
+def _schedule_departures(
+    application: Application,  # type: ignore[type-arg]
+    departures: Sweep,
+    settings: Settings,
+) -> None:
+    """The question before a flight is looked for as often as check-ins are."""
+    jobs = application.job_queue
+    assert jobs is not None, "python-telegram-bot[job-queue] is required"
+    jobs.run_repeating(
+        departures.job,
+        interval=settings.dispatch_seconds,
+        first=7,
+        name="reconfirmations",
+        job_kwargs={"misfire_grace_time": 60, "coalesce": True, "max_instances": 1},
+    )
 
 
 def _username(application: Application) -> str | None:  # type: ignore[type-arg]

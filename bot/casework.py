@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import status
 from bot.engine import Flow, Kind, Step
@@ -33,6 +33,9 @@ from bot.store import (
     notes,
     twins,
 )
+
+if TYPE_CHECKING:
+    from bot.travel import Travel
 
 Clock = Callable[[], datetime]
 Notify = Callable[[int, str], Awaitable[bool]]  # (telegram id, text) -> delivered?
@@ -91,6 +94,7 @@ class Casework:
         office: str,
         notified: frozenset[str],
         followups: Followups | None = None,
+        travel: Travel | None = None,
     ) -> None:
         self.store = store
         self.flow = flow
@@ -101,6 +105,7 @@ class Casework:
         self.office = office
         self.notified = notified  # the statuses the person is told about by default
         self.followups = followups
+        self.travel = travel  # the journey home: its details, and the question before it
 
     async def change_status(
         self,
@@ -128,9 +133,15 @@ class Casework:
                 if change.target == Status.NEEDS_INFO and not asked:
                     reason = N_("Tick the answers the person must give again.")
                     raise status.TransitionRefused(reason, "ask")
+                if self.travel is not None:
+                    await self.travel.check(unit, found, change.target)
                 await cases.change_status(
                     unit, found, change.target, actor, note, change.return_date, self.clock()
                 )
+                if self.travel is not None:
+                    await self.travel.status_changed(
+                        unit, found.id, change.target, actor, self.clock()
+                    )
                 if self.followups is not None:
                     await schedule_case(unit, found.id, self.followups, self.clock())
             except (status.TransitionRefused, cases.StatusChanged) as error:

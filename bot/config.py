@@ -157,7 +157,7 @@ class Settings(BaseSettings):
         description="Logging level: DEBUG, INFO, WARNING or ERROR; `--log-level` overrides it.",
     )
     notify_statuses: str = Field(
-        default="accepted,needs_info,rejected",
+        default=("accepted,needs_info,rejected,doc_requested,doc_received,travel_booked"),
         description="Statuses the person is told of by default, comma-separated.",
     )
     webhook_url: str | None = Field(

@@ -15,6 +15,8 @@ FOLLOWUP_FAILED = "followup_failed"
 UNREACHABLE = "unreachable"
 MORE_TIMES = "appointment_more_times"  # the person asked for other appointment times
 MISSED = "missed_appointments"  # did not come to two appointments
+CHANGED_MIND = "changed_mind"  # answered the departure's reconfirmation: not travelling
+NOT_RECONFIRMED = "reconfirmation_missing"  # no answer to it within a day
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,9 @@ FLAGS = (
     Flag(UNREACHABLE, N_("Blocked the bot"), warn=True),
     Flag(MORE_TIMES, N_("Asks for other appointment times"), warn=True),
     Flag(MISSED, N_("Missed two appointments"), warn=True),
+    Flag(CHANGED_MIND, N_("Changed their mind about leaving"), priority=True, red=True),
+    # Two days before the flight, silence needs a caseworker's call now.
+    Flag(NOT_RECONFIRMED, N_("Did not reconfirm the departure"), priority=True, red=True),
 )
 BY_NAME = {flag.name: flag for flag in FLAGS}
 PRIORITY = frozenset(flag.name for flag in FLAGS if flag.priority)

@@ -9,7 +9,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
-from bot import engine, flags
+from bot import departures, engine, flags
 from bot.commands import HUMAN_WISH, Commands
 from bot.engine import (
     ChoiceInput,
@@ -80,6 +80,12 @@ class Intake(Commands):
             if row is None:
                 if person_cases := await cases.of_person(unit, person.id):
                     latest = person_cases[-1]
+                    if isinstance(given, TextInput) and (
+                        answered := await departures.typed_answer(
+                            unit, latest.id, given.text, self.resources.words, now, self.alerts
+                        )
+                    ):  # "oui" to the question before the flight
+                        return Reply(person.language, [answered])
                     if isinstance(given, TextInput):  # closed or not: nothing is dropped
                         await messages.add(unit, latest.id, "in", None, given.text, True, now)
                         await audit.record(

@@ -4,7 +4,7 @@ the reply that carries them in the person's language."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.engine import Asked, Event
@@ -186,6 +186,29 @@ class StaffLinkRefused:
     """A staff link code that is wrong, used or expired: nothing changed."""
 
 
+@dataclass(frozen=True)
+class DepartureCheck:
+    """Shortly before the flight: is the person still travelling? `reconfirmation` is the
+    question's row, named by its buttons; the flight's local date and time."""
+
+    reconfirmation: int
+    reference: str
+    day: date
+    at: str
+
+
+@dataclass(frozen=True)
+class DepartureAnswered:
+    """The person's answer to DepartureCheck is recorded."""
+
+    answer: str  # bot.departures: travelling, changed_mind or talk
+
+
+@dataclass(frozen=True)
+class DepartureOutdated:
+    """A tap on a departure question that waits for no answer: nothing changed."""
+
+
 Notice = (
     Submitted
     | ResumeOffer
@@ -217,6 +240,9 @@ Notice = (
     | Apology
     | StaffLinked
     | StaffLinkRefused
+    | DepartureCheck
+    | DepartureAnswered
+    | DepartureOutdated
 )
 Item = Event | Notice
 

@@ -15,6 +15,9 @@ class Status(enum.StrEnum):
     IN_REVIEW = "in_review"
     NEEDS_INFO = "needs_info"
     ACCEPTED = "accepted"
+    DOC_REQUESTED = "doc_requested"  # a travel document asked of the consulate
+    DOC_RECEIVED = "doc_received"
+    TRAVEL_BOOKED = "travel_booked"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
     DEPARTED = "departed"
@@ -26,7 +29,12 @@ TRANSITIONS: dict[Status, tuple[Status, ...]] = {
     Status.SUBMITTED: (Status.IN_REVIEW, Status.REJECTED, Status.WITHDRAWN),
     Status.IN_REVIEW: (Status.NEEDS_INFO, Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN),
     Status.NEEDS_INFO: (Status.IN_REVIEW, Status.REJECTED, Status.WITHDRAWN),
-    Status.ACCEPTED: (Status.DEPARTED, Status.WITHDRAWN),
+    # Someone with a valid passport needs no document: from accepted straight to booked.
+    Status.ACCEPTED: (Status.DOC_REQUESTED, Status.TRAVEL_BOOKED, Status.WITHDRAWN),
+    Status.DOC_REQUESTED: (Status.DOC_RECEIVED, Status.WITHDRAWN),
+    Status.DOC_RECEIVED: (Status.TRAVEL_BOOKED, Status.WITHDRAWN),
+    # A person may change their mind up to the day of departure.
+    Status.TRAVEL_BOOKED: (Status.DEPARTED, Status.WITHDRAWN),
     Status.REJECTED: (Status.CLOSED,),
     Status.WITHDRAWN: (Status.CLOSED,),
     Status.DEPARTED: (Status.RETURNED,),
@@ -43,6 +51,9 @@ LABELS: dict[Status, str] = {
     Status.IN_REVIEW: N_("Being reviewed"),
     Status.NEEDS_INFO: N_("We need more information"),
     Status.ACCEPTED: N_("Accepted"),
+    Status.DOC_REQUESTED: N_("Travel document requested"),
+    Status.DOC_RECEIVED: N_("Travel document received"),
+    Status.TRAVEL_BOOKED: N_("Travel booked"),
     Status.REJECTED: N_("Not accepted"),
     Status.WITHDRAWN: N_("Withdrawn"),
     Status.DEPARTED: N_("Departed"),
@@ -60,6 +71,19 @@ PERSON_MESSAGES: dict[Status, str] = {
     Status.ACCEPTED: N_(
         "Good news: your request {reference} has been accepted. "
         "Staff will call you to prepare your return."
+    ),
+    Status.DOC_REQUESTED: N_(
+        "For your request {reference}, we have asked the consulate for your travel document. "
+        "This can take several weeks: we will tell you here when it arrives."
+    ),
+    Status.DOC_RECEIVED: N_(
+        "Your travel document for your request {reference} has arrived. "
+        "Staff will now book your journey."
+    ),
+    Status.TRAVEL_BOOKED: N_(
+        "Your journey is booked (request {reference}). Staff will give you the date, the time "
+        "and the airport. Three days before, we will ask you here to confirm that you are "
+        "still travelling."
     ),
     Status.REJECTED: N_(
         "Your request {reference} could not be accepted. "
@@ -86,6 +110,17 @@ NEXT_STEPS: dict[Status, str] = {
     ),
     Status.ACCEPTED: N_(
         "Accepted: staff will call you to prepare your travel documents and your journey."
+    ),
+    Status.DOC_REQUESTED: N_(
+        "Travel document requested: the consulate is preparing it, which can take several "
+        "weeks. We will tell you when it arrives."
+    ),
+    Status.DOC_RECEIVED: N_(
+        "Travel document received: staff will book your journey and tell you the date."
+    ),
+    Status.TRAVEL_BOOKED: N_(
+        "Travel booked: three days before your flight we will ask you to confirm that you are "
+        "still travelling. You can change your mind at any time: tell staff."
     ),
     Status.REJECTED: N_(
         "Not accepted: you can contact {office} to understand why and to know other ways "

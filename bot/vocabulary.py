@@ -18,11 +18,15 @@ YES_WORDS = N_("yes, yeah, yep, ok, okay, sure, of course, agreed, I agree")
 NO_WORDS = N_("no, nope, not at all, I do not agree")
 
 
-def vocabulary(flows: Iterable[Flow], catalogs: Catalogs) -> Vocabulary:
-    """Every button label of `flows`, the yes and no words, and the languages' names, in
-    each language."""
+def vocabulary(
+    flows: Iterable[Flow], catalogs: Catalogs, buttons: Iterable[str] = ()
+) -> Vocabulary:
+    """Every button label of `flows` and of `buttons` (the service's own), the yes and no
+    words, and the languages' names, in each language."""
     translators = [catalogs.translator(language) for language in catalogs.languages]
-    labels: dict[str, set[str]] = {}
+    labels: dict[str, set[str]] = {
+        label: {label, *(tr.gettext(label) for tr in translators)} for label in buttons
+    }
     for flow in flows:
         for step in _steps(flow):
             for option in step.options:

@@ -56,6 +56,8 @@ LAYERS = {
             "bot.appointments",
             "bot.duty",
             "bot.followups.service",
+            "bot.travel",
+            "bot.departures",
         ),
         ("engine", "domain", "store", "i18n", "planning", "passwords"),
         ("anyio",),

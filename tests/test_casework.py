@@ -131,6 +131,7 @@ async def test_the_person_is_told_as_chosen_not_only_by_default(
     await work.change_status(case.reference, StatusChange("in_review", tell=False), "amina")
     assert reach.sent == []  # in_review is not told by default, and was not asked to be
     await work.change_status(case.reference, StatusChange("accepted", tell=False), "amina")
+    await work.change_status(case.reference, StatusChange("travel_booked", tell=False), "amina")
     assert reach.sent == []
     await work.change_status(case.reference, StatusChange("departed", tell=True), "amina")
     assert len(reach.sent) == 1

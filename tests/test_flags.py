@@ -39,14 +39,14 @@ def test_every_flag_a_conversation_file_raises_is_registered() -> None:
 
 
 def test_red_flags_need_a_caseworker_now_and_come_first() -> None:
-    assert {"unsafe", "urgent_health"} == flags.RED
+    assert {"unsafe", "urgent_health", "changed_mind", "reconfirmation_missing"} == flags.RED
     assert flags.RED <= flags.PRIORITY
     assert {flags.style(name) for name in flags.RED} == {"red"}
 
 
 def test_priority_flags_put_a_case_first() -> None:
-    assert {"unsafe", "urgent_health", "minor", "unaccompanied_minor",
-                              "vulnerable"} == flags.PRIORITY  # fmt: skip
+    assert {"unsafe", "urgent_health", "minor", "unaccompanied_minor", "vulnerable",
+            "changed_mind", "reconfirmation_missing"} == flags.PRIORITY  # fmt: skip
 
 
 def test_orange_flags_are_worth_a_look_soon() -> None:

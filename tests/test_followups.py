@@ -327,8 +327,13 @@ async def test_the_dashboard_plans_check_ins_and_shows_their_answers(
     transport = httpx.ASGITransport(app=bot.web)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         await sign_in(client)
-        for status in ("in_review", "accepted", "departed", "returned"):
+        for status in ("in_review", "accepted", "travel_booked", "departed", "returned"):
             page = await client.get(f"/cases/{reference}")
+            if status == "travel_booked":  # a booking needs its flight
+                flight = {"csrf_token": token(page), "flight_date": "2026-12-20",
+                          "flight_time": "14:30"}  # fmt: skip
+                response = await client.post(f"/cases/{reference}/travel", data=flight)
+                assert response.status_code == 303, response.text
             data = {"csrf_token": token(page), "status": status, "notify": "no"}
             if status == "returned":
                 data["return_date"] = "2026-11-20"

@@ -3,7 +3,7 @@ with the real catalogs and the real intake flow."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, get_args
 
 import pytest
@@ -277,6 +277,49 @@ NOTICES: list[tuple[replies.Notice, str, str, Buttons, Buttons]] = [
         replies.Apology(),
         "Sorry, something went wrong on our side.",
         "Désolé, un problème est survenu de notre côté.",
+        [],
+        [],
+    ),
+    (
+        replies.DepartureCheck(12, "AVR-2026-00007", date(2026, 12, 5), "14:30"),
+        "Your flight home (request AVR-2026-00007) leaves on December 5, 2026 at 14:30.",
+        "Votre vol de retour (demande AVR-2026-00007) part le 5 décembre 2026 à 14:30.",
+        [
+            ("Yes, I am travelling", "!depart|y_12"),
+            ("I have changed my mind", "!depart|n_12"),
+            ("I need to talk to someone", "!depart|t_12"),
+        ],
+        [
+            ("Oui, je pars", "!depart|y_12"),
+            ("J'ai changé d'avis", "!depart|n_12"),
+            ("J'ai besoin de parler à quelqu'un", "!depart|t_12"),
+        ],
+    ),
+    (
+        replies.DepartureAnswered("travelling"),
+        "Thank you for confirming.",
+        "Merci de votre confirmation.",
+        [],
+        [],
+    ),
+    (
+        replies.DepartureAnswered("changed_mind"),
+        "Nobody will make you travel.",
+        "Personne ne vous obligera à partir.",
+        [],
+        [],
+    ),
+    (
+        replies.DepartureAnswered("talk"),
+        "A staff member will contact you before your flight.",
+        "Un membre de l'équipe vous contactera avant votre vol.",
+        [],
+        [],
+    ),
+    (
+        replies.DepartureOutdated(),
+        "This question is no longer open: nothing has changed.",
+        "Cette question n'est plus ouverte\xa0: rien n'a changé.",
         [],
         [],
     ),

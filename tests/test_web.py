@@ -427,8 +427,8 @@ async def case_status(bot: Runtime, reference: str) -> str:
         (["in_review"], "rejected", "", False),  # a note is required
         (["in_review"], "rejected", "Not eligible: refugee status, referred to UNHCR", True),
         ([], "withdrawn", " ", False),
-        (["in_review", "accepted", "departed"], "returned", "", False),  # needs a date
-        (["in_review", "accepted", "departed", "returned"], "closed", "", True),
+        (["in_review", "accepted", "travel_booked", "departed"], "returned", "", False),  # a date
+        (["in_review", "accepted", "travel_booked", "departed", "returned"], "closed", "", True),
         (["in_review", "accepted"], "submitted", "", False),
     ],
 )
@@ -440,6 +440,9 @@ async def test_workflow_transitions_allowed_or_refused(
     await sign_in(client)
     for step in path:
         data = {"status": step, "notify": "no"}
+        if step == "travel_booked":  # a booking needs its flight
+            flight = {"flight_date": "2026-12-20", "flight_time": "14:30"}
+            assert (await post_on_case(client, reference, "travel", **flight)).status_code == 303
         if step == "returned":
             data["return_date"] = "2026-12-01"
         assert (await post_on_case(client, reference, "status", **data)).status_code == 303
@@ -594,6 +597,7 @@ ROUTES = [
     ("POST", "/cases/{ref}/appointments"),
     ("POST", "/cases/{ref}/appointments/7/outcome"),
     ("GET", "/appointments"),
+    ("POST", "/cases/{ref}/travel"),
     ("GET", "/audit"),
     ("GET", "/accounts"),
     ("POST", "/accounts"),

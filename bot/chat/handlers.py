@@ -32,6 +32,8 @@ from bot.appointments import Appointments, ButtonData
 from bot.chat import callbacks
 from bot.chat.render import Renderer
 from bot.chat.sender import Delivery, Outcome, Sender
+from bot.departures import ACTION as DEPARTURE
+from bot.departures import Answers as DepartureAnswers
 from bot.duty import STAFF_START, Duty
 from bot.engine import (
     ChoiceInput,
@@ -72,10 +74,12 @@ class Chat:
         flush: Callable[[int, int | None], Awaitable[Delivery]],
         appointments: Appointments | None = None,
         duty: Duty | None = None,
+        departures: DepartureAnswers | None = None,
     ) -> None:
         self.service = service
         self.appointments = appointments
         self.duty = duty  # links staff chats (/link CODE), if staff notifications are on
+        self.departures = departures  # answers to the question before a flight
         self.renderer = renderer
         self.sender = sender
         # Sends a chat's waiting messages, once the reply to an update is kept with it
@@ -249,6 +253,8 @@ class Chat:
             return await self.service.human(user)
         if action == "consent" and arg == "more":
             return await self.service.consent_details(user)
+        if action == DEPARTURE and self.departures is not None:
+            return await self.departures.answer(user, arg)
         log.warning("ignored an unknown command button")
         return replies.Reply(self.renderer.catalogs.default, [])
 

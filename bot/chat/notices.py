@@ -10,6 +10,7 @@ from typing import assert_never
 
 from telegram import ReplyKeyboardRemove
 
+from bot import departures
 from bot.answers import answer_lines, status_label, status_next_step
 from bot.chat import callbacks
 from bot.chat.office import Office, localized
@@ -28,6 +29,9 @@ from bot.replies import (
     ConsentDetails,
     Corrected,
     DataReport,
+    DepartureAnswered,
+    DepartureCheck,
+    DepartureOutdated,
     EditIgnored,
     Erased,
     FollowupsStopped,
@@ -306,8 +310,57 @@ class Notices:
                         "Please send your answer again in a moment."
                     )
                 )
+            case DepartureCheck():
+                return self._departure_check(tr, item)
+            case DepartureAnswered(answer="travelling"):
+                return Outgoing(
+                    tr.gettext(
+                        "Thank you for confirming. Please be at the airport three hours before "
+                        "the flight, with your travel document. Have a safe journey."
+                    )
+                )
+            case DepartureAnswered(answer="changed_mind"):
+                return Outgoing(
+                    tr.gettext(
+                        "Thank you for telling us. Nobody will make you travel. Your "
+                        "caseworker has been told and will contact you to talk about it."
+                    )
+                )
+            case DepartureAnswered():
+                return Outgoing(
+                    tr.gettext(
+                        "We have noted that you want to talk to someone. A staff member will "
+                        "contact you before your flight."
+                    )
+                )
+            case DepartureOutdated():
+                return Outgoing(
+                    tr.gettext(
+                        "This question is no longer open: nothing has changed. To talk to "
+                        "staff, send /human."
+                    )
+                )
             case _:
                 assert_never(item)
+
+    def _departure_check(self, tr: Translator, item: DepartureCheck) -> Outgoing:
+        """The question before the flight, with its three answers as buttons."""
+        text = tr.gettext(
+            "Your flight home (request {reference}) leaves on {date} at {time}. Are you still "
+            "travelling? You may change your mind: nobody will blame you.",
+            reference=item.reference,
+            date=tr.date(item.day),
+            time=item.at,
+        )
+        row = item.reconfirmation
+        choices = [
+            (
+                tr.gettext(departures.LABELS[answer]),
+                callbacks.command(departures.ACTION, f"{code}_{row}"),
+            )
+            for code, answer in departures.CODES.items()
+        ]
+        return Outgoing(text, buttons(choices))
 
     def _kept_on_closed(self, tr: Translator, reference: str) -> str:
         parts = [

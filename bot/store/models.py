@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
@@ -15,6 +15,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    Time,
     TypeDecorator,
     false,
     literal_column,
@@ -456,3 +457,54 @@ class PasswordReset(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class TravelPlan(Base):
+    """A case's journey home: the travel document, the flight, an escort, the departure.
+
+    The flight's date and time are the office's local ones, as the ticket says."""
+
+    __tablename__ = "travel_plans"
+
+    pre_registration_id: Mapped[int] = mapped_column(
+        ForeignKey("pre_registrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    document_type: Mapped[str | None] = mapped_column(String(32))
+    document_requested_on: Mapped[date | None]
+    document_received_on: Mapped[date | None]
+    consulate: Mapped[str | None] = mapped_column(String(100))
+    flight_date: Mapped[date | None]
+    flight_time: Mapped[time | None] = mapped_column(Time())
+    carrier: Mapped[str | None] = mapped_column(String(60))
+    flight_number: Mapped[str | None] = mapped_column(String(10))
+    airport: Mapped[str | None] = mapped_column(String(60))
+    escort_needed: Mapped[bool] = mapped_column(default=False)
+    escort: Mapped[str | None] = mapped_column(String(100))  # who, or which organisation
+    departed_at: Mapped[datetime | None]
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+
+class Reconfirmation(Base):
+    """The question, shortly before a flight, whether the person is still travelling.
+
+    `due_at` is when the sweep next acts on it: the question, then (unanswered) the
+    caseworker's alert. A new flight time cancels the open one and plans another, so a tap
+    on an earlier question's buttons names a row that no longer waits for an answer."""
+
+    __tablename__ = "reconfirmations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pre_registration_id: Mapped[int] = mapped_column(
+        ForeignKey("pre_registrations.id", ondelete="CASCADE"), index=True
+    )
+    flight_at: Mapped[datetime]  # the departure it asks about
+    # planned -> sent -> answered | no_answer (-> answered, late); or cancelled
+    status: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    answer: Mapped[str | None] = mapped_column(String(16))
+    answered_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_reconfirmations_status_due", "status", "due_at"),)

@@ -18,7 +18,9 @@ from bot.store.models import (
     OutreachSource,
     Person,
     PreRegistration,
+    Reconfirmation,
     ReferenceCounter,
+    TravelPlan,
 )
 
 _tables = Base.metadata.tables
@@ -37,3 +39,5 @@ inbox = _tables[InboxUpdate.__tablename__]
 outbox = _tables[OutboxMessage.__tablename__]
 outreach_sources = _tables[OutreachSource.__tablename__]
 appointments = _tables[Appointment.__tablename__]
+travel_plans = _tables[TravelPlan.__tablename__]
+reconfirmations = _tables[Reconfirmation.__tablename__]

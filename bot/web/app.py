@@ -24,6 +24,7 @@ from bot.web.simulator import Simulator
 from bot.web.sources import Sources
 from bot.web.staff_chat import StaffChat
 from bot.web.supervisors import Supervisors
+from bot.web.travel import TravelView
 from bot.web.webhook import WEBHOOK_PATH, Webhook
 
 
@@ -69,6 +70,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/telegram", staff_chat.page, methods=["GET"]),
         Route("/telegram/code", staff_chat.new_code, methods=["POST"]),
         Route("/telegram/unlink", staff_chat.unlink, methods=["POST"]),
+        Route("/cases/{reference}/travel", TravelView(case).save, methods=["POST"]),
         *simulator.routes(),
         *passwords.routes(),
         *(booking.routes() if booking is not None else []),

@@ -29,6 +29,7 @@ from bot.store import Unit, audit, cases, checkins, messages, notes, sources, tw
 from bot.web.forms import Refusal
 from bot.web.pages import Pages, parse_date
 from bot.web.summary import ConsentText, summary
+from bot.web.travel import section as travel_section
 
 # A part of the case page kept by another module: its template's values, read in the
 # page's transaction.
@@ -60,10 +61,13 @@ class CaseView:
         request: Request,
         refused: Refusal | str | None = None,
         status_code: int = 200,
+        *,
+        travel_typed: dict[str, str] | None = None,
         **kept: Any,
     ) -> Response:
         """The case page. `refused` is a refused form (or only its message); `kept` holds
-        what a refused form of another module's section had typed."""
+        what a refused form of another module's section had typed, `travel_typed` the
+        journey's."""
         if isinstance(refused, str):
             refused = Refusal("", "", refused)
         account = await self.pages.signed_in(request)
@@ -93,6 +97,7 @@ class CaseView:
                 kept = {**await section(unit, found, tr), **kept}
         person = self.pages.catalogs.translator(found.language)  # the consent as they read it
         zone = zone_for(facts.country if facts else None, facts.time_zone if facts else None)
+        journey = await travel_section(self.casework.travel, found, tr, travel_typed)
         return self.pages.render(
             request,
             "case.html",
@@ -127,6 +132,7 @@ class CaseView:
             today=self.clock().date().isoformat(),
             summary=summary(found, self.flow, self.consent_text, trail, tr, person, now.date()),
             **kept,
+            travel=journey,
         )
 
     def _checkin(

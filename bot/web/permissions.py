@@ -53,6 +53,8 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/appointments"): P.READ_CASES,
     ("POST", "/cases/{reference}/appointments"): P.EDIT_CASES,
     ("POST", "/cases/{reference}/appointments/{appointment_id:int}/outcome"): P.EDIT_CASES,
+    # Travel preparation.
+    ("POST", "/cases/{reference}/travel"): P.EDIT_CASES,
     # The phone simulator.
     ("GET", "/simulator"): P.USE_SIMULATOR,
     ("POST", "/simulator/phones"): P.USE_SIMULATOR,
