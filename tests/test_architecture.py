@@ -54,6 +54,7 @@ LAYERS = {
             "bot.casework",
             "bot.appointments",
             "bot.duty",
+            "bot.caseload",
             "bot.followups.service",
         ),
         ("engine", "domain", "store", "i18n", "planning"),
