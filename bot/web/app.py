@@ -9,8 +9,10 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.caseload import Caseload
 from bot.web.appointments import AppointmentPages
 from bot.web.case import CaseView
+from bot.web.caseload import CaseloadView
 from bot.web.deps import Deps
 from bot.web.health import Health
 from bot.web.pages import HERE, Pages
@@ -35,6 +37,9 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
     case = CaseView(pages, deps.flow, deps.casework, deps.followups)
     supervisors = Supervisors(pages)
     reach = Sources(supervisors, deps.bot_username)
+    caseload = CaseloadView(
+        pages, supervisors, case, Caseload(deps.store, deps.casework, deps.clock)
+    )
     webhook = Webhook(deps.webhook_secret, deps.updates)
     simulator = Simulator(pages, deps.phones)
     health = Health(deps.store, deps.clock, deps.health)
@@ -65,6 +70,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/telegram", staff_chat.page, methods=["GET"]),
         Route("/telegram/code", staff_chat.new_code, methods=["POST"]),
         Route("/telegram/unlink", staff_chat.unlink, methods=["POST"]),
+        *caseload.routes(),
         *simulator.routes(),
         *(booking.routes() if booking is not None else []),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

@@ -26,6 +26,7 @@ from bot.followups.zones import zone_for, zones_of
 from bot.i18n import Translator
 from bot.status import Status
 from bot.store import Unit, audit, cases, checkins, messages, notes, sources, twins
+from bot.web.caseload import case_section
 from bot.web.forms import Refusal
 from bot.web.pages import Pages, parse_date
 
@@ -88,6 +89,7 @@ class CaseView:
             reach = await sources.reach(unit, found.id)
             for section in self.sections:
                 kept = {**await section(unit, found, tr), **kept}
+            ownership = await case_section(unit, found.id, account, now)
         zone = zone_for(facts.country if facts else None, facts.time_zone if facts else None)
         return self.pages.render(
             request,
@@ -121,6 +123,7 @@ class CaseView:
             zone=zone.key,
             zones=zones_of(facts.country if facts else None),
             today=self.clock().date().isoformat(),
+            **ownership,
             **kept,
         )
 
