@@ -86,14 +86,19 @@ async def test_a_caseworkers_inbox_is_their_own_cases_and_the_others_are_a_click
     assert refs(await client.get("/inbox?scope=made-up")) == [mine]
 
 
-async def test_a_supervisors_inbox_shows_every_case_and_links_the_workload(
+async def test_a_supervisors_inbox_shows_the_cases_nobody_has_and_links_the_workload(
     bot: Runtime, client: httpx.AsyncClient
 ) -> None:
     await add_account(bot, "chief", "supervisor")
-    reference = await add_case(bot, 1)
+    await add_account(bot, "amina")
+    nobodys = await add_case(bot, 1)
+    given = await add_case(bot, 2)
+    await give(bot, given, "amina")
     await sign_in(client, "chief")
     page = await client.get("/inbox")
-    assert refs(page) == [reference] and 'href="/workload"' in page.text
+    assert refs(page) == [nobodys] and 'href="/workload"' in page.text
+    assert 'class="current">Unassigned' in page.text
+    assert refs(await client.get("/inbox?scope=all")) == [nobodys, given]
 
 
 async def test_the_inbox_pages_through_a_caseworkers_two_hundred_cases(

@@ -170,8 +170,8 @@ class PreRegistration(Base):
 
     __table_args__ = (
         Index("ix_pre_registrations_name_dob", "name_key", "date_of_birth"),
-        # A caseworker's cases by status: the inbox and the workload table.
-        Index("ix_pre_registrations_assigned_to_status", "assigned_to", "status"),
+        # A caseworker's cases by status, oldest first: the inbox and the workload table.
+        Index("ix_pre_registrations_assigned_to_status", "assigned_to", "status", "created_at"),
     )
 
 

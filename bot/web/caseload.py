@@ -82,7 +82,9 @@ class CaseloadView:
         """What needs action, the most severe first: a caseworker's own cases by default."""
         account = await self.pages.signed_in(request)
         tr = self.pages.translator(request, account)
-        default = priority.Scope.ALL if account.role == Role.SUPERVISOR else priority.Scope.MINE
+        # A supervisor's own work is giving out the cases nobody has.
+        supervisor = account.role == Role.SUPERVISOR
+        default = priority.Scope.UNASSIGNED if supervisor else priority.Scope.MINE
         asked = request.query_params.get("scope", "")
         scope = priority.Scope(asked) if asked in set(priority.Scope) else default
         number = parse_int(request.query_params.get("page"), 1)

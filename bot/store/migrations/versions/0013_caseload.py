@@ -39,7 +39,9 @@ def upgrade() -> None:
         postgresql_where=_UNREAD,
     )
     op.create_index(
-        "ix_pre_registrations_assigned_to_status", "pre_registrations", ["assigned_to", "status"]
+        "ix_pre_registrations_assigned_to_status",
+        "pre_registrations",
+        ["assigned_to", "status", "created_at"],
     )
 
 
