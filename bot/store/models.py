@@ -172,6 +172,8 @@ class PreRegistration(Base):
         Index("ix_pre_registrations_name_dob", "name_key", "date_of_birth"),
         # A caseworker's cases by status, oldest first: the inbox and the workload table.
         Index("ix_pre_registrations_assigned_to_status", "assigned_to", "status", "created_at"),
+        # Everyone's new requests, oldest first: the inbox of all cases.
+        Index("ix_pre_registrations_status_created_at", "status", "created_at"),
     )
 
 

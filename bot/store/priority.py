@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, func, literal, select, union_all
+from sqlalchemy import Select, func, select
 
 from bot.flags import RED
 from bot.status import Status
@@ -68,74 +68,109 @@ def _scoped(query: Select[Any], scope: Scope, account_id: int) -> Select[Any]:
     return query
 
 
-def _tier(tier: Tier) -> Any:
-    return literal(int(tier), Integer).label("tier")
-
-
-def _red_flags() -> Select[Any]:
-    joined = flags.join(pre_registrations, flags.c.pre_registration_id == _r.id)
-    return (
-        select(_r.id.label("case_id"), _tier(Tier.RED_FLAG), _r.created_at.label("since"))
-        .select_from(joined)
-        .where(flags.c.flag.in_(sorted(RED)), flags.c.acknowledged_at.is_(None))
+def _red_flagged() -> Any:
+    """The cases with a red flag not yet acknowledged (few: read from the flags' index)."""
+    f = flags.c
+    return _r.id.in_(
+        select(f.pre_registration_id).where(f.flag.in_(sorted(RED)), f.acknowledged_at.is_(None))
     )
 
 
-def _unread() -> Select[Any]:
+def _unread() -> Any:
+    """The cases with a message from the person its caseworker has not opened."""
     m = case_messages.c
-    joined = case_messages.join(pre_registrations, m.pre_registration_id == _r.id)
+    return _r.id.in_(select(m.pre_registration_id).where(reading.unread()))
+
+
+def _oldest_unread() -> Any:
+    m = case_messages.c
     return (
-        select(_r.id.label("case_id"), _tier(Tier.UNREAD), func.min(m.created_at).label("since"))
-        .select_from(joined)
-        .where(reading.unread())
-        .group_by(_r.id)
+        select(func.min(m.created_at))
+        .where(m.pre_registration_id == _r.id, reading.unread())
+        .scalar_subquery()
     )
 
 
-def _due() -> Select[Any] | None:
+def _due() -> tuple[Any, Any] | None:
     """Extension point: due tasks and appointments, the third tier.
 
-    There is no table of tasks or appointments yet. When there is, return the cases with
-    one due or overdue as (case_id, tier DUE, since: the due time), like the others.
+    There is no table of tasks or appointments yet. When there is, return the condition of
+    a case with one due or overdue and its oldest due time, as (condition, since), like the
+    other tiers in `_tiers`.
     """
     return None
 
 
-def _new() -> Select[Any]:
-    return select(_r.id.label("case_id"), _tier(Tier.NEW), _r.created_at.label("since")).where(
-        _r.status == Status.SUBMITTED
-    )
+def _tiers() -> list[tuple[Tier, Any, Any]]:
+    """Each tier: its condition on a case, and since when the case has waited in it."""
+    due = _due()
+    return [
+        (Tier.RED_FLAG, _red_flagged(), _r.created_at),
+        (Tier.UNREAD, _unread(), _oldest_unread()),
+        *([(Tier.DUE, *due)] if due is not None else []),
+        (Tier.NEW, _r.status == Status.SUBMITTED, _r.created_at),
+    ]
+
+
+def _tier_queries(scope: Scope, account_id: int) -> list[tuple[Tier, Select[Any]]]:
+    """One query per tier, each without the cases of the tiers before it."""
+    queries: list[tuple[Tier, Select[Any]]] = []
+    before: list[Any] = []
+    for tier, condition, since in _tiers():
+        query = select(_r.id.label("case_id"), since.label("since")).where(
+            condition, *[~earlier for earlier in before]
+        )
+        queries.append((tier, _scoped(query, scope, account_id)))
+        before.append(condition)
+    return queries
 
 
 async def page(
     unit: Unit, scope: Scope, account_id: int, number: int = 1, per_page: int = 50
 ) -> InboxPage:
-    """One page of the inbox of `scope` as `account_id` sees it."""
-    parts = [_red_flags(), _unread(), _due(), _new()]
-    needs = union_all(*[_scoped(p, scope, account_id) for p in parts if p is not None]).subquery()
-    ranked = select(
-        needs.c.case_id,
-        needs.c.tier,
-        needs.c.since,
-        func.row_number()
-        .over(partition_by=needs.c.case_id, order_by=(needs.c.tier, needs.c.since))
-        .label("n"),
-    ).subquery()
-    best = select(ranked.c.case_id, ranked.c.tier, ranked.c.since).where(ranked.c.n == 1).subquery()
-    total = (await unit.connection.execute(select(func.count()).select_from(best))).scalar_one()
+    """One page of the inbox of `scope` as `account_id` sees it.
+
+    Counted and read tier by tier: each tier is read in its own order (an index's), only as
+    far as the page needs, rather than every case needing action sorted at once.
+    """
+    queries = _tier_queries(scope, account_id)
+    counts = [
+        (await unit.connection.execute(
+            select(func.count()).select_from(query.subquery())
+        )).scalar_one()
+        for _, query in queries
+    ]  # fmt: skip
+    total = sum(counts)
     pages = max(1, -(-total // per_page))
     number = min(max(1, number), pages)
-    # The page is cut from the ranked ids alone, then joined: the cases' rows are read for
-    # fifty cases, not for every case in the inbox.
-    cut = (
-        select(best.c.case_id, best.c.tier, best.c.since)
-        .order_by(best.c.tier, best.c.since, best.c.case_id)
-        .limit(per_page)
-        .offset((number - 1) * per_page)
-        .subquery()
-    )
+    skip, wanted = (number - 1) * per_page, per_page
+    ranked: list[tuple[int, Tier, datetime]] = []
+    for (tier, query), count in zip(queries, counts, strict=True):
+        if skip >= count:
+            skip -= count
+            continue
+        part = query.subquery()
+        result = await unit.connection.execute(
+            select(part.c.case_id, part.c.since)
+            .order_by(part.c.since, part.c.case_id)
+            .limit(wanted)
+            .offset(skip)
+        )
+        found = [(int(case_id), tier, since) for case_id, since in map(tuple, result.all())]
+        ranked += found
+        skip, wanted = 0, wanted - len(found)
+        if wanted <= 0:
+            break
+    return InboxPage(await _rows(unit, ranked), total, number, pages)
+
+
+async def _rows(unit: Unit, ranked: list[tuple[int, Tier, datetime]]) -> list[InboxRow]:
+    """The page's cases as the inbox shows them, in the order ranked."""
+    ids = [case_id for case_id, _, _ in ranked]
+    if not ids:
+        return []
     a = accounts.c
-    query = (
+    result = await unit.connection.execute(
         select(
             _r.id,
             _r.reference,
@@ -144,23 +179,15 @@ async def page(
             _r.nationality,
             _r.created_at,
             a.username.label("assignee"),
-            cut.c.tier,
-            cut.c.since,
         )
-        .select_from(
-            cut.join(pre_registrations, _r.id == cut.c.case_id).outerjoin(
-                accounts, a.id == _r.assigned_to
-            )
-        )
-        .order_by(cut.c.tier, cut.c.since, cut.c.case_id)
+        .select_from(pre_registrations.outerjoin(accounts, a.id == _r.assigned_to))
+        .where(_r.id.in_(ids))
     )
-    found = list((await unit.connection.execute(query)).mappings())
-    ids = [row["id"] for row in found]
+    cases_by_id = {row["id"]: row for row in result.mappings()}
     names = await cases.flags_of(unit, ids)
     unread = await reading.counts(unit, ids)
-    rows = [
-        InboxRow(**{**row, "tier": Tier(row["tier"])}, flags=tuple(names.get(row["id"], ())),
-                 unread=unread.get(row["id"], 0))
-        for row in found
+    return [
+        InboxRow(**cases_by_id[case_id], tier=tier, since=since,
+                 flags=tuple(names.get(case_id, ())), unread=unread.get(case_id, 0))
+        for case_id, tier, since in ranked
     ]  # fmt: skip
-    return InboxPage(rows, total, number, pages)

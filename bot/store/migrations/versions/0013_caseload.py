@@ -43,9 +43,13 @@ def upgrade() -> None:
         "pre_registrations",
         ["assigned_to", "status", "created_at"],
     )
+    op.create_index(
+        "ix_pre_registrations_status_created_at", "pre_registrations", ["status", "created_at"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_pre_registrations_status_created_at", table_name="pre_registrations")
     op.drop_index("ix_pre_registrations_assigned_to_status", table_name="pre_registrations")
     op.drop_index("ix_case_messages_unread", table_name="case_messages")
     with op.batch_alter_table("case_messages") as batch_op:
