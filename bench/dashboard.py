@@ -151,6 +151,12 @@ async def main(rows: int, seed_value: int, database_url: str | None) -> dict[str
         await add_team(bot)
         await seed(bot, rows, rng)
         print(f"seeded {rows} cases in {time.perf_counter() - began:.1f} s", file=sys.stderr)
+        if database_url is not None:  # what autovacuum does soon after such a load
+            import asyncpg  # PostgreSQL only
+
+            connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+            await connection.execute("VACUUM ANALYZE")
+            await connection.close()
         transport = httpx.ASGITransport(app=bot.web)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
             await sign_in(client, "bench")
