@@ -4,6 +4,7 @@ priority inbox's order and the workload table."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from bot.store import (
     Submission,
     accounts,
     acknowledgements,
+    appointments,
     assignment,
     audit,
     caseload,
@@ -84,6 +86,14 @@ async def message_in(bot: Runtime, clock: Clock, case: cases.CaseRecord) -> None
     clock.advance(minutes=1)
     async with bot.store.unit() as unit:
         await messages.add(unit, case.id, "in", None, "Hello?", True, clock())
+
+
+async def book(
+    bot: Runtime, case: cases.CaseRecord, starts_at: datetime, status: str = "booked"
+) -> None:
+    async with bot.store.unit() as unit:
+        await appointments.add(unit, case.id, "interview", starts_at, status, None, "setup",
+                               bot.service.clock())  # fmt: skip
 
 
 async def unread(bot: Runtime, case: cases.CaseRecord) -> int:
@@ -209,7 +219,7 @@ async def test_a_red_flag_raised_again_needs_a_caseworker_again(
     async with bot.store.unit() as unit:
         await cases.add_flag(unit, case.id, "unsafe")  # a later check-in says so again
         assert await acknowledgements.of_case(unit, case.id) == {}
-        listed = await priority.page(unit, priority.Scope.ALL, amina.id)
+        listed = await priority.page(unit, priority.Scope.ALL, amina.id, clock())
     assert [(row.reference, row.tier) for row in listed.rows] == [
         (case.reference, priority.Tier.RED_FLAG)
     ]
@@ -235,7 +245,7 @@ async def test_messages_are_read_only_when_the_cases_caseworker_opens_it(
     assert await unread(bot, case) == 1  # a new one is unread again
 
 
-async def test_the_inbox_puts_red_flags_then_messages_then_new_requests_oldest_first(
+async def test_the_inbox_puts_red_flags_then_messages_then_appointments_then_new_requests(
     bot: Runtime, clock: Clock, work: Caseload
 ) -> None:
     amina = await account(bot, "amina")
@@ -246,20 +256,28 @@ async def test_the_inbox_puts_red_flags_then_messages_then_new_requests_oldest_f
     written = await new_case(bot, clock, 5, status="in_review")
     child = await new_case(bot, clock, 6, flags=("unaccompanied_minor", "minor"))
     human = await new_case(bot, clock, 7, flags=("wants_human",), status="accepted")
+    booked = await new_case(bot, clock, 8, status="in_review")
+    later = await new_case(bot, clock, 9, status="in_review")  # not due yet: not listed
+    done = await new_case(bot, clock, 10, status="in_review")  # came: nothing to do
     await message_in(bot, clock, written)
     await message_in(bot, clock, child)  # already first for its flag: listed once
-    for case in (new, health, family, quiet, written, child, human):
+    await book(bot, booked, clock() + timedelta(hours=3))
+    await book(bot, later, clock() + timedelta(days=3))
+    await book(bot, done, clock() - timedelta(hours=3), "came")
+    for case in (new, health, family, quiet, written, child, human, booked, later, done):
         await give(bot, case, amina)
 
     async def listed() -> list[tuple[str, priority.Tier]]:
         async with bot.store.unit() as unit:
-            page = await priority.page(unit, priority.Scope.MINE, amina.id)
+            page = await priority.page(unit, priority.Scope.MINE, amina.id, clock())
         return [(row.reference, row.tier) for row in page.rows]
 
     red, message, fresh = priority.Tier.RED_FLAG, priority.Tier.UNREAD, priority.Tier.NEW
+    due = priority.Tier.DUE
     assert await listed() == [
         (health.reference, red), (child.reference, red), (human.reference, red),
-        (written.reference, message), (new.reference, fresh), (family.reference, fresh),
+        (written.reference, message), (booked.reference, due),
+        (new.reference, fresh), (family.reference, fresh),
     ]  # fmt: skip
     order = [reference for reference, _ in await listed()]
     assert order.index(child.reference) < order.index(family.reference)
@@ -268,7 +286,7 @@ async def test_the_inbox_puts_red_flags_then_messages_then_new_requests_oldest_f
     assert await listed() == [
         (human.reference, red), (written.reference, message),
         (child.reference, message),  # the person wrote after the other: waiting less long
-        (new.reference, fresh), (family.reference, fresh),
+        (booked.reference, due), (new.reference, fresh), (family.reference, fresh),
     ]  # fmt: skip
 
 
@@ -280,7 +298,7 @@ async def test_the_inbox_shows_mine_unassigned_or_all(bot: Runtime, clock: Clock
 
     async def refs(scope: priority.Scope) -> list[str]:
         async with bot.store.unit() as unit:
-            page = await priority.page(unit, scope, amina.id)
+            page = await priority.page(unit, scope, amina.id, clock())
         assert page.total == len(page.rows)
         return [row.reference for row in page.rows]
 
@@ -303,7 +321,7 @@ async def test_the_queues_urgent_first_puts_red_flags_before_a_family_with_a_chi
     ]  # fmt: skip
 
 
-async def test_the_workload_counts_open_cases_red_flags_and_unread_messages(
+async def test_the_workload_counts_open_cases_red_flags_unread_messages_and_due_appointments(
     bot: Runtime, clock: Clock
 ) -> None:
     amina, bilal = await account(bot, "amina"), await account(bot, "bilal")
@@ -317,10 +335,19 @@ async def test_the_workload_counts_open_cases_red_flags_and_unread_messages(
         await give(bot, case, who)
     await message_in(bot, clock, a2)
     await message_in(bot, clock, a2)
+    await book(bot, a2, clock() - timedelta(days=1))  # overdue: no outcome written
+    await book(bot, b1, clock() + timedelta(days=5))  # not due yet
     async with bot.store.unit() as unit:
-        loads = {load.username: load for load in await caseload.workload(unit)}
+        loads = {load.username: load for load in await caseload.workload(unit, clock())}
     assert loads["amina"].by_status == {"submitted": 1, "in_review": 1}
-    assert (loads["amina"].open, loads["amina"].red_flags, loads["amina"].unread) == (2, 1, 2)
+    amina_load = loads["amina"]
+    assert (amina_load.open, amina_load.red_flags, amina_load.unread, amina_load.due) == (
+        2,
+        1,
+        2,
+        1,
+    )
     assert loads["bilal"].by_status == {"in_review": 1} and loads["bilal"].unread == 0
+    assert loads["bilal"].due == 0
     assert loads["chief"].open == 0
     assert loads[""].account_id is None and loads[""].by_status == {"submitted": 1}

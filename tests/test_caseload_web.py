@@ -138,7 +138,7 @@ async def test_a_caseworker_takes_a_case_nobody_has_but_not_someone_elses(
     page = await client.get(f"/cases/{reference}")
     assert "Assigned to amina" in page.text and "Take this case" not in page.text
     queue = await client.get("/")
-    assert "<td>amina</td>" in queue.text
+    assert 'data-label="Caseworker">amina</td>' in queue.text
     async with browser(bot.web) as other:
         await sign_in(other, "bilal")
         refused = await post(other, f"/cases/{reference}/take")
@@ -187,11 +187,20 @@ async def test_a_red_flag_is_acknowledged_on_the_case_page_and_leaves_the_inbox(
     inbox = await client.get("/inbox")
     assert "Red flag" in inbox.text
     url = f"/cases/{reference}/flags/unsafe/acknowledge"
-    refused = await post(client, url, note="   ")
+    refused = await post(client, url, acknowledgement="   ")
     assert refused.status_code == 400 and "Say in a note what was done." in refused.text
-    refused = await post(client, f"/cases/{reference}/flags/family_case/acknowledge", note="x")
+    await post(client, url, acknowledgement="Called")
+    again = await post(client, url, acknowledgement="Called twice")  # already seen to
+    assert again.status_code == 400 and "acknowledged already" in again.text
+    async with bot.store.unit() as unit:  # raised again by a later check-in
+        case = await cases.by_reference(unit, reference)
+        assert case is not None
+        await cases.add_flag(unit, case.id, "unsafe")
+    refused = await post(
+        client, f"/cases/{reference}/flags/family_case/acknowledge", acknowledgement="x"
+    )
     assert refused.status_code == 400
-    response = await post(client, url, note="Called them: <safe> at a friend's")
+    response = await post(client, url, acknowledgement="Called them: <safe> at a friend's")
     assert response.status_code == 303
     page = await client.get(f"/cases/{reference}")
     assert "Acknowledged by amina on 2026-11-27 10:00:" in page.text
@@ -200,7 +209,7 @@ async def test_a_red_flag_is_acknowledged_on_the_case_page_and_leaves_the_inbox(
     inbox = await client.get("/inbox")
     assert "Red flag" not in inbox.text and "New request" in inbox.text
     actions = [e.action for e in await table_rows(bot, AuditEvent)]
-    assert actions.count("case.flag_acknowledged") == 1
+    assert actions.count("case.flag_acknowledged") == 2  # before it was raised again, and after
 
 
 async def test_the_persons_messages_stay_unread_until_the_cases_caseworker_opens_it(
@@ -242,8 +251,8 @@ async def test_supervisors_see_the_workload_of_each_caseworker(
         page = await chief.get("/workload")
     assert page.status_code == 200
     rows = re.findall(r"<tr[^>]*>\s*<th scope=\"row\">(.*?)</th>(.*?)</tr>", page.text, re.S)
-    cells = {name: re.findall(r"<td>(\d+)</td>", rest) for name, rest in rows}
-    # submitted, in review, needs info, accepted, departed, returned; open; red; unread
-    assert cells["amina · Caseworker"] == ["1", "0", "0", "0", "0", "0", "1", "1", "1"]
-    assert cells["chief · Supervisor"] == ["0"] * 9
-    assert cells["Nobody (unassigned)"] == ["1", "0", "0", "0", "0", "0", "1", "0", "0"]
+    cells = {name: re.findall(r"<td[^>]*>(\d+)</td>", rest) for name, rest in rows}
+    # submitted, in review, needs info, accepted, departed, returned; open; red; unread; due
+    assert cells["amina · Caseworker"] == ["1", "0", "0", "0", "0", "0", "1", "1", "1", "0"]
+    assert cells["chief · Supervisor"] == ["0"] * 10
+    assert cells["Nobody (unassigned)"] == ["1", "0", "0", "0", "0", "0", "1", "0", "0", "0"]

@@ -10,9 +10,11 @@ from sqlalchemy import func, select, update
 from bot.flags import RED
 from bot.roles import Role
 from bot.status import CLOSED, Status
+from bot.store import appointments as appointment_rows
 from bot.store import audit, reading
 from bot.store.accounts import accounts
-from bot.store.tables import case_messages, flags, pre_registrations
+from bot.store.priority import DUE_WITHIN
+from bot.store.tables import appointments, case_messages, flags, pre_registrations
 from bot.store.unit import Unit
 
 OPEN = tuple(s for s in Status if s not in CLOSED)  # the workload's columns, in order
@@ -59,7 +61,8 @@ async def next_in_turn(unit: Unit, case_id: int) -> int | None:
 
 @dataclass(frozen=True)
 class Load:
-    """One caseworker's open cases by status, red flags not yet seen to, unread messages."""
+    """One caseworker's open cases by status, red flags not yet seen to, unread messages,
+    appointments due."""
 
     account_id: int | None  # None: the cases nobody has
     username: str
@@ -68,13 +71,14 @@ class Load:
     by_status: dict[str, int] = field(default_factory=dict)
     red_flags: int = 0
     unread: int = 0
+    due: int = 0  # appointments without an outcome, due within a day or overdue
 
     @property
     def open(self) -> int:
         return sum(self.by_status.values())
 
 
-async def workload(unit: Unit) -> list[Load]:
+async def workload(unit: Unit, now: datetime) -> list[Load]:
     """Every active caseworker and supervisor, and anyone else holding open cases, by name;
     the unassigned cases last."""
     a = accounts.c
@@ -107,13 +111,21 @@ async def workload(unit: Unit) -> list[Load]:
         .group_by(_r.assigned_to)
     )
     messages = {account_id: int(n) for account_id, n in map(tuple, unread.all())}
+    ap = appointments.c
+    booked = await unit.connection.execute(
+        select(_r.assigned_to, func.count())
+        .select_from(appointments.join(pre_registrations, ap.pre_registration_id == _r.id))
+        .where(ap.status.in_(appointment_rows.OPEN), ap.starts_at < now + DUE_WITHIN)
+        .group_by(_r.assigned_to)
+    )
+    due = {account_id: int(n) for account_id, n in map(tuple, booked.all())}
     loads = [
         Load(account_id, username, role, active, by_status.get(account_id, {}),
-             red_flags.get(account_id, 0), messages.get(account_id, 0))
+             red_flags.get(account_id, 0), messages.get(account_id, 0), due.get(account_id, 0))
         for account_id, username, role, active in people
         if (active and role in (Role.CASEWORKER, Role.SUPERVISOR)) or account_id in by_status
     ]  # fmt: skip
     loads.sort(key=lambda load: load.username.casefold())
     nobody = Load(None, "", "", True, by_status.get(None, {}), red_flags.get(None, 0),
-                  messages.get(None, 0))  # fmt: skip
+                  messages.get(None, 0), due.get(None, 0))  # fmt: skip
     return [*loads, nobody]

@@ -1,7 +1,7 @@
 """The priority inbox: the cases that need action, the most severe first, then the oldest.
 
 Tiers, in order: a red flag not yet acknowledged; messages from the person not yet read by
-the case's caseworker; due tasks and appointments (none yet: see `_due`); new requests.
+the case's caseworker; appointments due or overdue (see `_due`); new requests.
 A case is listed once, in its most severe tier; a case with none of them is not listed.
 """
 
@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
 
 from bot.flags import RED
 from bot.status import Status
+from bot.store import appointments as appointment_rows
 from bot.store import cases, reading
 from bot.store.accounts import accounts
-from bot.store.tables import case_messages, flags, pre_registrations
+from bot.store.tables import appointments, case_messages, flags, pre_registrations
 from bot.store.unit import Unit
 
 _r = pre_registrations.c
+# An appointment with no outcome needs action from a day before it starts.
+DUE_WITHIN = timedelta(days=1)
 
 
 class Tier(enum.IntEnum):
@@ -91,32 +94,37 @@ def _oldest_unread() -> Any:
     )
 
 
-def _due() -> tuple[Any, Any] | None:
-    """Extension point: due tasks and appointments, the third tier.
+def _due(now: datetime) -> tuple[Any, Any]:
+    """The cases with an appointment that has no outcome yet and starts within a day, or
+    started already (overdue), and since when: the earliest such appointment's time.
 
-    There is no table of tasks or appointments yet. When there is, return the condition of
-    a case with one due or overdue and its oldest due time, as (condition, since), like the
-    other tiers in `_tiers`.
+    Tasks, when there are some, are a tier of their own or join this one the same way.
     """
-    return None
+    ap = appointments.c
+    due = (ap.status.in_(appointment_rows.OPEN), ap.starts_at < now + DUE_WITHIN)
+    since = (
+        select(func.min(ap.starts_at))
+        .where(ap.pre_registration_id == _r.id, *due)
+        .scalar_subquery()
+    )
+    return _r.id.in_(select(ap.pre_registration_id).where(*due)), since
 
 
-def _tiers() -> list[tuple[Tier, Any, Any]]:
+def _tiers(now: datetime) -> list[tuple[Tier, Any, Any]]:
     """Each tier: its condition on a case, and since when the case has waited in it."""
-    due = _due()
     return [
         (Tier.RED_FLAG, _red_flagged(), _r.created_at),
         (Tier.UNREAD, _unread(), _oldest_unread()),
-        *([(Tier.DUE, *due)] if due is not None else []),
+        (Tier.DUE, *_due(now)),
         (Tier.NEW, _r.status == Status.SUBMITTED, _r.created_at),
     ]
 
 
-def _tier_queries(scope: Scope, account_id: int) -> list[tuple[Tier, Select[Any]]]:
+def _tier_queries(scope: Scope, account_id: int, now: datetime) -> list[tuple[Tier, Select[Any]]]:
     """One query per tier, each without the cases of the tiers before it."""
     queries: list[tuple[Tier, Select[Any]]] = []
     before: list[Any] = []
-    for tier, condition, since in _tiers():
+    for tier, condition, since in _tiers(now):
         query = select(_r.id.label("case_id"), since.label("since")).where(
             condition, *[~earlier for earlier in before]
         )
@@ -126,14 +134,14 @@ def _tier_queries(scope: Scope, account_id: int) -> list[tuple[Tier, Select[Any]
 
 
 async def page(
-    unit: Unit, scope: Scope, account_id: int, number: int = 1, per_page: int = 50
+    unit: Unit, scope: Scope, account_id: int, now: datetime, number: int = 1, per_page: int = 50
 ) -> InboxPage:
     """One page of the inbox of `scope` as `account_id` sees it.
 
     Counted and read tier by tier: each tier is read in its own order (an index's), only as
     far as the page needs, rather than every case needing action sorted at once.
     """
-    queries = _tier_queries(scope, account_id)
+    queries = _tier_queries(scope, account_id, now)
     counts = [
         (await unit.connection.execute(
             select(func.count()).select_from(query.subquery())

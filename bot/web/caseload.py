@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # the case page includes this module's part: no import cycle
 TIER_LABELS = {
     priority.Tier.RED_FLAG: N_("Red flag"),
     priority.Tier.UNREAD: N_("New message from the person"),
-    priority.Tier.DUE: N_("Due"),
+    priority.Tier.DUE: N_("Appointment due"),
     priority.Tier.NEW: N_("New request"),
 }
 SCOPE_LABELS = {
@@ -89,7 +89,7 @@ class CaseloadView:
         scope = priority.Scope(asked) if asked in set(priority.Scope) else default
         number = parse_int(request.query_params.get("page"), 1)
         async with self.store.unit() as unit:
-            page = await priority.page(unit, scope, account.id, number)
+            page = await priority.page(unit, scope, account.id, self.pages.clock(), number)
         return self.pages.render(
             request,
             "inbox.html",
@@ -107,7 +107,7 @@ class CaseloadView:
         account = await self.supervisors.supervisor(request)
         tr = self.pages.translator(request, account)
         async with self.store.unit() as unit:
-            loads = await caseload.workload(unit)
+            loads = await caseload.workload(unit, self.pages.clock())
         return self.pages.render(
             request,
             "workload.html",
@@ -137,14 +137,19 @@ class CaseloadView:
         account = await self.pages.signed_in(request)
         form = await self.pages.form(request)
         flag = request.path_params["flag"]
-        note = str(form.get("note", ""))
-        request.state.typed = {"flag": flag, "note": note}  # shown again if refused
+        note = str(form.get("acknowledgement", ""))
         return await self._act(
-            request, account, lambda r: self.service.acknowledge(r, flag, note, account)
+            request,
+            account,
+            lambda r: self.service.acknowledge(r, flag, note, account),
+            typed={"flag": flag, "note": note},  # shown again if refused
         )
 
-    async def _act(self, request: Request, account: AccountRecord, action: Any) -> Response:
-        """Run `action` on the case; a refusal shows the case page with its reason."""
+    async def _act(
+        self, request: Request, account: AccountRecord, action: Any, **kept: Any
+    ) -> Response:
+        """Run `action` on the case; a refusal shows the case page with its reason and what
+        was typed (`kept`)."""
         reference = request.path_params["reference"]
         tr = self.pages.translator(request, account)
         try:
@@ -152,5 +157,5 @@ class CaseloadView:
         except NoSuchCase:
             raise HTTPException(404, N_("No such case.")) from None
         except Refused as refused:
-            return await self.case.case(request, tr.gettext(refused.reason), 400)
+            return await self.case.case(request, tr.gettext(refused.reason), 400, **kept)
         return RedirectResponse(f"/cases/{found.reference}", 303)
