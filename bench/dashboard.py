@@ -1,7 +1,7 @@
 """Benchmark: the dashboard on 100,000 pre-registrations (SQLite).
 
-Seeds the cases, given out among 20 caseworkers (a tenth unassigned), with a few red flags
-and messages from the person, signs in, then times the queue page through the real ASGI app
+Seeds the cases, given out among 20 caseworkers (a tenth unassigned), with a few red flags,
+messages from the person and appointments, signs in, then times the queue page through the real ASGI app
 (in-process HTTP), unfiltered and with a filter plus a search, a caseworker's inbox (their
 own cases, the default), the supervisors' workload table, and a full CSV export with its
 peak extra memory (tracemalloc).
@@ -34,7 +34,7 @@ from bot.app import build
 from bot.config import Settings
 from bot.passwords import hash_password
 from bot.store import accounts
-from bot.store.tables import case_messages, flags, people, pre_registrations
+from bot.store.tables import appointments, case_messages, flags, people, pre_registrations
 
 STATUSES = ["submitted", "in_review", "needs_info", "accepted", "rejected", "departed"]
 FLAGS = ["minor", "vulnerable", "family_case", "needs_travel_document", "refugee_or_asylum"]
@@ -116,6 +116,16 @@ async def seed(bot: object, rows: int, rng: random.Random) -> None:
             ]  # fmt: skip
             if written:
                 await unit.connection.execute(insert(case_messages), written)
+            booked = [  # a fiftieth have an interview, from three days ago to three ahead
+                {"pre_registration_id": c["id"], "kind": "interview",
+                 "starts_at": now + timedelta(hours=rng.randint(-72, 72)), "status": "booked",
+                 "revision": 1, "proposals": [], "remind_at": None, "reminded_at": None,
+                 "booked_by": "bench", "created_at": now, "updated_at": now}
+                for c in cases
+                if rng.random() < 0.02
+            ]  # fmt: skip
+            if booked:
+                await unit.connection.execute(insert(appointments), booked)
 
 
 async def timed(client: httpx.AsyncClient, url: str, times: int) -> list[float]:
