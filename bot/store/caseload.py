@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -19,6 +20,7 @@ from bot.store.unit import Unit
 
 OPEN = tuple(s for s in Status if s not in CLOSED)  # the workload's columns, in order
 _r = pre_registrations.c
+_CHUNK = 1000  # ids per statement, well within SQLite's limit on parameters
 
 
 async def take(unit: Unit, case_id: int, account_id: int, actor: str, now: datetime) -> bool:
@@ -96,29 +98,25 @@ async def workload(unit: Unit, now: datetime) -> list[Load]:
     for account_id, status, n in map(tuple, rows.all()):
         if status in OPEN:
             by_status.setdefault(account_id, {})[status] = int(n)
-    red = await unit.connection.execute(
-        select(_r.assigned_to, func.count())
-        .select_from(flags.join(pre_registrations, flags.c.pre_registration_id == _r.id))
-        .where(flags.c.flag.in_(sorted(RED)), flags.c.acknowledged_at.is_(None))
-        .group_by(_r.assigned_to)
+    f, m, ap = flags.c, case_messages.c, appointments.c
+    red_flags = await _by_owner(
+        unit,
+        select(f.pre_registration_id, func.count())
+        .where(f.flag.in_(sorted(RED)), f.acknowledged_at.is_(None))
+        .group_by(f.pre_registration_id),
     )
-    red_flags = {account_id: int(n) for account_id, n in map(tuple, red.all())}
-    m = case_messages.c
-    unread = await unit.connection.execute(
-        select(_r.assigned_to, func.count())
-        .select_from(case_messages.join(pre_registrations, m.pre_registration_id == _r.id))
+    messages = await _by_owner(
+        unit,
+        select(m.pre_registration_id, func.count())
         .where(reading.unread())
-        .group_by(_r.assigned_to)
+        .group_by(m.pre_registration_id),
     )
-    messages = {account_id: int(n) for account_id, n in map(tuple, unread.all())}
-    ap = appointments.c
-    booked = await unit.connection.execute(
-        select(_r.assigned_to, func.count())
-        .select_from(appointments.join(pre_registrations, ap.pre_registration_id == _r.id))
+    due = await _by_owner(
+        unit,
+        select(ap.pre_registration_id, func.count())
         .where(ap.status.in_(appointment_rows.OPEN), ap.starts_at < now + DUE_WITHIN)
-        .group_by(_r.assigned_to)
+        .group_by(ap.pre_registration_id),
     )
-    due = {account_id: int(n) for account_id, n in map(tuple, booked.all())}
     loads = [
         Load(account_id, username, role, active, by_status.get(account_id, {}),
              red_flags.get(account_id, 0), messages.get(account_id, 0), due.get(account_id, 0))
@@ -129,3 +127,21 @@ async def workload(unit: Unit, now: datetime) -> list[Load]:
     nobody = Load(None, "", "", True, by_status.get(None, {}), red_flags.get(None, 0),
                   messages.get(None, 0), due.get(None, 0))  # fmt: skip
     return [*loads, nobody]
+
+
+async def _by_owner(unit: Unit, per_case: Any) -> dict[int | None, int]:
+    """Counts by case (`per_case`: case id, count), added up by the cases' caseworkers.
+
+    The few cases counted are looked up by id: joined in SQL, PostgreSQL read every case.
+    """
+    counts = {int(case_id): int(n) for case_id, n in map(tuple, (
+        await unit.connection.execute(per_case)
+    ).all())}  # fmt: skip
+    ids = sorted(counts)
+    owners: dict[int | None, int] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        rows = await unit.connection.execute(select(_r.id, _r.assigned_to).where(_r.id.in_(chunk)))
+        for case_id, account_id in map(tuple, rows.all()):
+            owners[account_id] = owners.get(account_id, 0) + counts[case_id]
+    return owners
