@@ -1,7 +1,7 @@
 """caseload: acknowledged red flags, messages read by the case's caseworker, inbox indexes
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0016
+Revises: 0014
 Create Date: 2026-11-30
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from bot.store.models import UTCDateTime
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0016"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
