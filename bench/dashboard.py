@@ -1,10 +1,13 @@
 """Benchmark: the dashboard on 100,000 pre-registrations (SQLite).
 
-Seeds the cases, signs in, then times the queue page through the real ASGI app
-(in-process HTTP), unfiltered and with a filter plus a search, and a full CSV export with
-its peak extra memory (tracemalloc).
+Seeds the cases, given out among 20 caseworkers (a tenth unassigned), with a few red flags,
+messages from the person and appointments, signs in, then times the queue page through the real ASGI app
+(in-process HTTP), unfiltered and with a filter plus a search, a caseworker's inbox (their
+own cases, the default), the supervisors' workload table, and a full CSV export with its
+peak extra memory (tracemalloc).
 
-Usage: python bench/dashboard.py [--rows 100000]
+Usage: python bench/dashboard.py [--rows 100000] [--database-url postgresql+asyncpg://...]
+(the PostgreSQL database must be empty)
 The last line printed is one JSON object.
 """
 
@@ -22,6 +25,7 @@ import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import insert
@@ -30,7 +34,7 @@ from bot.app import build
 from bot.config import Settings
 from bot.passwords import hash_password
 from bot.store import accounts
-from bot.store.tables import flags, people, pre_registrations
+from bot.store.tables import appointments, case_messages, flags, people, pre_registrations
 
 STATUSES = ["submitted", "in_review", "needs_info", "accepted", "rejected", "departed"]
 FLAGS = ["minor", "vulnerable", "family_case", "needs_travel_document", "refugee_or_asylum"]
@@ -38,6 +42,21 @@ NAMES = ["Awa", "Moussa", "Fatou", "Jean", "Grace", "Ibrahim", "Aminata", "Paul"
 FAMILY = ["Diallo", "Traore", "Mbeki", "Kone", "Ndiaye", "Okafor", "Camara", "Sow", "Ba"]
 COUNTRIES = ["SN", "ML", "CM", "CD", "CG", "CI", "GN", "NG"]
 CITIES = ["rabat", "casablanca", "tangier", "oujda", "fes", "marrakech"]
+RED = ["urgent_health", "unsafe", "wants_human", "unaccompanied_minor"]
+CASEWORKERS = 20
+PASSWORD = "bench password"
+
+
+async def add_team(bot: object) -> None:
+    """The caseworkers (ids 1 to 20, the first one signs in) and a supervisor."""
+    store = bot.store  # type: ignore[attr-defined]
+    digest = hash_password(PASSWORD)
+    now = datetime.now(UTC)
+    async with store.unit() as unit:
+        for n in range(CASEWORKERS):
+            name = "bench" if n == 0 else f"caseworker{n}"
+            await accounts.add_account(unit, name, digest, "caseworker", "en", now)
+        await accounts.add_account(unit, "chief", digest, "supervisor", "en", now)
 
 
 async def seed(bot: object, rows: int, rng: random.Random) -> None:
@@ -72,6 +91,7 @@ async def seed(bot: object, rows: int, rng: random.Random) -> None:
                     "name_key": name.lower(), "date_of_birth": "1990-01-01",
                     "phone": answers["phone"], "nationality": answers["nationality"],
                     "current_city": answers["current_city"],
+                    "assigned_to": None if n % 10 == 0 else n % CASEWORKERS + 1,
                     "created_at": now - timedelta(minutes=n), "updated_at": now,
                 })  # fmt: skip
             await unit.connection.execute(insert(pre_registrations), cases)
@@ -80,8 +100,32 @@ async def seed(bot: object, rows: int, rng: random.Random) -> None:
                 for c in cases
                 for flag in rng.sample(FLAGS, rng.choice([0, 0, 1, 2]))
             ]
+            tags += [
+                {"pre_registration_id": c["id"], "flag": rng.choice(RED)}
+                for c in cases
+                if rng.random() < 0.01
+            ]
             if tags:
                 await unit.connection.execute(insert(flags), tags)
+            written = [  # a twentieth of the people wrote; half of that is still unread
+                {"pre_registration_id": c["id"], "direction": "in", "author": None,
+                 "body": "Hello", "delivered": True, "created_at": now,
+                 "read_at": None if rng.random() < 0.5 else now}
+                for c in cases
+                if rng.random() < 0.05
+            ]  # fmt: skip
+            if written:
+                await unit.connection.execute(insert(case_messages), written)
+            booked = [  # a fiftieth have an interview, from three days ago to three ahead
+                {"pre_registration_id": c["id"], "kind": "interview",
+                 "starts_at": now + timedelta(hours=rng.randint(-72, 72)), "status": "booked",
+                 "revision": 1, "proposals": [], "remind_at": None, "reminded_at": None,
+                 "booked_by": "bench", "created_at": now, "updated_at": now}
+                for c in cases
+                if rng.random() < 0.02
+            ]  # fmt: skip
+            if booked:
+                await unit.connection.execute(insert(appointments), booked)
 
 
 async def timed(client: httpx.AsyncClient, url: str, times: int) -> list[float]:
@@ -98,34 +142,46 @@ def p95(values: list[float]) -> float:
     return sorted(values)[int(0.95 * (len(values) - 1))]
 
 
-async def main(rows: int, seed_value: int) -> dict[str, float]:
+async def sign_in(client: httpx.AsyncClient, username: str) -> None:
+    login = await client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
+    assert token is not None
+    await client.post(
+        "/login", data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)}
+    )
+
+
+async def main(rows: int, seed_value: int, database_url: str | None) -> dict[str, Any]:
     rng = random.Random(seed_value)
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(_env_file=None, data_dir=Path(tmp), telegram_bot_token=None)  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, data_dir=Path(tmp), telegram_bot_token=None,  # type: ignore[call-arg]
+                            database_url=database_url)  # fmt: skip
         bot = await build(settings)
         began = time.perf_counter()
+        await add_team(bot)
         await seed(bot, rows, rng)
         print(f"seeded {rows} cases in {time.perf_counter() - began:.1f} s", file=sys.stderr)
-        async with bot.store.unit() as unit:
-            await accounts.add_account(
-                unit, "bench", hash_password("bench password"), "caseworker", "en",
-                datetime.now(UTC),
-            )  # fmt: skip
+        if database_url is not None:  # what autovacuum does soon after such a load
+            import asyncpg  # PostgreSQL only
+
+            connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+            await connection.execute("VACUUM ANALYZE")
+            await connection.close()
         transport = httpx.ASGITransport(app=bot.web)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-            login = await client.get("/login")
-            token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
-            assert token is not None
-            await client.post(
-                "/login",
-                data={"username": "bench", "password": "bench password",
-                      "csrf_token": token.group(1)},
-            )  # fmt: skip
+            await sign_in(client, "bench")
             await timed(client, "/", 3)  # warm up caches
             queue = await timed(client, "/", 40)
             filtered = await timed(
                 client, "/?status=in_review&flag=vulnerable&nationality=SN&q=diallo", 40
             )
+            await timed(client, "/inbox", 3)
+            inbox = await timed(client, "/inbox", 40)  # the caseworker's own cases
+            inbox_all = await timed(client, "/inbox?scope=all", 20)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as chief:
+                await sign_in(chief, "chief")
+                await timed(chief, "/workload", 3)
+                workload = await timed(chief, "/workload", 40)
             page = await client.get("/")  # a new sign-in has a new CSRF token
             token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
             assert token is not None
@@ -147,6 +203,9 @@ async def main(rows: int, seed_value: int) -> dict[str, float]:
         "queue_p50_ms": round(statistics.median(queue) * 1000, 1),
         "queue_p95_ms": round(p95(queue) * 1000, 1),
         "filtered_p95_ms": round(p95(filtered) * 1000, 1),
+        "inbox_p95_ms": round(p95(inbox) * 1000, 1),
+        "inbox_all_p95_ms": round(p95(inbox_all) * 1000, 1),
+        "workload_p95_ms": round(p95(workload) * 1000, 1),
         "export_s": round(export_s, 2),
         "export_peak_mb": round(peak / 1e6, 1),
     }
@@ -156,5 +215,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.rows, args.seed))))
+    print(json.dumps(asyncio.run(main(args.rows, args.seed, args.database_url))))

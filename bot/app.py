@@ -16,6 +16,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.appointments import Appointments, Hours
 from bot.backups import Backups
+from bot.caseload import NewCases
 from bot.casework import Casework
 from bot.chat.handlers import Chat, register_commands
 from bot.chat.office import Contact, Office, Recipient
@@ -194,6 +195,7 @@ async def build(
         checkin_flows=followups.flows,
         journal=outbox,
         alerts=duty,
+        new_cases=NewCases(settings.assign_new_cases),
     )
     appointments = Appointments(
         store,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
@@ -159,6 +159,11 @@ class Settings(BaseSettings):
     notify_statuses: str = Field(
         default=("accepted,needs_info,rejected,doc_requested,doc_received,travel_booked"),
         description="Statuses the person is told of by default, comma-separated.",
+    )
+    assign_new_cases: Literal["none", "round_robin"] = Field(
+        default="none",
+        description="Who gets a new request: none (it waits unassigned) or round_robin "
+        "(each active caseworker in turn).",
     )
     webhook_url: str | None = Field(
         default=None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from bot.engine.flow import N_
@@ -19,48 +20,62 @@ CHANGED_MIND = "changed_mind"  # answered the departure's reconfirmation: not tr
 NOT_RECONFIRMED = "reconfirmation_missing"  # no answer to it within a day
 
 
+class Severity(enum.IntEnum):
+    """How soon a flag needs a caseworker; a case ranks by its most severe flag."""
+
+    PLAIN = 0  # worth knowing, no hurry
+    NOTICE = 1  # worth a look soon: shown in orange, ranks nothing
+    HIGH = 2  # a person at risk: shown in orange, first when the queue shows priority first
+    URGENT = 3  # needs a caseworker now: shown in red, first in the inbox until acknowledged
+
+
 @dataclass(frozen=True)
 class Flag:
-    """One flag: its stored name, its label, and how it ranks the case."""
+    """One flag: its stored name, its label, and how soon it needs a caseworker."""
 
     name: str
     label: str
-    priority: bool = False  # puts the case first when the queue shows priority first
-    red: bool = False  # needs a caseworker now: shown in red
-    warn: bool = False  # worth a look soon: shown in orange
+    severity: Severity = Severity.PLAIN
 
 
 FLAGS = (
-    Flag("minor", N_("Minor"), priority=True, warn=True),
-    Flag("unaccompanied_minor", N_("Unaccompanied minor"), priority=True, warn=True),
-    Flag("vulnerable", N_("Vulnerable"), priority=True, warn=True),
+    Flag("minor", N_("Minor"), Severity.HIGH),
+    # A child alone comes before any family: nobody travels with them to speak for them.
+    Flag("unaccompanied_minor", N_("Unaccompanied minor"), Severity.URGENT),
+    Flag("vulnerable", N_("Vulnerable"), Severity.HIGH),
     Flag("voluntariness_doubt", N_("Unsure about returning")),
     Flag("needs_travel_document", N_("Needs a travel document")),
     Flag("refugee_or_asylum", N_("Refugee or asylum seeker")),
     Flag("family_case", N_("Family")),
     Flag(NO_FOLLOWUP, N_("No messages after return")),
     Flag(DUPLICATE, N_("Possible duplicate")),
-    Flag(WANTS_HUMAN, N_("Wants to talk to a person")),
-    Flag("unsafe", N_("Does not feel safe"), priority=True, red=True),
-    Flag("urgent_health", N_("Urgent health problem"), priority=True, red=True),
+    Flag(WANTS_HUMAN, N_("Wants to talk to a person"), Severity.URGENT),
+    Flag("unsafe", N_("Does not feel safe"), Severity.URGENT),
+    Flag("urgent_health", N_("Urgent health problem"), Severity.URGENT),
     Flag("wants_to_migrate_again", N_("Feels they have to leave again")),
-    Flag(NO_REPLY, N_("No reply to a check-in"), warn=True),
+    Flag(NO_REPLY, N_("No reply to a check-in"), Severity.NOTICE),
     Flag(FOLLOWUP_FAILED, N_("Check-in not delivered")),
-    Flag(UNREACHABLE, N_("Blocked the bot"), warn=True),
-    Flag(MORE_TIMES, N_("Asks for other appointment times"), warn=True),
-    Flag(MISSED, N_("Missed two appointments"), warn=True),
-    Flag(CHANGED_MIND, N_("Changed their mind about leaving"), priority=True, red=True),
+    Flag(UNREACHABLE, N_("Blocked the bot"), Severity.NOTICE),
+    Flag(MORE_TIMES, N_("Asks for other appointment times"), Severity.NOTICE),
+    Flag(MISSED, N_("Missed two appointments"), Severity.NOTICE),
+    Flag(CHANGED_MIND, N_("Changed their mind about leaving"), Severity.URGENT),
     # Two days before the flight, silence needs a caseworker's call now.
-    Flag(NOT_RECONFIRMED, N_("Did not reconfirm the departure"), priority=True, red=True),
+    Flag(NOT_RECONFIRMED, N_("Did not reconfirm the departure"), Severity.URGENT),
 )
 BY_NAME = {flag.name: flag for flag in FLAGS}
-PRIORITY = frozenset(flag.name for flag in FLAGS if flag.priority)
-RED = frozenset(flag.name for flag in FLAGS if flag.red)
+PRIORITY = frozenset(flag.name for flag in FLAGS if flag.severity >= Severity.HIGH)
+RED = frozenset(flag.name for flag in FLAGS if flag.severity == Severity.URGENT)
+# Raised by a check-in's answers: the person is given the emergency contact at once.
+EMERGENCY = frozenset({"unsafe", "urgent_health"})
+
+
+def severity(name: str) -> Severity:
+    """A flag's severity; an unknown flag is plain."""
+    flag = BY_NAME.get(name)
+    return flag.severity if flag is not None else Severity.PLAIN
 
 
 def style(name: str) -> str:
     """The style a flag is shown in: "red", "warn", or "" for a plain one."""
-    flag = BY_NAME.get(name)
-    if flag is None:
-        return ""
-    return "red" if flag.red else "warn" if flag.warn else ""
+    rank = severity(name)
+    return "red" if rank == Severity.URGENT else "warn" if rank > Severity.PLAIN else ""

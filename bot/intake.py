@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot import departures, engine, flags
+from bot.caseload import assign_new
 from bot.commands import HUMAN_WISH, Commands
 from bot.engine import (
     ChoiceInput,
@@ -278,7 +279,7 @@ class Intake(Commands):
                 if case_id is not None:  # every red answer is told, even a flag it had
                     await self.raised(unit, case_id, event.flags, now)
                 facts = await checkins.planning_facts(unit, case_id) if case_id else None
-                urgent = bool(flags.RED & set(event.flags))
+                urgent = bool(flags.EMERGENCY & set(event.flags))
                 reply.items.append(CheckinDone(urgent, facts.country if facts else None))
                 await sessions.end(unit, row)
                 return reply
@@ -313,6 +314,7 @@ class Intake(Commands):
         wished = await audit.has(unit, HUMAN_WISH, person.id)
         submission = self._submission(state, done, (flags.WANTS_HUMAN,) if wished else ())
         case = await cases.submit(unit, person, submission, self.prefix, now, source_id)
+        await assign_new(unit, case.id, self.new_cases, now)
         await self.raised(unit, case.id, case.flags, now)
         await sources.count(unit, source_id, sources.SUBMITTED)
         await audit.record(

@@ -42,6 +42,7 @@ class Permission(enum.StrEnum):
     MANAGE_ACCOUNTS = "manage_accounts"  # create, deactivate, reset passwords
     READ_AUDIT = "read_audit"
     MANAGE_SOURCES = "manage_sources"  # outreach links and their QR codes
+    ASSIGN_CASES = "assign_cases"  # give cases to caseworkers, and see each one's workload
 
 
 _READ = frozenset({Permission.OWN_ACCOUNT, Permission.READ_CASES, Permission.READ_REPORTS})
@@ -57,7 +58,12 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MONITORING: _READ,
     Role.CASEWORKER: _WORK,
     Role.SUPERVISOR: _WORK
-    | {Permission.MANAGE_ACCOUNTS, Permission.READ_AUDIT, Permission.MANAGE_SOURCES},
+    | {
+        Permission.MANAGE_ACCOUNTS,
+        Permission.READ_AUDIT,
+        Permission.MANAGE_SOURCES,
+        Permission.ASSIGN_CASES,
+    },
 }
 
 

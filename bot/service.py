@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from bot import engine
+from bot.caseload import NewCases
 from bot.engine import Flow, Resources, Session
 from bot.followups.service import TOO_LATE
 from bot.replies import Item, Reply, User
@@ -62,8 +63,10 @@ class Service:
         *,
         journal: Journal,
         alerts: Alerts | None = None,
+        new_cases: NewCases = NewCases.NONE,
     ) -> None:
         self.store = store
+        self.new_cases = new_cases  # who gets a case just submitted
         self.journal = journal
         self.alerts = alerts
         self.flow = flow

@@ -55,6 +55,7 @@ LAYERS = {
             "bot.accounts",
             "bot.appointments",
             "bot.duty",
+            "bot.caseload",
             "bot.followups.service",
             "bot.travel",
             "bot.departures",

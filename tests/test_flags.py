@@ -39,17 +39,24 @@ def test_every_flag_a_conversation_file_raises_is_registered() -> None:
 
 
 def test_red_flags_need_a_caseworker_now_and_come_first() -> None:
-    assert {"unsafe", "urgent_health", "changed_mind", "reconfirmation_missing"} == flags.RED
+    assert {"unsafe", "urgent_health", "wants_human", "unaccompanied_minor", "changed_mind",
+            "reconfirmation_missing"} == flags.RED  # fmt: skip
     assert flags.RED <= flags.PRIORITY
     assert {flags.style(name) for name in flags.RED} == {"red"}
 
 
 def test_priority_flags_put_a_case_first() -> None:
-    assert {"unsafe", "urgent_health", "minor", "unaccompanied_minor", "vulnerable",
-            "changed_mind", "reconfirmation_missing"} == flags.PRIORITY  # fmt: skip
+    assert {"unsafe", "urgent_health", "wants_human", "minor", "unaccompanied_minor",
+            "vulnerable", "changed_mind", "reconfirmation_missing"} == flags.PRIORITY  # fmt: skip
 
 
 def test_orange_flags_are_worth_a_look_soon() -> None:
     orange = {flag.name for flag in flags.FLAGS if flags.style(flag.name) == "warn"}
-    assert orange == {"minor", "unaccompanied_minor", "vulnerable", "no_reply", "unreachable",
+    assert orange == {"minor", "vulnerable", "no_reply", "unreachable",
                       "appointment_more_times", "missed_appointments"}  # fmt: skip
+
+
+def test_an_unaccompanied_minor_outranks_a_family_with_a_child() -> None:
+    assert flags.severity("unaccompanied_minor") > flags.severity("vulnerable")
+    assert flags.severity("urgent_health") > flags.severity("minor")
+    assert flags.severity("made_up") == flags.Severity.PLAIN

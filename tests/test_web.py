@@ -598,6 +598,11 @@ ROUTES = [
     ("POST", "/cases/{ref}/appointments/7/outcome"),
     ("GET", "/appointments"),
     ("POST", "/cases/{ref}/travel"),
+    ("POST", "/cases/{ref}/assign"),
+    ("POST", "/cases/{ref}/take"),
+    ("POST", "/cases/{ref}/flags/urgent_health/acknowledge"),
+    ("GET", "/inbox"),
+    ("GET", "/workload"),
     ("GET", "/audit"),
     ("GET", "/accounts"),
     ("POST", "/accounts"),
@@ -616,7 +621,10 @@ ROUTES = [
     ("POST", "/telegram/code"),
     ("POST", "/telegram/unlink"),
 ]
-SUPERVISOR_ONLY = {"/audit", "/accounts", "/accounts/1/active", "/accounts/1/reset", "/sources"}
+SUPERVISOR_ONLY = {
+    "/audit", "/accounts", "/accounts/1/active", "/accounts/1/reset", "/sources", "/workload",
+    "/cases/{ref}/assign",
+}  # fmt: skip
 
 
 def test_every_route_is_in_the_route_tests(bot: Runtime) -> None:
@@ -628,6 +636,7 @@ def test_every_route_is_in_the_route_tests(bot: Runtime) -> None:
         .replace("/1/", "/{account_id:int}/")
         .replace("{phone}", "{user_id:int}")
         .replace("/appointments/7/", "/appointments/{appointment_id:int}/")
+        .replace("/urgent_health/", "/{flag}/")
         for _, p in ROUTES
     }
     tested |= {"/login", "/logout", "/language", "/export.{kind:str}"}

@@ -15,7 +15,7 @@ from sqlalchemy import delete, insert, select, update
 
 from bot.flags import DUPLICATE, NO_FOLLOWUP
 from bot.status import Status
-from bot.store import audit, notes, references, twins
+from bot.store import acknowledgements, audit, notes, references, twins
 from bot.store.people import PersonRecord
 from bot.store.tables import answer_versions, flags, people, pre_registrations
 from bot.store.unit import Unit
@@ -216,14 +216,15 @@ async def correct(
 
 
 async def add_flag(unit: Unit, case_id: int, name: str) -> bool:
-    """Flag a case, once; whether the flag is new."""
+    """Flag a case, once; whether the flag is new, or acknowledged and raised again (it then
+    needs a caseworker again)."""
     known = await unit.connection.execute(
         select(flags.c.flag).where(flags.c.pre_registration_id == case_id, flags.c.flag == name)
     )
     if known.first() is None:
         await _flag(unit, case_id, name)
         return True
-    return False
+    return await acknowledgements.reopen(unit, case_id, name)
 
 
 async def _flag(unit: Unit, case_id: int, name: str) -> None:

@@ -170,7 +170,13 @@ class PreRegistration(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_pre_registrations_name_dob", "name_key", "date_of_birth"),)
+    __table_args__ = (
+        Index("ix_pre_registrations_name_dob", "name_key", "date_of_birth"),
+        # A caseworker's cases by status, oldest first: the inbox and the workload table.
+        Index("ix_pre_registrations_assigned_to_status", "assigned_to", "status", "created_at"),
+        # Everyone's new requests, oldest first: the inbox of all cases.
+        Index("ix_pre_registrations_status_created_at", "status", "created_at"),
+    )
 
 
 class Followup(Base):
@@ -218,6 +224,10 @@ class Flag(Base):
         ForeignKey("pre_registrations.id", ondelete="CASCADE"), primary_key=True
     )
     flag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    # A red flag a caseworker has seen to: still shown, no longer in the inbox.
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    acknowledged_note: Mapped[str | None] = mapped_column(Text)
 
 
 class ReferenceCounter(Base):
@@ -321,6 +331,16 @@ class CaseMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     delivered: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]  # a message from the person, opened by its caseworker
+    __table_args__ = (
+        Index(
+            "ix_case_messages_unread",
+            "pre_registration_id",
+            "created_at",
+            sqlite_where=text("direction = 'in' AND read_at IS NULL"),
+            postgresql_where=text("direction = 'in' AND read_at IS NULL"),
+        ),
+    )
 
 
 class AnswerVersion(Base):

@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 
-from bot.flags import PRIORITY
-from bot.store import cases
+from bot.flags import PRIORITY, RED
+from bot.store import cases, reading
+from bot.store.accounts import accounts
 from bot.store.tables import flags, pre_registrations
 from bot.store.unit import Unit
 
@@ -28,6 +29,8 @@ class CaseFilter:
     search: str = ""  # a reference or a phone number, as typed
     search_key: str = ""  # the same folded like stored names (lower case, no accents)
     priority_first: bool = False
+    assigned_to: int | None = None  # one caseworker's cases
+    unassigned: bool = False  # the cases nobody has
     page: int = 1
     per_page: int = 50
 
@@ -43,6 +46,8 @@ class CaseRow:
     current_city: str | None
     created_at: datetime
     flags: tuple[str, ...]
+    assignee: str | None = None  # the caseworker's username
+    unread: int = 0  # messages from the person its caseworker has not opened
 
     @property
     def priority(self) -> bool:
@@ -73,6 +78,10 @@ def _where(query: Select[Any], f: CaseFilter, *, with_status: bool = True) -> Se
         conditions.append(r.current_city == f.city)
     if f.source is not None:
         conditions.append(r.source_id == f.source)
+    if f.assigned_to is not None:
+        conditions.append(r.assigned_to == f.assigned_to)
+    elif f.unassigned:
+        conditions.append(r.assigned_to.is_(None))
     if f.since:
         conditions.append(r.created_at >= datetime.combine(f.since, time.min))
     if f.until:
@@ -90,7 +99,7 @@ def _where(query: Select[Any], f: CaseFilter, *, with_status: bool = True) -> Se
 
 
 async def page(unit: Unit, f: CaseFilter) -> CasePage:
-    """One page of the queue, newest first (cases with priority flags first if asked)."""
+    """One page of the queue, newest first (by the severity of their flags first if asked)."""
     r = pre_registrations.c
     total = (
         await unit.connection.execute(
@@ -98,11 +107,14 @@ async def page(unit: Unit, f: CaseFilter) -> CasePage:
         )
     ).scalar_one()
     order: list[Any] = []
-    if f.priority_first:
-        urgent = exists().where(
-            flags.c.pre_registration_id == r.id, flags.c.flag.in_(sorted(PRIORITY))
-        )
-        order.append(case((urgent, 0), else_=1))
+    if f.priority_first:  # red flags first, then the other people at risk
+
+        def flagged(names: frozenset[str]) -> Any:
+            return exists().where(
+                flags.c.pre_registration_id == r.id, flags.c.flag.in_(sorted(names))
+            )
+
+        order.append(case((flagged(RED), 0), (flagged(PRIORITY - RED), 1), else_=2))
     order += [r.created_at.desc(), r.id.desc()]
     columns = (r.id, r.reference, r.status, r.full_name, r.phone, r.nationality, r.current_city,
                r.created_at)  # fmt: skip
@@ -111,8 +123,15 @@ async def page(unit: Unit, f: CaseFilter) -> CasePage:
     query = _where(select(*columns), f).order_by(*order)
     query = query.limit(f.per_page).offset((number - 1) * f.per_page)
     rows = list((await unit.connection.execute(query)).mappings())
-    names = await cases.flags_of(unit, [row["id"] for row in rows])
-    found = [CaseRow(**row, flags=tuple(names.get(row["id"], ()))) for row in rows]
+    ids = [row["id"] for row in rows]
+    names = await cases.flags_of(unit, ids)
+    owners = await _owners(unit, ids)
+    unread = await reading.counts(unit, ids)
+    found = [
+        CaseRow(**row, flags=tuple(names.get(row["id"], ())), assignee=owners.get(row["id"]),
+                unread=unread.get(row["id"], 0))
+        for row in rows
+    ]  # fmt: skip
     counts_query = _where(
         select(r.status, func.count().label("n")).group_by(r.status), f, with_status=False
     )
@@ -121,6 +140,19 @@ async def page(unit: Unit, f: CaseFilter) -> CasePage:
         for row in (await unit.connection.execute(counts_query)).mappings()
     }
     return CasePage(found, total, number, pages, counts)
+
+
+async def _owners(unit: Unit, ids: list[int]) -> dict[int, str]:
+    """The usernames of these cases' caseworkers, by case (unassigned ones left out)."""
+    if not ids:
+        return {}
+    r = pre_registrations.c
+    result = await unit.connection.execute(
+        select(r.id, accounts.c.username)
+        .join(accounts, accounts.c.id == r.assigned_to)
+        .where(r.id.in_(ids))
+    )
+    return {int(case_id): str(name) for case_id, name in map(tuple, result.all())}
 
 
 async def nationalities(unit: Unit) -> list[str]:

@@ -10,8 +10,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.accounts import Accounts
+from bot.caseload import Caseload
 from bot.web.appointments import AppointmentPages
 from bot.web.case import CaseView
+from bot.web.caseload import CaseloadView
 from bot.web.deps import Deps
 from bot.web.health import Health
 from bot.web.pages import HERE, Pages
@@ -39,6 +41,9 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
     case = CaseView(pages, deps.flow, deps.casework, deps.followups, deps.consent_text)
     supervisors = Supervisors(pages)
     reach = Sources(supervisors, deps.bot_username)
+    caseload = CaseloadView(
+        pages, supervisors, case, Caseload(deps.store, deps.casework, deps.clock)
+    )
     webhook = Webhook(deps.webhook_secret, deps.updates)
     simulator = Simulator(pages, deps.phones)
     health = Health(deps.store, deps.clock, deps.health)
@@ -71,6 +76,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/telegram/code", staff_chat.new_code, methods=["POST"]),
         Route("/telegram/unlink", staff_chat.unlink, methods=["POST"]),
         Route("/cases/{reference}/travel", TravelView(case).save, methods=["POST"]),
+        *caseload.routes(),
         *simulator.routes(),
         *passwords.routes(),
         *(booking.routes() if booking is not None else []),

@@ -26,6 +26,7 @@ from bot.followups.zones import zone_for, zones_of
 from bot.i18n import Translator
 from bot.status import Status
 from bot.store import Unit, audit, cases, checkins, messages, notes, sources, twins
+from bot.web.caseload import case_section
 from bot.web.forms import Refusal
 from bot.web.pages import Pages, parse_date
 from bot.web.summary import ConsentText, summary
@@ -95,6 +96,7 @@ class CaseView:
             reach = await sources.reach(unit, found.id)
             for section in self.sections:
                 kept = {**await section(unit, found, tr), **kept}
+            ownership = await case_section(unit, found.id, account, now)
         person = self.pages.catalogs.translator(found.language)  # the consent as they read it
         zone = zone_for(facts.country if facts else None, facts.time_zone if facts else None)
         journey = await travel_section(self.casework.travel, found, tr, travel_typed)
@@ -131,6 +133,7 @@ class CaseView:
             zones=zones_of(facts.country if facts else None),
             today=self.clock().date().isoformat(),
             summary=summary(found, self.flow, self.consent_text, trail, tr, person, now.date()),
+            **ownership,
             **kept,
             travel=journey,
         )

@@ -53,6 +53,12 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/appointments"): P.READ_CASES,
     ("POST", "/cases/{reference}/appointments"): P.EDIT_CASES,
     ("POST", "/cases/{reference}/appointments/{appointment_id:int}/outcome"): P.EDIT_CASES,
+    # Who has a case, and what needs action.
+    ("GET", "/inbox"): P.READ_CASES,
+    ("GET", "/workload"): P.ASSIGN_CASES,
+    ("POST", "/cases/{reference}/assign"): P.ASSIGN_CASES,
+    ("POST", "/cases/{reference}/take"): P.EDIT_CASES,
+    ("POST", "/cases/{reference}/flags/{flag}/acknowledge"): P.EDIT_CASES,
     # Travel preparation.
     ("POST", "/cases/{reference}/travel"): P.EDIT_CASES,
     # The phone simulator.

@@ -21,6 +21,7 @@ from bot.web.pages import Pages, parse_date, parse_int
 
 FILTER_KEYS = (
     "status", "flag", "nationality", "city", "source", "since", "until", "q", "priority",
+    "assigned",
 )  # fmt: skip
 
 
@@ -38,7 +39,7 @@ class Queue:
         query = request.query_params
         tr = self.pages.translator(request, account)
         search = query.get("q", "").strip()
-        filters = case_filter(query)
+        filters = case_filter(query, account.id)
         async with self.store.unit() as unit:
             page = await queue.page(unit, filters)
             nationalities = await queue.nationalities(unit)
@@ -74,7 +75,7 @@ class Queue:
             raise HTTPException(404, N_("No such export."))
         form = await self.pages.form(request)
         query = {k: v for k, v in form.items() if k in FILTER_KEYS and isinstance(v, str)}
-        filters = case_filter(query)
+        filters = case_filter(query, account.id)
         tr = self.pages.translator(request, account)
         used = {k: ("…" if k == "q" else v) for k, v in query.items() if v}
         async with self.store.unit() as unit:  # the search text may be a name: not recorded
@@ -102,9 +103,11 @@ class Queue:
         )
 
 
-def case_filter(query: Any) -> queue.CaseFilter:
-    """The queue's filter from query parameters; anything malformed is ignored."""
+def case_filter(query: Any, me: int | None = None) -> queue.CaseFilter:
+    """The queue's filter from query parameters, `me` the account looking; anything malformed
+    is ignored."""
     search = str(query.get("q", "")).strip()[:100]
+    assigned = query.get("assigned", "")
     return queue.CaseFilter(
         status=query.get("status", "") if parse(query.get("status", "")) else "",
         flag=query.get("flag", ""),
@@ -116,6 +119,8 @@ def case_filter(query: Any) -> queue.CaseFilter:
         search=search,
         search_key=fold(search),
         priority_first=query.get("priority") == "1",
+        assigned_to=me if assigned == "me" else None,
+        unassigned=assigned == "none",
         page=parse_int(query.get("page"), 1),
     )
 
