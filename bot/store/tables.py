@@ -8,8 +8,10 @@ from bot.store.models import (
     AuditEvent,
     Base,
     CaseLink,
+    CaseMember,
     CaseMessage,
     CaseNote,
+    ChecklistEntry,
     Flag,
     Followup,
     InboxUpdate,
@@ -37,3 +39,5 @@ inbox = _tables[InboxUpdate.__tablename__]
 outbox = _tables[OutboxMessage.__tablename__]
 outreach_sources = _tables[OutreachSource.__tablename__]
 appointments = _tables[Appointment.__tablename__]
+case_checklist = _tables[ChecklistEntry.__tablename__]
+case_members = _tables[CaseMember.__tablename__]

@@ -9,8 +9,10 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.counselling import Counselling
 from bot.web.appointments import AppointmentPages
 from bot.web.case import CaseView
+from bot.web.counselling import CounsellingView
 from bot.web.deps import Deps
 from bot.web.health import Health
 from bot.web.pages import HERE, Pages
@@ -31,7 +33,9 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
     pages = Pages(deps.store, deps.catalogs, deps.clock, simulator=deps.phones is not None)
     sign_in = SignIn(pages, deps.throttle)
     queue = Queue(pages, deps.flow)
+    counselling = Counselling(deps.store, deps.flow, deps.casework.checklist, deps.clock)
     case = CaseView(pages, deps.flow, deps.casework, deps.followups)
+    counsel = CounsellingView(pages, case, counselling)
     supervisors = Supervisors(pages)
     reach = Sources(supervisors, deps.bot_username)
     webhook = Webhook(deps.webhook_secret, deps.updates)
@@ -60,6 +64,10 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/cases/{reference}/link", case.link, methods=["POST"]),
         Route("/cases/{reference}/return", case.change_return, methods=["POST"]),
         Route("/cases/{reference}/messages", case.send_message, methods=["POST"]),
+        Route("/cases/{reference}/checklist", counsel.record, methods=["POST"]),
+        Route(
+            "/cases/{reference}/members/{member_id:int}", counsel.change_member, methods=["POST"]
+        ),
         *simulator.routes(),
         *(booking.routes() if booking is not None else []),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
