@@ -25,7 +25,7 @@ from bot.chat.sender import Outcome, Sender
 from bot.chat.simulator import Phones
 from bot.chat.transport import OFFLINE_TOKEN, OfflineBotAPI
 from bot.config import Settings
-from bot.conversations import load_flows, load_followups
+from bot.conversations import CHECKLIST_FILE, load_checklist, load_flows, load_followups
 from bot.conversations.loader import FOLLOWUP_FILE
 from bot.delivery.inbox import Inbox
 from bot.delivery.outbox import AGE, Outbox
@@ -272,6 +272,7 @@ async def build(
         notified=frozenset(s.strip() for s in settings.notify_statuses.split(",") if s.strip()),
         followups=followups,
         travel=travel,
+        checklist=load_checklist(settings.conversations_dir / CHECKLIST_FILE),
     )
     deps = Deps(
         store,

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from bot import status
+from bot import decisions, status
+from bot.checklist import Checklist
 from bot.engine import Flow, Kind, Step
 from bot.engine.checkins import Followups
 from bot.engine.flow import N_
@@ -68,6 +69,9 @@ class StatusChange:
     return_date: date | None = None
     ask: tuple[str, ...] = ()  # the answers the person gives again, for "needs_info"
     tell: bool | None = None  # tell the person; None: as the office does for this status
+    reason: str = ""  # why not accepted: a refusal reason's code, for "rejected"
+    override: bool = False  # a supervisor accepts without a complete counselling checklist
+    duplicate_of: str = ""  # the other case's reference, for "duplicate"
 
 
 def correctable(flow: Flow, answers: dict[str, Any]) -> list[Step]:
@@ -95,6 +99,7 @@ class Casework:
         notified: frozenset[str],
         followups: Followups | None = None,
         travel: Travel | None = None,
+        checklist: Checklist | None = None,
     ) -> None:
         self.store = store
         self.flow = flow
@@ -106,6 +111,8 @@ class Casework:
         self.notified = notified  # the statuses the person is told about by default
         self.followups = followups
         self.travel = travel  # the journey home: its details, and the question before it
+        # The counselling checklist and refusal reasons; none: nothing is required.
+        self.checklist = checklist or Checklist("", ())
 
     async def change_status(
         self,
@@ -113,13 +120,15 @@ class Casework:
         change: StatusChange,
         actor: str,
         language: str | None = None,
+        role: Role | None = None,
     ) -> cases.CaseRecord:
         """Move a case, plan its check-ins, then tell the person and ask them again.
 
         `case` is a reference (the case as it is now) or a record (the case as the caller
         saw it: StatusChanged if it moved since). Raises NoSuchCase, TransitionRefused or
         StatusChanged with nothing done. `language` is the actor's, for the note recorded
-        when the questions cannot be sent.
+        when the questions cannot be sent; `role` the actor's, for an override of the
+        counselling checklist.
         """
         note = change.note[:NOTE_LIMIT]
         refusal: status.TransitionRefused | cases.StatusChanged | None = None
@@ -128,15 +137,23 @@ class Casework:
             editable = {step.id for step in correctable(self.flow, found.answers)}
             ticked = [step for step in change.ask if step in editable]
             asked = ticked if change.target == Status.NEEDS_INFO else []
+            decision = decisions.Decision(
+                change.target, note, change.reason, change.override, change.duplicate_of
+            )
             try:
-                status.check(found.status, change.target, note, change.return_date)
+                status.check(found.status, change.target, note, change.return_date,
+                             duplicate_of=change.duplicate_of)  # fmt: skip
                 if change.target == Status.NEEDS_INFO and not asked:
                     reason = N_("Tick the answers the person must give again.")
                     raise status.TransitionRefused(reason, "ask")
+                other = await decisions.check(unit, self.checklist, found, decision, role)
                 if self.travel is not None:
                     await self.travel.check(unit, found, change.target)
                 await cases.change_status(
                     unit, found, change.target, actor, note, change.return_date, self.clock()
+                )
+                await decisions.record(
+                    unit, self.checklist, found, decision, other, actor, self.clock()
                 )
                 if self.travel is not None:
                     await self.travel.status_changed(

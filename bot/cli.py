@@ -337,7 +337,7 @@ async def _purge(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _conversations_check(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.conversations import FlowError, check_file
+    from bot.conversations import ChecklistError, FlowError, check_file
 
     catalogs = Catalogs(settings.locales_dir)
     problems: list[str] = []
@@ -345,7 +345,7 @@ async def _conversations_check(args: argparse.Namespace, settings: Settings) -> 
     for path in paths:
         try:
             problems.extend(check_file(path, catalogs.known_messages()))
-        except FlowError as error:
+        except (FlowError, ChecklistError) as error:
             problems.append(str(error))
     for problem in problems:
         print(problem)

@@ -23,12 +23,19 @@ class Status(enum.StrEnum):
     DEPARTED = "departed"
     RETURNED = "returned"
     CLOSED = "closed"
+    DUPLICATE = "duplicate"  # closed as the same request as another case: counts for nothing
 
 
 TRANSITIONS: dict[Status, tuple[Status, ...]] = {
-    Status.SUBMITTED: (Status.IN_REVIEW, Status.REJECTED, Status.WITHDRAWN),
-    Status.IN_REVIEW: (Status.NEEDS_INFO, Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN),
-    Status.NEEDS_INFO: (Status.IN_REVIEW, Status.REJECTED, Status.WITHDRAWN),
+    Status.SUBMITTED: (Status.IN_REVIEW, Status.REJECTED, Status.WITHDRAWN, Status.DUPLICATE),
+    Status.IN_REVIEW: (
+        Status.NEEDS_INFO,
+        Status.ACCEPTED,
+        Status.REJECTED,
+        Status.WITHDRAWN,
+        Status.DUPLICATE,
+    ),
+    Status.NEEDS_INFO: (Status.IN_REVIEW, Status.REJECTED, Status.WITHDRAWN, Status.DUPLICATE),
     # Someone with a valid passport needs no document: from accepted straight to booked.
     Status.ACCEPTED: (Status.DOC_REQUESTED, Status.TRAVEL_BOOKED, Status.WITHDRAWN),
     Status.DOC_REQUESTED: (Status.DOC_RECEIVED, Status.WITHDRAWN),
@@ -40,9 +47,12 @@ TRANSITIONS: dict[Status, tuple[Status, ...]] = {
     Status.DEPARTED: (Status.RETURNED,),
     Status.RETURNED: (Status.CLOSED,),
     Status.CLOSED: (),
+    Status.DUPLICATE: (),
 }
 # A case in one of these is over: the person's messages no longer reach a caseworker.
-CLOSED = frozenset({Status.REJECTED, Status.WITHDRAWN, Status.CLOSED})
+CLOSED = frozenset({Status.REJECTED, Status.WITHDRAWN, Status.CLOSED, Status.DUPLICATE})
+# Left out of the counts of cases and people: the other case counts for both.
+UNCOUNTED = frozenset({Status.DUPLICATE})
 NOTE_REQUIRED = frozenset({Status.REJECTED, Status.WITHDRAWN})
 
 # How caseworkers and the person read each status.
@@ -59,6 +69,7 @@ LABELS: dict[Status, str] = {
     Status.DEPARTED: N_("Departed"),
     Status.RETURNED: N_("Returned home"),
     Status.CLOSED: N_("Closed"),
+    Status.DUPLICATE: N_("Closed as a duplicate"),
 }
 
 # What the person receives through the bot when a caseworker chooses to tell them.
@@ -93,6 +104,10 @@ PERSON_MESSAGES: dict[Status, str] = {
     Status.DEPARTED: N_("Have a safe journey. Your request {reference} is now marked as departed."),
     Status.RETURNED: N_("Welcome home. Your request {reference} is now marked as returned."),
     Status.CLOSED: N_("Your request {reference} is now closed. Thank you."),
+    Status.DUPLICATE: N_(
+        "Your request {reference} is closed because you sent the same request twice. "
+        "Staff follow your other request."
+    ),
 }
 
 # What /status says: where the request stands and what happens next, one sentence each.
@@ -136,6 +151,9 @@ NEXT_STEPS: dict[Status, str] = {
         "Returned home: staff in your country will help you with your plan to start again."
     ),
     Status.CLOSED: N_("Closed: there is nothing more to do. Thank you."),
+    Status.DUPLICATE: N_(
+        "Closed: you sent this request twice, and staff follow your other request."
+    ),
 }
 
 
@@ -160,10 +178,22 @@ def targets(current: str) -> tuple[Status, ...]:
     return TRANSITIONS[found] if found is not None else ()
 
 
-def check(current: str, target: str, note: str, return_date: date | None) -> None:
-    """Raise TransitionRefused unless `current` -> `target` may happen with these details."""
+def check(
+    current: str,
+    target: str,
+    note: str,
+    return_date: date | None,
+    *,
+    duplicate_of: str = "",
+) -> None:
+    """Raise TransitionRefused unless `current` -> `target` may happen with these details.
+    `duplicate_of` is the reference of the case this one duplicates, for "duplicate"."""
     if target not in targets(current):
         raise TransitionRefused(N_("This status change is not allowed."))
+    if target == Status.DUPLICATE and not duplicate_of.strip():
+        raise TransitionRefused(
+            N_("Give the reference of the case this one duplicates."), "duplicate_of"
+        )
     if target in NOTE_REQUIRED and not note.strip():
         raise TransitionRefused(N_("Write a note to explain this decision."), "note")
     if target == Status.RETURNED and return_date is None:

@@ -23,10 +23,20 @@ from telegram import Update
 
 from bot.app import Runtime
 from bot.chat.phone import BotMessage, SimulatedPerson
+from bot.checklist import ItemKind
+from bot.conversations import CHECKLIST_FILE, load_checklist
 from bot.engine import Session
 from bot.followups.service import schedule_case
 from bot.passwords import hash_password
-from bot.store import IntakeSession, PreRegistration, Submission, accounts, cases, people
+from bot.store import (
+    IntakeSession,
+    PreRegistration,
+    Submission,
+    accounts,
+    cases,
+    counselling,
+    people,
+)
 from bot.store.database import sqlite_path
 from tests.walker import answer_until, is_turn
 
@@ -178,6 +188,20 @@ async def add_case(bot: Runtime, telegram_id: int, **answers: Any) -> str:
         )
         sent = await cases.submit(unit, person, submission, "AVR", bot.service.clock())
     return sent.reference
+
+
+async def counselled(bot: Runtime, reference: str) -> None:
+    """Every item of the case's counselling checklist done, as a counsellor records them."""
+    checklist = load_checklist(bot.settings.conversations_dir / CHECKLIST_FILE)
+    now = bot.service.clock()
+    async with bot.store.unit() as unit:
+        case = await cases.by_reference(unit, reference)
+        assert case is not None
+        for item in checklist.items:
+            value = item.options[0].value if item.kind is ItemKind.CHOICE else "Seen"
+            await counselling.record(
+                unit, case.id, item.id, value, now.date(), "Fatima", "setup", now
+            )
 
 
 def token(page: httpx.Response) -> str:

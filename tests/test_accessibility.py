@@ -192,6 +192,7 @@ async def test_a_refused_status_change_keeps_every_choice_and_focuses_the_field_
     assert await page.evaluate("document.activeElement.name") == "note"
 
     await note.fill("Registered refugee: referred to UNHCR.")
+    await page.select_option("select[name=reason]", "protection_referral")  # and its reason
     await page.click("section.act button[type=submit]")
     assert await page.inner_text("[role=status].saved") == "The status was changed."
     assert "Not accepted" in await page.inner_text("h1")

@@ -38,10 +38,11 @@ LAYERS = {
     "phones": Layer(("bot.phones",), third_party=("phonenumbers",)),
     # The engine's N_ marks the refusals of a weak password for translation.
     "passwords": Layer(("bot.passwords",), ("engine",), ("argon2",)),
-    "conversations": Layer(("bot.conversations",), ("engine",), ("yaml",)),
+    "conversations": Layer(("bot.conversations",), ("engine", "domain"), ("yaml",)),
     "store": Layer(("bot.store",), ("engine", "domain"), ("sqlalchemy", "alembic")),
     # Domain words shared by every layer above the engine: statuses, flags, roles.
-    "domain": Layer(("bot.status", "bot.flags", "bot.roles"), ("engine",)),
+    # The counselling checklist's items and whether a case's is complete: data and rules.
+    "domain": Layer(("bot.status", "bot.flags", "bot.roles", "bot.checklist"), ("engine",)),
     # Answers, statuses and flags as people read them; the words people type for buttons.
     "answers": Layer(("bot.answers", "bot.vocabulary"), ("engine", "domain", "i18n")),
     # The use-cases: one person's input in one transaction, the replies, the casework.
@@ -56,6 +57,8 @@ LAYERS = {
             "bot.appointments",
             "bot.duty",
             "bot.caseload",
+            "bot.decisions",
+            "bot.counselling",
             "bot.followups.service",
             "bot.travel",
             "bot.departures",

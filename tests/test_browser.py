@@ -8,7 +8,7 @@ from typing import Any
 from bot.app import Runtime
 from bot.store import cases, people
 from tests.browser import needs_chromium, screenshot
-from tests.helpers import PASSWORD, Phone, add_account, add_case
+from tests.helpers import PASSWORD, Phone, add_account, add_case, counselled
 from tests.walker import complete_intake
 
 pytestmark = needs_chromium
@@ -56,6 +56,7 @@ async def test_a_caseworker_works_a_case_in_the_browser(
     await page.select_option("select[name=notify]", "no")
     await page.click("section.act button[type=submit]")
     await page.check("input[name=status][value=rejected]")
+    await page.select_option("section.act select[name=reason]", "protection_referral")
     await page.fill("section.act textarea[name=note]", "Referred to UNHCR: registered refugee")
     await page.click("section.act button[type=submit]")
     assert "Not accepted" in await page.inner_text("h1")
@@ -83,6 +84,7 @@ async def test_an_intake_accepted_in_the_browser_reaches_the_person_in_french(
 ) -> None:
     phone = Phone(bot, api.person(4343, "Awa", "fr"))
     reference = await complete_intake(phone, date_of_birth="1990", reintegration_plan="dont_know")
+    await counselled(bot, reference)
 
     await add_account(bot)
     await page.goto(dashboard + "/login")

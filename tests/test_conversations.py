@@ -120,7 +120,7 @@ def test_the_language_question_offers_the_languages_given_in_their_order() -> No
 
 def test_conversations_check_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["conversations", "check"]) == 0
-    assert "2 conversation file(s) OK" in capsys.readouterr().out
+    assert "3 conversation file(s) OK" in capsys.readouterr().out
 
 
 def test_conversations_check_command_fails_on_a_bad_file(

@@ -24,6 +24,7 @@ from tests.helpers import (
     Phone,
     add_account,
     add_case,
+    counselled,
     returned_case,
     session_state,
     sign_in,
@@ -323,6 +324,7 @@ async def test_the_dashboard_plans_check_ins_and_shows_their_answers(
     bot: Runtime, api: OfflineBotAPI, clock: Clock, phone_factory: Any
 ) -> None:
     reference = await add_case(bot, 90, destination_country="CD", followup_consent=True)
+    await counselled(bot, reference)
     await add_account(bot)
     transport = httpx.ASGITransport(app=bot.web)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -450,6 +452,7 @@ async def test_a_check_in_renders_every_kind_the_check_lets_it_ask(
     conversations = tmp_path / "conversations"
     conversations.mkdir()
     shutil.copy(ROOT / "conversations" / "intake.yaml", conversations)
+    shutil.copy(ROOT / "conversations" / "checklist.yaml", conversations)
     (conversations / "followup.yaml").write_text(EVERY_KIND, encoding="utf-8")
     settings = settings.model_copy(update={"conversations_dir": conversations})
     bot = await build(settings, offline=api, clock=clock)

@@ -19,6 +19,7 @@ ADDED_KEYS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("sessions", "source_id"): ("outreach_sources", "source_id", "SET NULL"),
     ("pre_registrations", "source_id"): ("outreach_sources", "source_id", "SET NULL"),
     ("pre_registrations", "assigned_to"): ("accounts", "assigned_to", "SET NULL"),
+    ("pre_registrations", "duplicate_of"): ("pre_registrations", "duplicate_of", "SET NULL"),
 }
 
 

@@ -24,9 +24,9 @@ from bot.status import (
 
 FRENCH = Catalogs(ROOT / "locales").translator("fr")
 ALLOWED = {
-    "submitted": {"in_review", "rejected", "withdrawn"},
-    "in_review": {"needs_info", "accepted", "rejected", "withdrawn"},
-    "needs_info": {"in_review", "rejected", "withdrawn"},
+    "submitted": {"in_review", "rejected", "withdrawn", "duplicate"},
+    "in_review": {"needs_info", "accepted", "rejected", "withdrawn", "duplicate"},
+    "needs_info": {"in_review", "rejected", "withdrawn", "duplicate"},
     "accepted": {"doc_requested", "travel_booked", "withdrawn"},
     "doc_requested": {"doc_received", "withdrawn"},
     "doc_received": {"travel_booked", "withdrawn"},
@@ -36,6 +36,7 @@ ALLOWED = {
     "departed": {"returned"},
     "returned": {"closed"},
     "closed": set(),
+    "duplicate": set(),
 }
 EVERY_MOVE = [(current, target) for current in ALLOWED for target in ALLOWED]
 
@@ -54,11 +55,11 @@ def test_every_status_has_a_row_in_the_transition_table() -> None:
 def test_every_move_is_allowed_or_refused_as_the_table_says(current: str, target: str) -> None:
     when = date(2026, 5, 1)
     if target in ALLOWED[current]:
-        check(current, target, "Explained", when)
+        check(current, target, "Explained", when, duplicate_of="AVR-2026-00001")
         assert target in targets(current)
     else:
         with pytest.raises(TransitionRefused) as refused:
-            check(current, target, "Explained", when)
+            check(current, target, "Explained", when, duplicate_of="AVR-2026-00001")
         assert refused.value.reason == "This status change is not allowed."
 
 
@@ -77,6 +78,13 @@ def test_a_return_needs_its_date() -> None:
     check("departed", "returned", "", date(2026, 5, 1))
 
 
+def test_closing_as_a_duplicate_needs_the_other_case() -> None:
+    with pytest.raises(TransitionRefused) as refused:
+        check("in_review", "duplicate", "", None, duplicate_of=" ")
+    assert refused.value.reason == "Give the reference of the case this one duplicates."
+    check("in_review", "duplicate", "", None, duplicate_of="AVR-2026-00001")
+
+
 def test_an_unknown_status_moves_nowhere() -> None:
     assert parse("lost") is None and targets("lost") == ()
     with pytest.raises(TransitionRefused):
@@ -86,8 +94,9 @@ def test_an_unknown_status_moves_nowhere() -> None:
 
 
 def test_the_closed_statuses_are_the_ends_of_a_case_without_a_return() -> None:
-    assert {"rejected", "withdrawn", "closed"} == CLOSED
-    assert all(Status.CLOSED in TRANSITIONS[s] or s == Status.CLOSED for s in CLOSED)
+    assert {"rejected", "withdrawn", "closed", "duplicate"} == CLOSED
+    ends = (Status.CLOSED, Status.DUPLICATE)
+    assert all(Status.CLOSED in TRANSITIONS[s] or s in ends for s in CLOSED)
 
 
 @pytest.mark.parametrize("status", list(Status))

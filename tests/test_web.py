@@ -30,6 +30,7 @@ from tests.helpers import (
     add_account,
     add_case,
     browser,
+    counselled,
     sign_in,
     table_rows,
     token,
@@ -277,7 +278,7 @@ async def test_case_page_shows_answers_translated_and_escaped(
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
     assert "&lt;img src=x onerror=alert(2)&gt;" in page.text
     assert '<th scope="row">Nationality</th><td>Senegal</td>' in page.text
-    assert '<td data-label="Relationship">Child</td>' in page.text and "Family" in page.text
+    assert '<option value="child" selected>Child</option>' in page.text and "Family" in page.text
     views = [a for a in await table_rows(bot, AuditEvent)
              if a["action"] == "case.viewed"]  # fmt: skip
     assert [v["actor"] for v in views] == ["amina"]
@@ -437,6 +438,7 @@ async def test_workflow_transitions_allowed_or_refused(
 ) -> None:
     await add_account(bot)
     reference = await add_case(bot, 9)
+    await counselled(bot, reference)
     await sign_in(client)
     for step in path:
         data = {"status": step, "notify": "no"}
@@ -447,7 +449,14 @@ async def test_workflow_transitions_allowed_or_refused(
             data["return_date"] = "2026-12-01"
         assert (await post_on_case(client, reference, "status", **data)).status_code == 303
     response = await post_on_case(
-        client, reference, "status", status=target, note=note, notify="no", ask="full_name"
+        client,
+        reference,
+        "status",
+        status=target,
+        note=note,
+        notify="no",
+        ask="full_name",
+        reason="not_eligible",
     )
     assert (response.status_code == 303) == allowed
     expected = target if allowed else (path[-1] if path else "submitted")
@@ -478,6 +487,7 @@ async def test_accepting_tells_the_person_in_their_language(
 ) -> None:
     await add_account(bot)
     reference = await add_case(bot, 11)  # the person wrote in French
+    await counselled(bot, reference)
     await sign_in(client)
     await post_on_case(client, reference, "status", status="in_review", notify="default")
     assert api.messages(11) == []  # not told by default
@@ -603,6 +613,8 @@ ROUTES = [
     ("POST", "/cases/{ref}/flags/urgent_health/acknowledge"),
     ("GET", "/inbox"),
     ("GET", "/workload"),
+    ("POST", "/cases/{ref}/checklist"),
+    ("POST", "/cases/{ref}/members/1"),
     ("GET", "/audit"),
     ("GET", "/accounts"),
     ("POST", "/accounts"),
@@ -637,6 +649,7 @@ def test_every_route_is_in_the_route_tests(bot: Runtime) -> None:
         .replace("{phone}", "{user_id:int}")
         .replace("/appointments/7/", "/appointments/{appointment_id:int}/")
         .replace("/urgent_health/", "/{flag}/")
+        .replace("/members/1", "/members/{member_id:int}")
         for _, p in ROUTES
     }
     tested |= {"/login", "/logout", "/language", "/export.{kind:str}"}
@@ -727,6 +740,7 @@ async def test_an_intake_reaches_the_queue_and_its_acceptance_reaches_the_person
     assert reference in queue.text and "Awa Diallo" in queue.text
     case = await client.get(f"/cases/{reference}")
     assert "Couture" in case.text and "Senegal" in case.text
+    await counselled(bot, reference)
     await post_on_case(client, reference, "status", status="in_review", notify="default")
     await post_on_case(client, reference, "status", status="accepted", notify="default")
     fr = bot.catalogs.translator("fr")

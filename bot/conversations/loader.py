@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from bot.conversations.checklist import CHECKLIST_FILE, check_checklist
 from bot.conversations.followup_parser import FollowupParser
 from bot.conversations.parser import Parser, Problem
 from bot.conversations.yamlines import load
@@ -43,6 +44,8 @@ def load_flows(directory: Path, languages: Sequence[str]) -> dict[str, Flow]:
     language questions offer `languages`."""
     flows: dict[str, Flow] = {}
     for path in sorted(directory.glob("*.yaml")):
+        if path.name == CHECKLIST_FILE:  # not a flow: bot.conversations.checklist reads it
+            continue
         if path.name == FOLLOWUP_FILE:
             flows.update(load_followups(path).flows)
         else:
@@ -130,7 +133,10 @@ def check_translations(flow: Flow, path: str, catalogs: Mapping[str, Iterable[st
 
 
 def check_file(path: Path, catalogs: Mapping[str, Iterable[str]]) -> list[str]:
-    """Every problem of one conversation file, translations included (FlowError raised)."""
+    """Every problem of one conversation file, translations included (FlowError or
+    ChecklistError raised)."""
+    if path.name == CHECKLIST_FILE:
+        return check_checklist(path, catalogs)
     if path.name != FOLLOWUP_FILE:
         return check_translations(load_flow(path), str(path), catalogs)
     followups = load_followups(path)

@@ -15,7 +15,7 @@ from sqlalchemy import delete, insert, select, update
 
 from bot.flags import DUPLICATE, NO_FOLLOWUP
 from bot.status import Status
-from bot.store import acknowledgements, audit, notes, references, twins
+from bot.store import acknowledgements, audit, members, notes, references, twins
 from bot.store.people import PersonRecord
 from bot.store.tables import answer_versions, flags, people, pre_registrations
 from bot.store.unit import Unit
@@ -161,6 +161,7 @@ async def submit(
         await twins.flag(unit, same_person)
     for name in sorted(names):
         await _flag(unit, case_id, name)
+    await members.from_answers(unit, case_id, answers, now)
     return CaseRecord(
         case_id,
         reference,
@@ -211,6 +212,7 @@ async def correct(
     )
     for name in submission.flags:
         await add_flag(unit, case_id, name)
+    await members.refresh(unit, case_id, answers, now)
     (record,) = [r for r in await of_person(unit, row["person_id"]) if r.id == case_id]
     return record
 

@@ -167,6 +167,12 @@ class PreRegistration(Base):
     assigned_to: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL"), index=True
     )
+    # Why a request was not accepted (a code of conversations/checklist.yaml's reasons).
+    refusal_reason: Mapped[str | None] = mapped_column(String(32))
+    # The case this one was closed as a duplicate of; a closed duplicate counts for nothing.
+    duplicate_of: Mapped[int | None] = mapped_column(
+        ForeignKey("pre_registrations.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
 
@@ -528,3 +534,42 @@ class Reconfirmation(Base):
     updated_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_reconfirmations_status_due", "status", "due_at"),)
+
+
+class ChecklistEntry(Base):
+    """What was recorded for one item of a case's counselling checklist."""
+
+    __tablename__ = "case_checklist"
+
+    pre_registration_id: Mapped[int] = mapped_column(
+        ForeignKey("pre_registrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    item: Mapped[str] = mapped_column(String(32), primary_key=True)  # the item's id in the file
+    value: Mapped[str] = mapped_column(Text, default="")  # an option, or text
+    done_on: Mapped[date | None]
+    done_by: Mapped[str] = mapped_column(String(100), default="")  # who did it in person
+    recorded_by: Mapped[str] = mapped_column(String(64))  # the account that wrote it here
+    recorded_at: Mapped[datetime]
+
+
+class CaseMember(Base):
+    """A family member travelling with the applicant: one of the people of the case.
+
+    Made from the intake's answers when the request is sent, then kept by caseworkers.
+    """
+
+    __tablename__ = "case_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pre_registration_id: Mapped[int] = mapped_column(
+        ForeignKey("pre_registrations.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)  # the order of the answers, from 0
+    name: Mapped[str] = mapped_column(String(100))
+    relationship: Mapped[str | None] = mapped_column(String(32))
+    date_of_birth: Mapped[str | None] = mapped_column(String(10))  # as answered: ISO, or a year
+    travel_document: Mapped[str | None] = mapped_column(String(32))
+    fitness: Mapped[str | None] = mapped_column(String(32))
+    vulnerabilities: Mapped[list[str]] = mapped_column(JSON)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime]

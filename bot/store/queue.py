@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 
 from bot.flags import PRIORITY, RED
+from bot.status import UNCOUNTED
 from bot.store import cases, reading
 from bot.store.accounts import accounts
 from bot.store.tables import flags, pre_registrations
@@ -62,12 +63,19 @@ class CasePage:
     pages: int
     counts: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def counted(self) -> int:
+        """The cases of every status that counts: a closed duplicate is its other case."""
+        return sum(n for status, n in self.counts.items() if status not in UNCOUNTED)
+
 
 def _where(query: Select[Any], f: CaseFilter, *, with_status: bool = True) -> Select[Any]:
     r = pre_registrations.c
     conditions: list[Any] = []
     if with_status and f.status:
         conditions.append(r.status == f.status)
+    elif with_status and not f.search:  # a closed duplicate: only when asked for by name
+        conditions.append(r.status.not_in(sorted(UNCOUNTED)))
     if f.flag:
         conditions.append(
             exists().where(flags.c.pre_registration_id == r.id, flags.c.flag == f.flag)

@@ -8,8 +8,10 @@ from bot.store.models import (
     AuditEvent,
     Base,
     CaseLink,
+    CaseMember,
     CaseMessage,
     CaseNote,
+    ChecklistEntry,
     Flag,
     Followup,
     InboxUpdate,
@@ -41,3 +43,5 @@ outreach_sources = _tables[OutreachSource.__tablename__]
 appointments = _tables[Appointment.__tablename__]
 travel_plans = _tables[TravelPlan.__tablename__]
 reconfirmations = _tables[Reconfirmation.__tablename__]
+case_checklist = _tables[ChecklistEntry.__tablename__]
+case_members = _tables[CaseMember.__tablename__]

@@ -11,9 +11,11 @@ from starlette.staticfiles import StaticFiles
 
 from bot.accounts import Accounts
 from bot.caseload import Caseload
+from bot.counselling import Counselling
 from bot.web.appointments import AppointmentPages
 from bot.web.case import CaseView
 from bot.web.caseload import CaseloadView
+from bot.web.counselling import CounsellingView
 from bot.web.deps import Deps
 from bot.web.health import Health
 from bot.web.pages import HERE, Pages
@@ -38,7 +40,9 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
     pages = Pages(deps.store, deps.catalogs, deps.clock, simulator=deps.phones is not None)
     sign_in = SignIn(pages, deps.throttle)
     queue = Queue(pages, deps.flow)
+    counselling = Counselling(deps.store, deps.flow, deps.casework.checklist, deps.clock)
     case = CaseView(pages, deps.flow, deps.casework, deps.followups, deps.consent_text)
+    counsel = CounsellingView(pages, case, counselling)
     supervisors = Supervisors(pages)
     reach = Sources(supervisors, deps.bot_username)
     caseload = CaseloadView(
@@ -77,6 +81,10 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/telegram/unlink", staff_chat.unlink, methods=["POST"]),
         Route("/cases/{reference}/travel", TravelView(case).save, methods=["POST"]),
         *caseload.routes(),
+        Route("/cases/{reference}/checklist", counsel.record, methods=["POST"]),
+        Route(
+            "/cases/{reference}/members/{member_id:int}", counsel.change_member, methods=["POST"]
+        ),
         *simulator.routes(),
         *passwords.routes(),
         *(booking.routes() if booking is not None else []),

@@ -24,6 +24,7 @@ from bot.engine.checkins import Followups
 from bot.engine.flow import N_
 from bot.followups.zones import zone_for, zones_of
 from bot.i18n import Translator
+from bot.roles import ROLES, Role
 from bot.status import Status
 from bot.store import Unit, audit, cases, checkins, messages, notes, sources, twins
 from bot.web.caseload import case_section
@@ -170,13 +171,17 @@ class CaseView:
             return_date=parse_date(str(form.get("return_date", ""))),
             ask=tuple(str(step) for step in form.getlist("ask")),
             tell=None if choice == "default" else choice == "yes",
+            reason=str(form.get("reason", "")),
+            override=form.get("override") == "yes",
+            duplicate_of=str(form.get("duplicate_of", "")),
         )
         tr = self.pages.translator(request, account)
         reference = request.path_params["reference"]
         try:
             with _known_case():
+                role = Role(account.role) if account.role in ROLES else None
                 found = await self.casework.change_status(
-                    reference, change, account.username, account.language
+                    reference, change, account.username, account.language, role
                 )
         except status.TransitionRefused as refused:
             refusal = Refusal.of("status", refused.field, tr.gettext(refused.reason), form)
@@ -284,6 +289,8 @@ SAVED = {
     "link": N_("The two cases are linked as the same person."),
     "note": N_("The note was added."),
     "message": N_("The message was sent to the person."),
+    "checklist": N_("The checklist was saved."),
+    "member": N_("The family member's details were saved."),
 }
 
 

@@ -59,6 +59,9 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/cases/{reference}/assign"): P.ASSIGN_CASES,
     ("POST", "/cases/{reference}/take"): P.EDIT_CASES,
     ("POST", "/cases/{reference}/flags/{flag}/acknowledge"): P.EDIT_CASES,
+    # Counselling: the checklist, and the family members as people of the case.
+    ("POST", "/cases/{reference}/checklist"): P.EDIT_CASES,
+    ("POST", "/cases/{reference}/members/{member_id:int}"): P.EDIT_CASES,
     # Travel preparation.
     ("POST", "/cases/{reference}/travel"): P.EDIT_CASES,
     # The phone simulator.

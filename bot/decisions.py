@@ -1,0 +1,90 @@
+"""What a status move needs beyond the workflow's table, checked in its transaction:
+acceptance after the counselling checklist (or a supervisor's override), a refusal's reason,
+a duplicate's other case. The rules are conversations/checklist.yaml's; this module reads
+the case and records what was decided, audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import checklist as rules
+from bot.checklist import Checklist
+from bot.engine.flow import N_
+from bot.roles import Role
+from bot.status import Status, TransitionRefused
+from bot.store import Unit, audit, cases, counselling, twins
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The details a move may need: see StatusChange."""
+
+    target: str
+    note: str
+    reason: str = ""  # a refusal reason's code, for "rejected"
+    override: bool = False  # a supervisor accepts without a complete checklist
+    duplicate_of: str = ""  # the other case's reference, for "duplicate"
+
+
+async def check(
+    unit: Unit,
+    checklist: Checklist,
+    case: cases.CaseRecord,
+    decision: Decision,
+    role: Role | None,
+) -> cases.CaseRecord | None:
+    """Raise TransitionRefused unless the move may happen; the other case, for a duplicate."""
+    if decision.target == Status.ACCEPTED:
+        missing = await missing_items(unit, checklist, case)
+        if missing and not decision.override:
+            raise TransitionRefused(rules.INCOMPLETE)
+        if missing and role is not Role.SUPERVISOR:
+            raise TransitionRefused(rules.SUPERVISORS_ONLY, "status")
+        if missing and not decision.note.strip():
+            raise TransitionRefused(rules.OVERRIDE_NOTE, "note")
+    refusal = decision.target == Status.REJECTED and checklist.reasons
+    if refusal and checklist.reason(decision.reason) is None:
+        raise TransitionRefused(rules.REASON_REQUIRED, "reason")
+    if decision.target == Status.DUPLICATE:
+        other = await cases.by_reference(unit, decision.duplicate_of.strip().upper())
+        if other is None or other.id == case.id or other.status == Status.DUPLICATE:
+            raise TransitionRefused(
+                N_("No such other case, or it is itself a duplicate."), "duplicate_of"
+            )
+        return other
+    return None
+
+
+async def missing_items(unit: Unit, checklist: Checklist, case: cases.CaseRecord) -> list[str]:
+    """The ids of the checklist's required items a case has not done."""
+    entries = await counselling.entries(unit, case.id)
+    return [item.id for item in rules.progress(checklist, case.flags, entries).missing]
+
+
+async def record(
+    unit: Unit,
+    checklist: Checklist,
+    case: cases.CaseRecord,
+    decision: Decision,
+    other: cases.CaseRecord | None,
+    actor: str,
+    now: datetime,
+) -> None:
+    """Keep what the move decided, once the case has moved; audited without personal data."""
+    if decision.target == Status.ACCEPTED:
+        missing = await missing_items(unit, checklist, case)
+        if missing:
+            await audit.record(unit, "case.checklist_overridden", now, actor=actor,
+                               pre_registration_id=case.id, missing=missing)  # fmt: skip
+    if decision.target == Status.REJECTED:
+        reason = decision.reason if checklist.reason(decision.reason) else None
+        await counselling.set_refusal_reason(unit, case.id, reason)
+        if reason is not None:
+            await audit.record(unit, "case.refusal_reason", now, actor=actor,
+                               pre_registration_id=case.id, reason=reason)  # fmt: skip
+    if decision.target == Status.DUPLICATE and other is not None:
+        await twins.link(unit, case, other, actor, now)
+        await counselling.set_duplicate_of(unit, case.id, other.id)
+        await audit.record(unit, "case.closed_as_duplicate", now, actor=actor,
+                           pre_registration_id=case.id, other_case=other.id)  # fmt: skip
