@@ -52,6 +52,7 @@ LAYERS = {
             "bot.service",
             "bot.replies",
             "bot.casework",
+            "bot.message_templates",
             "bot.followups.service",
         ),
         ("engine", "domain", "store", "i18n", "planning"),

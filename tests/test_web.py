@@ -591,6 +591,11 @@ ROUTES = [
     ("POST", "/cases/{ref}/messages"),
     ("POST", "/cases/{ref}/link"),
     ("POST", "/cases/{ref}/return"),
+    ("POST", "/cases/{ref}/template"),
+    ("GET", "/templates"),
+    ("POST", "/templates"),
+    ("GET", "/templates/invitation"),
+    ("POST", "/templates/invitation"),
     ("GET", "/audit"),
     ("GET", "/accounts"),
     ("POST", "/accounts"),
@@ -603,7 +608,9 @@ ROUTES = [
     ("POST", "/simulator/phones/{phone}/send"),
     ("POST", "/simulator/phones/{phone}/tap"),
 ]
-SUPERVISOR_ONLY = {"/audit", "/accounts", "/accounts/1/active", "/sources"}
+SUPERVISOR_ONLY = {
+    "/audit", "/accounts", "/accounts/1/active", "/sources", "/templates", "/templates/invitation",
+}  # fmt: skip
 
 
 def test_every_route_is_in_the_route_tests(bot: Runtime) -> None:
@@ -614,6 +621,7 @@ def test_every_route_is_in_the_route_tests(bot: Runtime) -> None:
         p.replace("{ref}", "{reference}")
         .replace("/1/", "/{account_id:int}/")
         .replace("{phone}", "{user_id:int}")
+        .replace("/templates/invitation", "/templates/{key}")
         for _, p in ROUTES
     }
     tested |= {"/login", "/logout", "/language", "/export.{kind:str}"}

@@ -13,6 +13,7 @@ from bot.store.models import (
     Followup,
     InboxUpdate,
     IntakeSession,
+    MessageTemplate,
     OutboxMessage,
     OutreachSource,
     Person,
@@ -35,3 +36,4 @@ followups = _tables[Followup.__tablename__]
 inbox = _tables[InboxUpdate.__tablename__]
 outbox = _tables[OutboxMessage.__tablename__]
 outreach_sources = _tables[OutreachSource.__tablename__]
+message_templates = _tables[MessageTemplate.__tablename__]

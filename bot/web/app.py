@@ -9,9 +9,11 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.message_templates import MessageTemplates
 from bot.web.case import CaseView
 from bot.web.deps import Deps
 from bot.web.health import Health
+from bot.web.message_templates import TemplatePages
 from bot.web.pages import HERE, Pages
 from bot.web.queue import Queue
 from bot.web.security import SecurityHeaders
@@ -30,8 +32,10 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
     pages = Pages(deps.store, deps.catalogs, deps.clock, simulator=deps.phones is not None)
     sign_in = SignIn(pages, deps.throttle)
     queue = Queue(pages, deps.flow)
-    case = CaseView(pages, deps.flow, deps.casework, deps.followups)
+    templates = MessageTemplates(deps.store, deps.catalogs, deps.casework)
+    case = CaseView(pages, deps.flow, deps.casework, deps.followups, templates)
     supervisors = Supervisors(pages)
+    template_pages = TemplatePages(pages, supervisors, templates, case)
     reach = Sources(supervisors, deps.bot_username)
     webhook = Webhook(deps.webhook_secret, deps.updates)
     simulator = Simulator(pages, deps.phones)
@@ -58,6 +62,11 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/cases/{reference}/link", case.link, methods=["POST"]),
         Route("/cases/{reference}/return", case.change_return, methods=["POST"]),
         Route("/cases/{reference}/messages", case.send_message, methods=["POST"]),
+        Route("/cases/{reference}/template", template_pages.send, methods=["POST"]),
+        Route("/templates", template_pages.list_page, methods=["GET"]),
+        Route("/templates", template_pages.create, methods=["POST"]),
+        Route("/templates/{key}", template_pages.edit_page, methods=["GET"]),
+        Route("/templates/{key}", template_pages.edit, methods=["POST"]),
         *simulator.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

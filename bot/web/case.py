@@ -24,6 +24,7 @@ from bot.engine.checkins import Followups
 from bot.engine.flow import N_
 from bot.followups.zones import zone_for, zones_of
 from bot.i18n import Translator
+from bot.message_templates import MessageTemplates, template_choices
 from bot.status import Status
 from bot.store import audit, cases, checkins, messages, notes, sources, twins
 from bot.web.forms import Refusal
@@ -39,8 +40,10 @@ class CaseView:
         flow: Flow,
         casework: Casework,
         followups: Followups | None,
+        templates: MessageTemplates | None = None,
     ) -> None:
         self.pages = pages
+        self.templates = templates  # offered on the page, to send in the person's language
         self.store = pages.store
         self.clock = pages.clock
         self.flow = flow
@@ -74,6 +77,7 @@ class CaseView:
             facts = await checkins.planning_facts(unit, found.id)
             reach = await sources.reach(unit, found.id)
         zone = zone_for(facts.country if facts else None, facts.time_zone if facts else None)
+        offered = await self.templates.all() if self.templates else []
         return self.pages.render(
             request,
             "case.html",
@@ -106,6 +110,7 @@ class CaseView:
             zone=zone.key,
             zones=zones_of(facts.country if facts else None),
             today=self.clock().date().isoformat(),
+            message_templates=template_choices(offered, tr, found.language),
         )
 
     def _checkin(
@@ -252,6 +257,7 @@ SAVED = {
     "link": N_("The two cases are linked as the same person."),
     "note": N_("The note was added."),
     "message": N_("The message was sent to the person."),
+    "template": N_("The template was sent to the person, in their language."),
 }
 
 
