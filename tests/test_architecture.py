@@ -53,6 +53,7 @@ LAYERS = {
             "bot.replies",
             "bot.casework",
             "bot.message_templates",
+            "bot.bulk",
             "bot.followups.service",
         ),
         ("engine", "domain", "store", "i18n", "planning"),

@@ -9,7 +9,9 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.bulk import Bulk
 from bot.message_templates import MessageTemplates
+from bot.web.bulk import BulkPages
 from bot.web.case import CaseView
 from bot.web.deps import Deps
 from bot.web.health import Health
@@ -36,6 +38,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
     case = CaseView(pages, deps.flow, deps.casework, deps.followups, templates)
     supervisors = Supervisors(pages)
     template_pages = TemplatePages(pages, supervisors, templates, case)
+    bulk = BulkPages(pages, Bulk(deps.store, deps.casework, templates), templates)
     reach = Sources(supervisors, deps.bot_username)
     webhook = Webhook(deps.webhook_secret, deps.updates)
     simulator = Simulator(pages, deps.phones)
@@ -67,6 +70,9 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/templates", template_pages.create, methods=["POST"]),
         Route("/templates/{key}", template_pages.edit_page, methods=["GET"]),
         Route("/templates/{key}", template_pages.edit, methods=["POST"]),
+        Route("/bulk", bulk.form_page, methods=["GET"]),
+        Route("/bulk", bulk.confirm, methods=["POST"]),
+        Route("/bulk/run", bulk.run, methods=["POST"]),
         *simulator.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
