@@ -75,6 +75,9 @@ async def test_the_confirmation_counts_the_filtered_cases_and_nothing_is_done_be
     form = await client.get("/bulk?nationality=SN")
     assert "3 cases match this filter." in form.text
     assert 'value="assign"' not in form.text  # a caseworker does not give cases
+    assert '<option value="in_review"' in form.text
+    assert '<option value="submitted"' not in form.text  # no status leads back there
+    assert '<option value="needs_info"' not in form.text  # its questions are case by case
     confirmation = await confirm(client, "nationality=SN", action="status", to_status="in_review")
     assert "<strong>3 cases</strong> · Change the status to: Being reviewed" in confirmation.text
     assert "Confirm for these 3 cases" in confirmation.text

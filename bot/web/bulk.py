@@ -21,12 +21,15 @@ from bot.engine.flow import N_
 from bot.i18n import Translator
 from bot.message_templates import GIVEN, Given, MessageTemplates, TemplateRefused, parse_time
 from bot.roles import Role
-from bot.status import Status
+from bot.status import TRANSITIONS, Status
 from bot.store import accounts
 from bot.store.accounts import AccountRecord
 from bot.web.pages import Pages, parse_date, parse_int
 from bot.web.queue import FILTER_KEYS, case_filter
 
+# The statuses a selection may move to: those some status leads to, but for "needs info",
+# whose questions are chosen case by case.
+_TARGETS = frozenset(t for ts in TRANSITIONS.values() for t in ts) - {Status.NEEDS_INFO}
 _FIELDS = ("action", "account", "to_status", "note", "return_date", "notify", "template", *GIVEN)
 
 
@@ -63,7 +66,7 @@ class BulkPages:
             kept=kept or {},
             error=error,
             assignees=[a for a in people if a.active and a.role in set(Role)],
-            statuses=[(s, status_label(s, tr)) for s in Status if s != Status.NEEDS_INFO],
+            statuses=[(s, status_label(s, tr)) for s in Status if s in _TARGETS],
             template_choices=[
                 (template.key, template.title(tr.language))
                 for template in await self.templates.all()
