@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import Runtime
+from tests.browser import needs_chromium, screenshot
 from tests.helpers import PASSWORD, add_account, add_case
-from tests.test_browser import dashboard, page, pytestmark, screenshot
 
-__all__ = ["dashboard", "page", "pytestmark"]  # the fixtures and the skip, shared
+pytestmark = needs_chromium
 
 
 async def test_a_caseworker_sends_a_template_then_acts_on_the_queue_in_the_browser(
