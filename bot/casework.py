@@ -224,6 +224,14 @@ class Casework:
             await self._tell(found, body, actor, translate=False)
         return found
 
+    async def send_text(
+        self, case: cases.CaseRecord, text: str, actor: str, **details: Any
+    ) -> None:
+        """Words prepared for this person (a template filled in their language), sent as the
+        team's like a caseworker's own; `details` (ids, names, never personal data) go to
+        the audit."""
+        await self._tell(case, text[:MESSAGE_LIMIT], actor, translate=False, **details)
+
     async def link(self, reference: str, other_reference: str, actor: str) -> cases.CaseRecord:
         """Link a case and another as the same person."""
         async with self.store.unit() as unit:
@@ -254,7 +262,7 @@ class Casework:
         return found
 
     async def _tell(
-        self, case: cases.CaseRecord, text: str, actor: str, *, translate: bool
+        self, case: cases.CaseRecord, text: str, actor: str, *, translate: bool, **details: Any
     ) -> None:
         """Send through the bot (outside any transaction), then record what happened."""
         async with self.store.unit() as unit:
@@ -280,4 +288,5 @@ class Casework:
                 actor=actor,
                 pre_registration_id=case.id,
                 delivered=delivered,
+                **details,
             )

@@ -43,6 +43,7 @@ class Permission(enum.StrEnum):
     READ_AUDIT = "read_audit"
     MANAGE_SOURCES = "manage_sources"  # outreach links and their QR codes
     ASSIGN_CASES = "assign_cases"  # give cases to caseworkers, and see each one's workload
+    MANAGE_TEMPLATES = "manage_templates"  # write the office's message templates
 
 
 _READ = frozenset({Permission.OWN_ACCOUNT, Permission.READ_CASES, Permission.READ_REPORTS})
@@ -63,6 +64,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.READ_AUDIT,
         Permission.MANAGE_SOURCES,
         Permission.ASSIGN_CASES,
+        Permission.MANAGE_TEMPLATES,
     },
 }
 

@@ -59,6 +59,8 @@ LAYERS = {
             "bot.caseload",
             "bot.decisions",
             "bot.counselling",
+            "bot.message_templates",
+            "bot.bulk",
             "bot.followups.service",
             "bot.travel",
             "bot.departures",

@@ -615,6 +615,14 @@ ROUTES = [
     ("GET", "/workload"),
     ("POST", "/cases/{ref}/checklist"),
     ("POST", "/cases/{ref}/members/1"),
+    ("POST", "/cases/{ref}/template"),
+    ("GET", "/templates"),
+    ("POST", "/templates"),
+    ("GET", "/templates/invitation"),
+    ("POST", "/templates/invitation"),
+    ("GET", "/bulk"),
+    ("POST", "/bulk"),
+    ("POST", "/bulk/run"),
     ("GET", "/audit"),
     ("GET", "/accounts"),
     ("POST", "/accounts"),
@@ -635,7 +643,7 @@ ROUTES = [
 ]
 SUPERVISOR_ONLY = {
     "/audit", "/accounts", "/accounts/1/active", "/accounts/1/reset", "/sources", "/workload",
-    "/cases/{ref}/assign",
+    "/cases/{ref}/assign", "/templates", "/templates/invitation",
 }  # fmt: skip
 
 
@@ -650,6 +658,7 @@ def test_every_route_is_in_the_route_tests(bot: Runtime) -> None:
         .replace("/appointments/7/", "/appointments/{appointment_id:int}/")
         .replace("/urgent_health/", "/{flag}/")
         .replace("/members/1", "/members/{member_id:int}")
+        .replace("/templates/invitation", "/templates/{key}")
         for _, p in ROUTES
     }
     tested |= {"/login", "/logout", "/language", "/export.{kind:str}"}

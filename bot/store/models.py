@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     Time,
     TypeDecorator,
+    UniqueConstraint,
     false,
     literal_column,
     text,
@@ -573,3 +574,22 @@ class CaseMember(Base):
     vulnerabilities: Mapped[list[str]] = mapped_column(JSON)
     updated_by: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime]
+
+
+class MessageTemplate(Base):
+    """One language's text of a message template, once a supervisor wrote or edited it.
+
+    The office's usual templates need no row: their text comes from the catalogs until
+    someone changes it.
+    """
+
+    __tablename__ = "message_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+    __table_args__ = (UniqueConstraint("key", "language"),)

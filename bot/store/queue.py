@@ -187,3 +187,21 @@ async def export_chunk(
     for row in rows:
         row["flags"] = names.get(row["id"], [])
     return rows
+
+
+async def selection(unit: Unit, f: CaseFilter, limit: int) -> list[tuple[str, str]]:
+    """The (reference, status) of up to `limit` cases of the filter, in the queue's order
+    (every page), for acting on them at once."""
+    r = pre_registrations.c
+    query = _where(select(r.reference, r.status), f)
+    result = await unit.connection.execute(
+        query.order_by(r.created_at.desc(), r.id.desc()).limit(limit)
+    )
+    return [(str(row.reference), str(row.status)) for row in result]
+
+
+async def ids_of(unit: Unit, refs: list[str]) -> dict[str, int]:
+    """The ids of the cases with these references (the unknown ones are left out)."""
+    r = pre_registrations.c
+    result = await unit.connection.execute(select(r.reference, r.id).where(r.reference.in_(refs)))
+    return {str(row.reference): int(row.id) for row in result}

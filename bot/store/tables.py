@@ -16,6 +16,7 @@ from bot.store.models import (
     Followup,
     InboxUpdate,
     IntakeSession,
+    MessageTemplate,
     OutboxMessage,
     OutreachSource,
     Person,
@@ -45,3 +46,4 @@ travel_plans = _tables[TravelPlan.__tablename__]
 reconfirmations = _tables[Reconfirmation.__tablename__]
 case_checklist = _tables[ChecklistEntry.__tablename__]
 case_members = _tables[CaseMember.__tablename__]
+message_templates = _tables[MessageTemplate.__tablename__]

@@ -10,14 +10,18 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.accounts import Accounts
+from bot.bulk import Bulk
 from bot.caseload import Caseload
 from bot.counselling import Counselling
+from bot.message_templates import MessageTemplates
 from bot.web.appointments import AppointmentPages
+from bot.web.bulk import BulkPages
 from bot.web.case import CaseView
 from bot.web.caseload import CaseloadView
 from bot.web.counselling import CounsellingView
 from bot.web.deps import Deps
 from bot.web.health import Health
+from bot.web.message_templates import TemplatePages
 from bot.web.pages import HERE, Pages
 from bot.web.passwords import Passwords
 from bot.web.permissions import guard
@@ -40,10 +44,13 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
     pages = Pages(deps.store, deps.catalogs, deps.clock, simulator=deps.phones is not None)
     sign_in = SignIn(pages, deps.throttle)
     queue = Queue(pages, deps.flow)
+    templates = MessageTemplates(deps.store, deps.catalogs, deps.casework)
     counselling = Counselling(deps.store, deps.flow, deps.casework.checklist, deps.clock)
-    case = CaseView(pages, deps.flow, deps.casework, deps.followups, deps.consent_text)
+    case = CaseView(pages, deps.flow, deps.casework, deps.followups, deps.consent_text, templates)
     counsel = CounsellingView(pages, case, counselling)
     supervisors = Supervisors(pages)
+    template_pages = TemplatePages(pages, supervisors, templates, case)
+    bulk = BulkPages(pages, Bulk(deps.store, deps.casework, templates), templates)
     reach = Sources(supervisors, deps.bot_username)
     caseload = CaseloadView(
         pages, supervisors, case, Caseload(deps.store, deps.casework, deps.clock)
@@ -85,6 +92,14 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route(
             "/cases/{reference}/members/{member_id:int}", counsel.change_member, methods=["POST"]
         ),
+        Route("/cases/{reference}/template", template_pages.send, methods=["POST"]),
+        Route("/templates", template_pages.list_page, methods=["GET"]),
+        Route("/templates", template_pages.create, methods=["POST"]),
+        Route("/templates/{key}", template_pages.edit_page, methods=["GET"]),
+        Route("/templates/{key}", template_pages.edit, methods=["POST"]),
+        Route("/bulk", bulk.form_page, methods=["GET"]),
+        Route("/bulk", bulk.confirm, methods=["POST"]),
+        Route("/bulk/run", bulk.run, methods=["POST"]),
         *simulator.routes(),
         *passwords.routes(),
         *(booking.routes() if booking is not None else []),

@@ -24,6 +24,7 @@ from bot.engine.checkins import Followups
 from bot.engine.flow import N_
 from bot.followups.zones import zone_for, zones_of
 from bot.i18n import Translator
+from bot.message_templates import MessageTemplates, template_choices
 from bot.roles import ROLES, Role
 from bot.status import Status
 from bot.store import Unit, audit, cases, checkins, messages, notes, sources, twins
@@ -48,8 +49,10 @@ class CaseView:
         casework: Casework,
         followups: Followups | None,
         consent_text: ConsentText | None = None,
+        templates: MessageTemplates | None = None,
     ) -> None:
         self.pages = pages
+        self.templates = templates  # offered on the page, to send in the person's language
         self.store = pages.store
         self.clock = pages.clock
         self.flow = flow
@@ -101,6 +104,7 @@ class CaseView:
         person = self.pages.catalogs.translator(found.language)  # the consent as they read it
         zone = zone_for(facts.country if facts else None, facts.time_zone if facts else None)
         journey = await travel_section(self.casework.travel, found, tr, travel_typed)
+        offered = await self.templates.all() if self.templates else []
         return self.pages.render(
             request,
             "case.html",
@@ -134,6 +138,7 @@ class CaseView:
             zones=zones_of(facts.country if facts else None),
             today=self.clock().date().isoformat(),
             summary=summary(found, self.flow, self.consent_text, trail, tr, person, now.date()),
+            message_templates=template_choices(offered, tr, found.language),
             **ownership,
             **kept,
             travel=journey,
@@ -291,6 +296,7 @@ SAVED = {
     "message": N_("The message was sent to the person."),
     "checklist": N_("The checklist was saved."),
     "member": N_("The family member's details were saved."),
+    "template": N_("The template was sent to the person, in their language."),
 }
 
 

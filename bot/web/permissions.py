@@ -62,6 +62,15 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     # Counselling: the checklist, and the family members as people of the case.
     ("POST", "/cases/{reference}/checklist"): P.EDIT_CASES,
     ("POST", "/cases/{reference}/members/{member_id:int}"): P.EDIT_CASES,
+    # Message templates, and acting on several cases at once (each case as on its page).
+    ("POST", "/cases/{reference}/template"): P.SEND_MESSAGES,
+    ("GET", "/templates"): P.MANAGE_TEMPLATES,
+    ("POST", "/templates"): P.MANAGE_TEMPLATES,
+    ("GET", "/templates/{key}"): P.MANAGE_TEMPLATES,
+    ("POST", "/templates/{key}"): P.MANAGE_TEMPLATES,
+    ("GET", "/bulk"): P.EDIT_CASES,
+    ("POST", "/bulk"): P.EDIT_CASES,
+    ("POST", "/bulk/run"): P.EDIT_CASES,
     # Travel preparation.
     ("POST", "/cases/{reference}/travel"): P.EDIT_CASES,
     # The phone simulator.
