@@ -11,7 +11,7 @@ from starlette.routing import Mount, Route
 
 from bot.app import Runtime
 from bot.roles import PERMISSIONS, Permission, Role, can
-from bot.store import accounts
+from bot.store import accounts, cases
 from bot.web.permissions import PUBLIC, ROUTES, methods
 from tests.helpers import add_account, add_case, browser, sign_in, token
 
@@ -133,14 +133,21 @@ async def test_the_monitoring_case_page_offers_no_form_that_changes_the_case(
     bot: Runtime,
 ) -> None:
     await add_account(bot, "watcher", Role.MONITORING)
-    reference = await add_case(bot, 1)
+    family = [{"name": "Binta Diallo", "relationship": "child", "date_of_birth": "2019-03-02"}]
+    reference = await add_case(
+        bot, 1, flags=["urgent_health", "family_case"], family_count=1, family_members=family
+    )
+    async with bot.store.unit() as unit:  # accepted: the journey's form would show
+        case = await cases.by_reference(unit, reference)
+        assert case is not None
+        await cases.change_status(unit, case, "accepted", "setup", "", None, bot.service.clock())
     async with browser(bot.web) as client:
         await sign_in(client, "watcher")
         page = await client.get(f"/cases/{reference}")
         queue = await client.get("/")
-    actions = [f"/cases/{reference}/{what}" for what in ("status", "notes", "messages")]
-    assert not [action for action in actions if action in page.text]
-    assert "/export.csv" not in queue.text
+    assert "Binta Diallo" in page.text and "Journey home" in page.text
+    assert 'action="/cases/' not in page.text  # no form of any section
+    assert "/export.csv" not in queue.text and "/bulk" not in queue.text
 
 
 async def test_signed_out_every_protected_route_leads_to_sign_in(bot: Runtime) -> None:
