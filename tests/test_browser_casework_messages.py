@@ -22,7 +22,7 @@ async def test_a_caseworker_sends_a_template_then_acts_on_the_queue_in_the_brows
     await page.fill("input[name=username]", "amina")
     await page.fill("input[name=password]", PASSWORD)
     await page.click("section.login button[type=submit]")
-    await page.wait_for_url(dashboard + "/")
+    await page.wait_for_url(dashboard + "/inbox")
 
     await page.goto(f"{dashboard}/cases/{first}")
     await page.select_option("form.send-template select[name=template]", "invitation")

@@ -25,7 +25,7 @@ async def sign_in(page: Any, dashboard: str, name: str) -> None:
     await page.fill("input[name=username]", name)
     await page.fill("input[name=password]", PASSWORD)
     await page.click("section.login button[type=submit]")
-    await page.wait_for_url(dashboard + "/")
+    await page.wait_for_url(dashboard + "/inbox")
 
 
 async def submit(page: Any, form: str) -> None:

@@ -102,7 +102,7 @@ async def test_login_never_redirects_off_site(bot: Runtime, client: httpx.AsyncC
         data={"username": "amina", "password": PASSWORD, "csrf_token": token(page),
               "next": "//evil.example/"},
     )  # fmt: skip
-    assert response.headers["location"] == "/"
+    assert response.headers["location"] == "/inbox"
 
 
 async def test_wrong_passwords_are_throttled_for_the_account_from_that_address(
@@ -137,7 +137,7 @@ async def test_a_stranger_guessing_from_one_address_cannot_lock_a_caseworker_out
         page = await office.get("/login")
         data = {"username": "amina", "password": PASSWORD, "csrf_token": token(page)}
         signed_in = await office.post("/login", data=data)
-        assert signed_in.status_code == 303 and signed_in.headers["location"] == "/"
+        assert signed_in.status_code == 303 and signed_in.headers["location"] == "/inbox"
         assert (await office.get("/")).status_code == 200  # really signed in
         assert (await attacker.post("/login", data=guess)).status_code == 429  # still refused
         assert (

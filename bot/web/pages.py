@@ -112,10 +112,13 @@ class Pages:
         return self.render(request, "error.html", account, error.status_code, message=message)
 
 
+HOME = "/inbox"  # where a sign-in leads: what needs action, a caseworker's own cases first
+
+
 def safe_next(params: Any) -> str:
     """Only a path on this site: never an open redirect."""
-    target = str(params.get("next", "") or "/")
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    target = str(params.get("next", "") or HOME)
+    return target if target.startswith("/") and not target.startswith("//") else HOME
 
 
 def parse_date(value: str | None) -> date | None:

@@ -13,7 +13,7 @@ from bot.engine.flow import N_
 from bot.passwords import verify_password
 from bot.store import accounts, audit
 from bot.web.auth import Throttle
-from bot.web.pages import Pages, safe_next
+from bot.web.pages import HOME, Pages, safe_next
 
 SIGN_IN_LIFETIME = timedelta(hours=12)  # a working day; then the caseworker signs in again
 
@@ -29,7 +29,7 @@ class SignIn:
 
     async def login_page(self, request: Request) -> Response:
         if await self.pages.account(request) is not None:
-            return RedirectResponse("/", 303)
+            return RedirectResponse(HOME, 303)
         return self.pages.render(request, "login.html", None, next=safe_next(request.query_params))
 
     async def login(self, request: Request) -> Response:
