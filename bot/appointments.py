@@ -48,6 +48,7 @@ STATUS_LABELS = {
     rows.CAME: N_("Came"),
     rows.NO_SHOW: N_("Did not come"),
     rows.RESCHEDULED: N_("Rescheduled"),
+    rows.CANCELLED: N_("Cancelled: the case was closed"),
 }
 OUTCOMES = (rows.CAME, rows.NO_SHOW, rows.RESCHEDULED)
 PROPOSALS = 3  # times offered to someone who cannot come

@@ -34,6 +34,7 @@ from bot.store import (
     notes,
     twins,
 )
+from bot.store import appointments as appointment_rows
 
 if TYPE_CHECKING:
     from bot.travel import Travel
@@ -159,6 +160,8 @@ class Casework:
                     await self.travel.status_changed(
                         unit, found.id, change.target, actor, self.clock()
                     )
+                if change.target in status.CLOSED:  # nobody is expected at the office now
+                    await appointment_rows.cancel_open(unit, found.id, self.clock())
                 if self.followups is not None:
                     await schedule_case(unit, found.id, self.followups, self.clock())
             except (status.TransitionRefused, cases.StatusChanged) as error:

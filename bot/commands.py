@@ -138,11 +138,10 @@ class Commands(Service):
                 return Reply(self.negotiate(user.language_code), [HumanWithoutRequest()])
             person_cases = await cases.of_person(unit, person.id)
             if person_cases:
-                if await cases.add_flag(unit, person_cases[-1].id, flags.WANTS_HUMAN):
-                    await self.raised(unit, person_cases[-1].id, [flags.WANTS_HUMAN], now)
-                await audit.record(
-                    unit, "case.human_requested", now, pre_registration_id=person_cases[-1].id
-                )
+                latest = cases.current(person_cases)
+                if await cases.add_flag(unit, latest.id, flags.WANTS_HUMAN):
+                    await self.raised(unit, latest.id, [flags.WANTS_HUMAN], now)
+                await audit.record(unit, "case.human_requested", now, pre_registration_id=latest.id)
             elif row is not None:  # flagged when the case is sent
                 await audit.record(unit, HUMAN_WISH, now, person_id=person.id)
             else:

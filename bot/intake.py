@@ -80,7 +80,7 @@ class Intake(Commands):
                 person = await self._add_person(unit, user, now)
             if row is None:
                 if person_cases := await cases.of_person(unit, person.id):
-                    latest = person_cases[-1]
+                    latest = cases.current(person_cases)
                     if isinstance(given, TextInput) and (
                         answered := await departures.typed_answer(
                             unit, latest.id, given.text, self.resources.words, now, self.alerts
@@ -136,7 +136,7 @@ class Intake(Commands):
                     return Reply(person.language, [ResumeOffer()])
                 return Reply(person.language, self._current(row, now))
             if person_cases := await cases.of_person(unit, person.id):
-                return Reply(person.language, [_already(person_cases[-1])])
+                return Reply(person.language, [_already(cases.current(person_cases))])
             source_id = await self._source(unit, code)
             await sources.count(unit, source_id, sources.STARTED)
             return await self._begin(unit, person, now, source_id)

@@ -48,7 +48,7 @@ async def test_a_caseworker_books_from_the_case_page_and_sees_it_there(
     assert 'action="/cases/' + reference + '/appointments"' in page.text
     response = await book(client, reference)
     assert response.status_code == 303
-    assert response.headers["location"] == f"/cases/{reference}#appointments"
+    assert response.headers["location"] == f"/cases/{reference}?saved=appointment#appointments"
     [appointment] = await booked(bot, reference)
     assert appointment.kind == "counselling" and appointment.booked_by == "amina"
     assert appointment.starts_at == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # 10:00 office

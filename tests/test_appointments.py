@@ -11,6 +11,7 @@ import pytest
 from bot import flags
 from bot.app import Runtime, build
 from bot.appointments import AppointmentRefused, Appointments, ButtonData, button, parse
+from bot.casework import Casework, StatusChange
 from bot.chat.callbacks import decode
 from bot.chat.transport import OfflineBotAPI
 from bot.config import Settings
@@ -157,6 +158,26 @@ async def test_the_reminder_goes_the_day_before_once_even_after_a_restart(
     [record] = await appointments_of(bot, reference)
     assert record.reminded_at == clock.now
     assert "appointment.reminded" in await actions(bot, reference)
+
+
+async def test_a_case_closed_cancels_its_appointment_and_no_reminder_goes(
+    bot: Runtime, clock: Clock, phone_factory: object
+) -> None:
+    phone: Phone = phone_factory(PERSON, "fr")  # type: ignore[operator]
+    reference = await new_case(bot)
+    await service(bot).book(reference, "interview", MONDAY, 10, "amina")
+
+    async def reach(*_: object) -> bool:
+        return True
+
+    work = Casework(bot.store, bot.flow, bot.catalogs, clock, reach, reach, office="OIM Rabat",
+                    notified=frozenset())  # fmt: skip
+    await work.change_status(reference, StatusChange("withdrawn", note="Stays here."), "amina")
+    [record] = await appointments_of(bot, reference)
+    assert record.status == rows.CANCELLED
+    clock.now = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)  # when the reminder was due
+    assert await service(bot).remind_due() == 0
+    assert not [m for m in phone.inbox if m.text.startswith("Rappel")]
 
 
 async def test_a_reminder_found_at_night_waits_for_the_morning(

@@ -18,7 +18,7 @@ from bot.bulk import BULK_LIMIT, Action, Bulk, Plan
 from bot.casework import Casework, Refused, StatusChange
 from bot.message_templates import MessageTemplates
 from bot.roles import Role
-from bot.store import AuditEvent, Person, PreRegistration, accounts
+from bot.store import AuditEvent, Person, PreRegistration, accounts, assignment, cases
 from bot.store.queue import CaseFilter
 from tests.helpers import add_account, add_case, browser, sign_in, table_rows, token
 
@@ -133,11 +133,11 @@ async def test_what_every_case_would_refuse_is_refused_before_with_the_form_kept
     await add_account(bot)
     await sign_in(client)
     no_note = await confirm(
-        client, "", action="status", to_status="rejected", return_date="2026-12-01"
+        client, "", action="status", to_status="withdrawn", return_date="2026-12-01"
     )
     assert no_note.status_code == 400
     assert "Write a note to explain this decision." in no_note.text
-    assert '<option value="rejected" selected>' in no_note.text
+    assert '<option value="withdrawn" selected>' in no_note.text
     assert 'value="2026-12-01"' in no_note.text
     no_time = await confirm(client, "", action="template", template="invitation", date="2026-12-03")
     assert no_time.status_code == 400
@@ -152,6 +152,36 @@ async def test_what_every_case_would_refuse_is_refused_before_with_the_form_kept
     posted = await client.post("/bulk", data=data)
     assert posted.status_code == 400 and "No case matches this filter." in posted.text
     assert await audited(bot, "cases.bulk") == []
+
+
+async def test_my_cases_in_bulk_are_mine_only_and_refusals_chosen_case_by_case_are_not_offered(
+    bot: Runtime, client: httpx.AsyncClient
+) -> None:
+    mine = [await add_case(bot, 170 + n) for n in range(2)]
+    theirs = await add_case(bot, 180)
+    await add_account(bot)
+    await add_account(bot, "karim")
+    async with bot.store.unit() as unit:
+        amina, karim = (
+            await accounts.by_username(unit, "amina"),
+            await accounts.by_username(unit, "karim"),
+        )
+    assert amina is not None and karim is not None
+    async with bot.store.unit() as unit:
+        for reference, owner in ((mine[0], amina), (mine[1], amina), (theirs, karim)):
+            case = await cases.by_reference(unit, reference)
+            assert case is not None
+            await assignment.assign(unit, case.id, owner.id, "sara", bot.service.clock())
+    await sign_in(client)
+    form = await client.get("/bulk?assigned=me")
+    assert "2 cases match this filter." in form.text
+    for kept_out in ("rejected", "duplicate", "needs_info"):
+        assert f'<option value="{kept_out}"' not in form.text
+    confirmation = await confirm(client, "assigned=me", action="status", to_status="in_review")
+    assert "<strong>2 cases</strong>" in confirmation.text and theirs not in confirmation.text
+    done = await run(client, confirmation)
+    assert "Done: 2. Refused: 0." in done.text
+    assert (await statuses(bot))[theirs] == "submitted"
 
 
 async def test_only_supervisors_give_cases_in_bulk_each_audited(

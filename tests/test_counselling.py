@@ -24,6 +24,7 @@ from bot.store import (
     cases,
     counselling,
     members,
+    messages,
     people,
     queue,
     twins,
@@ -398,3 +399,25 @@ async def test_requests_sent_before_the_upgrade_get_their_family_members(
         assert await members.people(unit, [1, 2]) == 4
     await store.close()
     assert found == [("Moussa Diallo", "spouse", "1988-03-02"), ("Fanta Diallo", "child", "2019")]
+
+
+async def test_what_the_person_writes_goes_to_their_case_not_to_its_closed_duplicate(
+    bot: Runtime, clock: Clock, phone_factory: Any
+) -> None:
+    older = await new_case(bot, clock, 900)
+    async with bot.store.unit() as unit:
+        person = await people.find(unit, 900)
+        assert person is not None
+        again = Submission({"full_name": "Awa Diallo"}, {}, (), "1", "awa diallo 900")
+        newer = await cases.submit(unit, person, again, "AVR", clock())
+        await cases.change_status(unit, newer, "duplicate", "amina", "", None, clock())
+    phone = phone_factory(900, "fr")
+    await phone.say("Je suis toujours à Rabat.")
+    await phone.say("/human")
+    async with bot.store.unit() as unit:
+        kept = {c.reference: c for c in await cases.of_person(unit, person.id)}
+        on_older = [m.body for m in await messages.of_case(unit, older.id)]
+        on_newer = [m.body for m in await messages.of_case(unit, kept[newer.reference].id)]
+    assert on_older == ["Je suis toujours à Rabat."] and on_newer == []
+    assert "wants_human" in kept[older.reference].flags
+    assert "wants_human" not in kept[newer.reference].flags

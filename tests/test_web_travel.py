@@ -52,7 +52,7 @@ async def test_the_journey_is_saved_from_the_case_page_and_shown_again(
     assert 'action="/cases/' + case.reference + '/travel"' in page.text
     response = await post_travel(client, case.reference, **FORM)
     assert response.status_code == 303
-    assert response.headers["location"] == f"/cases/{case.reference}#travel"
+    assert response.headers["location"] == f"/cases/{case.reference}?saved=travel#travel"
     [plan] = await table_rows(bot, TravelPlan)
     assert plan["flight_number"] == "AT571" and plan["escort_needed"] is True
     assert plan["updated_by"] == "amina"

@@ -14,7 +14,8 @@ from bot.store.unit import Unit
 BOOKED, CONFIRMED = "booked", "confirmed"  # invited; the person said they will come
 CANNOT, MORE = "cannot_come", "more_asked"  # choosing another time; waiting for staff
 CAME, NO_SHOW, RESCHEDULED = "came", "no_show", "rescheduled"
-STATUSES = (BOOKED, CONFIRMED, CANNOT, MORE, CAME, NO_SHOW, RESCHEDULED)
+CANCELLED = "cancelled"  # the case was closed before the appointment
+STATUSES = (BOOKED, CONFIRMED, CANNOT, MORE, CAME, NO_SHOW, RESCHEDULED, CANCELLED)
 OPEN = (BOOKED, CONFIRMED, CANNOT, MORE)  # no outcome yet
 HOLDS_SLOT = (BOOKED, CONFIRMED, CAME, NO_SHOW)  # counts against the slot's limit
 AWAITED = (BOOKED, CONFIRMED)  # the person is expected: reminded the day before
@@ -170,6 +171,18 @@ async def close_open(unit: Unit, case_id: int, now: datetime) -> list[int]:
     return sorted(result.scalars())
 
 
+async def cancel_open(unit: Unit, case_id: int, now: datetime) -> list[int]:
+    """A closed case's open appointments: cancelled, their slots freed, their buttons and
+    reminders gone stale. Their ids."""
+    result = await unit.connection.execute(
+        update(appointments)
+        .where(appointments.c.pre_registration_id == case_id, appointments.c.status.in_(OPEN))
+        .values(status=CANCELLED, revision=appointments.c.revision + 1, updated_at=now)
+        .returning(appointments.c.id)
+    )
+    return sorted(result.scalars())
+
+
 async def due_reminders(
     unit: Unit, now: datetime, limit: int
 ) -> list[tuple[AppointmentRecord, Invitee]]:
@@ -191,7 +204,11 @@ async def mark_reminded(unit: Unit, appointment_id: int, now: datetime) -> bool:
     """Take the reminder: False if another sweep took it first (it goes once)."""
     result = await unit.connection.execute(
         update(appointments)
-        .where(appointments.c.id == appointment_id, appointments.c.reminded_at.is_(None))
+        .where(
+            appointments.c.id == appointment_id,
+            appointments.c.reminded_at.is_(None),
+            appointments.c.status.in_(AWAITED),  # not moved or cancelled since it was read
+        )
         .values(reminded_at=now, updated_at=now)
     )
     return result.rowcount == 1

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 
 from bot.flags import DUPLICATE, NO_FOLLOWUP
-from bot.status import Status
+from bot.status import UNCOUNTED, Status
 from bot.store import acknowledgements, audit, members, notes, references, twins
 from bot.store.people import PersonRecord
 from bot.store.tables import answer_versions, flags, people, pre_registrations
@@ -95,6 +95,13 @@ def _columns(submission: Submission) -> dict[str, Any]:
         "nationality": answers.get("nationality"),
         "current_city": answers.get("current_city"),
     }
+
+
+def current(person_cases: list[CaseRecord]) -> CaseRecord:
+    """Of a person's cases (oldest first, at least one), the one their words belong to: the
+    newest that counts, not one closed as a duplicate of another."""
+    counted = [case for case in person_cases if case.status not in UNCOUNTED]
+    return (counted or person_cases)[-1]
 
 
 async def of_person(unit: Unit, person_id: int) -> list[CaseRecord]:

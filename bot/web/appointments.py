@@ -79,7 +79,7 @@ class AppointmentPages:
         except AppointmentRefused as refused:
             tr = self.pages.translator(request, account)
             return await self.case_view.case(request, refused.text(tr), 400, appointment_form=typed)
-        return RedirectResponse(f"/cases/{reference}#appointments", 303)
+        return RedirectResponse(f"/cases/{reference}?saved=appointment#appointments", 303)
 
     async def outcome(self, request: Request) -> Response:
         """Came, did not come, or rescheduled."""
@@ -98,7 +98,7 @@ class AppointmentPages:
         except AppointmentRefused as refused:
             tr = self.pages.translator(request, account)
             return await self.case_view.case(request, refused.text(tr), 400)
-        return RedirectResponse(f"/cases/{reference}#appointments", 303)
+        return RedirectResponse(f"/cases/{reference}?saved=outcome#appointments", 303)
 
     async def day(self, request: Request) -> Response:
         """The office's appointments on one day, slot by slot, with what each slot holds."""

@@ -29,7 +29,13 @@ from bot.web.queue import FILTER_KEYS, case_filter
 
 # The statuses a selection may move to: those some status leads to, but for "needs info",
 # whose questions are chosen case by case.
-_TARGETS = frozenset(t for ts in TRANSITIONS.values() for t in ts) - {Status.NEEDS_INFO}
+# Not the moves whose details are chosen case by case: the answers to give again, the
+# reason for a refusal, the other case of a duplicate.
+_TARGETS = frozenset(t for ts in TRANSITIONS.values() for t in ts) - {
+    Status.NEEDS_INFO,
+    Status.REJECTED,
+    Status.DUPLICATE,
+}
 _FIELDS = ("action", "account", "to_status", "note", "return_date", "notify", "template", *GIVEN)
 
 
@@ -50,7 +56,7 @@ class BulkPages:
         tr = self.pages.translator(request, account)
         filters = _filters(kept if kept is not None else request.query_params)
         try:
-            selected = await self.bulk.select(case_filter(filters))
+            selected = await self.bulk.select(case_filter(filters, account.id))
         except Refused as refused:
             selected, error, status = [], error or tr.gettext(refused.reason), 400
         async with self.store.unit() as unit:
@@ -82,7 +88,7 @@ class BulkPages:
         try:
             plan = _plan(form)
             await self.bulk.check(plan, account.role)
-            selected = await self.bulk.select(case_filter(_filters(form)))
+            selected = await self.bulk.select(case_filter(_filters(form), account.id))
         except Refused as refused:
             forbidden = _forbidden(account, form)
             return await self.form_page(

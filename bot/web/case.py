@@ -297,6 +297,11 @@ SAVED = {
     "checklist": N_("The checklist was saved."),
     "member": N_("The family member's details were saved."),
     "template": N_("The template was sent to the person, in their language."),
+    "travel": N_("The journey's details were saved."),
+    "appointment": N_("The appointment was booked, and the person invited."),
+    "outcome": N_("The appointment's outcome was saved."),
+    "assigned": N_("Saved: who has this case."),
+    "acknowledged": N_("The red flag is marked as seen to, with your note."),
 }
 
 

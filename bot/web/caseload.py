@@ -123,14 +123,16 @@ class CaseloadView:
         chosen = str(form.get("account", ""))
         target = parse_int(chosen, 0) if chosen else None
         return await self._act(
-            request, account, lambda r: self.service.reassign(r, target, account)
+            request, account, lambda r: self.service.reassign(r, target, account), "assigned"
         )
 
     async def take(self, request: Request) -> Response:
         """A caseworker takes a case nobody has."""
         account = await self.pages.signed_in(request)
         await self.pages.form(request)
-        return await self._act(request, account, lambda r: self.service.take(r, account))
+        return await self._act(
+            request, account, lambda r: self.service.take(r, account), "assigned"
+        )
 
     async def acknowledge(self, request: Request) -> Response:
         """A red flag seen to, with a note."""
@@ -142,14 +144,15 @@ class CaseloadView:
             request,
             account,
             lambda r: self.service.acknowledge(r, flag, note, account),
+            "acknowledged",
             typed={"flag": flag, "note": note},  # shown again if refused
         )
 
     async def _act(
-        self, request: Request, account: AccountRecord, action: Any, **kept: Any
+        self, request: Request, account: AccountRecord, action: Any, saved: str, **kept: Any
     ) -> Response:
-        """Run `action` on the case; a refusal shows the case page with its reason and what
-        was typed (`kept`)."""
+        """Run `action` on the case, then say it was `saved`; a refusal shows the case page
+        with its reason and what was typed (`kept`)."""
         reference = request.path_params["reference"]
         tr = self.pages.translator(request, account)
         try:
@@ -158,4 +161,4 @@ class CaseloadView:
             raise HTTPException(404, N_("No such case.")) from None
         except Refused as refused:
             return await self.case.case(request, tr.gettext(refused.reason), 400, **kept)
-        return RedirectResponse(f"/cases/{found.reference}", 303)
+        return RedirectResponse(f"/cases/{found.reference}?saved={saved}#caseload", 303)

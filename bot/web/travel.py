@@ -129,4 +129,4 @@ class TravelView:
             return await self.case.case(
                 request, tr.gettext(refused.reason), 400, travel_typed=typed
             )
-        return RedirectResponse(f"/cases/{found.reference}#travel", 303)
+        return RedirectResponse(f"/cases/{found.reference}?saved=travel#travel", 303)
