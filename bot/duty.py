@@ -200,7 +200,7 @@ class Duty:
         if chat is None:
             return 0
         overdue = await staff_chats.overdue(unit, account_id, now - self.overdue)
-        unread = await staff_chats.unread(unit, account_id, chat.username)
+        unread = await staff_chats.unread(unit, account_id)
         await audit.record(unit, "duty.digest", now, account_id=account_id,
                            overdue=len(overdue), unread=len(unread))  # fmt: skip
         if not overdue and not unread:

@@ -14,9 +14,18 @@ from bot.app import Runtime
 from bot.config import Settings
 from bot.duty import Duty
 from bot.passwords import hash_password
-from bot.store import IntakeSession, Person, accounts, assignment, audit, cases, messages
+from bot.store import IntakeSession, Person, accounts, assignment, cases, messages
 from bot.store.models import AuditEvent, OutboxMessage, StaffChat, StaffLinkCode
-from tests.helpers import PASSWORD, Clock, Phone, add_case, returned_case, table_rows
+from tests.helpers import (
+    PASSWORD,
+    Clock,
+    Phone,
+    add_case,
+    browser,
+    returned_case,
+    sign_in,
+    table_rows,
+)
 from tests.walker import complete_intake
 
 DASHBOARD = "https://cases.example.org"
@@ -395,12 +404,14 @@ async def test_messages_read_on_the_case_page_leave_the_digest(
     bot: Runtime, phone_factory: Any, clock: Clock
 ) -> None:
     await linked(bot, phone_factory, "amina", 9001, "en")
-    case_id = await assign(bot, await add_case(bot, 73), "amina")
+    reference = await add_case(bot, 73)
+    case_id = await assign(bot, reference, "amina")
     async with bot.store.unit() as unit:
         await messages.add(unit, case_id, "in", None, "Bonjour", True, clock())
     clock.advance(minutes=1)
-    async with bot.store.unit() as unit:  # what the case page records when amina opens it
-        await audit.record(unit, audit.VIEWED, clock(), actor="amina", pre_registration_id=case_id)
+    async with browser(bot.web) as client:  # amina, the case's caseworker, opens it
+        await sign_in(client, "amina")
+        assert (await client.get(f"/cases/{reference}")).status_code == 200
     clock.now = datetime(2026, 11, 28, 7, 0, tzinfo=UTC)
     assert await duty(bot).send_digests() == 0
     assert ("duty.digest", {"account_id": 1, "overdue": 0, "unread": 0}) in await actions(bot)

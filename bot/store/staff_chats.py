@@ -11,9 +11,9 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, insert, or_, select, update
 
 from bot.status import CLOSED, Status
-from bot.store.audit import VIEWED
+from bot.store import reading
 from bot.store.models import Account, Base, CaseMessage, StaffChat, StaffLinkCode
-from bot.store.tables import audit_events, pre_registrations
+from bot.store.tables import pre_registrations
 from bot.store.unit import Unit
 
 staff_chats = Base.metadata.tables[StaffChat.__tablename__]
@@ -164,25 +164,14 @@ async def overdue(unit: Unit, account_id: int, before: datetime) -> list[str]:
     return list((await unit.connection.execute(query)).scalars())
 
 
-async def unread(unit: Unit, account_id: int, username: str) -> list[tuple[str, int]]:
-    """The account's open cases with messages from the person it has not read (received
-    since it last opened the case's page, as the case page counts them): (reference, how
-    many), oldest case first."""
-    r, m, e = pre_registrations.c, _messages.c, audit_events.c
-    seen = (
-        select(func.max(e.at))
-        .where(e.pre_registration_id == r.id, e.action == VIEWED, e.actor == username)
-        .scalar_subquery()
-    )
+async def unread(unit: Unit, account_id: int) -> list[tuple[str, int]]:
+    """The account's open cases with messages from the person it has not opened yet (as
+    the inbox and the workload count them): (reference, how many), oldest case first."""
+    r, m = pre_registrations.c, _messages.c
     query = (
         select(r.reference, func.count(m.id).label("count"))
         .join(_messages, m.pre_registration_id == r.id)
-        .where(
-            r.assigned_to == account_id,
-            r.status.not_in(CLOSED),
-            m.direction == "in",
-            or_(seen.is_(None), m.created_at > seen),
-        )
+        .where(r.assigned_to == account_id, r.status.not_in(CLOSED), reading.unread())
         .group_by(r.id, r.reference)
         .order_by(r.id)
     )
