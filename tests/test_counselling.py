@@ -281,8 +281,9 @@ async def test_corrected_answers_update_the_members_and_keep_what_caseworkers_se
     async with bot.store.unit() as unit:
         spouse = (await members.of_case(unit, case.id))[0]
     await counsel.change_member(
-        case.reference, spouse.id, MemberInput("Moussa Diallo", "spouse", fitness="fit"), "amina"
-    )
+        case.reference, spouse.id, MemberInput("Moussa Diallo", "spouse", "1988-03-02", fitness="fit"),
+        "amina",
+    )  # fmt: skip
     answers = {**case.answers, "family_count": 1, "family_members": [
         {"name": "Moussa K. Diallo", "relationship": "spouse", "date_of_birth": "1988"}]}  # fmt: skip
     async with bot.store.unit() as unit:
@@ -292,6 +293,24 @@ async def test_corrected_answers_update_the_members_and_keep_what_caseworkers_se
     assert [(m.id, m.name, m.date_of_birth, m.fitness) for m in found] == [
         (spouse.id, "Moussa K. Diallo", "1988", "fit")
     ]
+
+
+async def test_a_member_removed_takes_what_caseworkers_set_for_them_away_with_them(
+    bot: Runtime, clock: Clock, counsel: Counselling
+) -> None:
+    case = await new_case(bot, clock, 20, family_count=2, family_members=FAMILY)
+    async with bot.store.unit() as unit:
+        spouse, _child = await members.of_case(unit, case.id)
+    await counsel.change_member(
+        case.reference, spouse.id, MemberInput("Moussa Diallo", "spouse", fitness="not_fit"),
+        "amina",
+    )  # fmt: skip
+    answers = {**case.answers, "family_count": 1, "family_members": [FAMILY[1]]}  # spouse gone
+    async with bot.store.unit() as unit:
+        submission = Submission(answers, {}, (), "1", "awa diallo")
+        await cases.correct(unit, case.id, submission, set(), clock())
+        found = await members.of_case(unit, case.id)
+    assert [(m.name, m.relationship, m.fitness) for m in found] == [("Fanta Diallo", "child", None)]
 
 
 async def test_people_are_counted_applicants_and_members_but_not_closed_duplicates(

@@ -75,14 +75,27 @@ async def from_answers(unit: Unit, case_id: int, answers: Mapping[str, Any], now
 
 async def refresh(unit: Unit, case_id: int, answers: Mapping[str, Any], now: datetime) -> None:
     """After the person corrected their answers: each member's name, relationship and birth
-    date as now answered, members added or removed; what caseworkers set stays."""
+    date as now answered, members added or removed. What caseworkers set stays with the
+    same person: a place now held by someone else (another name) starts afresh."""
     m = case_members.c
     answered = _answered(answers)
+    result = await unit.connection.execute(
+        select(m.position, m.name, m.relationship, m.date_of_birth).where(
+            m.pre_registration_id == case_id
+        )
+    )
+    before = {row.position: (row.name, row.relationship, row.date_of_birth) for row in result}
     for row in answered:
+        here = (m.pre_registration_id == case_id) & (m.position == row["position"])
+        was = before.get(row["position"])
+        if was is not None and not _same_person(was, row):
+            await unit.connection.execute(
+                update(case_members)
+                .where(here)
+                .values(travel_document=None, fitness=None, vulnerabilities=[], updated_by=None)
+            )
         changed = await unit.connection.execute(
-            update(case_members)
-            .where(m.pre_registration_id == case_id, m.position == row["position"])
-            .values(**row, updated_at=now)
+            update(case_members).where(here).values(**row, updated_at=now)
         )
         if not changed.rowcount:
             await unit.connection.execute(
@@ -92,6 +105,20 @@ async def refresh(unit: Unit, case_id: int, answers: Mapping[str, Any], now: dat
             )
     await unit.connection.execute(
         delete(case_members).where(m.pre_registration_id == case_id, m.position >= len(answered))
+    )
+
+
+def _same_person(was: tuple[str, str | None, str | None], row: Mapping[str, Any]) -> bool:
+    """Whether a corrected member is still who was there: the same name, or the same
+    relationship and year of birth (a name's spelling corrected)."""
+    name, relationship, born = was
+    if name.casefold() == str(row["name"]).casefold():
+        return True
+    year = (born or "")[:4]
+    return (
+        relationship == row["relationship"]
+        and bool(year)
+        and year == (row["date_of_birth"] or "")[:4]
     )
 
 
