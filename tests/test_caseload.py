@@ -210,6 +210,20 @@ async def test_a_red_flag_is_acknowledged_with_a_note_and_stays_on_the_case(
     assert event.actor == "amina" and event.details == {"flag": "urgent_health"}
 
 
+async def test_a_correction_keeps_a_flag_that_still_holds_as_acknowledged(
+    bot: Runtime, clock: Clock, work: Caseload
+) -> None:
+    amina = await account(bot, "amina")
+    case = await new_case(bot, clock, 1, flags=("unaccompanied_minor", "minor"))
+    await work.acknowledge(case.reference, "unaccompanied_minor", "Guardian called", amina)
+    corrected = Submission({**case.answers, "current_city": "oujda"}, {}, ("unaccompanied_minor",
+                           "minor"), "1", "awa diallo")  # fmt: skip
+    async with bot.store.unit() as unit:
+        await cases.correct(unit, case.id, corrected, {"unaccompanied_minor", "minor"}, clock())
+        seen = await acknowledgements.of_case(unit, case.id)
+    assert seen["unaccompanied_minor"].note == "Guardian called"
+
+
 async def test_a_red_flag_raised_again_needs_a_caseworker_again(
     bot: Runtime, clock: Clock, work: Caseload
 ) -> None:

@@ -214,11 +214,25 @@ async def correct(
             updated_at=now,
         )
     )
-    await unit.connection.execute(  # the flow's flags are computed again
-        delete(flags).where(flags.c.pre_registration_id == case_id, flags.c.flag.in_(flow_flags))
+    # The flow's flags are computed again: those that no longer hold go; those that still
+    # hold stay as they were (an acknowledged one stays acknowledged); new ones are added.
+    computed = set(submission.flags)
+    await unit.connection.execute(
+        delete(flags).where(
+            flags.c.pre_registration_id == case_id,
+            flags.c.flag.in_(sorted(flow_flags - computed)),
+        )
+    )
+    present = set(
+        (
+            await unit.connection.execute(
+                select(flags.c.flag).where(flags.c.pre_registration_id == case_id)
+            )
+        ).scalars()
     )
     for name in submission.flags:
-        await add_flag(unit, case_id, name)
+        if name not in present:
+            await add_flag(unit, case_id, name)
     await members.refresh(unit, case_id, answers, now)
     (record,) = [r for r in await of_person(unit, row["person_id"]) if r.id == case_id]
     return record
