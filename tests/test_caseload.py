@@ -273,12 +273,14 @@ async def test_the_inbox_puts_red_flags_then_messages_then_appointments_then_new
     booked = await new_case(bot, clock, 8, status="in_review")
     later = await new_case(bot, clock, 9, status="in_review")  # not due yet: not listed
     done = await new_case(bot, clock, 10, status="in_review")  # came: nothing to do
+    twin = await new_case(bot, clock, 11, flags=("urgent_health",), status="duplicate")
     await message_in(bot, clock, written)
     await message_in(bot, clock, child)  # already first for its flag: listed once
     await book(bot, booked, clock() + timedelta(hours=3))
     await book(bot, later, clock() + timedelta(days=3))
     await book(bot, done, clock() - timedelta(hours=3), "came")
-    for case in (new, health, family, quiet, written, child, human, booked, later, done):
+    await message_in(bot, clock, twin)  # a closed duplicate waits for nothing: not listed
+    for case in (new, health, family, quiet, written, child, human, booked, later, done, twin):
         await give(bot, case, amina)
 
     async def listed() -> list[tuple[str, priority.Tier]]:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from bot.flags import RED
-from bot.status import Status
+from bot.status import UNCOUNTED, Status
 from bot.store import appointments as appointment_rows
 from bot.store import cases, reading
 from bot.store.accounts import accounts
@@ -126,7 +126,9 @@ def _tier_queries(scope: Scope, account_id: int, now: datetime) -> list[tuple[Ti
     before: list[Any] = []
     for tier, condition, since in _tiers(now):
         query = select(_r.id.label("case_id"), since.label("since")).where(
-            condition, *[~earlier for earlier in before]
+            condition,
+            *[~earlier for earlier in before],
+            _r.status.not_in(sorted(UNCOUNTED)),  # a closed duplicate waits for nothing
         )
         queries.append((tier, _scoped(query, scope, account_id)))
         before.append(condition)
