@@ -123,9 +123,14 @@ class Travel:
         if target != Status.TRAVEL_BOOKED:
             return
         plan = await plans.of_case(unit, case.id)
-        if departures.flight_at(plan.details if plan else None, self.zone) is None:
+        flight = departures.flight_at(plan.details if plan else None, self.zone)
+        if flight is None:
             raise status.TransitionRefused(
                 N_("Give the flight's date and time before marking the travel booked.")
+            )
+        if flight <= self.clock():  # the question before it could never be asked
+            raise status.TransitionRefused(
+                N_("The flight's date and time are past: give the booked flight's.")
             )
 
     async def status_changed(

@@ -65,6 +65,17 @@ async def test_a_person_with_a_passport_goes_from_accepted_straight_to_booked(
     assert await status_of(bot, case.reference) == "travel_booked"
 
 
+async def test_a_flight_already_past_cannot_be_marked_booked(bot: Runtime, clock: Clock) -> None:
+    work = casework(bot, clock, Reach())
+    case = await accepted_case(bot, clock, PERSON)
+    await travel_of(bot, clock).save(case.reference, FLIGHT, "amina")
+    clock.advance(days=30)  # the flight left without the case being marked booked
+    with pytest.raises(TransitionRefused) as refused:
+        await work.change_status(case.reference, StatusChange("travel_booked"), "amina")
+    assert refused.value.reason.startswith("The flight's date and time are past")
+    assert await status_of(bot, case.reference) == "accepted"
+
+
 @pytest.mark.parametrize("at", ["accepted", "doc_requested", "doc_received", "travel_booked"])
 async def test_the_person_may_withdraw_at_every_travel_step(
     bot: Runtime, clock: Clock, at: str
