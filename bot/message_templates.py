@@ -291,16 +291,25 @@ class MessageTemplates:
         return title, body
 
 
-def template_choices(templates: list[Template], tr: Translator, language: str) -> list[Any]:
+def template_choices(
+    templates: list[Template], tr: Translator, language: str, reference: str, office: str
+) -> list[Any]:
     """The templates as a case page offers them: (key, title in the reader's language, the
-    fields to fill in, the text the person would read)."""
+    fields to fill in, the text the person would read, the case's facts filled in and the
+    fields still to give shown by their names, as "[Date]")."""
+    known = {"reference": reference, "office": office}
     choices = []
     for template in templates:
         needs = ", ".join(tr.gettext(FIELDS[name]) for name in template.needs)
         text = template.texts.get(language)
-        choices.append(
-            (template.key, template.title(tr.language), needs, text.body if text else "")
-        )
+        preview = ""
+        if text is not None:
+            shown = {name: f"[{tr.gettext(FIELDS[name])}]" for name in GIVEN} | known
+            try:
+                preview = text.body.format(**shown)
+            except (ValueError, KeyError, IndexError):
+                preview = text.body
+        choices.append((template.key, template.title(tr.language), needs, preview))
     return choices
 
 

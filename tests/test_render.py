@@ -317,6 +317,22 @@ NOTICES: list[tuple[replies.Notice, str, str, Buttons, Buttons]] = [
         [],
     ),
     (
+        replies.StaffLinked("amina"),
+        "This chat now receives the duty notifications and the daily digest of the dashboard "
+        "account amina.",
+        "Cette discussion reçoit désormais les alertes de permanence et le résumé quotidien du "
+        "compte amina du tableau de bord.",
+        [],
+        [],
+    ),
+    (
+        replies.StaffLinkRefused(),
+        "This code is wrong, already used or expired: nothing was linked.",
+        "Ce code est erroné, déjà utilisé ou expiré",
+        [],
+        [],
+    ),
+    (
         replies.DepartureOutdated(),
         "This question is no longer open: nothing has changed.",
         "Cette question n'est plus ouverte\xa0: rien n'a changé.",

@@ -138,7 +138,9 @@ class CaseView:
             zones=zones_of(facts.country if facts else None),
             today=self.clock().date().isoformat(),
             summary=summary(found, self.flow, self.consent_text, trail, tr, person, now.date()),
-            message_templates=template_choices(offered, tr, found.language),
+            message_templates=template_choices(
+                offered, tr, found.language, found.reference, self.casework.office
+            ),
             **ownership,
             **kept,
             travel=journey,
