@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, any_, func, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from bot.flags import RED
 from bot.roles import Role
@@ -139,9 +140,18 @@ async def _by_owner(unit: Unit, per_case: Any) -> dict[int | None, int]:
     ).all())}  # fmt: skip
     ids = sorted(counts)
     owners: dict[int | None, int] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        rows = await unit.connection.execute(select(_r.id, _r.assigned_to).where(_r.id.in_(chunk)))
+    for chunk in _chunks(unit, ids):
+        rows = await unit.connection.execute(select(_r.id, _r.assigned_to).where(chunk))
         for case_id, account_id in map(tuple, rows.all()):
             owners[account_id] = owners.get(account_id, 0) + counts[case_id]
     return owners
+
+
+def _chunks(unit: Unit, ids: list[int]) -> list[Any]:
+    """`ids` as conditions on the case's id: on PostgreSQL one array, a single statement
+    planned once; elsewhere lists of at most _CHUNK bound values."""
+    if not ids:
+        return []
+    if unit.dialect == "postgresql":
+        return [_r.id == any_(literal(ids, ARRAY(Integer)))]
+    return [_r.id.in_(ids[start : start + _CHUNK]) for start in range(0, len(ids), _CHUNK)]
