@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from bot import departures
 from bot.engine.flow import N_
 from bot.i18n import Translator
 from bot.status import Status
@@ -24,11 +25,6 @@ _STATUS_LABELS = {
     reconfirmations.ANSWERED: N_("Answered"),
     reconfirmations.NO_ANSWER: N_("No answer after a day"),
     reconfirmations.CANCELLED: N_("Cancelled"),
-}
-_ANSWER_LABELS = {
-    "travelling": N_("Yes, I am travelling"),
-    "changed_mind": N_("I have changed my mind"),
-    "talk": N_("I need to talk to someone"),
 }
 _TEXT_FIELDS = (
     "document_type",
@@ -79,7 +75,7 @@ async def section(
             "when": (row.answered_at or row.sent_at or row.due_at)
             .astimezone(zone)
             .strftime("%Y-%m-%d %H:%M"),
-            "answer": tr.gettext(_ANSWER_LABELS[row.answer]) if row.answer else "",
+            "answer": tr.gettext(departures.LABELS[row.answer]) if row.answer else "",
         }
         for row in await travel.reconfirmations(case.id)
     ]
