@@ -8,7 +8,7 @@ import asyncio
 import re
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -327,3 +327,21 @@ def add_language(locales: Path, code: str, translate: Callable[[str], str] = pse
     with path.open("wb") as fh:
         write_po(fh, catalog)
     return path
+
+
+@dataclass
+class Reach:
+    """The bot's way to the person, as the service sees it: every attempt recorded."""
+
+    delivered: bool = True
+    asked: bool = True
+    sent: list[tuple[int, str]] = field(default_factory=list)
+    questions: list[tuple[int, list[str]]] = field(default_factory=list)
+
+    async def notify(self, telegram_id: int, text: str) -> bool:
+        self.sent.append((telegram_id, text))
+        return self.delivered
+
+    async def ask_again(self, case_id: int, steps: list[str]) -> bool:
+        self.questions.append((case_id, steps))
+        return self.asked

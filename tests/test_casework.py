@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -23,27 +22,9 @@ from bot.store import (
     people,
     twins,
 )
-from tests.helpers import Clock, add_account
+from tests.helpers import Clock, Reach, add_account
 
 PERSON = 7001
-
-
-@dataclass
-class Reach:
-    """The bot's way to the person, as the service sees it: every attempt recorded."""
-
-    delivered: bool = True
-    asked: bool = True
-    sent: list[tuple[int, str]] = field(default_factory=list)
-    questions: list[tuple[int, list[str]]] = field(default_factory=list)
-
-    async def notify(self, telegram_id: int, text: str) -> bool:
-        self.sent.append((telegram_id, text))
-        return self.delivered
-
-    async def ask_again(self, case_id: int, steps: list[str]) -> bool:
-        self.questions.append((case_id, steps))
-        return self.asked
 
 
 @pytest.fixture

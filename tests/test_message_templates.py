@@ -3,7 +3,6 @@ filled in the person's language and sent as the team's words; and their pages.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 
 import httpx
@@ -19,6 +18,7 @@ from bot.store.models import MessageTemplate
 from tests.helpers import (
     Clock,
     Phone,
+    Reach,
     add_account,
     add_case,
     browser,
@@ -27,20 +27,6 @@ from tests.helpers import (
     token,
 )
 from tests.walker import complete_intake
-
-
-@dataclass
-class Reach:
-    """The bot's way to the person, as the service sees it: every message recorded."""
-
-    sent: list[tuple[int, str]] = field(default_factory=list)
-
-    async def notify(self, telegram_id: int, text: str) -> bool:
-        self.sent.append((telegram_id, text))
-        return True
-
-    async def ask_again(self, case_id: int, steps: list[str]) -> bool:
-        return True
 
 
 @pytest.fixture

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from bot.app import Runtime
 from bot.casework import Casework, StatusChange
 from bot.store import Submission, cases, people
 from bot.travel import Travel, TravelForm
-from tests.helpers import Clock
+from tests.helpers import Clock, Reach
 
 OFFICE = ZoneInfo("Africa/Casablanca")  # UTC+1 in December 2026
 TOLD = frozenset({"accepted", "needs_info", "rejected", "doc_requested", "doc_received",
@@ -25,20 +24,6 @@ FLIGHT = TravelForm(
     flight_number="at 571",
     airport="Casablanca Mohammed V",
 )
-
-
-@dataclass
-class Reach:
-    """The bot's way to the person, as the casework sees it: every message recorded."""
-
-    sent: list[tuple[int, str]] = field(default_factory=list)
-
-    async def notify(self, telegram_id: int, text: str) -> bool:
-        self.sent.append((telegram_id, text))
-        return True
-
-    async def ask_again(self, case_id: int, steps: list[str]) -> bool:
-        return True
 
 
 def travel_of(bot: Runtime, clock: Clock) -> Travel:
