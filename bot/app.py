@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.appointments import Appointments, Hours
+from bot.appointments import Appointments
 from bot.backups import Backups
 from bot.caseload import NewCases
 from bot.casework import Casework
@@ -37,6 +37,7 @@ from bot.engine.checkins import Followups
 from bot.followups.dispatcher import Dispatcher
 from bot.i18n import Catalogs, country_names, date_words
 from bot.intake import FLOW, Intake
+from bot.office_hours import Hours
 from bot.phones import parse_phone
 from bot.retention import Policy, Retention
 from bot.store import Store

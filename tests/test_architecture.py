@@ -86,7 +86,11 @@ LAYERS = {
     # are sent; PTB's application is handed what was stored.
     "delivery": Layer(("bot.delivery",), ("service", "store", "chat"), ("telegram",)),
     # When check-ins are due is pure: the engine's check-in definitions and the clock.
-    "planning": Layer(("bot.followups.planning", "bot.followups.zones"), ("engine",), ("babel",)),
+    "planning": Layer(
+        ("bot.followups.planning", "bot.followups.zones", "bot.office_hours"),
+        ("engine",),
+        ("babel",),
+    ),
     "followups": Layer(
         ("bot.followups",),
         ("engine", "domain", "store", "service", "chat", "planning"),
