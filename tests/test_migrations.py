@@ -20,6 +20,7 @@ ADDED_KEYS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("pre_registrations", "source_id"): ("outreach_sources", "source_id", "SET NULL"),
     ("pre_registrations", "assigned_to"): ("accounts", "assigned_to", "SET NULL"),
     ("pre_registrations", "duplicate_of"): ("pre_registrations", "duplicate_of", "SET NULL"),
+    ("pre_registrations", "project_id"): ("projects", "project_id", "SET NULL"),
 }
 
 
@@ -30,7 +31,7 @@ def differences(connection: Any) -> list[Any]:
     found = []
     for diff in compare_metadata(context, Base.metadata):
         # SQLite reports a foreign key added with ALTER TABLE ... ADD COLUMN without its
-        # name (migrations 0007, 0011 and 0012 add some so); their rules are checked below.
+        # name (migrations 0007, 0011, 0012 and 0020 add some so); their rules are checked below.
         kind = diff[0] if isinstance(diff, tuple) else None
         quirk = kind in ("add_fk", "remove_fk") and connection.dialect.name == "sqlite"
         if quirk and (diff[1].table.name, *[c.name for c in diff[1].columns]) in ADDED_KEYS:

@@ -4,6 +4,8 @@ Each query module holds plain functions that take the unit first:
 `await cases.submit(unit, person, submission, prefix, now)`.
 """
 
+# Registered on the models' metadata, for the queries and the migrations.
+from bot.store import reintegration_models, statistics_models  # noqa: F401
 from bot.store.cases import NAME_KEY_LENGTH, CaseRecord, Submission
 from bot.store.database import DatabaseUnavailable
 from bot.store.models import AuditEvent, Flag, IntakeSession, Person, PreRegistration

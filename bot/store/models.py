@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -174,6 +175,10 @@ class PreRegistration(Base):
     duplicate_of: Mapped[int | None] = mapped_column(
         ForeignKey("pre_registrations.id", ondelete="SET NULL")
     )
+    # The funded project the case was accepted into (bot/store/reintegration_models.py).
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
 
@@ -210,6 +215,11 @@ class Followup(Base):
     answers: Mapped[dict[str, Any]]
     flags: Mapped[list[str]] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(String(32))  # why failed or cancelled
+    # An answered check-in's scores, 0 to 1 (bot/scoring.py); None where it measures none.
+    score_economic: Mapped[float | None] = mapped_column(Float)
+    score_social: Mapped[float | None] = mapped_column(Float)
+    score_psychosocial: Mapped[float | None] = mapped_column(Float)
+    score_composite: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[datetime]
 
     __table_args__ = (
