@@ -168,3 +168,9 @@ class Unit:
     def __init__(self, connection: _Connection, dialect: str = "sqlite") -> None:
         self.connection = connection
         self.dialect = dialect  # "sqlite" or "postgresql", for the few statements that differ
+        # The cases whose reportable facts this transaction changed (see `touch`).
+        self.touched: set[int] = set()
+
+    def touch(self, case_id: int) -> None:
+        """Note that a case's reportable facts changed: its statistics are refreshed."""
+        self.touched.add(case_id)
