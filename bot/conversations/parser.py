@@ -4,7 +4,7 @@ problem collected with its line."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.conversations.yamlines import LineDict
@@ -13,6 +13,7 @@ from bot.engine.conditions import OPERATORS, All, AnyItem, AnyOf, Condition, Tes
 from bot.engine.flow import N_
 from bot.engine.navigation import DONE, EDIT_PREFIX, KEEP
 from bot.engine.runner import NO, YES
+from bot.engine.scoring import DIMENSIONS, PREFIX
 
 CALLBACK_LIMIT = 64
 # A callback is "<revision>|<key>|<value>"; revisions stay far below a million.
@@ -43,9 +44,12 @@ _STEP_KEYS = {
     "version",
     "sensitive",
     "notice",
+    "dimension",
+    "weight",
+    "scores",
 }
 _TOP_KEYS = {"flow", "version", "countries", "steps", "flags"}
-_OPTION_KEYS = {"value", "label", "end", "outcome"}
+_OPTION_KEYS = {"value", "label", "end", "outcome", "score"}
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,9 @@ class Parser:
         for step in steps if review else ():
             if len(f"{steps[-1].id}{EDIT_PREFIX}{step.id}") + _CALLBACK_OVERHEAD > CALLBACK_LIMIT:
                 self.fail(step.line, f"step {step.id!r}: its edit button data exceeds 64 bytes")
+        for step in steps:
+            if step.dimension:
+                self.fail(step.line, f"step {step.id!r}: only a check-in's answers are scored")
         step_ids = {s.id for s in steps}
         flags = self._flags(data.get("flags") or [], step_ids, data.lines.get("flags", 1))
         aliases, ambiguous = self._countries(data.get("countries") or LineDict())
@@ -143,7 +150,7 @@ class Parser:
             return None
         prompt = self._string(raw, "prompt", required=True)
         when = self._condition(raw["when"], earlier, raw.lines["when"]) if "when" in raw else None
-        options = self._options(raw, kind, where)
+        options, dimension, weight = self._scored(raw, kind, self._options(raw, kind, where), where)
         key = f"{prefix}{step_id}" if not prefix else f"{prefix}{_MAX_REPEAT}.{step_id}"
         for option in options:
             if len((key + option.value).encode()) + _CALLBACK_OVERHEAD > CALLBACK_LIMIT:
@@ -206,8 +213,70 @@ class Parser:
             version=str(raw.get("version", "")),
             sensitive=bool(raw.get("sensitive", False)),
             notice=self._string(raw, "notice"),
+            dimension=dimension,
+            weight=weight,
             line=line,
         )
+
+    def _scored(
+        self, raw: LineDict, kind: Kind, options: tuple[Option, ...], where: str
+    ) -> tuple[tuple[Option, ...], str, float]:
+        """The step's options with their scores, its dimension and its weight in it."""
+        dimension = self._string(raw, "dimension")
+        if "scores" in raw:
+            if kind is Kind.YESNO:
+                options = self._yesno_scores(raw["scores"], raw.lines["scores"], options, where)
+            else:
+                self.fail(
+                    raw.lines["scores"],
+                    f"{where}: only a yesno step has 'scores'; a choice gives each option a 'score'",
+                )
+        scored = any(o.score is not None for o in options)
+        weight = raw.get("weight", 1)
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+            self.fail(raw.lines.get("weight", raw.line), f"{where}: 'weight' is a number above 0")
+            weight = 1
+        if dimension:
+            if dimension not in DIMENSIONS:
+                self.fail(
+                    raw.lines["dimension"],
+                    f"{where}: unknown dimension {dimension!r} ({', '.join(DIMENSIONS)})",
+                )
+            if kind not in (Kind.CHOICE, Kind.YESNO):
+                self.fail(raw.lines["dimension"], f"{where}: only a choice or yesno step is scored")
+            elif not scored:
+                self.fail(raw.line, f"{where}: a step in a dimension needs a score on an option")
+        elif scored:
+            self.fail(raw.line, f"{where}: its answers have scores, but it names no 'dimension'")
+        elif "weight" in raw:
+            self.fail(raw.lines["weight"], f"{where}: 'weight' counts only with a 'dimension'")
+        return options, dimension, float(weight)
+
+    def _yesno_scores(
+        self, raw: Any, line: int, options: tuple[Option, ...], where: str
+    ) -> tuple[Option, ...]:
+        if not isinstance(raw, LineDict) or not raw:
+            self.fail(line, f'{where}: \'scores\' is a mapping such as {{"yes": 1, "no": 0}}')
+            return options
+        scores: dict[str, float | None] = {}
+        for key in raw:
+            # Unquoted, YAML reads yes and no as true and false: both spellings are taken.
+            value = {"True": YES, "False": NO}.get(key, key)
+            if value not in (YES, NO):
+                self.fail(raw.lines[key], f"{where}: 'scores' names {key!r}: only yes and no")
+                continue
+            scores[value] = self._score(raw, key, f"{where}: the score of {value!r}")
+        return tuple(replace(o, score=scores.get(o.value)) for o in options)
+
+    def _score(self, raw: LineDict, key: Any, where: str) -> float | None:
+        """A score from 0 to 1, or None when there is none."""
+        value = raw.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            self.fail(raw.lines.get(key, raw.line), f"{where} must be a number from 0 to 1")
+            return None
+        return float(value)
 
     def _options(self, raw: LineDict, kind: Kind, where: str) -> tuple[Option, ...]:
         line = raw.lines.get("options", raw.line)
@@ -249,7 +318,8 @@ class Parser:
                 continue
             label = self._string(item, "label", required=True)
             end = item.get("end")
-            options.append(Option(value, label, end, item.get("outcome")))
+            score = self._score(item, "score", f"{where}: the score of {value!r}")
+            options.append(Option(value, label, end, item.get("outcome"), score))
         values = [o.value for o in options]
         for value in {v for v in values if values.count(v) > 1}:
             self.fail(line, f"{where}: duplicate option {value!r}")
@@ -271,7 +341,12 @@ class Parser:
                 parts.append(All(items) if name == "all" else AnyOf(items))
                 continue
             if name not in known:
-                self.fail(line, f"condition names {name!r}, which is not an earlier step")
+                what = (
+                    "a score not computed here"
+                    if name.startswith(PREFIX)
+                    else "not an earlier step"
+                )
+                self.fail(line, f"condition names {name!r}, which is {what}")
                 continue
             parts.extend(self._tests(name, value, known, line))
         if not parts:
