@@ -38,24 +38,28 @@ CALM = {
 }  # fmt: skip
 
 RED_WORDS = {"fr": "Drapeau rouge sur le dossier", "en": "Red flag on case"}
+# (name, check-in, answers changed, flags raised in the file's order, red ones told)
 RULES = [
-    ("not met on arrival", "day_7", {"met_on_arrival": "no"}, ["not_met_on_arrival"]),
-    ("no fixed place, first week", "day_7", {"staying": "no_place"}, ["no_fixed_place"]),
-    ("no fixed place", "month_3", {"housing": "no_place"}, ["no_fixed_place"]),
+    ("not met on arrival", "day_7", {"met_on_arrival": "no"}, ["not_met_on_arrival"], []),
+    ("no fixed place, first week", "day_7", {"staying": "no_place"}, ["no_fixed_place"],
+     ["no_fixed_place"]),
+    ("no fixed place", "month_3", {"housing": "no_place"}, ["no_fixed_place"],
+     ["no_fixed_place"]),
     # economic (0 + 0.75 + 1 + 1) / 4 = 0.6875: the activity alone, not the score
-    ("activity stopped", "month_3", {"activity": "stopped"}, ["activity_stopped"]),
-    ("went without food", "month_3", {"food": "often"}, ["went_without_food"]),
+    ("activity stopped", "month_3", {"activity": "stopped"}, ["activity_stopped"], []),
+    ("went without food", "month_3", {"food": "often"}, ["went_without_food"],
+     ["went_without_food"]),
     # economic (0.33 + 0 + 0.5 + 0) / 4 = 0.2075, at most 0.25
     ("low economic score", "month_3",
      {"activity": "not_started", "income": "none", "food": "sometimes",
       "debt": "owe_cannot_borrow"},
-     ["went_without_food", "low_economic_score"]),
+     ["went_without_food", "low_economic_score"], ["went_without_food"]),
     # economic (0.33 + 0 + 0.5 + 0.33) / 4 = 0.29: above the line
     ("economic score just above the line", "month_3",
      {"activity": "not_started", "income": "none", "food": "sometimes",
       "debt": "free_cannot_borrow"},
-     ["went_without_food"]),
-    ("nothing worrying", "month_3", {}, []),
+     ["went_without_food"], ["went_without_food"]),
+    ("nothing worrying", "month_3", {}, [], []),
 ]  # fmt: skip
 
 
@@ -97,7 +101,9 @@ async def answer(phone: Phone, checkin: Checkin, answers: dict[str, str], tr: Tr
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 @pytest.mark.parametrize(
-    ("checkin", "changed", "raised"), [r[1:] for r in RULES], ids=[r[0] for r in RULES]
+    ("checkin", "changed", "raised", "red"),
+    [r[1:] for r in RULES],
+    ids=[r[0].replace(" ", "_").replace(",", "") for r in RULES],
 )
 async def test_a_worrying_answer_raises_its_flag_and_a_red_one_is_told(
     bot: Runtime,
@@ -107,6 +113,7 @@ async def test_a_worrying_answer_raises_its_flag_and_a_red_one_is_told(
     checkin: str,
     changed: dict[str, str],
     raised: list[str],
+    red: list[str],
 ) -> None:
     case_id = await returnee(bot, 61, language, checkin)
     amina = await caseworker(bot, phone_factory, case_id, language)
@@ -124,14 +131,14 @@ async def test_a_worrying_answer_raises_its_flag_and_a_red_one_is_told(
     assert case is not None and set(raised) <= set(case.flags)
     await bot.outbox.send_waiting(timedelta(0))
     told = [m.text for m in amina.inbox[told_before:]]
-    labels = [tr.gettext(flags.BY_NAME[name].label) for name in raised if name in flags.RED]
+    labels = [tr.gettext(flags.BY_NAME[name].label) for name in red]
     line = "Red flag on case {reference}: {flag}."
     assert told == [f"🔴 {tr.gettext(line, reference=case.reference, flag=f)}" for f in labels]
     assert all(RED_WORDS[language] in text for text in told)
 
 
 def test_no_fixed_place_and_hunger_are_red_and_the_rest_orange() -> None:
-    """The French labels a caseworker reads, and who is woken."""
+    """Without a roof or food a caseworker is woken; the rest waits in orange."""
     assert {"no_fixed_place", "went_without_food"} <= flags.RED
     assert {flags.style(n) for n in ("activity_stopped", "low_economic_score")} == {"warn"}
     assert flags.style("not_met_on_arrival") == "warn"
