@@ -53,6 +53,16 @@ FLAGS = (
     Flag("unsafe", N_("Does not feel safe"), Severity.URGENT),
     Flag("urgent_health", N_("Urgent health problem"), Severity.URGENT),
     Flag("wants_to_migrate_again", N_("Feels they have to leave again")),
+    # Raised by the reintegration check-ins (conversations/followup.yaml). Without a roof or
+    # food a returnee is in danger now, and a shelter or food referral can be made today:
+    # red, a caseworker is told at once. A stopped activity and a low economic score put
+    # the reintegration at risk, not the person tonight: orange. Nobody meeting the person
+    # on arrival is worth a look, and they answered, so they can be reached.
+    Flag("no_fixed_place", N_("No fixed place to stay"), Severity.URGENT),
+    Flag("went_without_food", N_("Went without food"), Severity.URGENT),
+    Flag("activity_stopped", N_("Activity stopped"), Severity.HIGH),
+    Flag("low_economic_score", N_("Low economic score"), Severity.HIGH),
+    Flag("not_met_on_arrival", N_("Nobody met them on arrival"), Severity.NOTICE),
     Flag(NO_REPLY, N_("No reply to a check-in"), Severity.NOTICE),
     Flag(FOLLOWUP_FAILED, N_("Check-in not delivered")),
     Flag(UNREACHABLE, N_("Blocked the bot"), Severity.NOTICE),

@@ -25,6 +25,7 @@ from bot.engine import (
     Session,
     TextInput,
     Transition,
+    scoring,
 )
 from bot.replies import (
     AlreadySubmitted,
@@ -273,8 +274,9 @@ class Intake(Commands):
                     unit, "consent.given", now, person_id=person.id, version=event.version
                 )
             elif isinstance(event, Completed) and row.followup_id is not None:
+                scores = scoring.score(self._flow(row), event.answers)
                 case_id = await checkins.answered(
-                    unit, row.followup_id, event.answers, event.flags, now
+                    unit, row.followup_id, event.answers, event.flags, now, scores
                 )
                 if case_id is not None:  # every red answer is told, even a flag it had
                     await self.raised(unit, case_id, event.flags, now)

@@ -195,3 +195,101 @@ def test_a_check_in_refuses_the_kinds_it_cannot_render(
 def test_a_check_in_may_ask_the_kinds_it_renders(tmp_path: Path) -> None:
     path = write_followups(tmp_path, '      - {id: safe, kind: yesno, prompt: "Safe?"}\n')
     assert [s.id for s in load_followups(path).checkin("day_7").flow.steps] == ["safe"]
+
+
+WEIGHTS = "{weights: {economic: 0.4, social: 0.3, psychosocial: 0.3}}"
+
+
+def write_scored(tmp_path: Path, steps: str, scoring: str = WEIGHTS, flags: str = "") -> Path:
+    """A follow-up file whose `scoring:` is line 4 and whose check-in's steps start line 10."""
+    path = tmp_path / "followup.yaml"
+    scoring_line = f"scoring: {scoring}\n" if scoring else "# no scoring\n"
+    path.write_text(
+        'flow: followup\nversion: "1"\nschedule: {send_hour: 10}\n' + scoring_line
+        + 'checkins:\n  - id: month_3\n    label: "3 months after return"\n'
+        "    after: {months: 3}\n    steps:\n" + steps + flags,
+        encoding="utf-8",
+    )  # fmt: skip
+    return path
+
+
+CHOICE = '      - {{id: housing, kind: choice, prompt: "Housing?", {extra}options: [{options}]}}\n'
+GOOD, BAD = '{value: good, label: "Good", score: 1}', '{value: bad, label: "Bad", score: 0}'
+
+
+def scored(dimension: str = "social", good: str = GOOD) -> str:
+    extra = f"dimension: {dimension}, " if dimension else ""
+    return CHOICE.format(extra=extra, options=f"{good}, {BAD}")
+
+
+@pytest.mark.parametrize(
+    ("steps", "scoring", "flags", "line", "message"),
+    [
+        (scored("wealth"), WEIGHTS, "", 10,
+         "step 'housing': unknown dimension 'wealth' (economic, social, psychosocial)"),
+        (scored(good='{value: good, label: "Good", score: 1.5}'), WEIGHTS, "", 10,
+         "the score of 'good' must be a number from 0 to 1"),
+        (scored(good='{value: good, label: "Good", score: high}'), WEIGHTS, "", 10,
+         "the score of 'good' must be a number from 0 to 1"),
+        (scored(""), WEIGHTS, "", 10,
+         "step 'housing': its answers have scores, but it names no 'dimension'"),
+        (scored(), "{weights: {economic: 0.4, social: 0.3, psychosocial: 0.2}}", "", 4,
+         "scoring.weights add up to 0.9, not 1"),
+        (scored(), "{weights: {economic: 0.4, social: 0.3, wealth: 0.3}}", "", 4,
+         "scoring.weights: unknown dimension 'wealth'"),
+        (scored(), "{weights: {economic: 1.2, social: -0.2}}", "", 4,
+         "scoring.weights.economic is 1.2: it must be from 0 to 1"),
+        (scored(), "{weights: {economic: 1}}", "", 10,
+         "step 'housing': dimension 'social' has no weight in scoring.weights"),
+        (scored(), "", "", 10,
+         "check-in 'month_3' scores answers, but the file has no 'scoring'"),
+        (scored(), "{economic: 1}", "", 4, "'scoring' is {weights: {economic: W"),
+        ('      - {id: town, kind: text, prompt: "Town?", dimension: social}\n', WEIGHTS, "", 10,
+         "step 'town': only a choice or yesno step is scored"),
+        ('      - {id: safe, kind: yesno, prompt: "Safe?", dimension: psychosocial}\n', WEIGHTS,
+         "", 10, "step 'safe': a step in a dimension needs a score on an option"),
+        ('      - {id: safe, kind: yesno, prompt: "Safe?", dimension: psychosocial,'
+         ' scores: {"yes": 1, maybe: 0}}\n', WEIGHTS, "", 10,
+         "step 'safe': 'scores' names 'maybe': only yes and no"),
+        (CHOICE.format(extra="dimension: social, scores: {good: 1}, ", options=GOOD), WEIGHTS,
+         "", 10, "only a yesno step has 'scores'; a choice gives each option a 'score'"),
+        (CHOICE.format(extra="dimension: social, weight: 0, ", options=GOOD), WEIGHTS, "", 10,
+         "step 'housing': 'weight' is a number above 0"),
+        (scored(), WEIGHTS,
+         "    flags:\n      - {flag: low_economic_score, when: {score.economic: {lte: 0.25}}}\n",
+         12, "condition names 'score.economic', which is a score not computed here"),
+    ],
+)  # fmt: skip
+def test_scoring_errors_name_file_and_line(
+    tmp_path: Path, steps: str, scoring: str, flags: str, line: int, message: str
+) -> None:
+    path = write_scored(tmp_path, steps, scoring, flags)
+    with pytest.raises(FlowError) as error:
+        load_followups(path)
+    assert f"{path}:{line}: " in str(error.value)
+    assert message in str(error.value)
+
+
+def test_scores_and_score_conditions_load(tmp_path: Path) -> None:
+    """Unquoted, YAML reads yes and no as booleans: a yes/no step's scores take both."""
+    steps = scored() + (
+        '      - {id: safe, kind: yesno, prompt: "Safe?", dimension: psychosocial, weight: 2,'
+        " scores: {yes: 1, no: 0}}\n"
+    )
+    flags = "    flags:\n      - {flag: low_social, when: {score.social: {lte: 0.25}}}\n"
+    flow = load_followups(write_scored(tmp_path, steps, flags=flags)).checkin("month_3").flow
+    assert flow.scoring is not None and flow.scoring.weights["economic"] == 0.4
+    safe = flow.step("safe")
+    assert (safe.dimension, safe.weight, [o.score for o in safe.options]) == (
+        "psychosocial", 2.0, [1.0, 0.0]
+    )  # fmt: skip
+    assert [o.score for o in flow.step("housing").options] == [1.0, 0.0]
+    assert [rule.flag for rule in flow.flags] == ["low_social"]
+
+
+def test_an_intake_step_is_not_scored(tmp_path: Path) -> None:
+    path = write(tmp_path, '  - {id: a, kind: yesno, prompt: "A?", dimension: social,'
+                           ' scores: {"yes": 1, "no": 0}}\n')  # fmt: skip
+    with pytest.raises(FlowError) as error:
+        load_flow(path)
+    assert f"{path}:4: step 'a': only a check-in's answers are scored" in str(error.value)

@@ -347,7 +347,7 @@ async def test_a_red_check_in_answer_reaches_the_caseworker_of_the_case(
     clock.now = datetime(2026, 11, 27, 10, tzinfo=UTC)
     assert (await bot.dispatcher.run_once()).outcomes == {"sent": 1}
     person: Phone = phone_factory(78)
-    for value in ("yes", "no", "family", "safety", "4"):
+    for value in ("yes", "no", "family", "no", "safety", "4"):
         await person.choose(value)
     await bot.outbox.send_waiting(timedelta(0))
     assert amina.last.text.startswith(f"🔴 Drapeau rouge sur le dossier {case.reference}")

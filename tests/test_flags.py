@@ -34,26 +34,29 @@ def test_every_flag_a_conversation_file_raises_is_registered() -> None:
         for path in (ROOT / "conversations").glob("*.yaml")
         for name in re.findall(r"-\s*flag:\s*(\w+)", path.read_text(encoding="utf-8"))
     }
-    assert {"minor", "unsafe", "wants_to_migrate_again"} <= raised
+    assert {"minor", "unsafe", "wants_to_migrate_again", "no_fixed_place", "not_met_on_arrival",
+            "activity_stopped", "went_without_food", "low_economic_score"} <= raised  # fmt: skip
     assert raised <= set(flags.BY_NAME)
 
 
 def test_red_flags_need_a_caseworker_now_and_come_first() -> None:
     assert {"unsafe", "urgent_health", "wants_human", "unaccompanied_minor", "changed_mind",
-            "reconfirmation_missing"} == flags.RED  # fmt: skip
+            "reconfirmation_missing", "no_fixed_place", "went_without_food"} == flags.RED  # fmt: skip
     assert flags.RED <= flags.PRIORITY
     assert {flags.style(name) for name in flags.RED} == {"red"}
 
 
 def test_priority_flags_put_a_case_first() -> None:
     assert {"unsafe", "urgent_health", "wants_human", "minor", "unaccompanied_minor",
-            "vulnerable", "changed_mind", "reconfirmation_missing"} == flags.PRIORITY  # fmt: skip
+            "vulnerable", "changed_mind", "reconfirmation_missing", "no_fixed_place",
+            "went_without_food", "activity_stopped", "low_economic_score"} == flags.PRIORITY  # fmt: skip
 
 
 def test_orange_flags_are_worth_a_look_soon() -> None:
     orange = {flag.name for flag in flags.FLAGS if flags.style(flag.name) == "warn"}
     assert orange == {"minor", "vulnerable", "no_reply", "unreachable",
-                      "appointment_more_times", "missed_appointments"}  # fmt: skip
+                      "appointment_more_times", "missed_appointments", "activity_stopped",
+                      "low_economic_score", "not_met_on_arrival"}  # fmt: skip
 
 
 def test_an_unaccompanied_minor_outranks_a_family_with_a_child() -> None:

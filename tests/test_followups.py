@@ -131,20 +131,22 @@ async def test_a_check_in_goes_out_at_ten_local_and_its_answers_reach_the_case(
         office="OIM Rabat",
     )
     assert (await planned_checkins(bot, case_id))["day_7"].status == "sent"
-    for value in ("yes", "no", "family", "safety"):
+    for value in ("yes", "no", "family", "partly", "safety"):
         await phone.choose(value)
     done = await phone.choose("4")
     assert "OIM Rabat" in done.text and "+212 537 00 00 00" in done.text  # urgent: who to call
     answered = (await planned_checkins(bot, case_id))["day_7"]
-    assert answered.status == "answered" and answered.flags == ["unsafe"]
+    assert answered.status == "answered"
+    assert answered.flags == ["unsafe", "not_met_on_arrival"]  # in the file's order
     assert answered.answers == {
         "arrived_safely": True,
         "met_on_arrival": False,
         "staying": "family",
+        "grant_received": "partly",
         "urgent": "safety",
         "satisfaction": 4,
     }
-    assert "unsafe" in await case_flags(bot, case_id)
+    assert {"unsafe", "not_met_on_arrival"} <= await case_flags(bot, case_id)
     assert (await bot.dispatcher.run_once()).outcomes == {}  # answered: nothing more
     await phone.say("/start")  # the conversation is over: back to the request
     assert "AVR-" in phone.last.text
@@ -365,7 +367,7 @@ async def test_the_dashboard_plans_check_ins_and_shows_their_answers(
         clock.now = at(27, 8)
         assert (await bot.dispatcher.run_once()).outcomes == {"sent": 1}
         phone: Phone = phone_factory(90)
-        for value in ("yes", "yes", "own_place", "health", "2"):
+        for value in ("yes", "yes", "own_place", "yes", "health", "2"):
             await phone.choose(value)
         shown = (await client.get(f"/cases/{reference}")).text
         assert "Answered" in shown and "Urgent health problem" in shown

@@ -176,7 +176,7 @@ async def answer_day_7(
     clock.now = datetime(2026, 11, 27, 10, tzinfo=UTC)
     assert (await bot.dispatcher.run_once()).outcomes == {"sent": 1}
     phone: Phone = phone_factory(telegram_id)
-    for value in ("yes", "yes", "family", urgent):
+    for value in ("yes", "yes", "family", "yes", urgent):
         await phone.choose(value)
     return (await phone.choose("4")).text
 

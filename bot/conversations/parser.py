@@ -7,12 +7,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.conversations.scores import ScoreReader
 from bot.conversations.yamlines import LineDict
 from bot.engine import FlagRule, Flow, Kind, Option, Step
 from bot.engine.conditions import OPERATORS, All, AnyItem, AnyOf, Condition, Test, referenced_steps
 from bot.engine.flow import N_
 from bot.engine.navigation import DONE, EDIT_PREFIX, KEEP
 from bot.engine.runner import NO, YES
+from bot.engine.scoring import PREFIX
 
 CALLBACK_LIMIT = 64
 # A callback is "<revision>|<key>|<value>"; revisions stay far below a million.
@@ -43,9 +45,12 @@ _STEP_KEYS = {
     "version",
     "sensitive",
     "notice",
+    "dimension",
+    "weight",
+    "scores",
 }
 _TOP_KEYS = {"flow", "version", "countries", "steps", "flags"}
-_OPTION_KEYS = {"value", "label", "end", "outcome"}
+_OPTION_KEYS = {"value", "label", "end", "outcome", "score"}
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ class Problem:
     message: str
 
 
-class Parser:
+class Parser(ScoreReader):
     """Builds flows from parsed YAML, collecting every problem with its line."""
 
     def __init__(self) -> None:
@@ -84,6 +89,9 @@ class Parser:
         for step in steps if review else ():
             if len(f"{steps[-1].id}{EDIT_PREFIX}{step.id}") + _CALLBACK_OVERHEAD > CALLBACK_LIMIT:
                 self.fail(step.line, f"step {step.id!r}: its edit button data exceeds 64 bytes")
+        for step in steps:
+            if step.dimension:
+                self.fail(step.line, f"step {step.id!r}: only a check-in's answers are scored")
         step_ids = {s.id for s in steps}
         flags = self._flags(data.get("flags") or [], step_ids, data.lines.get("flags", 1))
         aliases, ambiguous = self._countries(data.get("countries") or LineDict())
@@ -143,7 +151,7 @@ class Parser:
             return None
         prompt = self._string(raw, "prompt", required=True)
         when = self._condition(raw["when"], earlier, raw.lines["when"]) if "when" in raw else None
-        options = self._options(raw, kind, where)
+        options, dimension, weight = self._scored(raw, kind, self._options(raw, kind, where), where)
         key = f"{prefix}{step_id}" if not prefix else f"{prefix}{_MAX_REPEAT}.{step_id}"
         for option in options:
             if len((key + option.value).encode()) + _CALLBACK_OVERHEAD > CALLBACK_LIMIT:
@@ -206,6 +214,8 @@ class Parser:
             version=str(raw.get("version", "")),
             sensitive=bool(raw.get("sensitive", False)),
             notice=self._string(raw, "notice"),
+            dimension=dimension,
+            weight=weight,
             line=line,
         )
 
@@ -249,7 +259,8 @@ class Parser:
                 continue
             label = self._string(item, "label", required=True)
             end = item.get("end")
-            options.append(Option(value, label, end, item.get("outcome")))
+            score = self._score(item, "score", f"{where}: the score of {value!r}")
+            options.append(Option(value, label, end, item.get("outcome"), score))
         values = [o.value for o in options]
         for value in {v for v in values if values.count(v) > 1}:
             self.fail(line, f"{where}: duplicate option {value!r}")
@@ -271,7 +282,12 @@ class Parser:
                 parts.append(All(items) if name == "all" else AnyOf(items))
                 continue
             if name not in known:
-                self.fail(line, f"condition names {name!r}, which is not an earlier step")
+                what = (
+                    "a score not computed here"
+                    if name.startswith(PREFIX)
+                    else "not an earlier step"
+                )
+                self.fail(line, f"condition names {name!r}, which is {what}")
                 continue
             parts.extend(self._tests(name, value, known, line))
         if not parts:

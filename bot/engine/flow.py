@@ -37,6 +37,7 @@ class Option:
     label: str
     end: str | None = None
     outcome: str | None = None
+    score: float | None = None  # 0..1 in its step's dimension; None: the answer is not scored
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class Step:
     version: str = ""
     sensitive: bool = False
     notice: str = ""  # a consent's full text, behind its "Read more" button
+    dimension: str = ""  # the reintegration dimension its options' scores count in
+    weight: float = 1.0  # its weight among the scored steps of that dimension
     line: int = 0
 
     def option(self, value: str) -> Option | None:
@@ -80,11 +83,19 @@ class FlagRule:
 
 
 @dataclass(frozen=True)
+class Scoring:
+    """The weight of each reintegration dimension in the composite score (they sum to 1)."""
+
+    weights: dict[str, float]
+
+
+@dataclass(frozen=True)
 class Flow:
     id: str
     version: str
     steps: tuple[Step, ...]
     flags: tuple[FlagRule, ...] = ()
+    scoring: Scoring | None = None
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ambiguous: dict[str, tuple[str, ...]] = field(default_factory=dict)
 

@@ -10,6 +10,7 @@ from typing import Any
 from bot.engine.conditions import evaluate
 from bot.engine.events import Asked, ReviewItem
 from bot.engine.flow import N_, Flow, Kind, Option, Step
+from bot.engine.scoring import score_facts
 from bot.engine.session import Session
 
 CONFIRM = "confirm"
@@ -197,5 +198,6 @@ def applicable_answers(flow: Flow, answers: dict[str, Any], today: date) -> dict
 
 def compute_flags(flow: Flow, answers: dict[str, Any], today: date) -> tuple[str, ...]:
     """The flags whose rules hold, in declaration order, each once."""
-    flags = [rule.flag for rule in flow.flags if evaluate(rule.when, answers, today)]
+    facts = {**answers, **score_facts(flow, answers)}  # a rule may read a dimension's score
+    flags = [rule.flag for rule in flow.flags if evaluate(rule.when, facts, today)]
     return tuple(dict.fromkeys(flags))

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select, update
 
+from bot.engine.scoring import Scores
 from bot.flags import UNREACHABLE
 from bot.status import Status
 from bot.store import audit, cases
@@ -210,10 +211,16 @@ async def update_row(unit: Unit, followup_id: int, now: datetime, **values: Any)
 
 
 async def answered(
-    unit: Unit, followup_id: int, answers: dict[str, Any], raised: tuple[str, ...], now: datetime
+    unit: Unit,
+    followup_id: int,
+    answers: dict[str, Any],
+    raised: tuple[str, ...],
+    now: datetime,
+    scores: Scores | None = None,
 ) -> int | None:
-    """A check-in's answers reach its row; its flags reach the case, whose id is returned
-    (None if the check-in is gone)."""
+    """A check-in's answers and reintegration scores reach its row; its flags reach the
+    case, whose id is returned (None if the check-in is gone)."""
+    scores = scores or Scores()
     result = await unit.connection.execute(
         update(followups)
         .where(followups.c.id == followup_id)
@@ -224,6 +231,10 @@ async def answered(
             answered_at=now,
             claimed_until=None,
             updated_at=now,
+            score_economic=scores.economic,
+            score_social=scores.social,
+            score_psychosocial=scores.psychosocial,
+            score_composite=scores.composite,
         )
         .returning(followups.c.pre_registration_id, followups.c.checkin)
     )
@@ -239,7 +250,9 @@ async def answered(
         pre_registration_id=row.pre_registration_id,
         checkin=row.checkin,
         flags=len(raised),
+        scored=scores.composite is not None,
     )
+    unit.touch(row.pre_registration_id)  # a check-in answered, and its scores, are reported
     return int(row.pre_registration_id)
 
 
