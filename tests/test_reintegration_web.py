@@ -147,6 +147,11 @@ async def test_a_refused_item_says_why_by_its_field_and_keeps_what_was_typed(
     assert 'value="Marché Sandaga"' in page and 'value="FCFA"' in page
     assert '<option value="transport" selected>' in page
     assert await table_rows(bot, GrantItem) == []
+    home = await client.get("/")
+    await client.post("/language", data={"csrf_token": token(home), "language": "fr"})
+    page = section(await client.get(f"/cases/{case.reference}"))
+    assert "<h3>Aide en nature</h3>" in page
+    assert "Plafond\u00a0: 600,00\u00a0USD, selon les réglages du bureau." in page
 
 
 async def test_every_form_of_the_section_wants_its_csrf_token(
