@@ -1,7 +1,7 @@
 """A returnee's reintegration: the plan agreed with them, and the grant in kind's ledger.
 
-Items are priced in the vendor's currency with the day's USD rate recorded on the item;
-their USD amount is computed exactly (Decimal, half up) and kept in cents. An item goes
+Items are priced in the vendor's currency with the day's USD rate recorded on the item
+(bot/pricing.py); their USD amount is kept in cents. An item goes
 planned -> approved -> delivered. Approving one that would bring the approved and
 delivered items over the case's cap (its project's, else the settings') is refused,
 unless a supervisor overrides it with a note. The person is told, in their language and
@@ -11,16 +11,16 @@ through the outbox, when their plan is agreed and when an item is delivered.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from bot.engine.flow import N_
-from bot.i18n import Catalogs, Translator
+from bot.i18n import Catalogs
 from bot.message_templates import Given, MessageTemplates, Template, TemplateRefused
+from bot.pricing import TEXT_LIMIT, GrantRefused, ItemForm, costing, parse_date
 from bot.roles import Permission, can
 from bot.status import Status
 from bot.store import Store, Unit, audit, cases, notes, outbox
@@ -39,23 +39,11 @@ KINDS: dict[str, str] = {
     "housing": N_("Housing"),
     "other": N_("Other"),
 }
-CATEGORIES: dict[str, str] = {
-    "equipment": N_("Equipment"),
-    "stock": N_("Stock"),
-    "tools": N_("Tools"),
-    "livestock": N_("Livestock"),
-    "training": N_("Training"),
-    "rent": N_("Rent"),
-    "transport": N_("Transport"),
-    "other": N_("Other"),
-}
 STATUS_LABELS: dict[str, str] = {
     PLANNED: N_("Planned"),
     APPROVED: N_("Approved"),
     DELIVERED: N_("Delivered"),
 }
-# The currencies offered first; any ISO 4217 code is accepted.
-CURRENCIES = ("USD", "EUR", "MAD", "XOF", "XAF", "GNF", "CDF", "NGN")
 # From acceptance on, the case has a reintegration; a closed one's is read only.
 SHOWN = frozenset(
     {
@@ -71,23 +59,7 @@ SHOWN = frozenset(
 EDITABLE = SHOWN - {Status.CLOSED}
 # The messages to the person, as message templates (bot/message_templates.py USUAL).
 PLAN_AGREED, ITEM_DELIVERED = "plan_agreed", "grant_delivered"
-TEXT_LIMIT, NOTE_LIMIT = 200, 2000
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-_CENT = Decimal("0.01")
-
-
-class GrantRefused(Exception):
-    """A plan or an item refused; `reason` is a translatable text, `field` the form field
-    at fault, `amounts` (cents) its parameters."""
-
-    def __init__(self, reason: str, field: str = "", **amounts: int) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.field = field
-        self.amounts = amounts
-
-    def text(self, tr: Translator) -> str:
-        return tr.gettext(self.reason, **{k: tr.money(v) for k, v in self.amounts.items()})
+NOTE_LIMIT = 2000
 
 
 class NoSuchCase(LookupError):
@@ -105,19 +77,6 @@ class PlanForm:
 
 
 @dataclass(frozen=True)
-class ItemForm:
-    """An item as typed: the unit cost in `currency`, and USD for one unit of it."""
-
-    description: str = ""
-    category: str = ""
-    vendor: str = ""
-    quantity: str = ""
-    unit_cost: str = ""
-    currency: str = ""
-    usd_rate: str = ""
-
-
-@dataclass(frozen=True)
 class Cap:
     """A case's grant cap in USD cents, and what it is made of."""
 
@@ -126,81 +85,6 @@ class Cap:
     member_cents: int | None
     members: int
     project: str | None  # None: the settings' caps
-
-
-def usd_cents(quantity: int, unit_cost_cents: int, rate: Decimal) -> int:
-    """quantity x unit cost x rate, in USD cents, exactly, rounded half up."""
-    exact = Decimal(quantity) * Decimal(unit_cost_cents) * rate
-    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def costing(form: ItemForm) -> Costing:
-    """The item's values, or GrantRefused with the first thing wrong."""
-    description = " ".join(form.description.split())
-    if not description or len(description) > TEXT_LIMIT:
-        raise GrantRefused(N_("Describe the item in 1 to 200 characters."), "description")
-    if form.category not in CATEGORIES:
-        raise GrantRefused(N_("Choose the item's category from the list."), "category")
-    vendor = " ".join(form.vendor.split())
-    if len(vendor) > TEXT_LIMIT:
-        raise GrantRefused(N_("The vendor's name is too long: at most 200 characters."), "vendor")
-    quantity = form.quantity.strip()
-    if not quantity.isdigit() or not 1 <= int(quantity) <= 10_000:
-        raise GrantRefused(N_("Give the quantity as a whole number from 1 to 10000."), "quantity")
-    cost = _decimal(form.unit_cost)
-    if cost is None or cost <= 0 or cost > 10_000_000 or cost != cost.quantize(_CENT):
-        reason = N_("Give the unit cost as an amount above zero, for example 1250.50.")
-        raise GrantRefused(reason, "unit_cost")
-    currency = form.currency.strip().upper()
-    if not _CURRENCY.match(currency):
-        reason = N_("Give the currency as its three-letter ISO code, for example MAD or XOF.")
-        raise GrantRefused(reason, "currency")
-    rate = (
-        Decimal(1) if currency == "USD" and not form.usd_rate.strip() else _decimal(form.usd_rate)
-    )
-    if rate is None or rate <= 0 or rate > 100_000 or rate != round(rate, 12):
-        reason = N_("Give the rate as the US dollars one unit of the currency is worth, "
-                    "for example 0.1 for MAD.")  # fmt: skip
-        raise GrantRefused(reason, "usd_rate")
-    if currency == "USD" and rate != 1:
-        raise GrantRefused(N_("One US dollar is worth 1 US dollar: give the rate 1."), "usd_rate")
-    cents = int(cost * 100)
-    return Costing(
-        description=description,
-        category=form.category,
-        vendor=vendor,
-        quantity=int(quantity),
-        unit_cost_cents=cents,
-        currency=currency,
-        usd_rate=format(rate.normalize(), "f"),
-        amount_usd_cents=usd_cents(int(quantity), cents, rate),
-    )
-
-
-def _decimal(value: str) -> Decimal | None:
-    """A typed amount ("1 250,50" or "1250.50"), or None."""
-    text = value.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    if not text or len(text) > 24:
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
-def _date(value: str) -> date | None:
-    """A date as a date field sends it; GrantRefused for anything else."""
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        parsed = date.fromisoformat(value)
-    except ValueError:
-        parsed = None
-    if parsed is None or not date(2000, 1, 1) <= parsed < date(2200, 1, 1):
-        raise GrantRefused(N_("Write dates as a calendar does, for example 2026-12-24."))
-    return parsed
 
 
 class Reintegration:
@@ -249,7 +133,7 @@ class Reintegration:
         if len(partner) > TEXT_LIMIT:
             reason = N_("The partner's name is too long: at most 200 characters.")
             raise GrantRefused(reason, "partner")
-        agreed_on = _date(form.agreed_on)
+        agreed_on = parse_date(form.agreed_on)
         now = self.clock()
         if agreed_on is not None and agreed_on > now.date():
             raise GrantRefused(N_("The plan cannot be agreed in the future."), "agreed_on")
@@ -353,7 +237,7 @@ class Reintegration:
         self, reference: str, item_id: int, delivered_on: str, proof: str, actor: str
     ) -> None:
         """An approved item delivered, with its proof; the person is told."""
-        day = _date(delivered_on)
+        day = parse_date(delivered_on)
         now = self.clock()
         if day is None or day > now.date():
             reason = N_("Give the day the item was delivered: today or a past day.")

@@ -65,6 +65,7 @@ LAYERS = {
             "bot.travel",
             "bot.departures",
             "bot.reintegration",
+            "bot.pricing",
         ),
         ("engine", "domain", "store", "i18n", "planning", "passwords"),
         ("anyio",),

@@ -12,14 +12,8 @@ from sqlalchemy import insert, update
 
 from bot.app import Runtime
 from bot.message_templates import MessageTemplates
-from bot.reintegration import (
-    GrantRefused,
-    ItemForm,
-    PlanForm,
-    Reintegration,
-    costing,
-    usd_cents,
-)
+from bot.pricing import GrantRefused, ItemForm, costing, usd_cents
+from bot.reintegration import PlanForm, Reintegration
 from bot.store import cases, grants, members
 from bot.store.models import AuditEvent, CaseNote, OutboxMessage, PreRegistration
 from bot.store.reintegration_models import GrantItem, Project

@@ -14,16 +14,13 @@ from starlette.routing import Route
 
 from bot.engine.flow import N_
 from bot.i18n import Translator
+from bot.pricing import CATEGORIES, CURRENCIES, GrantRefused, ItemForm
 from bot.reintegration import (
-    CATEGORIES,
-    CURRENCIES,
     EDITABLE,
     KINDS,
     SHOWN,
     STATUS_LABELS,
     Cap,
-    GrantRefused,
-    ItemForm,
     NoSuchCase,
     PlanForm,
     Reintegration,
