@@ -37,8 +37,10 @@ from bot.engine.checkins import Followups
 from bot.followups.dispatcher import Dispatcher
 from bot.i18n import Catalogs, country_names, date_words
 from bot.intake import FLOW, Intake
+from bot.message_templates import MessageTemplates
 from bot.office_hours import Hours
 from bot.phones import parse_phone
+from bot.reintegration import Reintegration
 from bot.retention import Policy, Retention
 from bot.store import Store
 from bot.travel import Travel
@@ -275,6 +277,16 @@ async def build(
         travel=travel,
         checklist=load_checklist(settings.conversations_dir / CHECKLIST_FILE),
     )
+    reintegration = Reintegration(
+        store,
+        catalogs,
+        clock,
+        cap_usd=settings.grant_cap_usd,
+        member_cap_usd=settings.grant_member_cap_usd,
+        templates=MessageTemplates(store, catalogs, casework),
+        office=settings.office_name,
+        flush=outbox.flush,
+    )
     deps = Deps(
         store,
         flow,
@@ -291,6 +303,7 @@ async def build(
         bot_username=lambda: _username(application),
         appointments=appointments,
         duty=duty,
+        reintegration=reintegration,
     )
     web = create_app(deps, secret=settings.session_secret(), secure=settings.secure_cookies)
     return Runtime(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -267,6 +268,21 @@ class Settings(BaseSettings):
         ge=1,
         description="Days a case may wait on the office (submitted, in review, needs "
         "information) before the daily digest lists it as overdue.",
+    )
+
+    grant_cap_usd: Decimal = Field(
+        default=Decimal(600),
+        ge=0,
+        decimal_places=2,
+        description="The reintegration grant's cap per returnee, in US dollars, for a case "
+        "in no project.",
+    )
+    grant_member_cap_usd: Decimal | None = Field(
+        default=None,
+        ge=0,
+        decimal_places=2,
+        description="Added to the grant's cap for each family member travelling, in US "
+        "dollars, for a case in no project; none: nothing added.",
     )
 
     @field_validator("dashboard_url")

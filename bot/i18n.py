@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -13,9 +14,11 @@ from babel import Locale
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_currency
 from babel.support import Translations
 
 SOURCE_LANGUAGE = "en"
+_MONEY = "#,##0.00\u00a0¤¤"  # two decimals, then the currency's ISO code
 # Babel's territory codes that are regions or placeholders, not countries.
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
 # How people write dates beyond Babel's month names, by language: abbreviations Babel
@@ -45,6 +48,14 @@ class Translator:
 
     def date(self, value: date) -> str:
         return str(format_date(value, format="long", locale=self.language))
+
+    def money(self, cents: int, currency: str = "USD") -> str:
+        """An amount in whole cents with its ISO code, as the language writes numbers
+        ("1,250.50 MAD", "1 250,50 MAD"): a code, unlike "$", names one currency only."""
+        amount = Decimal(cents) / 100
+        return str(
+            format_currency(amount, currency, _MONEY, locale=self.language, currency_digits=False)
+        )
 
 
 class Catalogs:

@@ -77,6 +77,23 @@ USUAL: dict[str, Usual] = {
             "at {time} to collect it, and bring your reference {reference}."
         ),
     ),
+    # Sent by the reintegration's ledger (bot/reintegration.py), {date} the day of the event.
+    "plan_agreed": Usual(
+        N_("Reintegration plan agreed"),
+        N_(
+            "Your reintegration plan was agreed on {date} (request {reference}). {office} "
+            "and its partner in your country will now prepare the support in kind agreed with "
+            "you. This support is free: nobody may ask you for money."
+        ),
+    ),
+    "grant_delivered": Usual(
+        N_("Reintegration support delivered"),
+        N_(
+            "Part of your reintegration support was handed over to you on {date} (request "
+            "{reference}). If something is missing or not as agreed, write to us here. This "
+            "support is free: nobody may ask you for money."
+        ),
+    ),
 }
 
 

@@ -44,6 +44,8 @@ class Permission(enum.StrEnum):
     MANAGE_SOURCES = "manage_sources"  # outreach links and their QR codes
     ASSIGN_CASES = "assign_cases"  # give cases to caseworkers, and see each one's workload
     MANAGE_TEMPLATES = "manage_templates"  # write the office's message templates
+    MANAGE_GRANTS = "manage_grants"  # the reintegration plan and the grant's items
+    OVERRIDE_GRANT_CAP = "override_grant_cap"  # approve an item over the grant's cap, with a note
 
 
 _READ = frozenset({Permission.OWN_ACCOUNT, Permission.READ_CASES, Permission.READ_REPORTS})
@@ -54,6 +56,7 @@ _WORK = _READ | {
     Permission.LINK_CASES,
     Permission.EXPORT_PERSONAL_DATA,
     Permission.USE_SIMULATOR,
+    Permission.MANAGE_GRANTS,
 }
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MONITORING: _READ,
@@ -65,6 +68,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.MANAGE_SOURCES,
         Permission.ASSIGN_CASES,
         Permission.MANAGE_TEMPLATES,
+        Permission.OVERRIDE_GRANT_CAP,
     },
 }
 

@@ -64,6 +64,8 @@ LAYERS = {
             "bot.followups.service",
             "bot.travel",
             "bot.departures",
+            "bot.reintegration",
+            "bot.pricing",
         ),
         ("engine", "domain", "store", "i18n", "planning", "passwords"),
         ("anyio",),
@@ -110,7 +112,7 @@ LAYERS = {
             "offline",
             "passwords",
         ),
-        ("starlette", "openpyxl", "anyio", "segno"),
+        ("starlette", "openpyxl", "anyio", "segno", "pygal"),
     ),
     "app": Layer(("bot.app", "bot.lifecycle"), ("*",), ("telegram", "starlette", "uvicorn")),
     "cli": Layer(

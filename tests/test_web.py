@@ -608,6 +608,12 @@ ROUTES = [
     ("POST", "/cases/{ref}/appointments/7/outcome"),
     ("GET", "/appointments"),
     ("POST", "/cases/{ref}/travel"),
+    ("POST", "/cases/{ref}/reintegration"),
+    ("POST", "/cases/{ref}/grants"),
+    ("POST", "/cases/{ref}/grants/3"),
+    ("POST", "/cases/{ref}/grants/3/remove"),
+    ("POST", "/cases/{ref}/grants/3/approve"),
+    ("POST", "/cases/{ref}/grants/3/deliver"),
     ("POST", "/cases/{ref}/assign"),
     ("POST", "/cases/{ref}/take"),
     ("POST", "/cases/{ref}/flags/urgent_health/acknowledge"),
@@ -658,6 +664,7 @@ def test_every_route_is_in_the_route_tests(bot: Runtime) -> None:
         .replace("/appointments/7/", "/appointments/{appointment_id:int}/")
         .replace("/urgent_health/", "/{flag}/")
         .replace("/members/1", "/members/{member_id:int}")
+        .replace("/grants/3", "/grants/{item_id:int}")
         .replace("/templates/invitation", "/templates/{key}")
         for _, p in ROUTES
     }

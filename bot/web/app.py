@@ -14,6 +14,7 @@ from bot.bulk import Bulk
 from bot.caseload import Caseload
 from bot.counselling import Counselling
 from bot.message_templates import MessageTemplates
+from bot.reintegration import Reintegration
 from bot.web.appointments import AppointmentPages
 from bot.web.bulk import BulkPages
 from bot.web.case import CaseView
@@ -26,6 +27,7 @@ from bot.web.pages import HERE, Pages
 from bot.web.passwords import Passwords
 from bot.web.permissions import guard
 from bot.web.queue import Queue
+from bot.web.reintegration import ReintegrationView
 from bot.web.security import SecurityHeaders
 from bot.web.signin import SIGN_IN_LIFETIME, SignIn
 from bot.web.simulator import Simulator
@@ -48,6 +50,10 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
     counselling = Counselling(deps.store, deps.flow, deps.casework.checklist, deps.clock)
     case = CaseView(pages, deps.flow, deps.casework, deps.followups, deps.consent_text, templates)
     counsel = CounsellingView(pages, case, counselling)
+    grants = deps.reintegration or Reintegration(
+        deps.store, deps.catalogs, deps.clock, templates=templates, office=deps.casework.office
+    )
+    reintegration = ReintegrationView(case, grants)
     supervisors = Supervisors(pages)
     template_pages = TemplatePages(pages, supervisors, templates, case)
     bulk = BulkPages(pages, Bulk(deps.store, deps.casework, templates), templates)
@@ -103,6 +109,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         *simulator.routes(),
         *passwords.routes(),
         *(booking.routes() if booking is not None else []),
+        *reintegration.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [

@@ -304,6 +304,12 @@ SAVED = {
     "outcome": N_("The appointment's outcome was saved."),
     "assigned": N_("Saved: who has this case."),
     "acknowledged": N_("The red flag is marked as seen to, with your note."),
+    "plan": N_("The reintegration plan was saved."),
+    "grant": N_("The item was added to the grant's ledger."),
+    "grant_changed": N_("The item was saved."),
+    "grant_removed": N_("The item was removed from the ledger."),
+    "grant_approved": N_("The item was approved."),
+    "grant_delivered": N_("The item was marked delivered, and the person told."),
 }
 
 

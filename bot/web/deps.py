@@ -12,6 +12,7 @@ from bot.duty import Duty
 from bot.engine import Flow
 from bot.engine.checkins import Followups
 from bot.i18n import Catalogs, Translator
+from bot.reintegration import Reintegration
 from bot.store import Store
 from bot.web.auth import Throttle
 from bot.web.health import Limits
@@ -40,3 +41,5 @@ class Deps:
     bot_username: Callable[[], str | None] = lambda: None
     appointments: Appointments | None = None  # booked on the case page, by day on their own
     duty: Duty | None = None  # links staff accounts' Telegram chats
+    # The reintegration plan and the grant's ledger; none: the settings' default caps.
+    reintegration: Reintegration | None = None

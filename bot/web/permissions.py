@@ -73,6 +73,14 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/bulk/run"): P.EDIT_CASES,
     # Travel preparation.
     ("POST", "/cases/{reference}/travel"): P.EDIT_CASES,
+    # Reintegration: the plan and the grant's ledger (an approval over the cap is checked
+    # against OVERRIDE_GRANT_CAP by the service).
+    ("POST", "/cases/{reference}/reintegration"): P.MANAGE_GRANTS,
+    ("POST", "/cases/{reference}/grants"): P.MANAGE_GRANTS,
+    ("POST", "/cases/{reference}/grants/{item_id:int}"): P.MANAGE_GRANTS,
+    ("POST", "/cases/{reference}/grants/{item_id:int}/remove"): P.MANAGE_GRANTS,
+    ("POST", "/cases/{reference}/grants/{item_id:int}/approve"): P.MANAGE_GRANTS,
+    ("POST", "/cases/{reference}/grants/{item_id:int}/deliver"): P.MANAGE_GRANTS,
     # The phone simulator.
     ("GET", "/simulator"): P.USE_SIMULATOR,
     ("POST", "/simulator/phones"): P.USE_SIMULATOR,
