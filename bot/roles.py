@@ -44,6 +44,7 @@ class Permission(enum.StrEnum):
     MANAGE_SOURCES = "manage_sources"  # outreach links and their QR codes
     ASSIGN_CASES = "assign_cases"  # give cases to caseworkers, and see each one's workload
     MANAGE_TEMPLATES = "manage_templates"  # write the office's message templates
+    MANAGE_PROJECTS = "manage_projects"  # funded projects' terms, and their waiting lists
 
 
 _READ = frozenset({Permission.OWN_ACCOUNT, Permission.READ_CASES, Permission.READ_REPORTS})
@@ -65,6 +66,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.MANAGE_SOURCES,
         Permission.ASSIGN_CASES,
         Permission.MANAGE_TEMPLATES,
+        Permission.MANAGE_PROJECTS,
     },
 }
 
