@@ -8,7 +8,7 @@ any transaction.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ from bot.store import (
     checkins,
     messages,
     notes,
+    projects,
     twins,
 )
 from bot.store import appointments as appointment_rows
@@ -73,6 +74,7 @@ class StatusChange:
     reason: str = ""  # why not accepted: a refusal reason's code, for "rejected"
     override: bool = False  # a supervisor accepts without a complete counselling checklist
     duplicate_of: str = ""  # the other case's reference, for "duplicate"
+    project: int | None = None  # the project an accepted case joins
 
 
 def correctable(flow: Flow, answers: dict[str, Any]) -> list[Step]:
@@ -126,13 +128,15 @@ class Casework:
         """Move a case, plan its check-ins, then tell the person and ask them again.
 
         `case` is a reference (the case as it is now) or a record (the case as the caller
-        saw it: StatusChanged if it moved since). Raises NoSuchCase, TransitionRefused or
+        saw it: StatusChanged if it moved since). Accepted into a full project, the case
+        goes on the project's waiting list instead; the record returned has the status taken. Raises NoSuchCase, TransitionRefused or
         StatusChanged with nothing done. `language` is the actor's, for the note recorded
         when the questions cannot be sent; `role` the actor's, for an override of the
         counselling checklist.
         """
         note = change.note[:NOTE_LIMIT]
         refusal: status.TransitionRefused | cases.StatusChanged | None = None
+        target = change.target
         async with self.store.unit() as unit:
             found = await self._case(unit, case)
             editable = {step.id for step in correctable(self.flow, found.answers)}
@@ -150,17 +154,25 @@ class Casework:
                 other = await decisions.check(unit, self.checklist, found, decision, role)
                 if self.travel is not None:
                     await self.travel.check(unit, found, change.target)
-                await cases.change_status(
-                    unit, found, change.target, actor, note, change.return_date, self.clock()
+                placed = await decisions.place(
+                    unit, found, change.target, change.project, self.clock().date()
                 )
+                target = placed.target  # accepted into a full project: its waiting list
+                await cases.change_status(
+                    unit, found, target, actor, note, change.return_date, self.clock()
+                )
+                unit.touch(found.id)
+                if placed.project_id is not None:
+                    waits = target == Status.WAITLISTED and found.status != Status.WAITLISTED
+                    await projects.join(
+                        unit, found.id, placed.project_id, waits, actor, self.clock()
+                    )
                 await decisions.record(
                     unit, self.checklist, found, decision, other, actor, self.clock()
                 )
                 if self.travel is not None:
-                    await self.travel.status_changed(
-                        unit, found.id, change.target, actor, self.clock()
-                    )
-                if change.target in status.CLOSED:  # nobody is expected at the office now
+                    await self.travel.status_changed(unit, found.id, target, actor, self.clock())
+                if target in status.CLOSED:  # nobody is expected at the office now
                     await appointment_rows.cancel_open(unit, found.id, self.clock())
                 if self.followups is not None:
                     await schedule_case(unit, found.id, self.followups, self.clock())
@@ -168,10 +180,10 @@ class Casework:
                 refusal = error
         if refusal is not None:  # raised once the transaction above is over
             raise refusal
-        tell = change.target in self.notified if change.tell is None else change.tell
-        target = status.parse(change.target)
-        if tell and target is not None and target in status.PERSON_MESSAGES:
-            message = status.PERSON_MESSAGES[target]
+        tell = target in self.notified if change.tell is None else change.tell
+        told = status.parse(target)
+        if tell and told is not None and told in status.PERSON_MESSAGES:
+            message = status.PERSON_MESSAGES[told]
             await self._tell(found, message, actor, translate=True)
         if asked and not await self.ask_again(found.id, asked):
             tr = self.catalogs.translator(language)
@@ -181,7 +193,7 @@ class Casework:
             )
             async with self.store.unit() as unit:
                 await notes.add(unit, found.id, actor, body, self.clock())
-        return found
+        return replace(found, status=target)
 
     async def change_return(
         self, reference: str, return_date: date | None, zone: str | None, actor: str

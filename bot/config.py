@@ -158,7 +158,9 @@ class Settings(BaseSettings):
         description="Logging level: DEBUG, INFO, WARNING or ERROR; `--log-level` overrides it.",
     )
     notify_statuses: str = Field(
-        default=("accepted,needs_info,rejected,doc_requested,doc_received,travel_booked"),
+        default=(
+            "accepted,waitlisted,needs_info,rejected,doc_requested,doc_received,travel_booked"
+        ),
         description="Statuses the person is told of by default, comma-separated.",
     )
     assign_new_cases: Literal["none", "round_robin"] = Field(

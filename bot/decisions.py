@@ -1,19 +1,23 @@
 """What a status move needs beyond the workflow's table, checked in its transaction:
-acceptance after the counselling checklist (or a supervisor's override), a refusal's reason,
-a duplicate's other case. The rules are conversations/checklist.yaml's; this module reads
+acceptance after the counselling checklist (or a supervisor's override), into a funded
+project or its waiting list when it is full, a refusal's reason, a duplicate's other case.
+The rules are conversations/checklist.yaml's; this module reads
 the case and records what was decided, audited."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot import checklist as rules
 from bot.checklist import Checklist
 from bot.engine.flow import N_
 from bot.roles import Role
 from bot.status import Status, TransitionRefused
-from bot.store import Unit, audit, cases, counselling, twins
+from bot.store import Unit, audit, cases, counselling, projects, twins
+
+# Moves that place a case in a project: accepted into it, or on its waiting list.
+PLACING = frozenset({Status.ACCEPTED, Status.WAITLISTED})
 
 
 @dataclass(frozen=True)
@@ -34,8 +38,9 @@ async def check(
     decision: Decision,
     role: Role | None,
 ) -> cases.CaseRecord | None:
-    """Raise TransitionRefused unless the move may happen; the other case, for a duplicate."""
-    if decision.target == Status.ACCEPTED:
+    """Raise TransitionRefused unless the move may happen; the other case, for a duplicate.
+    A case leaving the waiting list was checked when it joined it."""
+    if decision.target in PLACING and case.status != Status.WAITLISTED:
         missing = await missing_items(unit, checklist, case)
         if missing and not decision.override:
             raise TransitionRefused(rules.INCOMPLETE)
@@ -72,7 +77,7 @@ async def record(
     now: datetime,
 ) -> None:
     """Keep what the move decided, once the case has moved; audited without personal data."""
-    if decision.target == Status.ACCEPTED:
+    if decision.target in PLACING and case.status != Status.WAITLISTED:
         missing = await missing_items(unit, checklist, case)
         if missing:
             await audit.record(unit, "case.checklist_overridden", now, actor=actor,
@@ -88,3 +93,43 @@ async def record(
         await counselling.set_duplicate_of(unit, case.id, other.id)
         await audit.record(unit, "case.closed_as_duplicate", now, actor=actor,
                            pre_registration_id=case.id, other_case=other.id)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an accepted case goes: its project, and whether it waits for a place."""
+
+    target: str  # the status the case takes: accepted, or waitlisted when the project is full
+    project_id: int | None
+
+
+async def place(
+    unit: Unit, case: cases.CaseRecord, target: str, project_id: int | None, today: date
+) -> Placement:
+    """The status and project a move into `target` gives; raise TransitionRefused when the
+    project is missing or, for a case already waiting, still has no room for its people."""
+    if target not in PLACING:
+        return Placement(target, None)
+    if project_id is None and case.status == Status.WAITLISTED:
+        project_id = await projects.of_case(unit, case.id)
+    if project_id is None:
+        fitting = [p for p in await projects.every(unit) if p.covers(country(case), today)]
+        if target == Status.WAITLISTED or fitting:
+            raise TransitionRefused(N_("Choose the project the case joins."), "project")
+        return Placement(target, None)
+    project = await projects.by_id(unit, project_id, lock=True)
+    if project is None:
+        raise TransitionRefused(N_("Choose the project the case joins."), "project")
+    used = (await projects.places_used(unit)).get(project.id, 0)
+    full = used + await projects.people(unit, case.id) > project.capacity
+    if target == Status.ACCEPTED and full and case.status == Status.WAITLISTED:
+        raise TransitionRefused(
+            N_("The project has no room yet for all the people of this case."), "project"
+        )
+    return Placement(Status.WAITLISTED if full else target, project.id)
+
+
+def country(case: cases.CaseRecord) -> str | None:
+    """The country a case returns to: its destination, or else its nationality."""
+    found = case.answers.get("destination_country") or case.answers.get("nationality")
+    return str(found).upper() if found else None

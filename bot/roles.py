@@ -46,6 +46,7 @@ class Permission(enum.StrEnum):
     MANAGE_TEMPLATES = "manage_templates"  # write the office's message templates
     MANAGE_GRANTS = "manage_grants"  # the reintegration plan and the grant's items
     OVERRIDE_GRANT_CAP = "override_grant_cap"  # approve an item over the grant's cap, with a note
+    MANAGE_PROJECTS = "manage_projects"  # funded projects' terms, and their waiting lists
 
 
 _READ = frozenset({Permission.OWN_ACCOUNT, Permission.READ_CASES, Permission.READ_REPORTS})
@@ -69,6 +70,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.ASSIGN_CASES,
         Permission.MANAGE_TEMPLATES,
         Permission.OVERRIDE_GRANT_CAP,
+        Permission.MANAGE_PROJECTS,
     },
 }
 

@@ -14,6 +14,7 @@ class Status(enum.StrEnum):
     SUBMITTED = "submitted"
     IN_REVIEW = "in_review"
     NEEDS_INFO = "needs_info"
+    WAITLISTED = "waitlisted"  # accepted, but its project is full: waiting for a place
     ACCEPTED = "accepted"
     DOC_REQUESTED = "doc_requested"  # a travel document asked of the consulate
     DOC_RECEIVED = "doc_received"
@@ -30,12 +31,15 @@ TRANSITIONS: dict[Status, tuple[Status, ...]] = {
     Status.SUBMITTED: (Status.IN_REVIEW, Status.REJECTED, Status.WITHDRAWN, Status.DUPLICATE),
     Status.IN_REVIEW: (
         Status.NEEDS_INFO,
+        Status.WAITLISTED,
         Status.ACCEPTED,
         Status.REJECTED,
         Status.WITHDRAWN,
         Status.DUPLICATE,
     ),
     Status.NEEDS_INFO: (Status.IN_REVIEW, Status.REJECTED, Status.WITHDRAWN, Status.DUPLICATE),
+    # A place freed in the project: the next one waiting moves in.
+    Status.WAITLISTED: (Status.ACCEPTED, Status.WITHDRAWN, Status.REJECTED),
     # Someone with a valid passport needs no document: from accepted straight to booked.
     Status.ACCEPTED: (Status.DOC_REQUESTED, Status.TRAVEL_BOOKED, Status.WITHDRAWN),
     Status.DOC_REQUESTED: (Status.DOC_RECEIVED, Status.WITHDRAWN),
@@ -60,6 +64,7 @@ LABELS: dict[Status, str] = {
     Status.SUBMITTED: N_("Received, waiting for review"),
     Status.IN_REVIEW: N_("Being reviewed"),
     Status.NEEDS_INFO: N_("We need more information"),
+    Status.WAITLISTED: N_("On the waiting list"),
     Status.ACCEPTED: N_("Accepted"),
     Status.DOC_REQUESTED: N_("Travel document requested"),
     Status.DOC_RECEIVED: N_("Travel document received"),
@@ -78,6 +83,11 @@ PERSON_MESSAGES: dict[Status, str] = {
     Status.NEEDS_INFO: N_(
         "We need more information about your request {reference}. "
         "Staff will contact you, or ask you here."
+    ),
+    Status.WAITLISTED: N_(
+        "Your request {reference} has been accepted, but the programme that pays for returns "
+        "is full for now: you are on its waiting list. We cannot give you a date. We will "
+        "tell you here as soon as a place is free."
     ),
     Status.ACCEPTED: N_(
         "Good news: your request {reference} has been accepted. "
@@ -122,6 +132,10 @@ NEXT_STEPS: dict[Status, str] = {
     Status.NEEDS_INFO: N_(
         "We need more information: please answer the questions staff send you here, or "
         "wait for their call."
+    ),
+    Status.WAITLISTED: N_(
+        "On the waiting list: the programme that pays for returns is full for now. We cannot "
+        "give you a date; we will tell you here as soon as a place is free."
     ),
     Status.ACCEPTED: N_(
         "Accepted: staff will call you to prepare your travel documents and your journey."

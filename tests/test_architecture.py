@@ -58,6 +58,7 @@ LAYERS = {
             "bot.duty",
             "bot.caseload",
             "bot.decisions",
+            "bot.projects",
             "bot.counselling",
             "bot.message_templates",
             "bot.bulk",

@@ -157,6 +157,7 @@ async def test_signed_out_every_protected_route_leads_to_sign_in(bot: Runtime) -
                 continue
             url = path.replace("{reference}", "AVR-1").replace("{source_id:int}", "1")
             url = url.replace("{user_id:int}", "1").replace("{kind:str}", "svg")
+            url = url.replace("{project_id:int}", "1")
             response = await client.get(url)
             assert response.status_code == 303, path
             assert response.headers["location"].startswith("/login"), path

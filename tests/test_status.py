@@ -25,8 +25,9 @@ from bot.status import (
 FRENCH = Catalogs(ROOT / "locales").translator("fr")
 ALLOWED = {
     "submitted": {"in_review", "rejected", "withdrawn", "duplicate"},
-    "in_review": {"needs_info", "accepted", "rejected", "withdrawn", "duplicate"},
+    "in_review": {"needs_info", "waitlisted", "accepted", "rejected", "withdrawn", "duplicate"},
     "needs_info": {"in_review", "rejected", "withdrawn", "duplicate"},
+    "waitlisted": {"accepted", "withdrawn", "rejected"},
     "accepted": {"doc_requested", "travel_booked", "withdrawn"},
     "doc_requested": {"doc_received", "withdrawn"},
     "doc_received": {"travel_booked", "withdrawn"},

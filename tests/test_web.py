@@ -646,10 +646,15 @@ ROUTES = [
     ("GET", "/telegram"),
     ("POST", "/telegram/code"),
     ("POST", "/telegram/unlink"),
+    ("GET", "/projects"),
+    ("POST", "/projects"),
+    ("GET", "/projects/new"),
+    ("POST", "/projects/1"),
+    ("POST", "/projects/1/admit"),
 ]
 SUPERVISOR_ONLY = {
     "/audit", "/accounts", "/accounts/1/active", "/accounts/1/reset", "/sources", "/workload",
-    "/cases/{ref}/assign", "/templates", "/templates/invitation",
+    "/cases/{ref}/assign", "/templates", "/templates/invitation", "/projects/new",
 }  # fmt: skip
 
 
@@ -659,6 +664,7 @@ def test_every_route_is_in_the_route_tests(bot: Runtime) -> None:
     paths = {r.path for r in bot.web.routes if isinstance(r, Route)}
     tested = {
         p.replace("{ref}", "{reference}")
+        .replace("/projects/1", "/projects/{project_id:int}")
         .replace("/1/", "/{account_id:int}/")
         .replace("{phone}", "{user_id:int}")
         .replace("/appointments/7/", "/appointments/{appointment_id:int}/")
@@ -675,6 +681,8 @@ def test_every_route_is_in_the_route_tests(bot: Runtime) -> None:
     tested |= {"/sources/{source_id:int}.{kind:str}"}
     # A one-time link is its own proof, without a session: tests/test_password_resets.py.
     tested |= {"/password/reset/{token}"}
+    # A project's page needs a project: reading and managing it, tests/test_projects_web.py.
+    assert "/projects/{project_id:int}" in tested
     assert paths <= tested | {"/export.csv", "/export.xlsx"}
 
 

@@ -12,6 +12,7 @@ from bot.flags import PRIORITY, RED
 from bot.status import UNCOUNTED
 from bot.store import cases, reading
 from bot.store.accounts import accounts
+from bot.store.projects import funded_by, projects
 from bot.store.tables import flags, pre_registrations
 from bot.store.unit import Unit
 
@@ -32,6 +33,8 @@ class CaseFilter:
     priority_first: bool = False
     assigned_to: int | None = None  # one caseworker's cases
     unassigned: bool = False  # the cases nobody has
+    project: int | None = None  # one funded project's cases
+    funder: str = ""  # the cases of every project this funder pays for
     page: int = 1
     per_page: int = 50
 
@@ -90,6 +93,11 @@ def _where(query: Select[Any], f: CaseFilter, *, with_status: bool = True) -> Se
         conditions.append(r.assigned_to == f.assigned_to)
     elif f.unassigned:
         conditions.append(r.assigned_to.is_(None))
+    if f.project is not None:
+        conditions.append(r.project_id == f.project)
+    if f.funder:
+        funded = select(projects.c.id).where(funded_by(f.funder))
+        conditions.append(r.project_id.in_(funded))
     if f.since:
         conditions.append(r.created_at >= datetime.combine(f.since, time.min))
     if f.until:

@@ -14,6 +14,7 @@ from bot.bulk import Bulk
 from bot.caseload import Caseload
 from bot.counselling import Counselling
 from bot.message_templates import MessageTemplates
+from bot.projects import Projects
 from bot.reintegration import Reintegration
 from bot.web.appointments import AppointmentPages
 from bot.web.bulk import BulkPages
@@ -26,6 +27,7 @@ from bot.web.message_templates import TemplatePages
 from bot.web.pages import HERE, Pages
 from bot.web.passwords import Passwords
 from bot.web.permissions import guard
+from bot.web.projects import ProjectPages
 from bot.web.queue import Queue
 from bot.web.reintegration import ReintegrationView
 from bot.web.security import SecurityHeaders
@@ -67,6 +69,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
     passwords = Passwords(pages, Accounts(deps.store, deps.clock))
     booking = AppointmentPages(pages, deps.appointments, case) if deps.appointments else None
     staff_chat = StaffChat(pages, deps.duty, deps.bot_username)
+    projects = ProjectPages(pages, case, Projects(deps.store, deps.casework, deps.clock))
     routes = [
         Route("/", queue.queue),
         Route("/healthz", health.healthz, methods=["GET"]),
@@ -106,6 +109,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/bulk", bulk.form_page, methods=["GET"]),
         Route("/bulk", bulk.confirm, methods=["POST"]),
         Route("/bulk/run", bulk.run, methods=["POST"]),
+        *projects.routes(),
         *simulator.routes(),
         *passwords.routes(),
         *(booking.routes() if booking is not None else []),

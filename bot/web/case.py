@@ -30,7 +30,7 @@ from bot.status import Status
 from bot.store import Unit, audit, cases, checkins, messages, notes, sources, twins
 from bot.web.caseload import case_section
 from bot.web.forms import Refusal
-from bot.web.pages import Pages, parse_date
+from bot.web.pages import Pages, parse_date, parse_int
 from bot.web.summary import ConsentText, summary
 from bot.web.travel import section as travel_section
 
@@ -181,6 +181,7 @@ class CaseView:
             reason=str(form.get("reason", "")),
             override=form.get("override") == "yes",
             duplicate_of=str(form.get("duplicate_of", "")),
+            project=parse_int(str(form.get("project", "")), 0) or None,
         )
         tr = self.pages.translator(request, account)
         reference = request.path_params["reference"]
@@ -198,7 +199,8 @@ class CaseView:
             return await self.case(
                 request, Refusal.of("status", "status", tr.gettext(changed), form), 409
             )
-        return _done(found.reference, "status")
+        waits = found.status == Status.WAITLISTED and change.target != Status.WAITLISTED
+        return _done(found.reference, "waitlisted" if waits else "status")
 
     async def change_return(self, request: Request) -> Response:
         """A returned case's date of return or time zone: its check-ins move with them."""
@@ -292,6 +294,7 @@ class CaseView:
 # What the case page announces after each of its forms was saved.
 SAVED = {
     "status": N_("The status was changed."),
+    "waitlisted": N_("The project is full: the case is on its waiting list."),
     "return": N_("The date of return was saved, and the check-ins planned again."),
     "link": N_("The two cases are linked as the same person."),
     "note": N_("The note was added."),

@@ -87,6 +87,13 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/simulator/phones/{user_id:int}/screen"): P.USE_SIMULATOR,
     ("POST", "/simulator/phones/{user_id:int}/send"): P.USE_SIMULATOR,
     ("POST", "/simulator/phones/{user_id:int}/tap"): P.USE_SIMULATOR,
+    # Funded projects: read by everyone who reads cases, kept by supervisors.
+    ("GET", "/projects"): P.READ_CASES,
+    ("GET", "/projects/{project_id:int}"): P.READ_CASES,
+    ("GET", "/projects/new"): P.MANAGE_PROJECTS,
+    ("POST", "/projects"): P.MANAGE_PROJECTS,
+    ("POST", "/projects/{project_id:int}"): P.MANAGE_PROJECTS,
+    ("POST", "/projects/{project_id:int}/admit"): P.MANAGE_PROJECTS,
     # Supervision.
     ("GET", "/audit"): P.READ_AUDIT,
     ("GET", "/accounts"): P.MANAGE_ACCOUNTS,

@@ -15,13 +15,13 @@ from bot.answers import status_label
 from bot.engine import Flow, fold
 from bot.engine.flow import N_
 from bot.status import Status, parse
-from bot.store import audit, queue, sources
+from bot.store import audit, projects, queue, sources
 from bot.web import export
 from bot.web.pages import Pages, parse_date, parse_int
 
 FILTER_KEYS = (
     "status", "flag", "nationality", "city", "source", "since", "until", "q", "priority",
-    "assigned",
+    "assigned", "project", "funder",
 )  # fmt: skip
 
 
@@ -44,6 +44,7 @@ class Queue:
             page = await queue.page(unit, filters)
             nationalities = await queue.nationalities(unit)
             source_names = await sources.names(unit)
+            funded = await projects.every(unit)
         city_step = self.flow.step("current_city")
         return self.pages.render(
             request,
@@ -57,6 +58,8 @@ class Queue:
             nationalities=[(code, tr.country(code)) for code in nationalities],
             cities=[(o.value, tr.gettext(o.label)) for o in city_step.options],
             sources=sorted(source_names.items(), key=lambda item: item[1].casefold()),
+            projects=[(p.id, p.name) for p in funded],
+            funders=sorted({f for p in funded for f in p.funders}, key=str.casefold),
             status_label=lambda s: status_label(s, tr),
             page_link=lambda n: "?" + urlencode({**dict(query), "page": n}),
             export_filters=[(k, query[k]) for k in FILTER_KEYS if query.get(k)],
@@ -121,6 +124,8 @@ def case_filter(query: Any, me: int | None = None) -> queue.CaseFilter:
         priority_first=query.get("priority") == "1",
         assigned_to=me if assigned == "me" else None,
         unassigned=assigned == "none",
+        project=parse_int(query.get("project"), 0) or None,
+        funder=str(query.get("funder", "")).strip()[:100],
         page=parse_int(query.get("page"), 1),
     )
 
