@@ -25,7 +25,6 @@ from bot.store import (
     members,
     messages,
     notes,
-    people,
     statistics,
 )
 from bot.store.models import Account, Base
@@ -363,52 +362,51 @@ async def test_a_failed_transaction_leaves_the_statistics_as_they_were(bot: Runt
 async def test_erasure_keeps_the_statistics_unlinked_and_unchanged(
     bot: Runtime, phone_factory: Any, clock: Clock, work: Casework
 ) -> None:
-    await seeded(bot, phone_factory(user_id=TELEGRAM_ID, language="en"), clock, work)
+    phone = phone_factory(user_id=TELEGRAM_ID, language="en")
+    deleted = await seeded(bot, phone, clock, work)
     kept, expired, duplicate = [
         await case_id(bot, await add_case(bot, n, full_name=f"Person {n}")) for n in (1, 2, 3)
     ]
     async with bot.store.unit() as unit:
-        for one, target in ((expired, "rejected"), (duplicate, "duplicate")):
-            found = await cases.by_id(unit, one)
-            assert found is not None
-            await cases.change_status(unit, found, target, "amina", "", None, clock())
-    # Closed long ago, as the retention job finds it (a change made behind the store's back:
-    # the erasure refreshes the case before it goes).
-    async with bot.store.unit() as unit:
+        for one, targets in ((expired, ("rejected", "closed")), (duplicate, ("duplicate",))):
+            for target in targets:
+                found = await cases.by_id(unit, one)
+                assert found is not None
+                await cases.change_status(unit, found, target, "amina", "", None, clock())
+        # A change made behind the store's back: the erasure refreshes the case before it goes.
         await unit.connection.execute(
             update(pre_registrations)
             .where(pre_registrations.c.id == expired)
-            .values(status="closed", status_changed_at=clock() - timedelta(days=400))
+            .values(current_city="oujda")
         )
-        await statistics.refresh(unit, [expired])
     before = await dump(bot.store)
     assert len(before) == 4
+    sid = {facts["case"]["status"]: key for key, facts in before.items()}
 
-    async with bot.store.unit() as unit:
-        person = await people.find(unit, TELEGRAM_ID)
-        assert person is not None
-        await people.erase(unit, person.id)
+    await phone.say("/delete")
+    assert (await phone.tap("Yes, erase everything")).text.startswith("All your data")
+    clock.advance(days=400)
     report = await bot.retention.run(remind=False)
-    assert report.cases == 1
-    assert report.refreshed == 2  # the cases still alive: kept, and the duplicate
+    assert report.cases == 2  # the closed case and the duplicate
+    assert report.refreshed == 1  # the one still alive
 
-    assert await dump(bot.store) == before  # the same rows, the same facts
+    expected = before
+    withdrawn = {"step": "withdrawn", "month": "2027-01", "day": 40}  # /delete withdraws
+    expected[sid["accepted"]]["case"]["status"] = "withdrawn"
+    expected[sid["accepted"]]["statistic_steps"].append(withdrawn)
+    expected[sid["accepted"]]["statistic_steps"].sort(key=_identity)
+    expected[sid["closed"]]["case"]["city"] = "oujda"
+    assert await dump(bot.store) == expected  # the same rows, the same facts otherwise
     async with bot.store.unit() as unit:
+        c = statistics.case_statistics.c
         links = dict(
-            (
-                await unit.connection.execute(
-                    select(
-                        statistics.case_statistics.c.id,
-                        statistics.case_statistics.c.pre_registration_id,
-                    )
-                )
-            ).all()
+            map(tuple, (await unit.connection.execute(select(c.id, c.pre_registration_id))).all())
         )
         live = set((await unit.connection.execute(select(pre_registrations.c.id))).scalars())
-    assert live == {kept, duplicate}
-    assert sorted(links.values(), key=str) == sorted([None, None, kept, duplicate], key=str)
-    statuses = {facts["case"]["status"] for facts in before.values()}
-    assert statuses == {"accepted", "submitted", "closed", "duplicate"}
+    assert live == {kept}
+    assert links == {sid["accepted"]: None, sid["submitted"]: kept, sid["closed"]: None,
+                     sid["duplicate"]: None}  # fmt: skip
+    assert deleted not in live and expired not in live and duplicate not in live
 
 
 async def test_the_erasure_link_is_cut_by_the_database(bot: Runtime) -> None:

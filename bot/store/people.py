@@ -62,17 +62,21 @@ async def change(unit: Unit, person: PersonRecord, now: datetime, **values: Any)
     )
 
 
-async def erase(unit: Unit, person_id: int) -> None:
+async def erase(unit: Unit, person_id: int, now: datetime | None = None) -> None:
     """Delete a person and, by cascade, their sessions, cases and flags.
 
     Their cases' anonymous statistics are refreshed first, and stay (their link to the case
-    is cut). Cases that were flagged as their possible duplicates lose the flag when no
-    other twin is left.
+    is cut); given `now` (the person asked), a request still open counts as withdrawn then.
+    Cases that were flagged as their possible duplicates lose the flag when no other twin
+    is left.
     """
     theirs = select(tables.pre_registrations.c.id).where(
         tables.pre_registrations.c.person_id == person_id
     )
-    await statistics.refresh(unit, (await unit.connection.execute(theirs)).scalars().all())
+    case_ids = (await unit.connection.execute(theirs)).scalars().all()
+    await statistics.refresh(unit, case_ids)
+    if now is not None:
+        await statistics.withdraw(unit, case_ids, now)
     left = await twins.of_person(unit, person_id)
     gone = await unit.connection.execute(
         delete(_people).where(_people.c.id == person_id).returning(_people.c.telegram_id)

@@ -8,16 +8,18 @@ foreign key then cuts their link, so the office's figures stay as they were.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, case, delete, func, insert, select
+from sqlalchemy import Table, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import BindParameter
 
-from bot.status import Status
+from bot.status import TRANSITIONS, Status
 from bot.store.models import Base
 from bot.store.tables import audit_events, case_members, flags, followups, pre_registrations
 
@@ -126,24 +128,95 @@ class _Case:
     steps: dict[str, datetime]
 
 
+# The statements, built once: each names its cases as one expanding parameter.
+_IDS: BindParameter[int] = bindparam("ids", expanding=True)
+_r, _p, _pl = pre_registrations.c, _projects.c, _plans.c
+_CASES = (
+    select(
+        _r.id, _r.created_at, _r.nationality, _r.date_of_birth, _r.current_city, _r.source_id,
+        _r.project_id, _r.status, _r.status_changed_at,
+        _r.answers["sex"].as_string().label("sex"),
+        _r.answers["destination_country"].as_string().label("destination"),
+        _pl.kind.label("plan_kind"), _p.grant_cap_cents, _p.member_cap_cents,
+    )
+    .select_from(
+        pre_registrations.outerjoin(_plans, _pl.pre_registration_id == _r.id).outerjoin(
+            _projects, _p.id == _r.project_id
+        )
+    )
+    .where(_r.id.in_(_IDS))
+    .order_by(_r.id)
+)  # fmt: skip
+# PostgreSQL: the cases' rows are locked, so two transactions refreshing one case do it
+# one after the other, the second on what the first committed.
+_CASES_LOCKED = _CASES.with_for_update(of=pre_registrations)
+_MEMBERS = (
+    select(case_members.c.pre_registration_id, case_members.c.date_of_birth)
+    .where(case_members.c.pre_registration_id.in_(_IDS))
+    .order_by(case_members.c.pre_registration_id, case_members.c.position)
+)
+_e = audit_events.c
+# Ordered here rather than in SQL: ordered by time, a planner may walk the whole log.
+_MOVED = select(_e.pre_registration_id, _e.action, _e.at, _e.id, _e.details).where(
+    _e.pre_registration_id.in_(_IDS), _e.action.in_(_MOVES)
+)
+_FLAGS = select(
+    flags.c.pre_registration_id, flags.c.flag, flags.c.acknowledged_at.is_not(None)
+).where(flags.c.pre_registration_id.in_(_IDS))
+_c = followups.c
+_CHECKINS = select(
+    _c.pre_registration_id, _c.checkin, _c.status, _c.answered_at, _c.score_economic,
+    _c.score_social, _c.score_psychosocial, _c.score_composite,
+).where(_c.pre_registration_id.in_(_IDS))  # fmt: skip
+_g = _grant_items.c
+
+
+def _total(*statuses: str) -> Any:
+    return func.coalesce(func.sum(case((_g.status.in_(statuses), _g.amount_usd_cents), else_=0)), 0)
+
+
+# Per category, cumulative: planned counts every item, approved the approved and delivered
+# ones, delivered the delivered ones.
+_GRANTS = (
+    select(
+        _g.pre_registration_id,
+        _g.category,
+        func.coalesce(func.sum(_g.amount_usd_cents), 0),
+        _total("approved", "delivered"),
+        _total("delivered"),
+    )
+    .where(_g.pre_registration_id.in_(_IDS))
+    .group_by(_g.pre_registration_id, _g.category)
+)
+_SIDS: BindParameter[int] = bindparam("sids", expanding=True)
+_CLEAR = [delete(table).where(table.c.statistic_id.in_(_SIDS)) for table in CHILDREN]
+_ADD = {table: insert(table) for table in CHILDREN}
+_FACTS = ("requested_month", "nationality", "destination", "sex", "age_band", "city",
+          "source_id", "project_id", "status", "people", "plan_kind", "grant_cap_cents",
+          "refreshed_at")  # fmt: skip
+
+
+def _upsert_statement(dialect: Any) -> Any:
+    statement = dialect.insert(case_statistics)
+    return statement.on_conflict_do_update(
+        index_elements=[case_statistics.c.pre_registration_id],
+        set_={name: statement.excluded[name] for name in _FACTS},
+    ).returning(case_statistics.c.pre_registration_id, case_statistics.c.id)
+
+
+_UPSERT = {"postgresql": _upsert_statement(postgresql), "sqlite": _upsert_statement(sqlite)}
+
+
 async def _refresh(unit: Unit, ids: list[int]) -> int:
-    cases = await _cases(unit, ids)
+    run = unit.connection.execute
+    found = await run(_CASES_LOCKED if unit.dialect == "postgresql" else _CASES, {"ids": ids})
+    cases = {row["id"]: _Case(dict(row), [], {}) for row in found.mappings()}
     if not cases:
         return 0
-    now = datetime.now(UTC)
     ids = sorted(cases)
-    for m in await unit.connection.execute(
-        select(case_members.c.pre_registration_id, case_members.c.date_of_birth)
-        .where(case_members.c.pre_registration_id.in_(ids))
-        .order_by(case_members.c.pre_registration_id, case_members.c.position)
-    ):
+    for m in await run(_MEMBERS, {"ids": ids}):
         cases[m.pre_registration_id].members.append(m.date_of_birth)
-    e = audit_events.c
-    for event in await unit.connection.execute(
-        select(e.pre_registration_id, e.action, e.at, e.details)
-        .where(e.pre_registration_id.in_(ids), e.action.in_(_MOVES))
-        .order_by(e.at, e.id)
-    ):
+    for event in sorted(await run(_MOVED, {"ids": ids}), key=lambda e: (e.at, e.id)):
         target = (
             Status.IN_REVIEW.value
             if event.action == "case.corrected"
@@ -151,65 +224,39 @@ async def _refresh(unit: Unit, ids: list[int]) -> int:
         )
         if isinstance(target, str):
             cases[event.pre_registration_id].steps.setdefault(target, event.at)
+    now = datetime.now(UTC)
     rows = [_facts(one, now) for one in cases.values()]
-    statistic_ids = await _upsert(unit, rows)
-    for table in CHILDREN:
-        await unit.connection.execute(
-            delete(table).where(table.c.statistic_id.in_(list(statistic_ids.values())))
-        )
+    result = await run(_UPSERT[unit.dialect], rows)
+    sids = {int(case_id): int(sid) for case_id, sid in map(tuple, result.all())}
+    for statement in _CLEAR:
+        await run(statement, {"sids": list(sids.values())})
     children: dict[Table, list[dict[str, Any]]] = {table: [] for table in CHILDREN}
     for case_id, one in cases.items():
-        sid = statistic_ids[case_id]
-        children[statistic_people].extend(_people(sid, one))
-        children[statistic_steps].extend(_steps(sid, one))
-    children[statistic_flags] = await _flags(unit, ids, statistic_ids)
-    children[statistic_checkins] = await _checkins(unit, cases, statistic_ids)
-    children[statistic_grants] = await _grants(unit, ids, statistic_ids)
+        children[statistic_people].extend(_people(sids[case_id], one))
+        children[statistic_steps].extend(_steps(sids[case_id], one))
+    children[statistic_flags] = [
+        {"statistic_id": sids[case_id], "flag": flag, "acknowledged": bool(seen)}
+        for case_id, flag, seen in map(tuple, (await run(_FLAGS, {"ids": ids})).all())
+    ]
+    children[statistic_checkins] = [
+        _checkin(sids[row.pre_registration_id], cases[row.pre_registration_id], row)
+        for row in await run(_CHECKINS, {"ids": ids})
+    ]
+    children[statistic_grants] = [
+        {"statistic_id": sids[case_id], "category": category, "planned_cents": int(planned),
+         "approved_cents": int(approved), "delivered_cents": int(delivered)}
+        for case_id, category, planned, approved, delivered
+        in map(tuple, (await run(_GRANTS, {"ids": ids})).all())
+    ]  # fmt: skip
     for table, values in children.items():
         if values:
-            await unit.connection.execute(insert(table), values)
+            await run(_ADD[table], values)
     return len(cases)
-
-
-async def _cases(unit: Unit, ids: list[int]) -> dict[int, _Case]:
-    """The cases' own facts, their rows locked (PostgreSQL) so that two transactions
-    refreshing one case do it one after the other, each on what the other committed."""
-    r, p, pl = pre_registrations.c, _projects.c, _plans.c
-    query = (
-        select(
-            r.id,
-            r.created_at,
-            r.nationality,
-            r.date_of_birth,
-            r.current_city,
-            r.source_id,
-            r.project_id,
-            r.status,
-            r.status_changed_at,
-            r.answers["sex"].as_string().label("sex"),
-            r.answers["destination_country"].as_string().label("destination"),
-            pl.kind.label("plan_kind"),
-            p.grant_cap_cents,
-            p.member_cap_cents,
-        )
-        .select_from(
-            pre_registrations.outerjoin(_plans, pl.pre_registration_id == r.id).outerjoin(
-                _projects, p.id == r.project_id
-            )
-        )
-        .where(r.id.in_(ids))
-        .order_by(r.id)
-    )
-    if unit.dialect == "postgresql":
-        query = query.with_for_update(of=pre_registrations)
-    result = await unit.connection.execute(query)
-    return {row["id"]: _Case(dict(row), [], {}) for row in result.mappings()}
 
 
 def _facts(one: _Case, now: datetime) -> dict[str, Any]:
     row = one.row
     requested: datetime = row["created_at"]
-    people = 1 + len(one.members)
     cap = row["grant_cap_cents"]
     if cap is not None and row["member_cap_cents"] is not None:
         cap += row["member_cap_cents"] * len(one.members)
@@ -226,24 +273,11 @@ def _facts(one: _Case, now: datetime) -> dict[str, Any]:
         "source_id": row["source_id"],
         "project_id": row["project_id"],
         "status": row["status"],
-        "people": people,
+        "people": 1 + len(one.members),
         "plan_kind": _code(row["plan_kind"]),
         "grant_cap_cents": cap,
         "refreshed_at": now,
     }
-
-
-async def _upsert(unit: Unit, rows: list[dict[str, Any]]) -> dict[int, int]:
-    """Insert or update the cases' rows; their ids, by case id."""
-    dialect = postgresql if unit.dialect == "postgresql" else sqlite
-    statement = dialect.insert(case_statistics).values(rows)
-    columns = [name for name in rows[0] if name != "pre_registration_id"]
-    statement = statement.on_conflict_do_update(
-        index_elements=[case_statistics.c.pre_registration_id],
-        set_={name: statement.excluded[name] for name in columns},
-    ).returning(case_statistics.c.pre_registration_id, case_statistics.c.id)
-    result = await unit.connection.execute(statement)
-    return {int(case_id): int(sid) for case_id, sid in map(tuple, result.all())}
 
 
 def _people(sid: int, one: _Case) -> list[dict[str, Any]]:
@@ -273,77 +307,49 @@ def _steps(sid: int, one: _Case) -> list[dict[str, Any]]:
     ]
 
 
-async def _flags(unit: Unit, ids: list[int], sids: Mapping[int, int]) -> list[dict[str, Any]]:
-    f = flags.c
+def _checkin(sid: int, one: _Case, row: Any) -> dict[str, Any]:
+    answered = row.answered_at
+    return {
+        "statistic_id": sid,
+        "checkin": row.checkin,
+        "status": row.status,
+        "day": None if answered is None else _days(answered, one.row["created_at"]),
+        "economic": row.score_economic,
+        "social": row.score_social,
+        "psychosocial": row.score_psychosocial,
+        "composite": row.score_composite,
+    }
+
+
+# Where a person's erasure withdraws their request: wherever a withdrawal could still happen.
+WITHDRAWABLE = frozenset(s.value for s, moves in TRANSITIONS.items() if Status.WITHDRAWN in moves)
+
+
+async def withdraw(unit: Unit, case_ids: Collection[int], now: datetime) -> None:
+    """Their person erased them (/delete): the statistics of those still open say that the
+    request was withdrawn then, as the consent says erasing does. Call after `refresh`."""
+    r, s = pre_registrations.c, case_statistics.c
     result = await unit.connection.execute(
-        select(f.pre_registration_id, f.flag, f.acknowledged_at.is_not(None)).where(
-            f.pre_registration_id.in_(ids)
-        )
+        select(s.id, r.created_at)
+        .join(pre_registrations, r.id == s.pre_registration_id)
+        .where(r.id.in_(list(case_ids)), r.status.in_(sorted(WITHDRAWABLE)))
     )
-    return [
-        {"statistic_id": sids[case_id], "flag": flag, "acknowledged": bool(seen)}
-        for case_id, flag, seen in map(tuple, result.all())
-    ]
-
-
-async def _checkins(
-    unit: Unit, cases: Mapping[int, _Case], sids: Mapping[int, int]
-) -> list[dict[str, Any]]:
-    c = followups.c
-    result = await unit.connection.execute(
-        select(c.pre_registration_id, c.checkin, c.status, c.answered_at, c.score_economic,
-               c.score_social, c.score_psychosocial, c.score_composite)
-        .where(c.pre_registration_id.in_(list(cases)))
+    rows: list[tuple[int, datetime]] = [(row.id, row.created_at) for row in result]
+    if not rows:
+        return
+    await unit.connection.execute(
+        update(case_statistics)
+        .where(s.id.in_([sid for sid, _ in rows]))
+        .values(status=Status.WITHDRAWN.value, refreshed_at=now)
+    )
+    await unit.connection.execute(
+        insert(statistic_steps),
+        [
+            {"statistic_id": sid, "step": Status.WITHDRAWN.value, "month": month(now),
+             "day": _days(now, requested)}
+            for sid, requested in rows
+        ],
     )  # fmt: skip
-    rows = []
-    for row in result:
-        requested = cases[row.pre_registration_id].row["created_at"]
-        rows.append(
-            {
-                "statistic_id": sids[row.pre_registration_id],
-                "checkin": row.checkin,
-                "status": row.status,
-                "day": None if row.answered_at is None else _days(row.answered_at, requested),
-                "economic": row.score_economic,
-                "social": row.score_social,
-                "psychosocial": row.score_psychosocial,
-                "composite": row.score_composite,
-            }
-        )
-    return rows
-
-
-async def _grants(unit: Unit, ids: list[int], sids: Mapping[int, int]) -> list[dict[str, Any]]:
-    """Per category, cumulative: planned counts every item, approved the approved and
-    delivered ones, delivered the delivered ones."""
-    g = _grant_items.c
-
-    def total(*statuses: str) -> Any:
-        return func.coalesce(
-            func.sum(case((g.status.in_(statuses), g.amount_usd_cents), else_=0)), 0
-        )
-
-    result = await unit.connection.execute(
-        select(
-            g.pre_registration_id,
-            g.category,
-            func.coalesce(func.sum(g.amount_usd_cents), 0),
-            total("approved", "delivered"),
-            total("delivered"),
-        )
-        .where(g.pre_registration_id.in_(ids))
-        .group_by(g.pre_registration_id, g.category)
-    )
-    return [
-        {
-            "statistic_id": sids[case_id],
-            "category": category,
-            "planned_cents": int(planned),
-            "approved_cents": int(approved),
-            "delivered_cents": int(delivered),
-        }
-        for case_id, category, planned, approved, delivered in map(tuple, result.all())
-    ]
 
 
 async def live_ids(unit: Unit, after: int, limit: int = BATCH) -> list[int]:
@@ -365,6 +371,7 @@ async def rebuild(store: Store, batch: int = BATCH) -> int:
                 return done
             done += await refresh(unit, ids)
         after = ids[-1]
+        await asyncio.sleep(0)  # SQLite runs on the event loop: the chats go on between
 
 
 async def missing(unit: Unit) -> bool:
