@@ -148,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.set_defaults(handler=_chat)
 
     cli_db.add_commands(commands)
+    cli_db.add_statistics(commands)
 
     followups = commands.add_parser("followups", help="check-ins after return")
     followup_commands = followups.add_subparsers(metavar="COMMAND", required=True)

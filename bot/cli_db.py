@@ -1,4 +1,5 @@
-"""The `intake-bot db` commands: schema migrations, and copies of the SQLite database."""
+"""The `intake-bot db` commands (schema migrations, copies of the SQLite database) and
+`intake-bot statistics rebuild`."""
 
 from __future__ import annotations
 
@@ -39,6 +40,29 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
     )
     db_restore.add_argument("file", type=Path, help="a copy made by 'db backup'")
     db_restore.set_defaults(handler=_db_restore)
+
+
+def add_statistics(commands: argparse._SubParsersAction[Any]) -> None:
+    """`statistics rebuild`, under the command parser `commands`."""
+    statistics = commands.add_parser("statistics", help="the anonymous statistics of the reports")
+    statistics_commands = statistics.add_subparsers(metavar="COMMAND", required=True)
+    rebuild = statistics_commands.add_parser(
+        "rebuild", help="compute the statistics of every case again, from the cases"
+    )
+    rebuild.set_defaults(handler=_statistics_rebuild)
+
+
+async def _statistics_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.store import Store, statistics
+
+    store = Store(settings.database())
+    try:
+        await store.upgrade()
+        count = await statistics.rebuild(store)
+    finally:
+        await store.close()
+    print(f"statistics computed again for {count} case(s)")
+    return 0
 
 
 async def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:

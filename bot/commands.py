@@ -117,7 +117,7 @@ class Commands(Service):
             if not confirmed:
                 return Reply(language, [KeepGoing(), *self._current(row, now)])
             erased = len(await cases.of_person(unit, person.id))
-            await people.erase(unit, person.id)
+            await people.erase(unit, person.id, now)  # withdraws what is still open
             await audit.record(unit, "person.erased", now, pre_registrations=erased)
             return Reply(language, [Erased()])
 

@@ -4,6 +4,7 @@
   their notes, messages and check-ins; so is a person left with nothing.
 - An intake untouched for `abandoned_days` is erased (the consent notice promises it).
 - An intake untouched for `unfinished_hours` gets one reminder.
+- Every live case's anonymous statistics are computed again (a reconciliation).
 
 Each run is audited with counts only.
 """
@@ -18,9 +19,10 @@ from typing import Any
 
 from bot.chat.sender import Sender
 from bot.replies import IntakeReminder, Reply
-from bot.store import Store, audit, retention
+from bot.store import Store, audit, retention, statistics
 
 log = logging.getLogger(__name__)
+RECONCILE_BATCH = 200  # cases per transaction of the daily reconciliation (~0.3 s each)
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Purge:
     intakes: int = 0
     people: int = 0
     reminded: int = 0
+    refreshed: int = 0  # cases whose statistics were checked again
     dry_run: bool = False
 
     def __str__(self) -> str:
@@ -46,6 +49,7 @@ class Purge:
             f"{verb} {self.cases} case(s) over for longer than the retention period, "
             f"{self.intakes} abandoned intake(s), {self.people} person record(s); "
             f"reminded {self.reminded} unfinished intake(s)"
+            + ("" if self.dry_run else f"; refreshed the statistics of {self.refreshed} case(s)")
         )
 
 
@@ -76,7 +80,10 @@ class Retention:
                 people=gone,
             )  # fmt: skip
         await self.store.scrub()  # what was erased leaves the disk too
-        report = Purge(cases, intakes, gone)
+        # Every live case's statistics again: a change that missed its refresh heals daily.
+        # Small batches: on SQLite each one holds the event loop while it runs.
+        refreshed = await statistics.rebuild(self.store, RECONCILE_BATCH)
+        report = Purge(cases, intakes, gone, refreshed=refreshed)
         if remind:
             report.reminded = await self._remind(now, intakes_before)
         log.info("retention: %s", report)

@@ -45,6 +45,7 @@ def test_help_documents_every_command(capsys: pytest.CaptureFixture[str]) -> Non
         ("users", "dashboard accounts"),
         ("chat", "talk to the bot in this terminal"),
         ("db", "database maintenance"),
+        ("statistics", "the anonymous statistics of the reports"),
         ("conversations", "conversation files"),
         ("translations", "per language, the share of messages translated"),
     ]:

@@ -29,6 +29,8 @@ async def acknowledge(
         .where(_f.pre_registration_id == case_id, _f.flag == flag, _f.acknowledged_at.is_(None))
         .values(acknowledged_at=now, acknowledged_by=actor, acknowledged_note=note)
     )
+    if result.rowcount:
+        unit.touch(case_id)
     return bool(result.rowcount)
 
 
@@ -39,6 +41,8 @@ async def reopen(unit: Unit, case_id: int, flag: str) -> bool:
         .where(_f.pre_registration_id == case_id, _f.flag == flag, _f.acknowledged_at.is_not(None))
         .values(acknowledged_at=None, acknowledged_by=None, acknowledged_note=None)
     )
+    if result.rowcount:
+        unit.touch(case_id)
     return bool(result.rowcount)
 
 

@@ -234,6 +234,7 @@ async def count(unit: Unit, case_id: int, status: str) -> int:
 
 async def remove_flag(unit: Unit, case_id: int, name: str) -> None:
     """The case loses a flag an appointment raised (a new booking answers it)."""
+    unit.touch(case_id)
     await unit.connection.execute(
         delete(flags).where(flags.c.pre_registration_id == case_id, flags.c.flag == name)
     )

@@ -161,6 +161,7 @@ async def submit(
         insert(pre_registrations).values(**values).returning(pre_registrations.c.id)
     )
     case_id = result.scalar_one()
+    unit.touch(case_id)
     names = set(submission.flags)
     same_person = await twins.duplicates(unit, case_id, values)
     if same_person:
@@ -203,6 +204,7 @@ async def correct(
         )
     )
     answers = submission.answers
+    unit.touch(case_id)
     await unit.connection.execute(
         update(pre_registrations)
         .where(pre_registrations.c.id == case_id)
@@ -251,6 +253,7 @@ async def add_flag(unit: Unit, case_id: int, name: str) -> bool:
 
 
 async def _flag(unit: Unit, case_id: int, name: str) -> None:
+    unit.touch(case_id)
     await unit.connection.execute(insert(flags).values(pre_registration_id=case_id, flag=name))
 
 
@@ -296,6 +299,7 @@ async def change_status(
     )
     if result.rowcount != 1:
         raise StatusChanged(case.reference)
+    unit.touch(case.id)
     if note.strip():
         await notes.add(unit, case.id, actor, note, now)
     await audit.record(

@@ -55,6 +55,7 @@ async def plan(unit: Unit, case_id: int, due: Iterable[tuple[str, datetime]], no
     """Plan the case's check-ins at these UTC times. A check-in not yet sent moves to its
     new time; one already sent, answered or failed stays as it is. Returns how many rows
     are planned now."""
+    unit.touch(case_id)
     existing = {
         row.checkin: row
         for row in await unit.connection.execute(
@@ -115,9 +116,14 @@ async def cancel(
             )
         )
     result = await unit.connection.execute(
-        query.values(status=CANCELLED, reason=reason, updated_at=now)
+        query.values(status=CANCELLED, reason=reason, updated_at=now).returning(
+            followups.c.pre_registration_id
+        )
     )
-    return result.rowcount
+    touched = result.scalars().all()
+    for case_id in touched:
+        unit.touch(case_id)
+    return len(touched)
 
 
 async def case_of(unit: Unit, followup_id: int) -> int | None:
@@ -140,6 +146,8 @@ async def resume(unit: Unit, person_id: int, now: datetime, not_before: datetime
     returned = select(pre_registrations.c.id).where(
         pre_registrations.c.person_id == person_id, pre_registrations.c.status == Status.RETURNED
     )
+    for case_id in (await unit.connection.execute(theirs)).scalars():
+        unit.touch(case_id)  # check-ins and the "unreachable" flag change
     # Paused while they were away, and too old now: not sent late, all at once.
     await unit.connection.execute(
         update(followups)
@@ -205,9 +213,16 @@ async def counts(unit: Unit) -> dict[str, int]:
 
 
 async def update_row(unit: Unit, followup_id: int, now: datetime, **values: Any) -> None:
-    await unit.connection.execute(
-        update(followups).where(followups.c.id == followup_id).values(**values, updated_at=now)
+    """Change a check-in's row; a new status reaches its case's statistics."""
+    statement = update(followups).where(followups.c.id == followup_id)
+    if "status" not in values:
+        await unit.connection.execute(statement.values(**values, updated_at=now))
+        return
+    result = await unit.connection.execute(
+        statement.values(**values, updated_at=now).returning(followups.c.pre_registration_id)
     )
+    for case_id in result.scalars():
+        unit.touch(case_id)
 
 
 async def answered(
@@ -241,6 +256,7 @@ async def answered(
     row = result.first()
     if row is None:
         return None
+    unit.touch(row.pre_registration_id)
     for flag in raised:
         await cases.add_flag(unit, row.pre_registration_id, flag)
     await audit.record(

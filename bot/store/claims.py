@@ -91,6 +91,7 @@ async def mark_sent(unit: Unit, sent: list[int], now: datetime, next_at: datetim
     if sent:
         params = [{"row": row, "now": now, "next_at": next_at} for row in sent]
         await unit.connection.execute(_MARK_SENT, params)
+        await _touch(unit, sent)
 
 
 async def release(unit: Unit, followup_id: int, due_at: datetime, now: datetime) -> None:
@@ -105,8 +106,21 @@ async def recover(unit: Unit, now: datetime, reminder_at: datetime) -> int:
         update(followups)
         .where(equals_constant(followups.c.status, SENDING), followups.c.claimed_until < now)
         .values(status=SENT, claimed_until=None, due_at=reminder_at, updated_at=now)
+        .returning(followups.c.pre_registration_id)
     )
-    return result.rowcount
+    recovered = result.scalars().all()
+    for case_id in recovered:
+        unit.touch(case_id)
+    return len(recovered)
+
+
+async def _touch(unit: Unit, followup_ids: list[int]) -> None:
+    """The cases of these check-ins: their statistics follow the check-ins' status."""
+    result = await unit.connection.execute(
+        select(followups.c.pre_registration_id).where(followups.c.id.in_(followup_ids))
+    )
+    for case_id in result.scalars():
+        unit.touch(case_id)
 
 
 async def claim(unit: Unit, now: datetime, lease_until: datetime, limit: int) -> list[Claimed]:

@@ -68,6 +68,7 @@ async def from_answers(unit: Unit, case_id: int, answers: Mapping[str, Any], now
         {**row, "pre_registration_id": case_id, "vulnerabilities": [], "updated_at": now}
         for row in _answered(answers)
     ]
+    unit.touch(case_id)
     if rows:
         await unit.connection.execute(insert(case_members), rows)
     return len(rows)
@@ -79,6 +80,7 @@ async def refresh(unit: Unit, case_id: int, answers: Mapping[str, Any], now: dat
     same person: a place now held by someone else (another name) starts afresh."""
     m = case_members.c
     answered = _answered(answers)
+    unit.touch(case_id)
     result = await unit.connection.execute(
         select(m.position, m.name, m.relationship, m.date_of_birth).where(
             m.pre_registration_id == case_id
@@ -160,6 +162,8 @@ async def change(
             updated_at=now,
         )
     )
+    if result.rowcount:
+        unit.touch(case_id)
     return bool(result.rowcount)
 
 

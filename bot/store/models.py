@@ -173,7 +173,7 @@ class PreRegistration(Base):
     refusal_reason: Mapped[str | None] = mapped_column(String(32))
     # The case this one was closed as a duplicate of; a closed duplicate counts for nothing.
     duplicate_of: Mapped[int | None] = mapped_column(
-        ForeignKey("pre_registrations.id", ondelete="SET NULL")
+        ForeignKey("pre_registrations.id", ondelete="SET NULL"), index=True
     )
     # The funded project the case was accepted into (bot/store/reintegration_models.py).
     project_id: Mapped[int | None] = mapped_column(

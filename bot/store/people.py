@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Column, bindparam, delete, insert, select, update
 
-from bot.store import tables, twins
+from bot.store import statistics, tables, twins
 from bot.store.unit import Unit
 
 _people = tables.people
@@ -62,12 +62,21 @@ async def change(unit: Unit, person: PersonRecord, now: datetime, **values: Any)
     )
 
 
-async def erase(unit: Unit, person_id: int) -> None:
+async def erase(unit: Unit, person_id: int, now: datetime | None = None) -> None:
     """Delete a person and, by cascade, their sessions, cases and flags.
 
-    Cases that were flagged as their possible duplicates lose the flag when no other
-    twin is left.
+    Their cases' anonymous statistics are refreshed first, and stay (their link to the case
+    is cut); given `now` (the person asked), a request still open counts as withdrawn then.
+    Cases that were flagged as their possible duplicates lose the flag when no other twin
+    is left.
     """
+    theirs = select(tables.pre_registrations.c.id).where(
+        tables.pre_registrations.c.person_id == person_id
+    )
+    case_ids = (await unit.connection.execute(theirs)).scalars().all()
+    await statistics.refresh(unit, case_ids)
+    if now is not None:
+        await statistics.withdraw(unit, case_ids, now)
     left = await twins.of_person(unit, person_id)
     gone = await unit.connection.execute(
         delete(_people).where(_people.c.id == person_id).returning(_people.c.telegram_id)

@@ -175,6 +175,7 @@ async def mark_answered(unit: Unit, row_id: int, answer: str, now: datetime) -> 
 
 
 async def remove_flag(unit: Unit, case_id: int, name: str) -> None:
+    unit.touch(case_id)
     await unit.connection.execute(
         delete(flags).where(flags.c.pre_registration_id == case_id, flags.c.flag == name)
     )

@@ -62,7 +62,7 @@ class GrantItem(Base):
     )
     # The family member it is for, when the project caps each member; None: the applicant.
     member_id: Mapped[int | None] = mapped_column(
-        ForeignKey("case_members.id", ondelete="SET NULL")
+        ForeignKey("case_members.id", ondelete="SET NULL"), index=True
     )
     description: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(24))  # equipment, stock, tools, training, ...

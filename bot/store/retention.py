@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, delete, exists, func, select, update
 
 from bot.engine.session import ACTIVE
 from bot.status import CLOSED
+from bot.store import statistics
 from bot.store.models import equals_constant
 from bot.store.people import erase_raw
 from bot.store.tables import people, pre_registrations, sessions
@@ -58,7 +59,12 @@ async def count_expired(
 async def erase_expired(
     unit: Unit, cases_before: datetime, intakes_before: datetime
 ) -> tuple[int, int, int]:
-    """Erase them, then the people left with nothing: (cases, intakes, people)."""
+    """Erase them, then the people left with nothing: (cases, intakes, people). The
+    cases' anonymous statistics are refreshed first, and stay."""
+    expired = await unit.connection.execute(
+        select(pre_registrations.c.id).where(_over_since(cases_before))
+    )
+    await statistics.refresh(unit, expired.scalars().all())
     cases = await unit.connection.execute(
         delete(pre_registrations).where(_over_since(cases_before))
     )

@@ -43,6 +43,7 @@ async def flag(unit: Unit, case_ids: list[int]) -> None:
     already = set(known.scalars())
     for twin in case_ids:
         if twin not in already:
+            unit.touch(twin)
             await unit.connection.execute(
                 insert(flags).values(pre_registration_id=twin, flag=DUPLICATE)
             )
@@ -67,6 +68,7 @@ async def unflag_alone(unit: Unit, case_ids: set[int]) -> None:
             )
         ).first()
         if row is not None and not await duplicates(unit, twin, row._asdict()):
+            unit.touch(twin)
             await unit.connection.execute(
                 delete(flags).where(flags.c.pre_registration_id == twin, flags.c.flag == DUPLICATE)
             )

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, InvalidRequestError
 from sqlalchemy.sql.expression import Executable
 
+from bot.store import statistics
 from bot.store.database import (
     async_engine,
     checkpoint,
@@ -78,20 +79,35 @@ class Store:
                 self._held = self._sqlite.connect()
             if self._held.in_transaction():
                 with self._sqlite.begin() as connection:
-                    yield Unit(_InlineConnection(connection))
+                    unit = Unit(_InlineConnection(connection))
+                    yield unit
+                    await unit.settle()
                 return
             with self._held.begin():
-                yield Unit(_InlineConnection(self._held))
+                unit = Unit(_InlineConnection(self._held))
+                yield unit
+                await unit.settle()
             return
         assert self._async is not None
         async with self._async.begin() as connection:
-            yield Unit(connection, connection.dialect.name)
+            unit = Unit(connection, connection.dialect.name)
+            yield unit
+            await unit.settle()
 
     async def upgrade(self, revision: str = "head") -> None:
         """Apply schema migrations up to `revision`. The first use of the database: raises
-        DatabaseUnavailable when it cannot be reached, opened or written."""
+        DatabaseUnavailable when it cannot be reached, opened or written.
+
+        A database whose cases have no statistics yet (an office upgrading to the version
+        that keeps them) gets them here, once: the check is two index probes."""
         try:
             await self._upgrade(revision)
+            if revision == "head":
+                async with self.unit() as unit:
+                    missing = await statistics.missing(unit)
+                if missing:
+                    count = await statistics.rebuild(self)
+                    log.info("statistics: computed for %d existing case(s)", count)
         except (OSError, DBAPIError) as error:
             raise unavailable(self.url, error) from error
 
@@ -174,3 +190,10 @@ class Unit:
     def touch(self, case_id: int) -> None:
         """Note that a case's reportable facts changed: its statistics are refreshed."""
         self.touched.add(case_id)
+
+    async def settle(self) -> None:
+        """Just before the commit: refresh the statistics of the cases touched, in the same
+        transaction, so the figures never lag behind what they count."""
+        if self.touched:
+            await statistics.refresh(self, self.touched)
+            self.touched.clear()
