@@ -13,6 +13,7 @@ from sqlalchemy import delete, insert, select, text, update
 from bot.app import Runtime
 from bot.casework import Casework, StatusChange
 from bot.cli_db import _statistics_rebuild
+from bot.engine.scoring import Scores
 from bot.store import (
     Store,
     Submission,
@@ -180,9 +181,8 @@ async def seeded(bot: Runtime, phone: Phone, clock: Clock, work: Casework) -> in
                 )
             )
         ).scalar_one()
-        await checkins.update_row(unit, row, clock(), score_economic=0.5, score_social=0.25,
-                                  score_psychosocial=0.75, score_composite=0.5)  # fmt: skip
-        assert await checkins.answered(unit, row, {"q": "oui"}, (), clock()) == case
+        scores = Scores(economic=0.5, social=0.25, psychosocial=0.75, composite=0.5)
+        assert await checkins.answered(unit, row, {"q": "oui"}, (), clock(), scores) == case
     return case
 
 
