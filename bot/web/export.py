@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import date
@@ -45,6 +46,19 @@ def csv_cell(value: str) -> str:
     if "," in value or '"' in value or "\n" in value or "\r" in value:
         return '"' + value.replace('"', '""') + '"'
     return value
+
+
+_CSV_RISKS = re.compile(r'[,"\n\r]|(?:\A|\x00)[=+\-@\t]')  # what csv_cell changes
+
+
+def _plain(values: list[Any], risks: re.Pattern[str]) -> bool:
+    """Are these values all text that matches none of the risks? One search over them
+    joined, instead of one call per cell."""
+    try:
+        joined = "\x00".join(values)
+    except TypeError:  # not all text (a blank, a number)
+        return False
+    return risks.search(joined) is None
 
 
 def _legal(value: str) -> str:
@@ -128,8 +142,12 @@ def _flat(parts: Iterable[Any]) -> tuple[str, ...]:
     return tuple(c for p in parts for c in (p if isinstance(p, tuple) else (p,)))
 
 
-CSV = Form(clean=csv_cell, glue=",".join)  # a part is its cells as CSV text
-XLSX = Form(clean=_legal, glue=_flat)  # a part is a tuple of cells
+def _csv_plain(values: list[Any]) -> bool:
+    return _plain(values, _CSV_RISKS)
+
+
+CSV = Form(clean=csv_cell, glue=",".join, plain=_csv_plain)  # a part: its cells as CSV text
+XLSX = Form(clean=_legal, glue=_flat, plain=lambda values: False)  # a part: a tuple of cells
 
 
 async def _csv(rows: AsyncIterator[Sequence[Sequence[str]]]) -> AsyncIterator[bytes]:

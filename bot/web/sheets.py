@@ -91,6 +91,7 @@ class Form:
 
     clean: Callable[[str], str]
     glue: Callable[[Iterable[Any]], Any]  # cells or parts into one part
+    plain: Callable[[list[Any]], bool]  # are these values all text `clean` would not change?
 
 
 class Column:
@@ -237,7 +238,9 @@ class CaseSheet:
         ]
         for col in self.steps:
             values = list(map(dict.get, answers, repeat(col.step.id)))
-            if isinstance(col.seen, dict):
+            if not col.kept and self.form.plain(values):  # free text needing no change
+                columns.append(values)
+            elif isinstance(col.seen, dict):
                 columns.append(_looked_up(col.seen, values, col.convert))
             else:
                 columns.append(list(map(col.convert, values)))
