@@ -17,8 +17,6 @@ from datetime import date
 from itertools import repeat
 from typing import Any
 
-from sqlalchemy import Row
-
 from bot.answers import CHECKIN_STATUS_LABELS, flag_label, format_answer, status_label
 from bot.counselling import FITNESS, VULNERABILITIES
 from bot.engine import Flow, Kind, Option, Step
@@ -47,12 +45,12 @@ PLAN = "reintegration_plan"  # the intake's question whose options name the plan
 class Batch:
     """One batch of cases and their related rows, as bot/store/exports.py reads them."""
 
-    cases: Sequence[Row[Any]]
+    cases: Sequence[Any]
     flags: dict[int, tuple[str, ...]] = field(default_factory=dict)
     reached: dict[int, dict[str, str]] = field(default_factory=dict)  # status: day
     grants: dict[int, dict[str, int]] = field(default_factory=dict)
     members: dict[int, int] = field(default_factory=dict)
-    checkins: dict[int, dict[str, Row[Any]]] = field(default_factory=dict)
+    checkins: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 def code_header(name: str) -> str:
@@ -315,7 +313,7 @@ class CaseSheet:
             days.update((status, day) for status, day in reached.items() if status in blank)
         return days.values()
 
-    def _checkins(self, done: dict[str, Row[Any]]) -> Any:
+    def _checkins(self, done: dict[str, Any]) -> Any:
         cells: list[str] = []
         for checkin, cols in self.checkins:
             found = done.get(checkin.id)
@@ -360,7 +358,7 @@ class MemberSheet:
         ]  # fmt: skip
         return [self.clean(name) for name in names]
 
-    def rows(self, members: Sequence[Row[Any]]) -> Iterator[list[str]]:
+    def rows(self, members: Sequence[Any]) -> Iterator[list[str]]:
         tr = self.tr
         for m in members:
             born = m.date_of_birth
