@@ -296,3 +296,14 @@ def test_a_csv_cell_is_quoted_as_the_csv_module_would(tmp_path: Any) -> None:
     assert next(csv.reader(io.StringIO(line + "\r\n"))) == [
         "plain", "a,b", 'say "hi"', "two\nlines", "cr\rhere", "'=1+1", "", "é"
     ]  # fmt: skip
+
+
+async def test_an_answer_of_an_unexpected_shape_is_exported_not_fatal(
+    bot: Runtime, client: httpx.AsyncClient
+) -> None:
+    await add_account(bot)
+    await add_case(bot, 6, sex=["female", "male"], time_in_country={"odd": 1})
+    await add_case(bot, 7, full_name="Other Person")
+    await sign_in(client)
+    rows = table(await download(client, "/export.csv"))
+    assert len(rows) == 2 and rows[1]["sex (code)"] == "female,male"

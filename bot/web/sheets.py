@@ -12,6 +12,7 @@ first seen, and on every free-text cell.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import repeat
@@ -124,7 +125,8 @@ class Column:
                 cells.append(age(value, self.today))
             found = self.form.glue(cells)
         if self.kept and isinstance(self.seen, dict):
-            self.seen[value] = found
+            with suppress(TypeError):  # kept unless no map can hold it
+                self.seen[value] = found
         return found
 
 
@@ -135,7 +137,10 @@ def _looked_up(
     seen: dict[Any, Any], values: Sequence[Any], convert: Callable[[Any], Any]
 ) -> list[Any]:
     """Each value's part from the map, converting (and so keeping) only the unseen ones."""
-    parts = list(map(seen.get, values, repeat(_MISSING)))
+    try:
+        parts = list(map(seen.get, values, repeat(_MISSING)))
+    except TypeError:  # a value no map can hold: an answer of an unexpected shape
+        return [convert(v) for v in values]
     if _MISSING in parts:
         parts = [
             p if p is not _MISSING else seen[v] if v in seen else convert(v)
@@ -324,8 +329,7 @@ class CaseSheet:
             cells.append(self.checkin_statuses.get(found.status) or self._text(found.status))
             for col in cols:
                 value = answers.get(col.step.id)
-                part = col.seen.get(value, _MISSING)
-                cells.append(col.convert(value) if part is _MISSING else part)  # glued again
+                cells += _looked_up(col.seen, [value], col.convert)  # a part, glued again
             for name, _ in _SCORES:
                 score = getattr(found, name)
                 cells.append("" if score is None else f"{score:.2f}")
