@@ -119,6 +119,7 @@ async def test_monitoring_is_refused_every_change_message_export_and_account_pag
         ("POST", "/cases/{reference}/link"),
         ("POST", "/cases/{reference}/return"),
         ("POST", "/export.{kind:str}"),
+        ("POST", "/export/members.csv"),
         ("GET", "/simulator"),
         ("GET", "/accounts"),
         ("POST", "/accounts"),

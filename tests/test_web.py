@@ -598,6 +598,7 @@ ROUTES = [
     ("GET", "/"),
     ("POST", "/export.csv"),
     ("POST", "/export.xlsx"),
+    ("POST", "/export/members.csv"),
     ("GET", "/cases/{ref}"),
     ("POST", "/cases/{ref}/status"),
     ("POST", "/cases/{ref}/notes"),

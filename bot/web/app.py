@@ -47,7 +47,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
     """
     pages = Pages(deps.store, deps.catalogs, deps.clock, simulator=deps.phones is not None)
     sign_in = SignIn(pages, deps.throttle)
-    queue = Queue(pages, deps.flow)
+    queue = Queue(pages, deps.flow, deps.followups)
     templates = MessageTemplates(deps.store, deps.catalogs, deps.casework)
     counselling = Counselling(deps.store, deps.flow, deps.casework.checklist, deps.clock)
     case = CaseView(pages, deps.flow, deps.casework, deps.followups, deps.consent_text, templates)
@@ -79,6 +79,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/logout", sign_in.logout, methods=["POST"]),
         Route("/language", sign_in.language, methods=["POST"]),
         Route("/export.{kind:str}", queue.export, methods=["POST"]),
+        Route("/export/members.csv", queue.export_members, methods=["POST"]),
         Route("/audit", supervisors.audit_page),
         Route("/accounts", supervisors.accounts_page, methods=["GET"]),
         Route("/accounts", supervisors.create_account, methods=["POST"]),

@@ -49,6 +49,7 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/cases/{reference}/messages"): P.SEND_MESSAGES,
     ("POST", "/cases/{reference}/link"): P.LINK_CASES,
     ("POST", "/export.{kind:str}"): P.EXPORT_PERSONAL_DATA,
+    ("POST", "/export/members.csv"): P.EXPORT_PERSONAL_DATA,
     # Appointments.
     ("GET", "/appointments"): P.READ_CASES,
     ("POST", "/cases/{reference}/appointments"): P.EDIT_CASES,

@@ -13,10 +13,12 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from bot import flags
 from bot.answers import status_label
 from bot.engine import Flow, fold
+from bot.engine.checkins import Followups
 from bot.engine.flow import N_
 from bot.status import Status, parse
 from bot.store import audit, projects, queue, sources
 from bot.web import export
+from bot.web.export import Export
 from bot.web.pages import Pages, parse_date, parse_int
 
 FILTER_KEYS = (
@@ -28,11 +30,12 @@ FILTER_KEYS = (
 class Queue:
     """The list of cases a caseworker works through, and its CSV and XLSX exports."""
 
-    def __init__(self, pages: Pages, flow: Flow) -> None:
+    def __init__(self, pages: Pages, flow: Flow, followups: Followups | None = None) -> None:
         self.pages = pages
         self.store = pages.store
         self.clock = pages.clock
         self.flow = flow
+        self.checkins = followups.checkins if followups is not None else ()
 
     async def queue(self, request: Request) -> Response:
         account = await self.pages.signed_in(request)
@@ -66,44 +69,56 @@ class Queue:
         )
 
     async def export(self, request: Request) -> Response:
-        """The filter posted with the CSRF token as CSV (streamed) or XLSX; audited without
-        the search terms.
+        """The filter posted with the CSRF token as CSV (streamed) or XLSX (the cases and
+        their family members); audited without the search terms.
 
         A POST form, not a link: another site could make a signed-in caseworker's browser
         follow a link, download every case, and leave the audit blaming the caseworker.
         """
-        account = await self.pages.signed_in(request)
         kind = request.path_params["kind"]
         if kind not in ("csv", "xlsx"):
+            await self.pages.signed_in(request)
             raise HTTPException(404, N_("No such export."))
-        form = await self.pages.form(request)
-        query = {k: v for k, v in form.items() if k in FILTER_KEYS and isinstance(v, str)}
-        filters = case_filter(query, account.id)
-        tr = self.pages.translator(request, account)
-        used = {k: ("…" if k == "q" else v) for k, v in query.items() if v}
-        async with self.store.unit() as unit:  # the search text may be a name: not recorded
-            await audit.record(
-                unit,
-                "cases.exported",
-                self.clock(),
-                actor=account.username,
-                format=kind,
-                filters=used,
-            )
+        made = await self._export(request, kind)
         stamp = self.clock().strftime("%Y%m%d-%H%M")
         if kind == "csv":
             return StreamingResponse(
-                export.csv_stream(self.store, self.flow, filters, tr),
+                export.csv_stream(made),
                 media_type="text/csv; charset=utf-8",
                 headers={"content-disposition": f'attachment; filename="cases-{stamp}.csv"'},
             )
-        path = await export.xlsx_file(self.store, self.flow, filters, tr)
+        path = await export.xlsx_file(made)
         return FileResponse(
             path,
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             filename=f"cases-{stamp}.xlsx",
             background=BackgroundTask(path.unlink),
         )
+
+    async def export_members(self, request: Request) -> Response:
+        """The family members of the posted filter's cases as CSV, one row per person."""
+        made = await self._export(request, "members.csv")
+        stamp = self.clock().strftime("%Y%m%d-%H%M")
+        return StreamingResponse(
+            export.members_csv_stream(made),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="members-{stamp}.csv"'},
+        )
+
+    async def _export(self, request: Request, kind: str) -> Export:
+        """The posted filter's export, audited (the search text may be a name: not recorded)."""
+        account = await self.pages.signed_in(request)
+        form = await self.pages.form(request)
+        query = {k: v for k, v in form.items() if k in FILTER_KEYS and isinstance(v, str)}
+        filters = case_filter(query, account.id)
+        tr = self.pages.translator(request, account)
+        used = {k: ("…" if k == "q" else v) for k, v in query.items() if v}
+        now = self.clock()
+        async with self.store.unit() as unit:
+            await audit.record(
+                unit, "cases.exported", now, actor=account.username, format=kind, filters=used
+            )
+        return Export(self.store, self.flow, self.checkins, filters, tr, now.date())
 
 
 def case_filter(query: Any, me: int | None = None) -> queue.CaseFilter:
