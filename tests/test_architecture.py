@@ -68,6 +68,12 @@ LAYERS = {
         ("engine", "domain", "store", "i18n", "planning", "passwords"),
         ("anyio",),
     ),
+    # The reports: anonymous figures, suppressed and labelled in the reader's language.
+    "reports": Layer(
+        ("bot.reports", "bot.report_labels"),
+        ("engine", "domain", "store", "i18n", "answers"),
+        ("babel",),
+    ),
     # The in-process Bot API and its simulated phones: offline runs, the simulator, tests.
     "offline": Layer(
         (
@@ -104,13 +110,14 @@ LAYERS = {
             "domain",
             "store",
             "service",
+            "reports",
             "answers",
             "i18n",
             "planning",
             "offline",
             "passwords",
         ),
-        ("starlette", "openpyxl", "anyio", "segno"),
+        ("starlette", "openpyxl", "anyio", "segno", "pygal"),
     ),
     "app": Layer(("bot.app", "bot.lifecycle"), ("*",), ("telegram", "starlette", "uvicorn")),
     "cli": Layer(

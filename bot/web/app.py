@@ -14,6 +14,7 @@ from bot.bulk import Bulk
 from bot.caseload import Caseload
 from bot.counselling import Counselling
 from bot.message_templates import MessageTemplates
+from bot.reports import Reports
 from bot.web.appointments import AppointmentPages
 from bot.web.bulk import BulkPages
 from bot.web.case import CaseView
@@ -26,6 +27,7 @@ from bot.web.pages import HERE, Pages
 from bot.web.passwords import Passwords
 from bot.web.permissions import guard
 from bot.web.queue import Queue
+from bot.web.reports import ReportsView
 from bot.web.security import SecurityHeaders
 from bot.web.signin import SIGN_IN_LIFETIME, SignIn
 from bot.web.simulator import Simulator
@@ -100,6 +102,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/bulk", bulk.form_page, methods=["GET"]),
         Route("/bulk", bulk.confirm, methods=["POST"]),
         Route("/bulk/run", bulk.run, methods=["POST"]),
+        *ReportsView(pages, Reports(deps.store, deps.flow)).routes(),
         *simulator.routes(),
         *passwords.routes(),
         *(booking.routes() if booking is not None else []),

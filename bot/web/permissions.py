@@ -79,6 +79,10 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/simulator/phones/{user_id:int}/screen"): P.USE_SIMULATOR,
     ("POST", "/simulator/phones/{user_id:int}/send"): P.USE_SIMULATOR,
     ("POST", "/simulator/phones/{user_id:int}/tap"): P.USE_SIMULATOR,
+    # Reports: anonymous figures, for supervisors and monitoring.
+    ("GET", "/reports"): P.READ_REPORTS,
+    ("GET", "/reports.csv"): P.READ_REPORTS,
+    ("GET", "/reports.xlsx"): P.READ_REPORTS,
     # Supervision.
     ("GET", "/audit"): P.READ_AUDIT,
     ("GET", "/accounts"): P.MANAGE_ACCOUNTS,
