@@ -7,11 +7,14 @@ displayable cell by `cell`, the one place where small numbers are hidden.
 from __future__ import annotations
 
 import enum
+import functools
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from babel.numbers import format_decimal
+from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from bot.engine import Flow
 from bot.flags import RED
@@ -65,19 +68,36 @@ def cell(figure: Figure, language: str) -> Cell:
         count = int(value or 0)
         if 0 < count < SMALL:
             return Cell(HIDDEN_COUNT, None)
-        return Cell(format_decimal(count, locale=language), count)
+        return Cell(_local(f"{count:,}", language), count)
     if figure.n is not None and figure.n < SMALL:
         return Cell(HIDDEN_FIGURE if figure.n else "", None)
     if value is None:
         return Cell("", None)
     if figure.measure is Measure.MONEY:
         dollars = round(value / 100, 2)
-        return Cell(format_decimal(dollars, "#,##0.00", locale=language), dollars)
+        return Cell(_local(f"{dollars:,.2f}", language), dollars)
     if figure.measure is Measure.RATE:
         percent = round(value * 100, 1)
-        return Cell(format_decimal(percent, "0.#", locale=language) + "\u00a0%", percent)
-    rounded = round(value, 2 if figure.measure is Measure.SCORE else 1)
-    return Cell(format_decimal(rounded, "0.0#", locale=language), rounded)
+        text = f"{percent:.1f}".removesuffix(".0")
+        return Cell(_local(text, language) + "\u00a0%", percent)
+    if figure.measure is Measure.SCORE:
+        score = round(value, 2)
+        text = f"{score:.2f}".rstrip("0")
+        return Cell(_local(text + "0" if text.endswith(".") else text, language), score)
+    days = round(value, 1)
+    return Cell(_local(f"{days:.1f}", language), days)
+
+
+@functools.cache
+def _symbols(language: str) -> tuple[str, str]:
+    """The language's grouping and decimal signs (Babel's, looked up once)."""
+    return get_group_symbol(locale=language), get_decimal_symbol(locale=language)
+
+
+def _local(text: str, language: str) -> str:
+    """A number written by Python ("1,234.5") with the language's signs."""
+    group, decimal = _symbols(language)
+    return text.replace(",", "\0").replace(".", decimal).replace("\0", group)
 
 
 @dataclass(frozen=True)
@@ -110,6 +130,7 @@ class Section:
 @dataclass(frozen=True)
 class Report:
     sections: list[Section]
+    nationalities: list[str] = field(default_factory=list)  # of every counted case
 
 
 def nth(histogram: dict[int, int], rank: int) -> int:
@@ -136,12 +157,57 @@ def percentile_90(histogram: dict[int, int]) -> float | None:
     return float(nth(histogram, math.ceil(0.9 * n))) if n else None
 
 
+CACHED = 32  # filters whose figures are kept
+_GROUPED = ("month", "nationality", "city", "status", "source_id")
+
+
+@dataclass(frozen=True)
+class _Figures:
+    """Everything a report counts, before labels and suppression."""
+
+    by: dict[str, list[Count]]
+    by_sex: list[Count]
+    by_age: list[Count]
+    flagged: list[figures.FlagCount]
+    funnel: list[Count]
+    gaps: list[figures.Gaps]
+    categories: list[figures.GrantSums]
+    countries: list[figures.GrantSums]
+    scores: list[figures.ScoreSums]
+    responses: list[figures.Responses]
+    sources: dict[int, str]
+
+
+def _add_up(groups: list[figures.Group], name: str) -> list[Count]:
+    """Cases and people by one of the groups' keys."""
+    totals: dict[Any, list[int]] = {}
+    for group in groups:
+        total = totals.setdefault(getattr(group, name), [0, 0])
+        total[0] += group.cases
+        total[1] += group.people
+    return [Count(key, cases, people) for key, (cases, people) in totals.items()]
+
+
+def _add_up_people(found: list[figures.People], name: str) -> list[Count]:
+    """People and applicants (one per case) by their sex or age band."""
+    totals: dict[Any, list[int]] = {}
+    for group in found:
+        total = totals.setdefault(getattr(group, name), [0, 0])
+        total[0] += group.applicants
+        total[1] += group.people
+    return [Count(key, cases, people) for key, (cases, people) in totals.items()]
+
+
 class Reports:
     """The report's use-cases: its figures for a filter, and the filter's choices."""
 
     def __init__(self, store: Store, flow: Flow) -> None:
         self.store = store
         self.flow = flow
+        # Figures by filter and statistics version: the page and its downloads, and readers
+        # of the same filter, share them until a counted case changes.
+        self._cache: OrderedDict[tuple[ReportFilter, Any], _Figures] = OrderedDict()
+        self._nationalities: tuple[Any, list[str]] | None = None
 
     async def choices(self) -> tuple[list[tuple[int, str]], list[str], dict[int, str]]:
         """The projects (id, name), the funders, and the outreach sources to filter by."""
@@ -151,36 +217,53 @@ class Reports:
         funders = sorted({funder for _id, _name, paid in projects for funder in paid})
         return [(pid, name) for pid, name, _paid in projects], funders, names
 
+    async def _figures(self, f: ReportFilter) -> _Figures:
+        """The filter's figures, computed again only when a counted case changed."""
+        async with self.store.unit() as unit:
+            version = await figures.version(unit)
+            if self._nationalities is None or self._nationalities[0] != version:
+                self._nationalities = (version, await figures.nationalities(unit))
+            key = (f, version)
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+            groups = await figures.requests(unit, f)
+            people = await figures.people(unit, f)
+            found = _Figures(
+                by={name: _add_up(groups, name) for name in _GROUPED},
+                by_sex=_add_up_people(people, "sex"),
+                by_age=_add_up_people(people, "age_band"),
+                flagged=await figures.flags(unit, f),
+                funnel=await figures.funnel(unit, f),
+                gaps=await figures.gaps(unit, f),
+                categories=await figures.grants_by_category(unit, f),
+                countries=await figures.grants_by_country(unit, f),
+                scores=await figures.scores(unit, f),
+                responses=await figures.responses(unit, f),
+                sources=await sources.names(unit),
+            )
+        self._cache[key] = found
+        while len(self._cache) > CACHED:
+            self._cache.popitem(last=False)
+        return found
+
     def labels(self, tr: Translator) -> Labels:
         """The row labels in `tr`'s language (the filter's choices use them too)."""
         return Labels(tr, self.flow, {})
 
-    async def nationalities(self) -> list[str]:
-        """The nationalities of the counted cases, to filter by."""
-        async with self.store.unit() as unit:
-            return await figures.nationalities(unit)
-
     async def report(self, f: ReportFilter, tr: Translator) -> Report:
         """Every section of the report for the cases `f` selects, in `tr`'s language."""
-        async with self.store.unit() as unit:
-            by = {c: await figures.requests_by(unit, f, c)
-                  for c in ("requested_month", "nationality", "city", "status", "source_id")}  # fmt: skip
-            by_sex = await figures.people_by(unit, f, "sex")
-            by_age = await figures.people_by(unit, f, "age_band")
-            flagged = await figures.flags(unit, f)
-            funnel = await figures.funnel(unit, f)
-            gaps = await figures.gaps(unit, f)
-            categories = await figures.grants_by_category(unit, f)
-            countries = await figures.grants_by_country(unit, f)
-            scores = await figures.scores(unit, f)
-            responses = await figures.responses(unit, f)
-            source_names = await sources.names(unit)
+        found = await self._figures(f)
+        by, by_sex, by_age = found.by, found.by_sex, found.by_age
+        flagged, funnel, gaps = found.flagged, found.funnel, found.gaps
+        categories, countries = found.categories, found.countries
+        scores, responses, source_names = found.scores, found.responses, found.sources
         labels = Labels(tr, self.flow, source_names)
         show = _Shower(tr)
         months = list(figures.months(f.since, f.until)) if f.since and f.until else []
         requests = Section("requests", tr.gettext("Requests"), [
             show.counts("month", tr.gettext("Requests by month"), tr.gettext("Month"),
-                        _in_order(by["requested_month"], months), labels.month, chart="bar",
+                        _in_order(by["month"], months), labels.month, chart="bar",
                         total=True),
             show.counts("nationality", tr.gettext("Requests by nationality"),
                         tr.gettext("Nationality"), _largest(by["nationality"]), labels.country,
@@ -221,7 +304,8 @@ class Reports:
         )])  # fmt: skip
         grants = _grants(show, tr, labels, categories, countries)
         reintegration = _reintegration(show, tr, labels, scores, responses, flagged)
-        return Report([requests, funnel_section, grants, reintegration])
+        assert self._nationalities is not None  # looked up with the figures
+        return Report([requests, funnel_section, grants, reintegration], self._nationalities[1])
 
 
 class _Shower:

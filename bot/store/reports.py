@@ -128,29 +128,61 @@ async def _rows(unit: Unit, query: Select[Any]) -> list[Any]:
     return list(await unit.connection.execute(query))
 
 
-async def requests_by(unit: Unit, f: ReportFilter, column: str) -> list[Count]:
-    """Cases and people by a column of the case: requested_month, nationality, city, status,
-    source_id, destination."""
-    key = _s[column]
+async def version(unit: Unit) -> tuple[int, Any]:
+    """What changes whenever a counted case does: how many there are and the latest refresh
+    (indexed), so figures computed for an older version can be told apart."""
+    query = select(func.count(), func.max(_s.refreshed_at))
+    row: Any = (await unit.connection.execute(query)).one()
+    return int(row[0]), row[1]
+
+
+@dataclass(frozen=True)
+class Group:
+    """Cases and people of one combination of the request's month, nationality, city,
+    status and outreach source: the service adds them up by each."""
+
+    month: str
+    nationality: str | None
+    city: str | None
+    status: str
+    source_id: int | None
+    cases: int
+    people: int
+
+
+async def requests(unit: Unit, f: ReportFilter) -> list[Group]:
+    """Cases and people by month, nationality, city, status and source, in one pass."""
+    keys = (_s.requested_month, _s.nationality, _s.city, _s.status, _s.source_id)
     query = (
-        select(key, func.count(), func.coalesce(func.sum(_s.people), 0))
+        select(*keys, func.count(), func.coalesce(func.sum(_s.people), 0))
         .where(*await _conditions(unit, f))
-        .group_by(key)
+        .group_by(*keys)
     )
-    return [Count(row[0], int(row[1]), int(row[2])) for row in await _rows(unit, query)]
+    return [
+        Group(r[0], r[1], r[2], r[3], r[4], int(r[5]), int(r[6])) for r in await _rows(unit, query)
+    ]
 
 
-async def people_by(unit: Unit, f: ReportFilter, column: str) -> list[Count]:
-    """People by their own sex or age band; cases by their applicant's."""
-    key = _p[column]
+@dataclass(frozen=True)
+class People:
+    """People of one sex and age band, and how many of them applied (one per case)."""
+
+    sex: str | None
+    age_band: str | None
+    applicants: int
+    people: int
+
+
+async def people(unit: Unit, f: ReportFilter) -> list[People]:
+    """People by their own sex and age band (family members included), in one pass."""
     applicant = func.sum(case((_p.role == "applicant", 1), else_=0))
     query = (
-        select(key, applicant, func.count())
+        select(_p.sex, _p.age_band, applicant, func.count())
         .select_from(StatisticPerson.__table__.join(CaseStatistic.__table__))
         .where(*await _conditions(unit, f))
-        .group_by(key)
+        .group_by(_p.sex, _p.age_band)
     )
-    return [Count(row[0], int(row[1] or 0), int(row[2])) for row in await _rows(unit, query)]
+    return [People(r[0], r[1], int(r[2] or 0), int(r[3])) for r in await _rows(unit, query)]
 
 
 @dataclass(frozen=True)

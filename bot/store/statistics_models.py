@@ -45,6 +45,8 @@ class CaseStatistic(Base):
 
     __table_args__ = (
         Index("ix_case_statistics_requested_month_status", "requested_month", "status"),
+        # The latest refresh tells the reports whether their cached figures still hold.
+        Index("ix_case_statistics_refreshed_at", "refreshed_at"),
     )
 
 

@@ -106,7 +106,7 @@ class ReportsView:
             statuses=[(s.value, status_label(s, tr)) for s in Status if s is not Status.DUPLICATE],
             flag_names=[flag.name for flag in FLAGS],
             nationalities=sorted(
-                ((code, tr.country(code)) for code in await self.service.nationalities()),
+                ((code, tr.country(code)) for code in report.nationalities),
                 key=lambda pair: pair[1],
             ),
             cities=[(str(code), labels_of.city(code)) for code in labels_of.cities()],
