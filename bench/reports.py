@@ -4,7 +4,8 @@ Seeds the anonymous statistics tables directly (no live cases: reports read only
 each case with its people (a third with family members), its steps, check-ins, flags and
 grant items, spread over the last 12 months; signs in as a supervisor, then times the
 reports page through the real ASGI app (in-process HTTP), unfiltered and filtered by a
-funder and a nationality, and the CSV download.
+funder and a nationality, the CSV download, and the page just after a counted case
+changed (its figures computed again: the office at work).
 
 Usage: python bench/reports.py [--rows 100000] [--database-url postgresql+asyncpg://...]
 (the PostgreSQL database must be empty)
@@ -21,12 +22,12 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from bench.dashboard import PASSWORD, p95, sign_in, timed
 from bot.app import build
@@ -148,6 +149,15 @@ async def main(rows: int, seed_value: int, database_url: str | None) -> dict[str
             page = await timed(client, "/reports", 40)
             filtered = await timed(client, "/reports?funder=EU&nationality=SN", 20)
             download = await timed(client, "/reports.csv", 10)
+            fresh = []  # a counted case changed before each: every figure computed again
+            for n in range(10):
+                async with bot.store.unit() as unit:
+                    await unit.connection.execute(
+                        update(CaseStatistic.__table__)
+                        .where(CaseStatistic.__table__.c.id == n + 1)
+                        .values(refreshed_at=NOW + timedelta(seconds=n + 1))
+                    )
+                fresh += await timed(client, "/reports", 1)
         await bot.stop()
     return {
         "rows": rows,
@@ -155,6 +165,8 @@ async def main(rows: int, seed_value: int, database_url: str | None) -> dict[str
         "reports_p95_ms": round(p95(page) * 1000, 1),
         "filtered_p95_ms": round(p95(filtered) * 1000, 1),
         "csv_p95_ms": round(p95(download) * 1000, 1),
+        "changed_p50_ms": round(statistics.median(fresh) * 1000, 1),
+        "changed_p95_ms": round(p95(fresh) * 1000, 1),
     }
 
 

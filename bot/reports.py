@@ -229,13 +229,14 @@ class Reports:
                 return self._cache[key]
             groups = await figures.requests(unit, f)
             people = await figures.people(unit, f)
+            funnel, gaps = await figures.funnel(unit, f)
             found = _Figures(
                 by={name: _add_up(groups, name) for name in _GROUPED},
                 by_sex=_add_up_people(people, "sex"),
                 by_age=_add_up_people(people, "age_band"),
                 flagged=await figures.flags(unit, f),
-                funnel=await figures.funnel(unit, f),
-                gaps=await figures.gaps(unit, f),
+                funnel=funnel,
+                gaps=gaps,
                 categories=await figures.grants_by_category(unit, f),
                 countries=await figures.grants_by_country(unit, f),
                 scores=await figures.scores(unit, f),
