@@ -124,6 +124,12 @@ async def _conditions(unit: Unit, f: ReportFilter) -> list[ColumnElement[bool]]:
     return where
 
 
+async def _counted(unit: Unit, f: ReportFilter) -> Select[Any]:
+    """The ids of the counted cases: a child table read in order, filtered by them, is
+    quicker than joined to them row by row."""
+    return select(_s.id).where(*await _conditions(unit, f))
+
+
 async def _rows(unit: Unit, query: Select[Any]) -> list[Any]:
     return list(await unit.connection.execute(query))
 
@@ -178,8 +184,7 @@ async def people(unit: Unit, f: ReportFilter) -> list[People]:
     applicant = func.sum(case((_p.role == "applicant", 1), else_=0))
     query = (
         select(_p.sex, _p.age_band, applicant, func.count())
-        .select_from(StatisticPerson.__table__.join(CaseStatistic.__table__))
-        .where(*await _conditions(unit, f))
+        .where(_p.statistic_id.in_(await _counted(unit, f)))
         .group_by(_p.sex, _p.age_band)
     )
     return [People(r[0], r[1], int(r[2] or 0), int(r[3])) for r in await _rows(unit, query)]
@@ -372,8 +377,7 @@ async def responses(unit: Unit, f: ReportFilter) -> list[Responses]:
     answered = func.sum(case((_c.status == "answered", 1), else_=0))
     query = (
         select(_c.checkin, sent, answered)
-        .select_from(StatisticCheckin.__table__.join(CaseStatistic.__table__))
-        .where(*await _conditions(unit, f))
+        .where(_c.statistic_id.in_(await _counted(unit, f)))
         .group_by(_c.checkin)
     )
     return [
