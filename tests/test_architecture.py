@@ -70,7 +70,7 @@ LAYERS = {
     ),
     # The reports: anonymous figures, suppressed and labelled in the reader's language.
     "reports": Layer(
-        ("bot.reports", "bot.report_labels"),
+        ("bot.reports", "bot.report_labels", "bot.report_cells"),
         ("engine", "domain", "store", "i18n", "answers"),
         ("babel",),
     ),
