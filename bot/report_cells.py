@@ -102,6 +102,7 @@ class Table:
     columns: list[str]
     rows: list[tuple[str, list[Cell]]]
     chart: Chart | None = None
+    totalled: bool = False  # the last row adds up the others: not drawn beside them
 
 
 @dataclass(frozen=True)

@@ -208,7 +208,7 @@ class _Shower:
                          [self(Figure(all_cases)), self(Figure(all_people))]))  # fmt: skip
         columns = [self.tr.gettext("Cases"), self.tr.gettext("People")]
         drawn = Chart(chart, (0, 1)) if chart else None
-        return Table(key, title, row_header, columns, rows, drawn)
+        return Table(key, title, row_header, columns, rows, drawn, totalled=total)
 
 
 def _in_order(counts: list[Count], order: Iterable[object], keep_zero: bool = True) -> list[Count]:
@@ -247,7 +247,7 @@ def _grants(
     heads = [tr.gettext("Cases"), tr.gettext("People")]
     capped = [*heads, tr.gettext("Cap (USD)"), *money]
     return Section("grants", tr.gettext("Grants"), [
-        Table("grant_total", tr.gettext("Grants against the cap"), tr.gettext("Cases"),
+        Table("grant_total", tr.gettext("Grants against the cap"), tr.gettext("Grants"),
               capped, [(tr.gettext("Total"), sums(whole, True))], Chart("bar", (2, 3, 4, 5))),
         Table("grant_category", tr.gettext("Grants by category"), tr.gettext("Category"),
               [*heads, *money],

@@ -48,9 +48,10 @@ def chart_url(table: Table) -> str | None:
     nothing to draw. Drawing takes a while: the same figures are drawn once."""
     if table.chart is None or not table.rows:
         return None
-    labels = tuple(label for label, _cells in table.rows)
+    rows = table.rows[:-1] if table.totalled else table.rows
+    labels = tuple(label for label, _cells in rows)
     series = tuple(
-        (table.columns[i], tuple(cells[i].number for _label, cells in table.rows))
+        (table.columns[i], tuple(cells[i].number for _label, cells in rows))
         for i in table.chart.columns
     )
     if all(value is None or value == 0 for _name, values in series for value in values):
