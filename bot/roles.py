@@ -50,7 +50,8 @@ class Permission(enum.StrEnum):
 
 
 _READ = frozenset({Permission.OWN_ACCOUNT, Permission.READ_CASES, Permission.READ_REPORTS})
-_WORK = _READ | {
+# Reports are for supervisors and monitoring: a caseworker works cases, one by one.
+_WORK = (_READ - {Permission.READ_REPORTS}) | {
     Permission.EDIT_CASES,
     Permission.WRITE_NOTES,
     Permission.SEND_MESSAGES,
@@ -64,6 +65,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASEWORKER: _WORK,
     Role.SUPERVISOR: _WORK
     | {
+        Permission.READ_REPORTS,
         Permission.MANAGE_ACCOUNTS,
         Permission.READ_AUDIT,
         Permission.MANAGE_SOURCES,

@@ -71,6 +71,12 @@ LAYERS = {
         ("engine", "domain", "store", "i18n", "planning", "passwords"),
         ("anyio",),
     ),
+    # The reports: anonymous figures, suppressed and labelled in the reader's language.
+    "reports": Layer(
+        ("bot.reports", "bot.report_labels", "bot.report_cells"),
+        ("engine", "domain", "store", "i18n", "answers"),
+        ("babel",),
+    ),
     # The in-process Bot API and its simulated phones: offline runs, the simulator, tests.
     "offline": Layer(
         (
@@ -107,6 +113,7 @@ LAYERS = {
             "domain",
             "store",
             "service",
+            "reports",
             "answers",
             "i18n",
             "planning",

@@ -644,6 +644,9 @@ ROUTES = [
     ("GET", "/simulator/phones/{phone}/screen"),
     ("POST", "/simulator/phones/{phone}/send"),
     ("POST", "/simulator/phones/{phone}/tap"),
+    ("GET", "/reports"),
+    ("GET", "/reports.csv"),
+    ("GET", "/reports.xlsx"),
     ("GET", "/telegram"),
     ("POST", "/telegram/code"),
     ("POST", "/telegram/unlink"),
@@ -656,6 +659,7 @@ ROUTES = [
 SUPERVISOR_ONLY = {
     "/audit", "/accounts", "/accounts/1/active", "/accounts/1/reset", "/sources", "/workload",
     "/cases/{ref}/assign", "/templates", "/templates/invitation", "/projects/new",
+    "/reports", "/reports.csv", "/reports.xlsx",
 }  # fmt: skip
 
 

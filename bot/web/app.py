@@ -16,6 +16,7 @@ from bot.counselling import Counselling
 from bot.message_templates import MessageTemplates
 from bot.projects import Projects
 from bot.reintegration import Reintegration
+from bot.reports import Reports
 from bot.web.appointments import AppointmentPages
 from bot.web.bulk import BulkPages
 from bot.web.case import CaseView
@@ -30,6 +31,7 @@ from bot.web.permissions import guard
 from bot.web.projects import ProjectPages
 from bot.web.queue import Queue
 from bot.web.reintegration import ReintegrationView
+from bot.web.reports import ReportsView
 from bot.web.security import SecurityHeaders
 from bot.web.signin import SIGN_IN_LIFETIME, SignIn
 from bot.web.simulator import Simulator
@@ -111,6 +113,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/bulk", bulk.confirm, methods=["POST"]),
         Route("/bulk/run", bulk.run, methods=["POST"]),
         *projects.routes(),
+        *ReportsView(pages, Reports(deps.store, deps.flow)).routes(),
         *simulator.routes(),
         *passwords.routes(),
         *(booking.routes() if booking is not None else []),

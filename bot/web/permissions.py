@@ -95,6 +95,10 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/projects"): P.MANAGE_PROJECTS,
     ("POST", "/projects/{project_id:int}"): P.MANAGE_PROJECTS,
     ("POST", "/projects/{project_id:int}/admit"): P.MANAGE_PROJECTS,
+    # Reports: anonymous figures, for supervisors and monitoring.
+    ("GET", "/reports"): P.READ_REPORTS,
+    ("GET", "/reports.csv"): P.READ_REPORTS,
+    ("GET", "/reports.xlsx"): P.READ_REPORTS,
     # Supervision.
     ("GET", "/audit"): P.READ_AUDIT,
     ("GET", "/accounts"): P.MANAGE_ACCOUNTS,
