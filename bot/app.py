@@ -135,7 +135,7 @@ async def build(
     `worker` names this process on its claims of updates and messages: the same name
     after a restart, another for every process sharing the database (default: the host).
     """
-    store = Store(settings.database())
+    store = Store(settings.database(), settings.grant_caps())
     if migrate:
         await store.upgrade()
     catalogs = Catalogs(

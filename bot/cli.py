@@ -267,7 +267,7 @@ async def _users_add(args: argparse.Namespace, settings: Settings) -> int:
         tr = catalogs.translator(settings.default_language)
         print(tr.gettext(weak, n=MIN_PASSWORD), file=sys.stderr)
         return 1
-    store = Store(settings.database())
+    store = Store(settings.database(), settings.grant_caps())
     await store.upgrade()
     try:
         async with store.unit() as unit:
@@ -288,7 +288,7 @@ async def _users_add(args: argparse.Namespace, settings: Settings) -> int:
 async def _followups_list(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store import Store, checkins
 
-    store = Store(settings.database())
+    store = Store(settings.database(), settings.grant_caps())
     await store.upgrade()
     try:
         async with store.unit() as unit:

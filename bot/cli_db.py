@@ -55,7 +55,7 @@ def add_statistics(commands: argparse._SubParsersAction[Any]) -> None:
 async def _statistics_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store import Store, statistics
 
-    store = Store(settings.database())
+    store = Store(settings.database(), settings.grant_caps())
     try:
         await store.upgrade()
         count = await statistics.rebuild(store)
@@ -68,7 +68,7 @@ async def _statistics_rebuild(args: argparse.Namespace, settings: Settings) -> i
 async def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store import Store
 
-    store = Store(settings.database())
+    store = Store(settings.database(), settings.grant_caps())
     await store.upgrade(args.revision)
     await store.close()
     print(f"database at {args.revision}")

@@ -354,6 +354,11 @@ class Settings(BaseSettings):
         """The languages of INTAKE_LANGUAGES, in its order, each once."""
         return tuple(dict.fromkeys(s.strip() for s in self.languages.split(",") if s.strip()))
 
+    def grant_caps(self) -> tuple[int, int | None]:
+        """The grant's caps of a case in no project, in US cents: per returnee, per member."""
+        member = self.grant_member_cap_usd
+        return int(self.grant_cap_usd * 100), None if member is None else int(member * 100)
+
     def database(self) -> str:
         """The database URL, creating the data directory for the SQLite default."""
         if self.database_url:

@@ -13,20 +13,11 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from bot.engine.flow import N_
+from bot.grant_terms import GRANT_CATEGORIES
 from bot.i18n import Translator
 from bot.store.grants import Costing
 
 TEXT_LIMIT = 200
-CATEGORIES: dict[str, str] = {
-    "equipment": N_("Equipment"),
-    "stock": N_("Stock"),
-    "tools": N_("Tools"),
-    "livestock": N_("Livestock"),
-    "training": N_("Training"),
-    "rent": N_("Rent"),
-    "transport": N_("Transport"),
-    "other": N_("Other"),
-}
 # The currencies offered first; any ISO 4217 code is accepted.
 CURRENCIES = ("USD", "EUR", "MAD", "XOF", "XAF", "GNF", "CDF", "NGN")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -71,7 +62,7 @@ def costing(form: ItemForm) -> Costing:
     description = " ".join(form.description.split())
     if not description or len(description) > TEXT_LIMIT:
         raise GrantRefused(N_("Describe the item in 1 to 200 characters."), "description")
-    if form.category not in CATEGORIES:
+    if form.category not in GRANT_CATEGORIES:
         raise GrantRefused(N_("Choose the item's category from the list."), "category")
     vendor = " ".join(form.vendor.split())
     if len(vendor) > TEXT_LIMIT:

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.engine.flow import N_
+from bot.grant_terms import PLAN_KINDS
 from bot.i18n import Catalogs
 from bot.message_templates import Given, MessageTemplates, Template, TemplateRefused
 from bot.pricing import TEXT_LIMIT, GrantRefused, ItemForm, costing, parse_date
@@ -31,14 +32,6 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 Flush = Callable[[int], Awaitable[object]]  # sends a chat's waiting messages
 
-KINDS: dict[str, str] = {
-    "business": N_("Start a business"),
-    "family_business": N_("Join a family business"),
-    "training": N_("Training"),
-    "job": N_("Job"),
-    "housing": N_("Housing"),
-    "other": N_("Other"),
-}
 STATUS_LABELS: dict[str, str] = {
     PLANNED: N_("Planned"),
     APPROVED: N_("Approved"),
@@ -123,7 +116,7 @@ class Reintegration:
 
     async def save_plan(self, reference: str, form: PlanForm, actor: str) -> cases.CaseRecord:
         """Check and store the plan; the person is told when its agreed date is first set."""
-        if form.kind not in KINDS:
+        if form.kind not in PLAN_KINDS:
             raise GrantRefused(N_("Choose the kind of plan from the list."), "kind")
         description = form.description.strip().replace("\r\n", "\n")
         if len(description) > NOTE_LIMIT:

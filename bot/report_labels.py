@@ -10,6 +10,7 @@ from babel.dates import format_date
 from bot.answers import flag_label, status_label
 from bot.engine import Flow
 from bot.engine.flow import N_
+from bot.grant_terms import GRANT_CATEGORIES, PLAN_KINDS
 from bot.i18n import Translator
 from bot.status import Status
 
@@ -28,24 +29,6 @@ DIMENSION_LABELS = {
     "social": N_("Social"),
     "psychosocial": N_("Psychosocial"),
     "composite": N_("Composite"),
-}
-PLAN_LABELS = {
-    "business": N_("Business"),
-    "family_business": N_("Family business"),
-    "training": N_("Training"),
-    "job": N_("Job"),
-    "housing": N_("Housing"),
-    "other": N_("Other"),
-}
-CATEGORY_LABELS = {
-    "equipment": N_("Equipment"),
-    "stock": N_("Stock"),
-    "tools": N_("Tools"),
-    "training": N_("Training"),
-    "housing": N_("Housing"),
-    "medical": N_("Medical care"),
-    "education": N_("Education"),
-    "other": N_("Other"),
 }
 
 
@@ -122,11 +105,11 @@ class Labels:
         return self.tr.gettext(DIMENSION_LABELS[key])
 
     def plan(self, key: object) -> str:
-        found = PLAN_LABELS.get(str(key)) if key else NOT_KNOWN
+        found = PLAN_KINDS.get(str(key)) if key else NOT_KNOWN
         return self.tr.gettext(found) if found else str(key)
 
     def category(self, key: object) -> str:
-        found = CATEGORY_LABELS.get(str(key))
+        found = GRANT_CATEGORIES.get(str(key))
         return self.tr.gettext(found) if found else str(key)
 
     def checkin(self, key: str) -> str:

@@ -42,7 +42,9 @@ LAYERS = {
     "store": Layer(("bot.store",), ("engine", "domain"), ("sqlalchemy", "alembic")),
     # Domain words shared by every layer above the engine: statuses, flags, roles.
     # The counselling checklist's items and whether a case's is complete: data and rules.
-    "domain": Layer(("bot.status", "bot.flags", "bot.roles", "bot.checklist"), ("engine",)),
+    "domain": Layer(
+        ("bot.status", "bot.flags", "bot.roles", "bot.checklist", "bot.grant_terms"), ("engine",)
+    ),
     # Answers, statuses and flags as people read them; the words people type for buttons.
     "answers": Layer(("bot.answers", "bot.vocabulary"), ("engine", "domain", "i18n")),
     # The use-cases: one person's input in one transaction, the replies, the casework.

@@ -134,7 +134,7 @@ async def test_reintegration_scores_response_rates_and_red_flags(
         "Check-in at month 6": ["<5", "n<5", "n<5", "", "n<5"],
     }
     assert table(report, "scores_country")["Senegal \u00b7 Check-in at month 3"][1] == "0.6"
-    assert table(report, "scores_plan")["Business \u00b7 Check-in at month 3"][1] == "0.6"
+    assert table(report, "scores_plan")["Start a business \u00b7 Check-in at month 3"][1] == "0.6"
     assert table(report, "responses") == {
         "Check-in at month 3": ["6", "5", "83.3\u00a0%"],
         "Check-in at month 6": ["<5", "<5", "n<5"],

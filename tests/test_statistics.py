@@ -349,6 +349,30 @@ async def test_every_change_of_a_reportable_fact_refreshes_the_statistics(
         assert not unit.touched
 
 
+async def test_a_case_in_no_project_counts_the_settings_cap_once_it_has_a_grant(
+    bot: Runtime, clock: Clock
+) -> None:
+    assert bot.store.grant_caps == (60_000, None)  # the settings' default: USD 600
+    bot.store.grant_caps = (50_000, 10_000)  # as INTAKE_GRANT_CAP_USD=500, member 100 give
+    case = await case_id(bot, await add_case(bot, 7103))
+    assert (await of_case(bot.store, case))["case"]["grant_cap_cents"] is None  # no grant
+    async with bot.store.unit() as unit:
+        await unit.connection.execute(
+            insert(Base.metadata.tables["case_members"]).values(
+                pre_registration_id=case, position=0, name="Ali", vulnerabilities=[],
+                updated_at=clock(),
+            )
+        )  # fmt: skip
+        await unit.connection.execute(
+            insert(Base.metadata.tables["reintegration_plans"]).values(
+                pre_registration_id=case, kind="job", description="", partner="",
+                updated_by="amina", updated_at=clock(),
+            )
+        )  # fmt: skip
+        unit.touch(case)
+    assert (await of_case(bot.store, case))["case"]["grant_cap_cents"] == 50_000 + 10_000
+
+
 async def test_a_failed_transaction_leaves_the_statistics_as_they_were(bot: Runtime) -> None:
     case = await case_id(bot, await add_case(bot, 7102))
     before = await dump(bot.store)

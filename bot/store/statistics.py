@@ -224,8 +224,10 @@ async def _refresh(unit: Unit, ids: list[int]) -> int:
         )
         if isinstance(target, str):
             cases[event.pre_registration_id].steps.setdefault(target, event.at)
+    grants = (await run(_GRANTS, {"ids": ids})).all()
+    granted = {int(row[0]) for row in grants}
     now = datetime.now(UTC)
-    rows = [_facts(one, now) for one in cases.values()]
+    rows = [_facts(one, now, unit.grant_caps, one.row["id"] in granted) for one in cases.values()]
     result = await run(_UPSERT[unit.dialect], rows)
     sids = {int(case_id): int(sid) for case_id, sid in map(tuple, result.all())}
     for statement in _CLEAR:
@@ -245,8 +247,7 @@ async def _refresh(unit: Unit, ids: list[int]) -> int:
     children[statistic_grants] = [
         {"statistic_id": sids[case_id], "category": category, "planned_cents": int(planned),
          "approved_cents": int(approved), "delivered_cents": int(delivered)}
-        for case_id, category, planned, approved, delivered
-        in map(tuple, (await run(_GRANTS, {"ids": ids})).all())
+        for case_id, category, planned, approved, delivered in map(tuple, grants)
     ]  # fmt: skip
     for table, values in children.items():
         if values:
@@ -254,12 +255,18 @@ async def _refresh(unit: Unit, ids: list[int]) -> int:
     return len(cases)
 
 
-def _facts(one: _Case, now: datetime) -> dict[str, Any]:
+def _facts(
+    one: _Case, now: datetime, default_caps: tuple[int, int | None], granted: bool
+) -> dict[str, Any]:
+    """`default_caps`: the caps of a case in no project (per person, per family member),
+    counted only when it has a grant in preparation, a plan or items."""
     row = one.row
     requested: datetime = row["created_at"]
-    cap = row["grant_cap_cents"]
-    if cap is not None and row["member_cap_cents"] is not None:
-        cap += row["member_cap_cents"] * len(one.members)
+    cap, member_cap = row["grant_cap_cents"], row["member_cap_cents"]
+    if cap is None and (granted or row["plan_kind"] is not None):
+        cap, member_cap = default_caps
+    if cap is not None and member_cap is not None:
+        cap += member_cap * len(one.members)
     city = row["current_city"]
     nationality = _country(row["nationality"])
     return {

@@ -45,8 +45,11 @@ class StaleSession(Conflict):
 class Store:
     """The database, handed out one transaction (`unit`) at a time."""
 
-    def __init__(self, url: str) -> None:
-        """Raises DatabaseUnavailable for a URL that is no URL, or names a missing driver."""
+    def __init__(self, url: str, grant_caps: tuple[int, int | None] = (60_000, None)) -> None:
+        """Raises DatabaseUnavailable for a URL that is no URL, or names a missing driver.
+
+        `grant_caps`: the grant's caps of a case in no project, in cents, per person and
+        per family member (the settings'); the statistics count them."""
         self.url = url
         try:
             self._sqlite = sqlite_engine(url) if is_sqlite(url) else None
@@ -54,6 +57,7 @@ class Store:
         except (ArgumentError, InvalidRequestError, ImportError) as error:
             raise unusable_url(url, error) from error
         self._held: Connection | None = None
+        self.grant_caps = grant_caps
 
     @property
     def dialect(self) -> str:
@@ -79,18 +83,18 @@ class Store:
                 self._held = self._sqlite.connect()
             if self._held.in_transaction():
                 with self._sqlite.begin() as connection:
-                    unit = Unit(_InlineConnection(connection))
+                    unit = Unit(_InlineConnection(connection), grant_caps=self.grant_caps)
                     yield unit
                     await unit.settle()
                 return
             with self._held.begin():
-                unit = Unit(_InlineConnection(self._held))
+                unit = Unit(_InlineConnection(self._held), grant_caps=self.grant_caps)
                 yield unit
                 await unit.settle()
             return
         assert self._async is not None
         async with self._async.begin() as connection:
-            unit = Unit(connection, connection.dialect.name)
+            unit = Unit(connection, connection.dialect.name, self.grant_caps)
             yield unit
             await unit.settle()
 
@@ -181,8 +185,14 @@ class _Connection(Protocol):
 class Unit:
     """One transaction: the queries of bot.store's modules take it as their first argument."""
 
-    def __init__(self, connection: _Connection, dialect: str = "sqlite") -> None:
+    def __init__(
+        self,
+        connection: _Connection,
+        dialect: str = "sqlite",
+        grant_caps: tuple[int, int | None] = (60_000, None),
+    ) -> None:
         self.connection = connection
+        self.grant_caps = grant_caps  # see Store.grant_caps
         self.dialect = dialect  # "sqlite" or "postgresql", for the few statements that differ
         # The cases whose reportable facts this transaction changed (see `touch`).
         self.touched: set[int] = set()

@@ -49,7 +49,6 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
     """
     pages = Pages(deps.store, deps.catalogs, deps.clock, simulator=deps.phones is not None)
     sign_in = SignIn(pages, deps.throttle)
-    queue = Queue(pages, deps.flow, deps.followups)
     templates = MessageTemplates(deps.store, deps.catalogs, deps.casework)
     counselling = Counselling(deps.store, deps.flow, deps.casework.checklist, deps.clock)
     case = CaseView(pages, deps.flow, deps.casework, deps.followups, deps.consent_text, templates)
@@ -58,6 +57,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         deps.store, deps.catalogs, deps.clock, templates=templates, office=deps.casework.office
     )
     reintegration = ReintegrationView(case, grants)
+    queue = Queue(pages, deps.flow, deps.followups, (grants.cap_cents, grants.member_cap_cents))
     supervisors = Supervisors(pages)
     template_pages = TemplatePages(pages, supervisors, templates, case)
     bulk = BulkPages(pages, Bulk(deps.store, deps.casework, templates), templates)

@@ -77,14 +77,18 @@ class Export:
         f: queue.CaseFilter,
         tr: Translator,
         today: date,
+        default_caps: tuple[int, int | None] = (60_000, None),
     ) -> None:
         self.store, self.flow, self.checkins = store, flow, checkins
         self.f, self.tr, self.today = f, tr, today
+        self.default_caps = default_caps
 
     async def case_sheet(self, form: Form) -> CaseSheet:
         async with self.store.unit() as unit:
             source_names = await sources.names(unit)
-        return CaseSheet(self.flow, self.checkins, self.tr, self.today, form, source_names)
+        return CaseSheet(
+            self.flow, self.checkins, self.tr, self.today, form, source_names, self.default_caps
+        )
 
     def member_sheet(self, form: Form) -> MemberSheet:
         return MemberSheet(self.flow, self.tr, self.today, form)

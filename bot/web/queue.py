@@ -30,8 +30,15 @@ FILTER_KEYS = (
 class Queue:
     """The list of cases a caseworker works through, and its CSV and XLSX exports."""
 
-    def __init__(self, pages: Pages, flow: Flow, followups: Followups | None = None) -> None:
+    def __init__(
+        self,
+        pages: Pages,
+        flow: Flow,
+        followups: Followups | None = None,
+        default_caps: tuple[int, int | None] = (60_000, None),
+    ) -> None:
         self.pages = pages
+        self.default_caps = default_caps  # the grant's caps of a case in no project, in cents
         self.store = pages.store
         self.clock = pages.clock
         self.flow = flow
@@ -118,7 +125,9 @@ class Queue:
             await audit.record(
                 unit, "cases.exported", now, actor=account.username, format=kind, filters=used
             )
-        return Export(self.store, self.flow, self.checkins, filters, tr, now.date())
+        return Export(
+            self.store, self.flow, self.checkins, filters, tr, now.date(), self.default_caps
+        )
 
 
 def case_filter(query: Any, me: int | None = None) -> queue.CaseFilter:

@@ -13,11 +13,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.engine.flow import N_
+from bot.grant_terms import GRANT_CATEGORIES, PLAN_KINDS
 from bot.i18n import Translator
-from bot.pricing import CATEGORIES, CURRENCIES, GrantRefused, ItemForm
+from bot.pricing import CURRENCIES, GrantRefused, ItemForm
 from bot.reintegration import (
     EDITABLE,
-    KINDS,
     SHOWN,
     STATUS_LABELS,
     Cap,
@@ -79,9 +79,13 @@ class ReintegrationView:
                 "editable": found.status in EDITABLE,
                 "plan": plan,
                 "plan_updated": record,
-                "kind_label": tr.gettext(KINDS[plan.kind]) if plan and plan.kind in KINDS else "",
-                "kinds": [(code, tr.gettext(label)) for code, label in KINDS.items()],
-                "categories": [(code, tr.gettext(label)) for code, label in CATEGORIES.items()],
+                "kind_label": tr.gettext(PLAN_KINDS[plan.kind])
+                if plan and plan.kind in PLAN_KINDS
+                else "",
+                "kinds": [(code, tr.gettext(label)) for code, label in PLAN_KINDS.items()],
+                "categories": [
+                    (code, tr.gettext(label)) for code, label in GRANT_CATEGORIES.items()
+                ],
                 "currencies": CURRENCIES,
                 "ledger": [_item(item, tr) for item in items],
                 "totals": {status: tr.money(cents) for status, cents in totals.items()},
@@ -216,7 +220,7 @@ def _item(item: Item, tr: Translator) -> dict[str, Any]:
     return {
         "id": item.id,
         "costing": costing,
-        "category": tr.gettext(CATEGORIES.get(costing.category, costing.category)),
+        "category": tr.gettext(GRANT_CATEGORIES.get(costing.category, costing.category)),
         "unit_cost": tr.money(costing.unit_cost_cents, costing.currency),
         "unit_cost_typed": f"{costing.unit_cost_cents // 100}.{costing.unit_cost_cents % 100:02d}",
         "amount": tr.money(costing.amount_usd_cents),

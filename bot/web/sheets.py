@@ -24,6 +24,7 @@ from bot.engine import Flow, Kind, Option, Step
 from bot.engine.checkins import Checkin
 from bot.engine.conditions import age_on
 from bot.engine.flow import N_
+from bot.grant_terms import PLAN_KINDS
 from bot.i18n import Translator
 from bot.status import Status
 
@@ -37,9 +38,7 @@ _SCORES = (
     ("score_composite", N_("composite score")),
 )
 CHECKIN_STATUS = N_("Check-in status")
-DEFAULT_CAP_CENTS = 60_000  # USD 600 per person, without a project
 BIRTH = "date_of_birth"
-PLAN = "reintegration_plan"  # the intake's question whose options name the plans' kinds
 
 
 @dataclass
@@ -171,8 +170,11 @@ class CaseSheet:
         today: date,
         form: Form,
         source_names: dict[int, str],
+        default_caps: tuple[int, int | None] = (60_000, None),
     ) -> None:
         self.tr, self.form = tr, form
+        # A case in no project has the settings' caps: per person, and per family member.
+        self.default_caps = default_caps
         clean, glue = form.clean, form.glue
         self.steps = [Column(s, tr, form, today) for s in flow.steps if s.kind not in _SKIPPED]
         self.checkins = [
@@ -187,8 +189,7 @@ class CaseSheet:
         self.blank_days = dict.fromkeys(self.labels, "")
         self.checkin_statuses = {k: clean(tr.gettext(v)) for k, v in CHECKIN_STATUS_LABELS.items()}
         self.sources = {k: clean(v) for k, v in source_names.items()}
-        plan = next((s for s in flow.steps if s.id == PLAN), None)
-        kinds = _labels(plan.options if plan else (), tr)
+        kinds = {code: tr.gettext(label) for code, label in PLAN_KINDS.items()}
         self.plan_kinds: dict[str | None, Any] = {
             k: glue([clean(v), clean(k)]) for k, v in kinds.items()
         }
@@ -297,9 +298,9 @@ class CaseSheet:
         key = (project, cap, member_cap, kind is None, members)
         if not totals and key in self.grants:
             return self.grants[key]
-        limit = (
-            (cap or 0) + (member_cap or 0) * members if project is not None else DEFAULT_CAP_CENTS
-        )
+        if project is None:
+            cap, member_cap = self.default_caps
+        limit = (cap or 0) + (member_cap or 0) * members
         if not totals:
             nothing = "" if kind is None else "0.00"
             found = self.grants[key] = self.form.glue([nothing, nothing, nothing, usd(limit)])
