@@ -75,6 +75,9 @@ class StatusChange:
     override: bool = False  # a supervisor accepts without a complete counselling checklist
     duplicate_of: str = ""  # the other case's reference, for "duplicate"
     project: int | None = None  # the project an accepted case joins
+    # Moved in from the project's waiting list by a supervisor (bot/projects.py `admit`):
+    # the one way off the list into the project, first come first.
+    admitted: bool = False
 
 
 def correctable(flow: Flow, answers: dict[str, Any]) -> list[Step]:
@@ -155,8 +158,9 @@ class Casework:
                 if self.travel is not None:
                     await self.travel.check(unit, found, change.target)
                 placed = await decisions.place(
-                    unit, found, change.target, change.project, self.clock().date()
-                )
+                    unit, found, change.target, change.project, self.clock().date(),
+                    admitted=change.admitted,
+                )  # fmt: skip
                 target = placed.target  # accepted into a full project: its waiting list
                 await cases.change_status(
                     unit, found, target, actor, note, change.return_date, self.clock()

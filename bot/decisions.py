@@ -104,12 +104,24 @@ class Placement:
 
 
 async def place(
-    unit: Unit, case: cases.CaseRecord, target: str, project_id: int | None, today: date
+    unit: Unit,
+    case: cases.CaseRecord,
+    target: str,
+    project_id: int | None,
+    today: date,
+    admitted: bool = False,
 ) -> Placement:
     """The status and project a move into `target` gives; raise TransitionRefused when the
-    project is missing or, for a case already waiting, still has no room for its people."""
+    project is missing or, for a case already waiting, when it is not moved in from the
+    list (`admitted`), is not first on it, or its people have no room yet. A new case
+    accepted while others wait joins the list behind them."""
     if target not in PLACING:
         return Placement(target, None)
+    if case.status == Status.WAITLISTED and target == Status.ACCEPTED and not admitted:
+        raise TransitionRefused(
+            N_("A case on a waiting list moves into its project from the project's page."),
+            "status",
+        )
     if project_id is None and case.status == Status.WAITLISTED:
         project_id = await projects.of_case(unit, case.id)
     if project_id is None:
@@ -122,6 +134,13 @@ async def place(
         raise TransitionRefused(N_("Choose the project the case joins."), "project")
     used = (await projects.places_used(unit)).get(project.id, 0)
     full = used + await projects.people(unit, case.id) > project.capacity
+    waiting = [w.case_id for w in await projects.waiting(unit, project.id)]
+    if case.status != Status.WAITLISTED:
+        full = full or bool(waiting)  # others wait for the next place: this one behind them
+    elif target == Status.ACCEPTED and waiting and waiting[0] != case.id:
+        raise TransitionRefused(
+            N_("Cases that have waited longer move into the project first."), "project"
+        )
     if target == Status.ACCEPTED and full and case.status == Status.WAITLISTED:
         raise TransitionRefused(
             N_("The project has no room yet for all the people of this case."), "project"

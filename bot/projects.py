@@ -115,7 +115,7 @@ class Projects:
             waits_here = await rows.of_case(unit, found.id) == project_id
         if found.status != Status.WAITLISTED or not waits_here:
             raise Refused(N_("This case is not on the project's waiting list."))
-        change = StatusChange(Status.ACCEPTED, project=project_id, tell=True)
+        change = StatusChange(Status.ACCEPTED, project=project_id, tell=True, admitted=True)
         return await self.casework.change_status(found, change, actor)
 
 

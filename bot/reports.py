@@ -211,6 +211,13 @@ class _Shower:
         return Table(key, title, row_header, columns, rows, drawn, totalled=total)
 
 
+def rate_base(part: int, whole: int) -> int:
+    """What a rate rests on, for its suppression: the smaller of the part and the rest (a
+    rate of 3 in 10 tells the hidden 3; 8 in 10 tells the 2 who did not answer)."""
+    counts = [n for n in (part, whole - part) if n > 0]
+    return min(counts) if counts else whole
+
+
 def _in_order(counts: list[Count], order: Iterable[object], keep_zero: bool = True) -> list[Count]:
     """The counts in a known order, with a zero row for every known key, then any others."""
     found = {c.key: c for c in counts}
@@ -289,7 +296,8 @@ def _reintegration(
     rate_heads = [tr.gettext("Sent"), tr.gettext("Answered"), tr.gettext("Response rate")]
     rates = [
         (labels.checkin(r.checkin), [show(Figure(r.sent)), show(Figure(r.answered)),
-         show(Figure(r.answered / r.sent if r.sent else None, Measure.RATE, r.sent))])
+         show(Figure(r.answered / r.sent if r.sent else None, Measure.RATE,
+                     rate_base(r.answered, r.sent)))])
         for r in sorted(responses, key=lambda r: labels.checkin_order(r.checkin))
     ]  # fmt: skip
     red = {x.flag: x for x in flagged if x.flag in RED}

@@ -7,6 +7,7 @@ import base64
 import csv
 import io
 import re
+import sys
 
 import httpx
 import pytest
@@ -154,3 +155,9 @@ async def test_filters_in_the_query_and_french_labels(
     assert row(french.text, "Problème de santé urgent")[0] == "5"
     download = await client.get("/reports.csv")
     assert section(download.text, "Demandes par nationalité")[1] == ["Sénégal", "9", "12"]
+
+
+def test_pygal_leaves_the_imports_of_the_process_alone() -> None:
+    import bot.web.report_charts  # noqa: F401
+
+    assert not [f for f in sys.meta_path if type(f).__module__.startswith("pygal")]

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, insert, or_, select, update
+from sqlalchemy import String, and_, cast, exists, func, insert, or_, select, update
 
 from bot.status import Status
 from bot.store import audit
 from bot.store.models import Base
+from bot.store.statistics import case_statistics, statistic_grants, statistic_steps
 from bot.store.tables import case_members, pre_registrations
 from bot.store.unit import Unit
 
@@ -136,6 +137,10 @@ async def change(
         )
         await audit.record(unit, "project.changed", now, actor=actor, project_id=before.id,
                            fields=changed)  # fmt: skip
+        # Its cases' caps are reported with them.
+        theirs = select(pre_registrations.c.id).where(pre_registrations.c.project_id == before.id)
+        for case_id in (await unit.connection.execute(theirs)).scalars():
+            unit.touch(case_id)
     return changed
 
 
@@ -195,8 +200,29 @@ async def people(unit: Unit, case_id: int) -> int:
     return int((await unit.connection.execute(query)).scalar_one())
 
 
+def _erased_holding() -> Any:
+    """An erased case that held its place: its anonymous statistics still count it."""
+    s = case_statistics.c
+    returned = exists().where(
+        statistic_steps.c.statistic_id == s.id, statistic_steps.c.step == Status.RETURNED.value
+    )
+    return and_(
+        s.pre_registration_id.is_(None),
+        s.project_id.is_not(None),
+        or_(s.status.in_(sorted(HOLDING)), and_(s.status == Status.CLOSED, returned)),
+    )
+
+
+async def _add(unit: Unit, found: dict[int, int], query: Any) -> dict[int, int]:
+    rows: list[Any] = list(await unit.connection.execute(query))
+    for project_id, n in rows:
+        found[int(project_id)] = found.get(int(project_id), 0) + int(n or 0)
+    return found
+
+
 async def places_used(unit: Unit) -> dict[int, int]:
-    """The people holding a place, by project."""
+    """The people holding a place, by project; a returnee erased since (by /delete or the
+    retention purge) keeps theirs: the project helped them."""
     r = pre_registrations.c
     held = (
         select(r.project_id, _people().label("people"))
@@ -206,7 +232,12 @@ async def places_used(unit: Unit) -> dict[int, int]:
     query = select(held.c.project_id, func.sum(held.c.people).label("n")).group_by(
         held.c.project_id
     )
-    return {int(row.project_id): int(row.n) for row in await unit.connection.execute(query)}
+    found = {int(row.project_id): int(row.n) for row in await unit.connection.execute(query)}
+    s = case_statistics.c
+    erased = (
+        select(s.project_id, func.sum(s.people)).where(_erased_holding()).group_by(s.project_id)
+    )
+    return await _add(unit, found, erased)
 
 
 async def waiting(unit: Unit, project_id: int) -> list[Waiting]:
@@ -236,7 +267,8 @@ async def waiting_counts(unit: Unit) -> dict[int, int]:
 
 
 async def grants_used(unit: Unit) -> dict[int, int]:
-    """The USD cents of the approved and delivered grant items, by project."""
+    """The USD cents of the approved and delivered grant items, by project; those of an
+    erased case too, from its anonymous statistics."""
     r = pre_registrations.c
     query = (
         select(r.project_id, func.sum(grant_items.c.amount_usd_cents).label("cents"))
@@ -244,7 +276,15 @@ async def grants_used(unit: Unit) -> dict[int, int]:
         .where(r.project_id.is_not(None), grant_items.c.status.in_(SPENT))
         .group_by(r.project_id)
     )
-    return {int(row.project_id): int(row.cents) for row in await unit.connection.execute(query)}
+    found = {int(row.project_id): int(row.cents) for row in await unit.connection.execute(query)}
+    s = case_statistics.c
+    erased = (
+        select(s.project_id, func.sum(statistic_grants.c.approved_cents))
+        .join(statistic_grants, statistic_grants.c.statistic_id == s.id)
+        .where(s.pre_registration_id.is_(None), s.project_id.is_not(None))
+        .group_by(s.project_id)
+    )
+    return await _add(unit, found, erased)
 
 
 async def of_case(unit: Unit, case_id: int) -> int | None:

@@ -258,15 +258,18 @@ async def _refresh(unit: Unit, ids: list[int]) -> int:
 def _facts(
     one: _Case, now: datetime, default_caps: tuple[int, int | None], granted: bool
 ) -> dict[str, Any]:
-    """`default_caps`: the caps of a case in no project (per person, per family member),
-    counted only when it has a grant in preparation, a plan or items."""
+    """A case's cap counts once its grant is prepared (a plan, or items): its project's,
+    else `default_caps` (the settings', per person and per family member). A case that only
+    waited for a project, or left it, counts no cap."""
     row = one.row
     requested: datetime = row["created_at"]
-    cap, member_cap = row["grant_cap_cents"], row["member_cap_cents"]
-    if cap is None and (granted or row["plan_kind"] is not None):
-        cap, member_cap = default_caps
-    if cap is not None and member_cap is not None:
-        cap += member_cap * len(one.members)
+    cap: int | None = None
+    if granted or row["plan_kind"] is not None:
+        cap, member_cap = row["grant_cap_cents"], row["member_cap_cents"]
+        if cap is None:
+            cap, member_cap = default_caps
+        if member_cap is not None:
+            cap += member_cap * len(one.members)
     city = row["current_city"]
     nationality = _country(row["nationality"])
     return {

@@ -40,7 +40,7 @@ class CaseStatistic(Base):
     status: Mapped[str] = mapped_column(String(16))
     people: Mapped[int] = mapped_column(Integer)  # the applicant and family members
     plan_kind: Mapped[str | None] = mapped_column(String(24))
-    grant_cap_cents: Mapped[int | None] = mapped_column(Integer)  # the case's cap, all people
+    grant_cap_cents: Mapped[int | None] = mapped_column(Integer)  # once a grant is prepared
     refreshed_at: Mapped[datetime]
 
     __table_args__ = (

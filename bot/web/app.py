@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.convertors import IntegerConvertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -40,6 +41,16 @@ from bot.web.staff_chat import StaffChat
 from bot.web.supervisors import Supervisors
 from bot.web.travel import TravelView
 from bot.web.webhook import WEBHOOK_PATH, Webhook
+
+
+class _RowId(IntegerConvertor):
+    """An `{name:int}` in a path is a row's id: nine digits at most. A longer number names
+    no row, and would overflow the database's integer: the path is not found (404)."""
+
+    regex = "[0-9]{1,9}"
+
+
+register_url_convertor("int", _RowId())
 
 
 def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:

@@ -7,7 +7,6 @@ page shows the same numbers as a table.
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +14,8 @@ from html import escape
 
 import pygal
 from pygal.style import Style
+
+from bot.web.svg import data_uri
 
 # pygal writes its settings into the SVG as a script for its interactive mode; an image
 # runs none, so it is taken out, and the SVG's own title becomes the chart's alternative.
@@ -71,5 +72,4 @@ def line_chart(
         chart.add(name, list(values))
     svg = _SCRIPT.sub(b"", chart.render())
     svg = _TITLE.sub(b"<title>" + escape(alt).encode() + b"</title>", svg, count=1)
-    encoded = base64.b64encode(svg).decode("ascii")
-    return Chart(f"data:image/svg+xml;base64,{encoded}", alt)
+    return Chart(data_uri(svg), alt)

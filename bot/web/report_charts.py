@@ -10,7 +10,6 @@ the table beside it says "<5".
 
 from __future__ import annotations
 
-import base64
 from collections import OrderedDict
 from typing import Any
 
@@ -18,6 +17,7 @@ import pygal
 from pygal.style import Style
 
 from bot.reports import Table
+from bot.web.svg import data_uri
 
 _STYLE = Style(
     background="white",
@@ -84,4 +84,4 @@ def _draw(kind: str, labels: tuple[str, ...], series: Series) -> str:
     for name, values in series:
         chart.add(name, values)  # None: left out (a hidden or missing figure)
     svg: bytes = chart.render()
-    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    return data_uri(svg)
