@@ -13,8 +13,9 @@ from bot.app import Runtime
 from bot.casework import Casework, Refused, StatusChange
 from bot.projects import ProjectForm, Projects, choices, freed
 from bot.status import PERSON_MESSAGES, Status, TransitionRefused
-from bot.store import AuditEvent, Person, PreRegistration, cases, queue
+from bot.store import AuditEvent, Person, PreRegistration, cases, people, queue
 from bot.store import projects as rows
+from bot.store.models import Base
 from tests.helpers import Clock, Reach, add_case, counselled, table_rows
 
 FAMILY = [
@@ -220,6 +221,64 @@ async def test_a_returned_case_keeps_its_place_once_closed(
     await work.change_status(holder, StatusChange("closed"), "amina")
     standing = await service.standing(project)
     assert standing is not None and standing.used == 1
+
+
+async def test_an_erased_returnee_keeps_their_place_and_spent_grant(
+    bot: Runtime, service: Projects, work: Casework
+) -> None:
+    project = await service.create(terms(capacity="1"), "chief")
+    holder, waiting = await ready(bot, 1), await ready(bot, 2)
+    await accept(work, holder, project)
+    async with bot.store.unit() as unit:
+        found = await cases.by_reference(unit, holder)
+        assert found is not None
+        for step in ("travel_booked", "departed"):
+            found = await cases.by_reference(unit, holder)
+            assert found is not None
+            await cases.change_status(unit, found, step, "setup", "", None, bot.service.clock())
+    await work.change_status(holder, StatusChange("returned", return_date=date(2026, 11, 20)),
+                             "amina")  # fmt: skip
+    await work.change_status(holder, StatusChange("closed"), "amina")
+    async with bot.store.unit() as unit:
+        await unit.connection.execute(
+            insert(Base.metadata.tables["grant_items"]).values(
+                pre_registration_id=found.id, description="Tools", category="tools",
+                vendor="", quantity=1, unit_cost_cents=50_000, currency="USD", usd_rate="1",
+                amount_usd_cents=50_000, status="delivered", created_by="amina",
+                created_at=bot.service.clock(), updated_at=bot.service.clock(),
+            )
+        )  # fmt: skip
+        unit.touch(found.id)
+    assert await accept(work, waiting, project) == "waitlisted"
+    person = next(r["person_id"] for r in await table_rows(bot, PreRegistration)
+                  if r["reference"] == holder)  # fmt: skip
+    async with bot.store.unit() as unit:
+        await people.erase(unit, person)  # /delete, or the retention purge
+    standing = await service.standing(project)
+    assert standing is not None
+    assert (standing.used, standing.free, standing.grants_cents) == (1, 0, 50_000)
+    with pytest.raises(TransitionRefused):  # the project helped them: no room was freed
+        await service.admit(project, waiting, "chief")
+
+
+async def test_the_waiting_list_is_left_from_the_projects_page_first_come_first(
+    bot: Runtime, service: Projects, work: Casework
+) -> None:
+    project = await service.create(terms(capacity="1"), "chief")
+    holder, first, second = await ready(bot, 1), await ready(bot, 2), await ready(bot, 3)
+    await accept(work, holder, project)
+    assert await accept(work, first, project) == "waitlisted"
+    assert await accept(work, second, project) == "waitlisted"
+    await work.change_status(holder, StatusChange("withdrawn", note="Stays"), "amina")
+    with pytest.raises(TransitionRefused) as refused:  # not from the case's status form
+        await accept(work, first, project)
+    assert refused.value.field == "status"
+    with pytest.raises(TransitionRefused):  # not ahead of the case that waited longer
+        await service.admit(project, second, "chief")
+    newcomer = await ready(bot, 4)
+    assert await accept(work, newcomer, project) == "waitlisted"  # behind them, not before
+    await service.admit(project, first, "chief")
+    assert await status_of(bot, first) == "accepted"
 
 
 async def test_the_projects_that_fit_a_case_by_country_of_return_and_dates(

@@ -280,3 +280,15 @@ async def test_the_projects_pages_read_in_french(bot: Runtime, client: httpx.Asy
     assert "0 sur 3" in listing.text
     page = await client.get(f"/projects/{project}")
     assert "Liste d&#39;attente" in page.text and "Personne n&#39;attend." in page.text
+
+
+async def test_an_id_too_long_for_any_row_is_not_found(
+    bot: Runtime, client: httpx.AsyncClient
+) -> None:
+    await add_account(bot, "chief", "supervisor")
+    await sign_in(client, "chief")
+    for path in (
+        "/projects/99999999999999999999",
+        "/cases/AVR-1/grants/99999999999999999999/remove",
+    ):
+        assert (await client.get(path)).status_code == 404

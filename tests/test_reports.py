@@ -17,6 +17,7 @@ from bot.reports import (
     cell,
     median,
     percentile_90,
+    rate_base,
 )
 from tests.report_cohort import seed_cohort
 
@@ -136,7 +137,8 @@ async def test_reintegration_scores_response_rates_and_red_flags(
     assert table(report, "scores_country")["Senegal \u00b7 Check-in at month 3"][1] == "0.6"
     assert table(report, "scores_plan")["Start a business \u00b7 Check-in at month 3"][1] == "0.6"
     assert table(report, "responses") == {
-        "Check-in at month 3": ["6", "5", "83.3\u00a0%"],
+        # 5 of 6: the rate would tell the one who did not answer, a count under 5.
+        "Check-in at month 3": ["6", "5", "n<5"],
         "Check-in at month 6": ["<5", "<5", "n<5"],
     }
     red = table(report, "red_flags")
@@ -185,3 +187,20 @@ async def test_labels_are_in_the_readers_language(bot: Runtime, cohort: dict[str
         "Demandes", "Parcours", "Aides", "Réintégration"
     ]  # fmt: skip
     assert table(report, "red_flags")["Problème de santé urgent"] == ["5", "8", "<5"]
+
+
+@pytest.mark.parametrize(
+    ("answered", "sent", "shown"),
+    [
+        (3, 10, "n<5"),
+        (8, 10, "n<5"),
+        (5, 10, "50\u00a0%"),
+        (12, 12, "100\u00a0%"),
+        (0, 7, "0\u00a0%"),
+    ],
+)
+def test_a_rate_is_hidden_when_its_part_or_its_rest_is_under_five(
+    answered: int, sent: int, shown: str
+) -> None:
+    rate = Figure(answered / sent, Measure.RATE, rate_base(answered, sent))
+    assert cell(rate, "en").text == shown
