@@ -39,6 +39,7 @@ from bot.engine import Kind
 from bot.engine.checkins import Followups
 from bot.passwords import hash_password
 from bot.store import accounts
+from bot.store import statistics as figures
 from bot.store.models import Base
 from bot.store.tables import (
     appointments,
@@ -308,6 +309,10 @@ async def main(rows: int, seed_value: int, database_url: str | None) -> dict[str
         await add_team(bot)
         await seed(bot, rows, rng)
         print(f"seeded {rows} cases in {time.perf_counter() - began:.1f} s", file=sys.stderr)
+        began = time.perf_counter()  # the rows were written directly: their statistics too
+        await figures.rebuild(bot.store)
+        rebuild_s = time.perf_counter() - began
+        print(f"statistics of {rows} cases in {rebuild_s:.1f} s", file=sys.stderr)
         if database_url is not None:  # what autovacuum does soon after such a load
             import asyncpg  # PostgreSQL only
 
@@ -329,6 +334,16 @@ async def main(rows: int, seed_value: int, database_url: str | None) -> dict[str
                 await sign_in(chief, "chief")
                 await timed(chief, "/workload", 3)
                 workload = await timed(chief, "/workload", 40)
+                # The Reports page over the last twelve months: as most readers find it
+                # (figures kept since the last change of a counted case), and just after a
+                # case changed (every figure read again from the statistics).
+                reports_first = (await timed(chief, "/reports", 1))[0]
+                reports = await timed(chief, "/reports", 40)
+                reports_changed = []
+                for case_id in range(1, 11):
+                    async with bot.store.unit() as unit:
+                        unit.touch(case_id)
+                    reports_changed += await timed(chief, "/reports", 1)
             page = await client.get("/")  # a new sign-in has a new CSRF token
             token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
             assert token is not None
@@ -351,6 +366,10 @@ async def main(rows: int, seed_value: int, database_url: str | None) -> dict[str
         "inbox_p95_ms": round(p95(inbox) * 1000, 1),
         "inbox_all_p95_ms": round(p95(inbox_all) * 1000, 1),
         "workload_p95_ms": round(p95(workload) * 1000, 1),
+        "statistics_rebuild_s": round(rebuild_s, 1),
+        "reports_first_ms": round(reports_first * 1000, 1),
+        "reports_p95_ms": round(p95(reports) * 1000, 1),
+        "reports_changed_p95_ms": round(p95(reports_changed) * 1000, 1),
         "export_s": round(export_s, 2),
         "export_cpu_s": round(export_cpu, 2),  # the process's own: other work may share the CPU
         "export_peak_mb": round(peak / 1e6, 1),
