@@ -16,7 +16,7 @@ from bot.casework import Casework, Clock, NoSuchCase, Refused, StatusChange
 from bot.decisions import country
 from bot.engine.flow import N_
 from bot.status import Status
-from bot.store import Store, Unit, cases
+from bot.store import Store, Unit, audit, cases
 from bot.store import projects as rows
 from bot.store.projects import FREEING, ProjectRecord, Terms, Waiting
 
@@ -149,6 +149,9 @@ async def freed(unit: Unit, case: cases.CaseRecord) -> Standing | None:
     waits for one; None otherwise."""
     if case.status not in FREEING:
         return None
+    moves = [e for e in await audit.trail(unit, case.id) if e.action == "case.status_changed"]
+    if not moves or moves[-1].details.get("from_status") not in rows.HOLDING:
+        return None  # it only waited, or never joined: it held no place to free
     project_id = await rows.of_case(unit, case.id)
     if project_id is None:
         return None

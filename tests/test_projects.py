@@ -196,13 +196,18 @@ async def test_a_rejected_case_frees_its_place_and_a_waiting_one_may_be_rejected
     bot: Runtime, service: Projects, work: Casework
 ) -> None:
     project = await service.create(terms(capacity="1"), "chief")
-    holder, waiting = await ready(bot, 1), await ready(bot, 2)
+    holder, waiting, later = await ready(bot, 1), await ready(bot, 2), await ready(bot, 3)
     await accept(work, holder, project)
     await accept(work, waiting, project)
+    await accept(work, later, project)
     change = StatusChange("withdrawn", note="Changed their mind")
     await work.change_status(waiting, change, "amina")  # leaves the list
+    async with bot.store.unit() as unit:
+        case = await cases.by_reference(unit, waiting)
+        assert case is not None and await freed(unit, case) is None  # it held no place
     standing = await service.standing(project)
-    assert standing is not None and standing.waiting == [] and standing.used == 1
+    assert standing is not None and standing.used == 1
+    assert [w.reference for w in standing.waiting] == [later]
 
 
 async def test_a_returned_case_keeps_its_place_once_closed(
