@@ -154,7 +154,11 @@ async def items_of(unit: Unit, case_id: int) -> list[Item]:
 
 
 async def item(unit: Unit, case_id: int, item_id: int) -> Item | None:
-    """One item of the case, locked for the change about to be made (PostgreSQL)."""
+    """One item of the case, locked for the change about to be made (PostgreSQL), and the
+    case with it: two approvals of its items at once would each check the cap alone."""
+    await unit.connection.execute(
+        select(pre_registrations.c.id).where(pre_registrations.c.id == case_id).with_for_update()
+    )
     result = await unit.connection.execute(
         select(items)
         .where(items.c.id == item_id, items.c.pre_registration_id == case_id)
