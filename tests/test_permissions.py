@@ -7,6 +7,7 @@ line to add.
 from __future__ import annotations
 
 import pytest
+from starlette.convertors import IntegerConvertor
 from starlette.routing import Mount, Route
 
 from bot.app import Runtime
@@ -77,10 +78,9 @@ async def _walk(bot: Runtime, role: Role) -> dict[tuple[str, str], int]:
                 continue
             url = path
             for name, convertor in route.param_convertors.items():
-                value = values.get(
-                    name, "1" if type(convertor).__name__ == "IntegerConvertor" else "x"
-                )
+                value = values.get(name, "1" if isinstance(convertor, IntegerConvertor) else "x")
                 url = url.replace("{" + name + "}", value).replace(f"{{{name}:int}}", value)
+                url = url.replace(f"{{{name}:id}}", value)
                 url = url.replace(f"{{{name}:str}}", value)
             if method == "GET":
                 response = await client.get(url)
@@ -123,7 +123,7 @@ async def test_monitoring_is_refused_every_change_message_export_and_account_pag
         ("GET", "/simulator"),
         ("GET", "/accounts"),
         ("POST", "/accounts"),
-        ("POST", "/accounts/{account_id:int}/reset"),
+        ("POST", "/accounts/{account_id:id}/reset"),
         ("GET", "/audit"),
     } <= refused
     assert statuses["GET", "/"] == 200
@@ -156,9 +156,9 @@ async def test_signed_out_every_protected_route_leads_to_sign_in(bot: Runtime) -
         for method, path, route in every_route(bot):
             if route is None or ROUTES.get((method, path)) is PUBLIC or method != "GET":
                 continue
-            url = path.replace("{reference}", "AVR-1").replace("{source_id:int}", "1")
+            url = path.replace("{reference}", "AVR-1").replace("{source_id:id}", "1")
             url = url.replace("{user_id:int}", "1").replace("{kind:str}", "svg")
-            url = url.replace("{project_id:int}", "1")
+            url = url.replace("{project_id:id}", "1")
             response = await client.get(url)
             assert response.status_code == 303, path
             assert response.headers["location"].startswith("/login"), path

@@ -669,13 +669,13 @@ def test_every_route_is_in_the_route_tests(bot: Runtime) -> None:
     paths = {r.path for r in bot.web.routes if isinstance(r, Route)}
     tested = {
         p.replace("{ref}", "{reference}")
-        .replace("/projects/1", "/projects/{project_id:int}")
-        .replace("/1/", "/{account_id:int}/")
+        .replace("/projects/1", "/projects/{project_id:id}")
+        .replace("/1/", "/{account_id:id}/")
         .replace("{phone}", "{user_id:int}")
-        .replace("/appointments/7/", "/appointments/{appointment_id:int}/")
+        .replace("/appointments/7/", "/appointments/{appointment_id:id}/")
         .replace("/urgent_health/", "/{flag}/")
-        .replace("/members/1", "/members/{member_id:int}")
-        .replace("/grants/3", "/grants/{item_id:int}")
+        .replace("/members/1", "/members/{member_id:id}")
+        .replace("/grants/3", "/grants/{item_id:id}")
         .replace("/templates/invitation", "/templates/{key}")
         for _, p in ROUTES
     }
@@ -683,11 +683,11 @@ def test_every_route_is_in_the_route_tests(bot: Runtime) -> None:
     tested |= {"/telegram/webhook"}  # Telegram's, with a secret token: tests/test_webhook.py
     tested |= {"/healthz"}  # open to monitors, no personal data: tests/test_health.py
     # A source's QR code needs a source: session and role are checked in tests/test_reach.py.
-    tested |= {"/sources/{source_id:int}.{kind:str}"}
+    tested |= {"/sources/{source_id:id}.{kind:str}"}
     # A one-time link is its own proof, without a session: tests/test_password_resets.py.
     tested |= {"/password/reset/{token}"}
     # A project's page needs a project: reading and managing it, tests/test_projects_web.py.
-    assert "/projects/{project_id:int}" in tested
+    assert "/projects/{project_id:id}" in tested
     assert paths <= tested | {"/export.csv", "/export.xlsx"}
 
 

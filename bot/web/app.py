@@ -44,13 +44,13 @@ from bot.web.webhook import WEBHOOK_PATH, Webhook
 
 
 class _RowId(IntegerConvertor):
-    """An `{name:int}` in a path is a row's id: nine digits at most. A longer number names
-    no row, and would overflow the database's integer: the path is not found (404)."""
+    """`{name:id}` in a path is a row's id: nine digits at most. A longer number names no
+    row, and would overflow the database's integer: the path is not found (404)."""
 
     regex = "[0-9]{1,9}"
 
 
-register_url_convertor("int", _RowId())
+register_url_convertor("id", _RowId())
 
 
 def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
@@ -96,10 +96,10 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/audit", supervisors.audit_page),
         Route("/accounts", supervisors.accounts_page, methods=["GET"]),
         Route("/accounts", supervisors.create_account, methods=["POST"]),
-        Route("/accounts/{account_id:int}/active", supervisors.toggle_account, methods=["POST"]),
+        Route("/accounts/{account_id:id}/active", supervisors.toggle_account, methods=["POST"]),
         Route("/sources", reach.page, methods=["GET"]),
         Route("/sources", reach.create, methods=["POST"]),
-        Route("/sources/{source_id:int}.{kind:str}", reach.qr, methods=["GET"]),
+        Route("/sources/{source_id:id}.{kind:str}", reach.qr, methods=["GET"]),
         Route("/cases/{reference}", case.case),
         Route("/cases/{reference}/status", case.change_status, methods=["POST"]),
         Route("/cases/{reference}/notes", case.add_note, methods=["POST"]),
@@ -112,9 +112,7 @@ def create_app(deps: Deps, *, secret: str, secure: bool) -> Starlette:
         Route("/cases/{reference}/travel", TravelView(case).save, methods=["POST"]),
         *caseload.routes(),
         Route("/cases/{reference}/checklist", counsel.record, methods=["POST"]),
-        Route(
-            "/cases/{reference}/members/{member_id:int}", counsel.change_member, methods=["POST"]
-        ),
+        Route("/cases/{reference}/members/{member_id:id}", counsel.change_member, methods=["POST"]),
         Route("/cases/{reference}/template", template_pages.send, methods=["POST"]),
         Route("/templates", template_pages.list_page, methods=["GET"]),
         Route("/templates", template_pages.create, methods=["POST"]),

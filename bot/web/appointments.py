@@ -41,7 +41,7 @@ class AppointmentPages:
             Route("/appointments", self.day, methods=["GET"]),
             Route("/cases/{reference}/appointments", self.book, methods=["POST"]),
             Route(
-                "/cases/{reference}/appointments/{appointment_id:int}/outcome",
+                "/cases/{reference}/appointments/{appointment_id:id}/outcome",
                 self.outcome,
                 methods=["POST"],
             ),

@@ -26,7 +26,7 @@ class Passwords:
             Route("/password", self.change, methods=["POST"]),
             Route("/password/reset/{token}", self.link_page, methods=["GET"], name="reset_link"),
             Route("/password/reset/{token}", self.use_link, methods=["POST"]),
-            Route("/accounts/{account_id:int}/reset", self.reset, methods=["POST"]),
+            Route("/accounts/{account_id:id}/reset", self.reset, methods=["POST"]),
         ]
 
     async def change_page(self, request: Request, error: str = "", status: int = 200) -> Response:

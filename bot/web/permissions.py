@@ -53,7 +53,7 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     # Appointments.
     ("GET", "/appointments"): P.READ_CASES,
     ("POST", "/cases/{reference}/appointments"): P.EDIT_CASES,
-    ("POST", "/cases/{reference}/appointments/{appointment_id:int}/outcome"): P.EDIT_CASES,
+    ("POST", "/cases/{reference}/appointments/{appointment_id:id}/outcome"): P.EDIT_CASES,
     # Who has a case, and what needs action.
     ("GET", "/inbox"): P.READ_CASES,
     ("GET", "/workload"): P.ASSIGN_CASES,
@@ -62,7 +62,7 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/cases/{reference}/flags/{flag}/acknowledge"): P.EDIT_CASES,
     # Counselling: the checklist, and the family members as people of the case.
     ("POST", "/cases/{reference}/checklist"): P.EDIT_CASES,
-    ("POST", "/cases/{reference}/members/{member_id:int}"): P.EDIT_CASES,
+    ("POST", "/cases/{reference}/members/{member_id:id}"): P.EDIT_CASES,
     # Message templates, and acting on several cases at once (each case as on its page).
     ("POST", "/cases/{reference}/template"): P.SEND_MESSAGES,
     ("GET", "/templates"): P.MANAGE_TEMPLATES,
@@ -78,10 +78,10 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     # against OVERRIDE_GRANT_CAP by the service).
     ("POST", "/cases/{reference}/reintegration"): P.MANAGE_GRANTS,
     ("POST", "/cases/{reference}/grants"): P.MANAGE_GRANTS,
-    ("POST", "/cases/{reference}/grants/{item_id:int}"): P.MANAGE_GRANTS,
-    ("POST", "/cases/{reference}/grants/{item_id:int}/remove"): P.MANAGE_GRANTS,
-    ("POST", "/cases/{reference}/grants/{item_id:int}/approve"): P.MANAGE_GRANTS,
-    ("POST", "/cases/{reference}/grants/{item_id:int}/deliver"): P.MANAGE_GRANTS,
+    ("POST", "/cases/{reference}/grants/{item_id:id}"): P.MANAGE_GRANTS,
+    ("POST", "/cases/{reference}/grants/{item_id:id}/remove"): P.MANAGE_GRANTS,
+    ("POST", "/cases/{reference}/grants/{item_id:id}/approve"): P.MANAGE_GRANTS,
+    ("POST", "/cases/{reference}/grants/{item_id:id}/deliver"): P.MANAGE_GRANTS,
     # The phone simulator.
     ("GET", "/simulator"): P.USE_SIMULATOR,
     ("POST", "/simulator/phones"): P.USE_SIMULATOR,
@@ -90,11 +90,11 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/simulator/phones/{user_id:int}/tap"): P.USE_SIMULATOR,
     # Funded projects: read by everyone who reads cases, kept by supervisors.
     ("GET", "/projects"): P.READ_CASES,
-    ("GET", "/projects/{project_id:int}"): P.READ_CASES,
+    ("GET", "/projects/{project_id:id}"): P.READ_CASES,
     ("GET", "/projects/new"): P.MANAGE_PROJECTS,
     ("POST", "/projects"): P.MANAGE_PROJECTS,
-    ("POST", "/projects/{project_id:int}"): P.MANAGE_PROJECTS,
-    ("POST", "/projects/{project_id:int}/admit"): P.MANAGE_PROJECTS,
+    ("POST", "/projects/{project_id:id}"): P.MANAGE_PROJECTS,
+    ("POST", "/projects/{project_id:id}/admit"): P.MANAGE_PROJECTS,
     # Reports: anonymous figures, for supervisors and monitoring.
     ("GET", "/reports"): P.READ_REPORTS,
     ("GET", "/reports.csv"): P.READ_REPORTS,
@@ -103,11 +103,11 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/audit"): P.READ_AUDIT,
     ("GET", "/accounts"): P.MANAGE_ACCOUNTS,
     ("POST", "/accounts"): P.MANAGE_ACCOUNTS,
-    ("POST", "/accounts/{account_id:int}/active"): P.MANAGE_ACCOUNTS,
-    ("POST", "/accounts/{account_id:int}/reset"): P.MANAGE_ACCOUNTS,
+    ("POST", "/accounts/{account_id:id}/active"): P.MANAGE_ACCOUNTS,
+    ("POST", "/accounts/{account_id:id}/reset"): P.MANAGE_ACCOUNTS,
     ("GET", "/sources"): P.MANAGE_SOURCES,
     ("POST", "/sources"): P.MANAGE_SOURCES,
-    ("GET", "/sources/{source_id:int}.{kind:str}"): P.MANAGE_SOURCES,
+    ("GET", "/sources/{source_id:id}.{kind:str}"): P.MANAGE_SOURCES,
 }
 
 Endpoint = Callable[[Request], Awaitable[Response]]

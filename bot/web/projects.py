@@ -42,9 +42,9 @@ class ProjectPages:
             Route("/projects", self.list_page, methods=["GET"]),
             Route("/projects", self.create, methods=["POST"]),
             Route("/projects/new", self.new_page, methods=["GET"]),
-            Route("/projects/{project_id:int}", self.project_page, methods=["GET"]),
-            Route("/projects/{project_id:int}", self.edit, methods=["POST"]),
-            Route("/projects/{project_id:int}/admit", self.admit, methods=["POST"]),
+            Route("/projects/{project_id:id}", self.project_page, methods=["GET"]),
+            Route("/projects/{project_id:id}", self.edit, methods=["POST"]),
+            Route("/projects/{project_id:id}/admit", self.admit, methods=["POST"]),
         ]
 
     async def section(self, unit: Unit, found: cases.CaseRecord, tr: Translator) -> dict[str, Any]:

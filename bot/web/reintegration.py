@@ -54,7 +54,7 @@ class ReintegrationView:
         case.sections.append(self.section)
 
     def routes(self) -> list[Route]:
-        item = "/cases/{reference}/grants/{item_id:int}"
+        item = "/cases/{reference}/grants/{item_id:id}"
         return [
             Route("/cases/{reference}/reintegration", self.save_plan, methods=["POST"]),
             Route("/cases/{reference}/grants", self.add_item, methods=["POST"]),
