@@ -95,7 +95,8 @@ def pages(references: list[str]) -> list[str]:
     return ["/", "/?status=submitted", *(f"/cases/{r}" for r in references), "/accounts",
             "/sources", "/audit", "/simulator", "/appointments", "/telegram",
             "/cases/AVR-0000-00000", "/inbox", "/inbox?scope=all", "/workload",
-            "/templates", "/templates/invitation", "/bulk"]  # fmt: skip
+            "/templates", "/templates/invitation", "/bulk", "/projects", "/projects/new",
+            "/reports"]  # fmt: skip
 
 
 async def test_every_page_passes_axe_on_a_phone_and_a_desktop(
